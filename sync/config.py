@@ -1,0 +1,293 @@
+"""Ambito configuration: pydantic models loaded from a preset or a YAML file.
+
+A configuration file (`elenco.yaml`) names a preset and may override any of its keys:
+
+    preset: crema
+    backend:
+      kind: xlsx
+      folder: .
+
+Presets live in `sheets_templates/presets/<name>.yaml` and describe one Ambito's avviso: its comuni,
+areas as labelled on the form, phases, deadline, meeting calendar and the question title of each field.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date, datetime
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from sync.errors import ConfigError
+
+PRESETS = ("crema", "cremonese", "cernusco")
+FIELDS = (
+    "timestamp",
+    "email",
+    "name",
+    "tax_code",
+    "legal_form",
+    "runts",
+    "comune",
+    "address",
+    "contact_name",
+    "phone",
+    "pec",
+    "areas",
+    "phases",
+    "experience",
+    "consent",
+)
+REQUIRED_FIELDS = ("timestamp", "email", "name", "tax_code", "comune", "areas", "consent")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Comune(_Model):
+    """A member comune of the Ambito, with the spellings applicants use."""
+
+    nome: str
+    istat: Annotated[str, Field(pattern=r"^\d{6}$")]
+    varianti: tuple[str, ...] = ()
+
+
+class Area(_Model):
+    """A thematic area: the label exactly as on the form, a short code and its tab name."""
+
+    code: Annotated[str, Field(pattern=r"^[A-Za-z0-9_]{1,12}$")]
+    label: str
+    tab: Annotated[str, Field(min_length=1, max_length=80)]
+
+    @field_validator("tab")
+    @classmethod
+    def _tab_name(cls, value: str) -> str:
+        if any(ch in value for ch in "[]*?/\\:"):
+            raise ValueError("il nome della scheda non può contenere [ ] * ? / \\ :")
+        return value
+
+
+class Phase(_Model):
+    """A phase of the co-programming; late applicants only join phases with `after_deadline`."""
+
+    code: Annotated[str, Field(pattern=r"^[a-z0-9_]{1,20}$")]
+    label: str
+    after_deadline: bool = False
+
+
+class Meeting(_Model):
+    """A meeting of an area's table, as seeded into the `Calendario` tab."""
+
+    area: str
+    date: date
+    time: str = ""
+    place: str = ""
+    phase: str = ""
+
+
+class Questions(_Model):
+    """The form question title of each field, with accepted aliases (matched after normalisation)."""
+
+    timestamp: tuple[str, ...] = ("Informazioni cronologiche", "Timestamp", "Data/ora")
+    email: tuple[str, ...] = ("Indirizzo email", "Email Address", "Email", "E-mail")
+    name: tuple[str, ...] = ("Denominazione dell'ente", "Denominazione", "Nome dell'ente", "Ragione sociale")
+    tax_code: tuple[str, ...] = (
+        "Codice fiscale dell'ente",
+        "Codice fiscale",
+        "Codice fiscale / Partita IVA",
+        "C.F.",
+    )
+    legal_form: tuple[str, ...] = ("Forma giuridica", "Natura giuridica")
+    runts: tuple[str, ...] = (
+        "Numero di iscrizione al RUNTS o al registro regionale",
+        "Numero di iscrizione al RUNTS",
+        "Iscrizione RUNTS",
+    )
+    comune: tuple[str, ...] = ("Comune della sede legale", "Comune sede legale", "Comune")
+    address: tuple[str, ...] = ("Indirizzo della sede legale", "Indirizzo sede legale", "Indirizzo")
+    contact_name: tuple[str, ...] = ("Nome e cognome del referente", "Referente")
+    phone: tuple[str, ...] = ("Telefono del referente", "Telefono")
+    pec: tuple[str, ...] = ("PEC dell'ente", "PEC")
+    areas: tuple[str, ...] = ("Aree di interesse", "Aree tematiche", "Aree")
+    phases: tuple[str, ...] = ("Intendo partecipare a", "Fasi")
+    experience: tuple[str, ...] = ("Esperienza e competenze nelle aree indicate", "Esperienza")
+    consent: tuple[str, ...] = ("Informativa privacy", "Consenso", "Privacy")
+
+
+class Office(_Model):
+    """Contact of the Ufficio di Piano, shown in the public workbook."""
+
+    name: str = "Ufficio di Piano"
+    email: str = ""
+    phone: str = ""
+    website: str = ""
+
+
+class Ambito(_Model):
+    """One Ambito's avviso: everything the core needs to validate and render."""
+
+    code: Annotated[str, Field(pattern=r"^[a-z0-9_-]{1,40}$")]
+    name: str
+    lead_body: str
+    province: Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
+    notice: str
+    opens: datetime
+    deadline: datetime
+    after_deadline: str = ""
+    tax_code_required: bool
+    runts_required: bool
+    areas: tuple[Area, ...]
+    phases: tuple[Phase, ...] = ()
+    meetings: tuple[Meeting, ...] = ()
+    comuni: tuple[Comune, ...]
+    questions: Questions = Questions()
+    consent_words: tuple[str, ...] = ("dichiaro", "acconsento", "accetto", "autorizzo", "presa visione", "letto")
+    test_words: tuple[str, ...] = ("prova", "test", "prova invio modulo", "test test", "prova prova")
+    test_emails: tuple[str, ...] = ("test@test.it", "test@test.com", "prova@prova.it", "example@example.com")
+    office: Office = Office()
+    licence: str = "CC BY 4.0"
+    email_applicants: bool = True
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Ambito:
+        codes = [a.code for a in self.areas]
+        if not codes:
+            raise ValueError("serve almeno un'area (areas)")
+        if len(set(codes)) != len(codes):
+            raise ValueError(f"codici area ripetuti: {codes}")
+        tabs = [a.tab.casefold() for a in self.areas]
+        if len(set(tabs)) != len(tabs):
+            raise ValueError("due aree hanno lo stesso nome di scheda (tab)")
+        phase_codes = {p.code for p in self.phases}
+        for m in self.meetings:
+            if m.area not in codes:
+                raise ValueError(f"incontro del {m.date}: area {m.area!r} non tra {codes}")
+            if m.phase and m.phase not in phase_codes:
+                raise ValueError(f"incontro del {m.date}: fase {m.phase!r} non tra {sorted(phase_codes)}")
+        if self.deadline <= self.opens:
+            raise ValueError("la scadenza (deadline) precede l'apertura (opens)")
+        return self
+
+    def area(self, code: str) -> Area:
+        """The area with this code."""
+        return next(a for a in self.areas if a.code == code)
+
+
+class XlsxBackend(_Model):
+    """Local folder: `risposte.csv|xlsx` in, workbooks out."""
+
+    kind: Literal["xlsx"] = "xlsx"
+    folder: Path = Path(".")
+
+
+class GSheetsBackend(_Model):
+    """Google Sheets: the form's linked spreadsheet and a separate public one."""
+
+    kind: Literal["gsheets"] = "gsheets"
+    staff_spreadsheet_id: Annotated[str, Field(min_length=10)]
+    public_spreadsheet_id: Annotated[str, Field(min_length=10)]
+    responses_tab: str = "Risposte del modulo 1"
+    # A service-account key file, or "adc" for Application Default Credentials (App Engine).
+    credentials: str = "adc"
+    # Only for tests and proxies: where the Sheets API answers (default: Google).
+    endpoint: str = ""
+    timeout_s: float = 30.0
+    max_retries: int = 5
+    requests_per_minute: int = 60
+
+
+class Settings(_Model):
+    """A deployment: which Ambito, which backend, and service settings."""
+
+    ambito: Ambito
+    backend: Annotated[XlsxBackend | GSheetsBackend, Field(discriminator="kind")] = XlsxBackend()
+    sync_interval_s: Annotated[int, Field(ge=30)] = 300
+    source: str = ""
+
+
+def _normalise_key(text: str) -> str:
+    return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text)).strip().casefold()
+
+
+def preset_text(name: str) -> str:
+    """The YAML text of a shipped preset."""
+    if name not in PRESETS:
+        raise ConfigError(f"preset sconosciuto: {name!r}. Disponibili: {', '.join(PRESETS)}")
+    return (resources.files("sheets_templates") / "presets" / f"{name}.yaml").read_text(encoding="utf-8")
+
+
+def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _deep_merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def _format_error(err: ValidationError, source: str) -> str:
+    lines = [f"configurazione non valida ({source}):"]
+    for e in err.errors():
+        where = ".".join(str(p) for p in e["loc"]) or "(radice)"
+        msg = e["msg"].removeprefix("Value error, ")
+        lines.append(f"  - {where}: {msg}")
+    return "\n".join(lines)
+
+
+def parse_settings(data: Any, *, source: str, base_dir: Path | None = None) -> Settings:
+    """Validate a configuration mapping; a bad one raises ConfigError naming each key and problem."""
+    if not isinstance(data, dict):
+        raise ConfigError(f"configurazione non valida ({source}): attesa una mappa chiave: valore")
+    data = dict(data)
+    preset = data.pop("preset", None)
+    if preset is not None:
+        base = yaml.safe_load(preset_text(str(preset)))
+        ambito_over = data.pop("ambito", {}) or {}
+        if not isinstance(ambito_over, dict):
+            raise ConfigError(f"configurazione non valida ({source}): 'ambito' deve essere una mappa")
+        data["ambito"] = _deep_merge(base, ambito_over)
+    elif "ambito" not in data and "code" in data:
+        data = {"ambito": data}
+    try:
+        settings = Settings.model_validate({**data, "source": source})
+    except ValidationError as err:
+        raise ConfigError(_format_error(err, source)) from None
+    if base_dir is not None and isinstance(settings.backend, XlsxBackend) and not settings.backend.folder.is_absolute():
+        folder = (base_dir / settings.backend.folder).resolve()
+        settings = settings.model_copy(update={"backend": settings.backend.model_copy(update={"folder": folder})})
+    return settings
+
+
+def load_settings(spec: str | Path) -> Settings:
+    """Load a preset name (`crema`) or a YAML configuration file."""
+    text_spec = str(spec)
+    if text_spec in PRESETS:
+        return parse_settings({"preset": text_spec}, source=f"preset {text_spec}", base_dir=Path.cwd())
+    path = Path(spec)
+    if not path.exists():
+        raise ConfigError(
+            f"file di configurazione non trovato: {path}. Indica un file YAML o un preset ({', '.join(PRESETS)})"
+        )
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f" alla riga {mark.line + 1}" if mark is not None else ""
+        raise ConfigError(f"{path}: YAML non leggibile{where}: {getattr(err, 'problem', err)}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: il file non è testo UTF-8") from None
+    return parse_settings(data, source=str(path), base_dir=path.parent.resolve())
+
+
+def normalise_title(text: str) -> str:
+    """Normalise a question title: case, spaces, curly apostrophes, trailing colons and asterisks."""
+    text = unicodedata.normalize("NFKC", text).replace("\u2019", "'").replace("\u2018", "'").replace("`", "'")
+    text = re.sub(r"\s+", " ", text).strip().rstrip(":*").strip()
+    return text.casefold()

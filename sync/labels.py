@@ -1,0 +1,109 @@
+"""Every Italian word shown to people (staff, applicants, the public), in one place.
+
+Codes are stable machine identifiers (never renamed); messages are for people.
+"""
+
+from __future__ import annotations
+
+# Problem codes --------------------------------------------------------------------------------------------
+BLOCKING_CODES = (
+    "consenso_mancante",
+    "denominazione_mancante",
+    "nessuna_area",
+    "email_non_valida",
+    "invio_di_prova",
+    "cf_mancante",
+    "cf_non_valido",
+)
+WARNING_CODES = (
+    "comune_fuori_ambito",
+    "comune_sconosciuto",
+    "runts_mancante",
+    "oltre_scadenza",
+    "cf_mancante",
+    "cf_non_valido",
+    "cf_persona_fisica",
+    "area_sconosciuta",
+    "fase_sconosciuta",
+    "pec_non_valida",
+    "data_non_valida",
+    "testo_troncato",
+)
+
+MESSAGES: dict[str, str] = {
+    "consenso_mancante": "Manca il consenso all'informativa sul trattamento dei dati personali: "
+    "senza consenso la domanda non può essere accettata.",
+    "consenso_negato": "Il consenso all'informativa sul trattamento dei dati personali è stato negato: "
+    "senza consenso la domanda non può essere accettata.",
+    "denominazione_mancante": "Manca la denominazione dell'ente.",
+    "nessuna_area": "Non è stata scelta nessuna area di interesse: sceglierne almeno una.",
+    "email_mancante": "Manca l'indirizzo email di contatto.",
+    "email_non_valida": "L'indirizzo email «{value}» non è valido: {detail}",
+    "invio_di_prova": "La risposta sembra un invio di prova («{value}»): non viene inserita nell'elenco.",
+    "cf_mancante": "Manca il codice fiscale dell'ente.",
+    "cf_non_valido": "Il codice fiscale «{value}» non è valido: {detail}",
+    "cf_persona_fisica": "Il codice fiscale «{value}» è di una persona fisica, non di un ente: "
+    "non verrà pubblicato.",
+    "comune_fuori_ambito": "Il comune della sede legale ({value}) non fa parte dell'{ambito}.",
+    "comune_sconosciuto": "Il comune della sede legale «{value}» non è stato riconosciuto.",
+    "comune_mancante": "Manca il comune della sede legale.",
+    "runts_mancante": "Manca il numero di iscrizione al RUNTS o al registro regionale, richiesto dall'avviso.",
+    "oltre_scadenza": "Domanda presentata dopo la scadenza del {deadline}. {after_deadline}",
+    "area_sconosciuta": "Area non riconosciuta: «{value}».",
+    "fase_sconosciuta": "Fase non riconosciuta: «{value}».",
+    "pec_non_valida": "L'indirizzo PEC «{value}» non è valido.",
+    "data_non_valida": "Data e ora di invio non leggibili: «{value}».",
+    "testo_troncato": "Il testo del campo era troppo lungo ed è stato troncato a {limit} caratteri.",
+    # decisions
+    "decisione_sconosciuta": "Decisione «{value}» non riconosciuta. Usare: {verbs}.",
+    "decisione_non_applicabile": "Decisione non applicabile: {detail}",
+    "decisione_senza_destinatario": "Decisione senza ID ente o riga: indicare ad esempio E-0042 o «riga 17».",
+}
+
+SUGGESTION_COMUNE = "forse intendevi {name}?"
+
+CF_DETAILS = {
+    "length": "lunghezza errata (un ente ha 11 cifre, una persona 16 caratteri)",
+    "checksum": "il carattere di controllo non corrisponde",
+    "format": "contiene caratteri non ammessi",
+    "component": "contiene una parte non valida (es. codice ufficio)",
+}
+
+# Staff decisions --------------------------------------------------------------------------------------------
+VERBS = ("Escludi", "Sospendi", "Riammetti", "Ritira", "Unisci", "Separa", "Correggi", "Accetta", "Scarta")
+DECISION_HEADERS = ("ID ente o riga", "Decisione", "Valore", "Motivazione", "Operatore", "Data")
+
+# The Italian field names staff may use in `Correggi` (Valore = campo=valore), normalised to lower case.
+CORRECTABLE_FIELDS = {
+    "denominazione": "name",
+    "denominazione dell'ente": "name",
+    "codice fiscale": "tax_code",
+    "cf": "tax_code",
+    "partita iva": "tax_code",
+    "email": "email",
+    "indirizzo email": "email",
+    "forma giuridica": "legal_form",
+    "runts": "runts",
+    "numero runts": "runts",
+    "comune": "comune",
+    "indirizzo": "address",
+    "referente": "contact_name",
+    "telefono": "phone",
+    "pec": "pec",
+    "aree": "areas_raw",
+    "aree di interesse": "areas_raw",
+    "fasi": "phases_raw",
+    "consenso": "consent",
+    "informativa privacy": "consent",
+}
+
+STATUS_LABELS = {
+    "attivo": "Attivo",
+    "sospeso": "Sospeso",
+    "escluso": "Escluso",
+    "ritirato": "Ritirato",
+    "unito": "Unito",
+    "senza risposte valide": "Senza risposte valide",
+}
+
+OUTCOME_LABELS = {"accepted": "accettata", "rejected": "respinta"}

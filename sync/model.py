@@ -1,0 +1,207 @@
+"""Values that flow through the pipeline.
+
+Hot-path values (one per response row) are frozen slotted dataclasses: they are built by the core from
+already-parsed text, so they need no validation, and 27,000 of them must be cheap. Configuration and the
+sync report, which cross a trust boundary, are pydantic models (`sync.config`, `Report` below).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict
+
+Grid = list[list[str]]
+
+
+class Severity(StrEnum):
+    """Whether a problem keeps a row out of every list until staff decide."""
+
+    BLOCKING = "blocking"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """A data problem of one response row (or of a staff decision): a value, never an exception."""
+
+    row: int
+    field: str
+    code: str
+    value: str
+    severity: Severity
+    message: str
+    suggestion: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Response:
+    """One form response row as parsed: text stays text (leading zeros kept)."""
+
+    row: int
+    submitted_at: datetime | None
+    submitted_raw: str
+    email: str = ""
+    name: str = ""
+    tax_code: str = ""
+    legal_form: str = ""
+    runts: str = ""
+    comune: str = ""
+    address: str = ""
+    contact_name: str = ""
+    phone: str = ""
+    pec: str = ""
+    areas_raw: str = ""
+    areas: tuple[str, ...] = ()
+    unknown_areas: tuple[str, ...] = ()
+    phases_raw: str = ""
+    phases: tuple[str, ...] = ()
+    experience: str = ""
+    consent: str = ""
+    fingerprint: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Checked:
+    """A response with its problems and its normalised identifiers."""
+
+    response: Response
+    problems: tuple[Problem, ...]
+    tax_code: str = ""  # normalised valid codice fiscale / partita IVA, else ""
+    tax_code_kind: str = ""  # "ente" (11 digits) | "persona" (16 chars) | ""
+    email: str = ""
+    pec: str = ""
+    phone: str = ""
+    comune_istat: str = ""
+    comune_name: str = ""
+    province: str = ""
+    in_ambito: bool = False
+    late: bool = False
+    accepted_by_staff: bool = False
+    discarded_by_staff: bool = False
+
+    @property
+    def row(self) -> int:
+        """The sheet row of the response."""
+        return self.response.row
+
+    @property
+    def blocking(self) -> tuple[Problem, ...]:
+        """Problems that keep the row out of the lists."""
+        return tuple(p for p in self.problems if p.severity is Severity.BLOCKING)
+
+    @property
+    def warnings(self) -> tuple[Problem, ...]:
+        """Problems that do not keep the row out."""
+        return tuple(p for p in self.problems if p.severity is Severity.WARNING)
+
+    @property
+    def accepted(self) -> bool:
+        """Accepted: no blocking problem (or staff accepted it) and not discarded by staff."""
+        if self.discarded_by_staff:
+            return False
+        return self.accepted_by_staff or not self.blocking
+
+
+class Status(StrEnum):
+    """An organisation's status, set by staff decisions."""
+
+    ACTIVE = "attivo"
+    SUSPENDED = "sospeso"
+    EXCLUDED = "escluso"
+    WITHDRAWN = "ritirato"
+    MERGED = "unito"
+    EMPTY = "senza risposte valide"
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """One row of the staff-owned `Decisioni` tab."""
+
+    sheet_row: int
+    target: str
+    verb: str
+    value: str = ""
+    reason: str = ""
+    operator: str = ""
+    date: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Organisation:
+    """One organisation: its stable ID, current data (latest accepted response) and history."""
+
+    id: str
+    rows: tuple[int, ...]  # accepted response rows, oldest first
+    current: Checked
+    first_at: datetime | None
+    last_at: datetime | None
+    areas: tuple[str, ...]
+    phases: tuple[str, ...]
+    late: bool  # every accepted response came after the deadline
+    status: Status = Status.ACTIVE
+    status_note: str = ""
+    merged_into: str = ""
+    evidence: tuple[str, ...] = ()
+
+    @property
+    def listed(self) -> bool:
+        """Shown in the per-area lists and the public register."""
+        return self.status is Status.ACTIVE
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewPair:
+    """Two organisations that may be the same: staff confirm with `Unisci` or `Separa`."""
+
+    a: str
+    b: str
+    score: float
+    evidence: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RowOutcome:
+    """What happened to one response row: accounted for in `Risposte`."""
+
+    checked: Checked
+    entity_id: str
+    status: str  # accepted | rejected
+    note: str = ""
+
+
+@dataclass
+class Resolution:
+    """The result of resolving responses + decisions + previous state."""
+
+    outcomes: list[RowOutcome]
+    organisations: list[Organisation]
+    review: list[ReviewPair]
+    anomalies: list[Problem]
+    state: dict[str, str] = field(default_factory=dict)  # response fingerprint -> entity ID
+    next_id: int = 1
+
+
+class Report(BaseModel):
+    """The sync report (JSON): figures only, no personal data."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    started_at: str
+    duration_s: float
+    trigger: str = "manuale"
+    responses: int = 0
+    accepted: int = 0
+    rejected: int = 0
+    organisations: int = 0
+    per_area: dict[str, int] = {}
+    review_pairs: int = 0
+    anomalies: int = 0
+    cells_written: int = 0
+    api_requests: int = 0
+    tabs_changed: dict[str, int] = {}
+    dry_run: bool = False
+    outcome: str = "ok"
+    message: str = ""

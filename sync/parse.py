@@ -1,0 +1,259 @@
+"""Form rows → `Response` values: headers by normalised title, Italian dates, checkboxes."""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sync.config import FIELDS, REQUIRED_FIELDS, Ambito, normalise_title
+from sync.errors import ConfigError
+from sync.model import Response
+
+# A form cell can hold a whole essay; beyond this the value is cut and a warning raised, so that one
+# hostile cell cannot blow up every tab it is copied to (Google's own cell limit is 50,000 characters).
+MAX_CELL = 5_000
+# Separator used when answers arrive as lists (webhook): never typed by people.
+LIST_SEPARATOR = "\x1f"
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u3000]+")
+_SHEETS_EPOCH = datetime(1899, 12, 30)
+
+QUESTION_LABELS = {
+    "timestamp": "Informazioni cronologiche",
+    "email": "Indirizzo email",
+    "name": "Denominazione dell'ente",
+    "tax_code": "Codice fiscale dell'ente",
+    "legal_form": "Forma giuridica",
+    "runts": "Numero di iscrizione al RUNTS",
+    "comune": "Comune della sede legale",
+    "address": "Indirizzo della sede legale",
+    "contact_name": "Nome e cognome del referente",
+    "phone": "Telefono del referente",
+    "pec": "PEC dell'ente",
+    "areas": "Aree di interesse",
+    "phases": "Intendo partecipare a",
+    "experience": "Esperienza e competenze",
+    "consent": "Informativa privacy",
+}
+
+
+@dataclass(frozen=True)
+class ColumnMap:
+    """Which sheet columns hold each field; unknown and duplicate columns are reported."""
+
+    columns: dict[str, tuple[int, ...]]
+    unknown: tuple[str, ...] = ()
+    duplicates: tuple[str, ...] = ()
+    width: int = 0
+
+
+@dataclass
+class ParsedSheet:
+    """The responses of a form sheet, with what was noticed about its columns."""
+
+    responses: list[Response]
+    columns: ColumnMap
+    truncated: dict[int, list[str]] = field(default_factory=dict)  # row -> fields cut at MAX_CELL
+
+
+def clean_text(value: object) -> str:
+    """Text of a cell: control characters removed, spaces collapsed, trimmed."""
+    text = "" if value is None else str(value)
+    if not text:
+        return ""
+    text = _CONTROL.sub(" ", text.replace("\r\n", "\n"))
+    return _SPACES.sub(" ", text).strip()
+
+
+def map_columns(header: Sequence[str], ambito: Ambito) -> ColumnMap:
+    """Find each field's column by normalised question title; a missing required one is a ConfigError."""
+    titles = [normalise_title(str(h or "")) for h in header]
+    aliases = {f: [normalise_title(a) for a in getattr(ambito.questions, f)] for f in FIELDS}
+    columns: dict[str, list[int]] = {f: [] for f in FIELDS}
+    claimed: set[int] = set()
+    # exact titles first, then titles that start with an alias ("Aree di interesse (più risposte)")
+    for exact in (True, False):
+        for f in FIELDS:
+            if columns[f] and not exact:
+                continue
+            for i, title in enumerate(titles):
+                if i in claimed or not title:
+                    continue
+                hit = title in aliases[f] if exact else any(
+                    len(a) >= 5 and title.startswith(a) for a in aliases[f]
+                )
+                if hit and (exact or not columns[f]):
+                    columns[f].append(i)
+                    claimed.add(i)
+    missing = [f for f in REQUIRED_FIELDS if not columns[f]]
+    if missing:
+        lines = []
+        present = [str(h) for h in header if str(h or "").strip()]
+        for f in missing:
+            wanted = getattr(ambito.questions, f)[0]
+            close = difflib.get_close_matches(wanted, present, n=1, cutoff=0.4)
+            hint = f" La colonna più simile è «{close[0]}»." if close else ""
+            lines.append(f"manca la domanda «{wanted}».{hint}")
+        raise ConfigError(
+            "Il foglio delle risposte non ha tutte le domande richieste: "
+            + " ".join(lines)
+            + " Se la domanda è stata rinominata, aggiungere il nuovo titolo in `questions` nella configurazione."
+        )
+    unknown = tuple(str(header[i]) for i, t in enumerate(titles) if i not in claimed and t)
+    dups = tuple(str(header[c]) for cols in columns.values() for c in cols[1:])
+    return ColumnMap(
+        columns={f: tuple(c) for f, c in columns.items() if c},
+        unknown=unknown,
+        duplicates=dups,
+        width=len(header),
+    )
+
+
+def parse_timestamp(value: object) -> datetime | None:
+    """Italian form timestamps (`dd/mm/yyyy hh.mm.ss`), ISO text, datetimes or Sheets serial numbers."""
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=None)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return _serial(float(value))
+    text = clean_text(value)
+    if not text:
+        return None
+    m = re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})(?:[ T,]+(\d{1,2})[.:](\d{2})(?:[.:](\d{2}))?)?", text)
+    if m:
+        d, mo, y, h, mi, s = (int(g) if g else 0 for g in m.groups())
+        try:
+            return datetime(y, mo, d, h, mi, s)
+        except ValueError:
+            return None
+    try:
+        return datetime.fromisoformat(text).replace(tzinfo=None)
+    except ValueError:
+        pass
+    if re.fullmatch(r"\d{5}(?:[.,]\d+)?", text):
+        return _serial(float(text.replace(",", ".")))
+    return None
+
+
+def _serial(days: float) -> datetime | None:
+    if not 1 <= days <= 2_958_465:  # 31/12/9999
+        return None
+    return (_SHEETS_EPOCH + timedelta(days=days)).replace(microsecond=0)
+
+
+def _fold(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text.replace("\u2019", "'").replace("\u2018", "'"))
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return re.sub(r"\s+", " ", text).strip().casefold()
+
+
+def split_choices(cell: str, options: Sequence[tuple[str, str]]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Split a checkbox cell against (code, label) options, longest label first; labels may hold commas.
+
+    Returns (codes in option order, unrecognised pieces).
+    """
+    if not cell.strip():
+        return (), ()
+    text = LIST_SEPARATOR + _fold(cell.replace(LIST_SEPARATOR, LIST_SEPARATOR)) + LIST_SEPARATOR
+    found: set[str] = set()
+    for code, label in sorted(options, key=lambda o: -len(o[1])):
+        needle = _fold(label)
+        if not needle:
+            continue
+        # a label counts only between separators, so "Lavoro" never matches inside a longer label
+        pattern = re.compile(r"(?:^|(?<=[,\x1f]))\s*" + re.escape(needle) + r"\s*(?=[,\x1f]|$)")
+        text, n = pattern.subn(LIST_SEPARATOR, text)
+        if n:
+            found.add(code)
+    leftovers = tuple(
+        piece.strip() for piece in re.split(r"[,\x1f]", text) if piece.strip()
+    )
+    order = [code for code, _ in options]
+    return tuple(sorted(found, key=order.index)), leftovers
+
+
+def fingerprint(submitted: str, email: str, name: str, tax_code: str) -> str:
+    """A short content hash that identifies a response row independently of its position."""
+    raw = "\x1f".join((submitted, email.casefold(), name.casefold(), tax_code.upper()))
+    return hashlib.sha1(raw.encode("utf-8"), usedforsecurity=False).hexdigest()[:16]
+
+
+def parse_rows(rows: Sequence[Sequence[object]], ambito: Ambito, *, first_row: int = 2) -> ParsedSheet:
+    """Parse the data rows of a form sheet whose first row (already removed) was `rows[0]`'s header."""
+    if not rows:
+        raise ConfigError("Il foglio delle risposte è vuoto: manca anche la riga di intestazione delle domande.")
+    header = [clean_text(h) for h in rows[0]]
+    cmap = map_columns(header, ambito)
+    area_opts = [(a.code, a.label) for a in ambito.areas]
+    phase_opts = [(p.code, p.label) for p in ambito.phases]
+    out: list[Response] = []
+    truncated: dict[int, list[str]] = {}
+    seen: dict[str, int] = {}
+    for offset, raw in enumerate(rows[1:]):
+        row_no = first_row + offset
+        if not any(clean_text(c) for c in raw):
+            continue  # a blank line in the sheet is not a response
+        values: dict[str, str] = {}
+        for f, cols in cmap.columns.items():
+            value = ""
+            for c in cols:  # duplicate columns: the first non-empty answer wins
+                if c < len(raw):
+                    cell = raw[c]
+                    value = (
+                        clean_text(cell) if f != "timestamp" or not isinstance(cell, datetime) else cell.isoformat()
+                    )
+                    if value:
+                        break
+            if len(value) > MAX_CELL:
+                value = value[:MAX_CELL]
+                truncated.setdefault(row_no, []).append(f)
+            values[f] = value
+        ts_cell: object = next(
+            (raw[c] for c in cmap.columns["timestamp"] if c < len(raw) and clean_text(raw[c])), ""
+        )
+        areas, unknown_areas = split_choices(values.get("areas", ""), area_opts)
+        phases, _ = split_choices(values.get("phases", ""), phase_opts)
+        submitted_raw = values.get("timestamp", "")
+        fp = fingerprint(submitted_raw, values.get("email", ""), values.get("name", ""), values.get("tax_code", ""))
+        seen[fp] = seen.get(fp, 0) + 1
+        if seen[fp] > 1:  # the same answer submitted twice in the same second
+            fp = f"{fp}-{seen[fp]}"
+        out.append(
+            Response(
+                row=row_no,
+                submitted_at=parse_timestamp(ts_cell),
+                submitted_raw=submitted_raw,
+                email=values.get("email", ""),
+                name=values.get("name", ""),
+                tax_code=values.get("tax_code", ""),
+                legal_form=values.get("legal_form", ""),
+                runts=values.get("runts", ""),
+                comune=values.get("comune", ""),
+                address=values.get("address", ""),
+                contact_name=values.get("contact_name", ""),
+                phone=values.get("phone", ""),
+                pec=values.get("pec", ""),
+                areas_raw=values.get("areas", "").replace(LIST_SEPARATOR, ", "),
+                areas=areas,
+                unknown_areas=unknown_areas,
+                phases_raw=values.get("phases", "").replace(LIST_SEPARATOR, ", "),
+                phases=phases,
+                experience=values.get("experience", ""),
+                consent=values.get("consent", "").replace(LIST_SEPARATOR, ", "),
+                fingerprint=fp,
+            )
+        )
+    return ParsedSheet(responses=out, columns=cmap, truncated=truncated)
+
+
+def reparse_choices(response: Response, ambito: Ambito) -> Response:
+    """Recompute areas and phases after a staff correction of their text."""
+    from dataclasses import replace
+
+    areas, unknown = split_choices(response.areas_raw, [(a.code, a.label) for a in ambito.areas])
+    phases, _ = split_choices(response.phases_raw, [(p.code, p.label) for p in ambito.phases])
+    return replace(response, areas=areas, unknown_areas=unknown, phases=phases)

@@ -1,0 +1,214 @@
+"""Response → problems: tax codes (python-stdnum), email (email-validator), comuni, consent, areas.  Pure."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from email_validator import EmailNotValidError, validate_email
+from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength, ValidationError
+from stdnum.it import codicefiscale, iva
+
+from sync import labels
+from sync.comuni import ComuniIndex, index_for
+from sync.config import Ambito
+from sync.model import Checked, Problem, Response, Severity
+
+_NEGATION = re.compile(r"^\s*(non\b|no\b|nego\b)", re.IGNORECASE)
+
+
+def message(code: str, **params: str) -> str:
+    """The Italian message of a problem code, with its parameters filled in."""
+    return labels.MESSAGES[code].format(**params).strip()
+
+
+def normalise_tax_code(value: str) -> str:
+    """Reduce a typed tax code: spaces, dots, dashes and an `IT` prefix are tolerated."""
+    text = re.sub(r"[\s.\-_/]", "", value).upper()
+    if text.startswith("IT") and len(text) == 13 and text[2:].isdigit():
+        text = text[2:]
+    return text
+
+
+def check_tax_code(value: str) -> tuple[str, str, str]:
+    """Validate a codice fiscale or partita IVA → (normalised, kind, error detail)."""
+    code = normalise_tax_code(value)
+    try:
+        if len(code) == 11 and code.isdigit():
+            # an organisation's codice fiscale has the partita IVA's shape and checksum
+            return iva.validate(code), "ente", ""
+        if len(code) == 16:
+            return codicefiscale.validate(code), "persona", ""
+        raise InvalidLength()
+    except InvalidChecksum:
+        return code, "", labels.CF_DETAILS["checksum"]
+    except InvalidLength:
+        return code, "", labels.CF_DETAILS["length"]
+    except InvalidComponent:
+        return code, "", labels.CF_DETAILS["component"]
+    except (InvalidFormat, ValidationError):
+        return code, "", labels.CF_DETAILS["format"]
+
+
+def check_email(value: str) -> tuple[str, str]:
+    """Validate an email address without DNS → (normalised, error detail)."""
+    try:
+        result = validate_email(value, check_deliverability=False)
+    except EmailNotValidError as err:
+        return "", _email_detail(str(err))
+    return result.normalized.casefold(), ""
+
+
+def _email_detail(english: str) -> str:
+    if "@-sign" in english or "must have an @" in english:
+        return "manca la chiocciola (@)."
+    if "period" in english or "domain" in english or "dot" in english:
+        return "il dominio dopo la @ è incompleto (es. gmail.com)."
+    if "character" in english or "space" in english or "letters" in english:
+        return "contiene caratteri non ammessi (ad esempio spazi)."
+    return "l'indirizzo non è nella forma nome@dominio.it."
+
+
+def phone_digits(value: str) -> str:
+    """Digits of a phone number without the Italian country prefix."""
+    digits = re.sub(r"\D", "", value)
+    if digits.startswith("0039"):
+        digits = digits[4:]
+    elif digits.startswith("39") and len(digits) > 10:
+        digits = digits[2:]
+    return digits
+
+
+def _fold(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return re.sub(r"[^a-z0-9@.]+", " ", text.casefold()).strip()
+
+
+def is_test_submission(response: Response, ambito: Ambito) -> bool:
+    """A name that is only a test phrase ("Prova invio modulo", "TEST"), or a test email with one."""
+    name = _fold(response.name)
+    words = {_fold(w) for w in ambito.test_words}
+    if name and name in words:
+        return True
+    if _fold(response.email) in {_fold(e) for e in ambito.test_emails}:
+        return bool(set(name.split()) & {"prova", "test", "collaudo"})
+    return False
+
+
+def check(response: Response, ambito: Ambito, comuni: ComuniIndex | None = None) -> Checked:
+    """Validate one response: every problem as a value, blocking or warning per the Ambito's rules."""
+    comuni = comuni or index_for(ambito)
+    problems: list[Problem] = []
+    row = response.row
+
+    def add(field: str, code: str, value: str, blocking: bool, msg: str, suggestion: str = "") -> None:
+        severity = Severity.BLOCKING if blocking else Severity.WARNING
+        problems.append(Problem(row, field, code, value, severity, msg, suggestion))
+
+    test = is_test_submission(response, ambito)
+    if test:
+        add("name", "invio_di_prova", response.name, True, message("invio_di_prova", value=response.name))
+
+    if not _fold(response.name):
+        add("name", "denominazione_mancante", response.name, True, message("denominazione_mancante"))
+
+    consent = response.consent.strip()
+    if not consent:
+        add("consent", "consenso_mancante", "", True, message("consenso_mancante"))
+    elif _NEGATION.match(consent):
+        add("consent", "consenso_mancante", consent, True, message("consenso_negato"))
+
+    if not response.areas:
+        add("areas", "nessuna_area", response.areas_raw, True, message("nessuna_area"))
+    for piece in response.unknown_areas:
+        add("areas", "area_sconosciuta", piece, False, message("area_sconosciuta", value=piece))
+
+    email = ""
+    if not response.email.strip():
+        add("email", "email_non_valida", "", True, message("email_mancante"))
+    else:
+        email, detail = check_email(response.email.strip())
+        if not email:
+            add(
+                "email",
+                "email_non_valida",
+                response.email,
+                True,
+                message("email_non_valida", value=response.email, detail=detail),
+            )
+
+    tax_code, kind = "", ""
+    required = ambito.tax_code_required
+    if not response.tax_code.strip():
+        add("tax_code", "cf_mancante", "", required, message("cf_mancante"))
+    else:
+        code, kind, detail = check_tax_code(response.tax_code)
+        if detail:
+            add(
+                "tax_code",
+                "cf_non_valido",
+                response.tax_code,
+                required,
+                message("cf_non_valido", value=response.tax_code.strip(), detail=detail),
+            )
+        else:
+            tax_code = code
+            if kind == "persona":
+                add("tax_code", "cf_persona_fisica", code, False, message("cf_persona_fisica", value=code))
+
+    match = comuni.resolve(response.comune)
+    if not response.comune.strip():
+        add("comune", "comune_sconosciuto", "", False, message("comune_mancante"))
+    elif not match.istat:
+        suggestion = labels.SUGGESTION_COMUNE.format(name=match.suggestion) if match.suggestion else ""
+        add(
+            "comune",
+            "comune_sconosciuto",
+            response.comune,
+            False,
+            message("comune_sconosciuto", value=response.comune),
+            suggestion,
+        )
+    elif not match.in_ambito:
+        where = f"{match.name} ({match.province})" if match.province else match.name
+        add("comune", "comune_fuori_ambito", response.comune, False,
+            message("comune_fuori_ambito", value=where, ambito=ambito.name))
+
+    if ambito.runts_required and not response.runts.strip():
+        add("runts", "runts_mancante", "", False, message("runts_mancante"))
+
+    pec = ""
+    if response.pec.strip():
+        pec, _ = check_email(response.pec.strip())
+        if not pec:
+            add("pec", "pec_non_valida", response.pec, False, message("pec_non_valida", value=response.pec))
+
+    late = False
+    if response.submitted_at is None:
+        add("timestamp", "data_non_valida", response.submitted_raw, False,
+            message("data_non_valida", value=response.submitted_raw))
+    elif response.submitted_at > ambito.deadline:
+        late = True
+        add("timestamp", "oltre_scadenza", response.submitted_raw, False,
+            message("oltre_scadenza", deadline=ambito.deadline.strftime("%d/%m/%Y %H:%M"),
+                    after_deadline=ambito.after_deadline))
+
+    if test:
+        # a test submission is reported as such, not as a list of missing answers
+        problems = [p for p in problems if p.severity is Severity.WARNING or p.code == "invio_di_prova"]
+
+    return Checked(
+        response=response,
+        problems=tuple(problems),
+        tax_code=tax_code,
+        tax_code_kind=kind,
+        email=email,
+        pec=pec,
+        phone=phone_digits(response.phone),
+        comune_istat=match.istat,
+        comune_name=match.name,
+        province=match.province,
+        in_ambito=match.in_ambito,
+        late=late,
+    )
