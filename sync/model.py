@@ -7,7 +7,7 @@ sync report, which cross a trust boundary, are pydantic models (`sync.config`, `
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
@@ -170,18 +170,6 @@ class RowOutcome:
     entity_id: str
     status: str  # accepted | rejected
     note: str = ""
-
-
-@dataclass
-class Resolution:
-    """The result of resolving responses + decisions + previous state."""
-
-    outcomes: list[RowOutcome]
-    organisations: list[Organisation]
-    review: list[ReviewPair]
-    anomalies: list[Problem]
-    state: dict[str, str] = field(default_factory=dict)  # response fingerprint -> entity ID
-    next_id: int = 1
 
 
 class Report(BaseModel):

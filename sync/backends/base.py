@@ -1,0 +1,103 @@
+"""The one small interface every storage backend implements.
+
+Nothing above the backends knows which one runs. A backend reads the staff workbook as text cells in one
+go, creates tabs that are missing, and applies batches of rectangular cell writes. The pure core decides
+*what* to write (`sync.diff`); the backend only knows *how*.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
+
+Grid = list[list[str]]
+Workbook = Literal["staff", "public"]
+
+
+@dataclass(frozen=True, slots=True)
+class Dropdown:
+    """A list validation on a column of a tab (from row 2 down)."""
+
+    column: int
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class TabSpec:
+    """How a tab is created: its header, who owns it, and its presentation."""
+
+    title: str
+    header: tuple[str, ...]
+    owner: Literal["machine", "staff", "mixed"] = "machine"
+    hidden: bool = False
+    frozen_rows: int = 1
+    frozen_cols: int = 0
+    widths: tuple[int, ...] = ()  # in characters
+    dropdown: Dropdown | None = None
+    seed: tuple[tuple[str, ...], ...] = ()  # rows written once, when the tab is created (staff tabs)
+    note: str = ""  # a sentence for staff, shown in the header's first cell comment / protection
+
+
+@dataclass(frozen=True, slots=True)
+class RangeWrite:
+    """A rectangle of text cells to write, 0-based, top-left at (row, col)."""
+
+    tab: str
+    row: int
+    col: int
+    values: tuple[tuple[str, ...], ...]
+
+    @property
+    def cells(self) -> int:
+        """How many cells the write covers."""
+        return sum(len(r) for r in self.values)
+
+
+@dataclass
+class Snapshot:
+    """Everything a sync reads from the staff workbook, as text."""
+
+    tabs: dict[str, Grid]  # title -> rows (trailing empty cells and rows trimmed)
+    responses: Grid  # the form's responses, header first
+    responses_origin: str = ""  # where they came from, for messages ("risposte.csv", "Risposte del modulo 1")
+    hidden: set[str] = field(default_factory=set)
+
+
+class Backend(Protocol):
+    """A place where the workbooks live: a local folder (`xlsx`) or Google Sheets (`gsheets`)."""
+
+    name: str
+
+    def read(self, specs: Sequence[TabSpec]) -> Snapshot:
+        """Read the responses and every tab of `specs` that exists, in one request where possible."""
+        ...
+
+    def ensure(self, workbook: Workbook, specs: Sequence[TabSpec], *, dry_run: bool = False) -> list[str]:
+        """Create missing tabs (with header, seed rows, dropdown, frozen rows); return what was (or would be) done.
+
+        Existing tabs are never rewritten: a staff tab keeps every value typed in it.
+        """
+        ...
+
+    def write(self, workbook: Workbook, writes: Sequence[RangeWrite], specs: Sequence[TabSpec]) -> int:
+        """Apply the writes (as literal text) in one request where possible; return the cells written."""
+        ...
+
+    def publish(self, tabs: dict[str, Grid], specs: Sequence[TabSpec]) -> list[str]:
+        """Extra public outputs beside the public workbook (the xlsx backend's CSV and JSON files)."""
+        ...
+
+    def check_writable(self, workbooks: Sequence[Workbook]) -> None:
+        """Raise (LockedError, ConfigError) before anything is written if a workbook cannot be written."""
+        ...
+
+    def sync_lock(self) -> AbstractContextManager[None]:
+        """Held for a whole sync, so that two syncs on one machine never overlap."""
+        ...
+
+    @property
+    def requests(self) -> int:
+        """API requests made so far (0 for local files)."""
+        ...

@@ -1,0 +1,239 @@
+"""`elenco …` — thin click commands over the library; errors become Italian messages and exit codes.
+
+Exit codes: 0 ok, 1 a problem a person must fix (configuration, sheet structure, a locked file),
+2 wrong usage, 3 a temporary failure (quota, network): run again later.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from sync.backends.base import Backend
+from sync.config import Settings, XlsxBackend, load_settings
+from sync.errors import ConfigError, ElencoError, TransientError
+
+F = TypeVar("F", bound=Callable[..., Any])
+ROME_TZ = "Europe/Rome"
+
+
+def now_local() -> datetime:
+    """The current time in Italy, naive (form timestamps are naive local times)."""
+    from zoneinfo import ZoneInfo
+
+    return datetime.now(ZoneInfo(ROME_TZ)).replace(tzinfo=None, microsecond=0)
+
+
+@contextmanager
+def _errors() -> Iterator[None]:
+    """Present run problems as Italian messages with distinct exit codes, never as tracebacks."""
+    try:
+        yield
+    except TransientError as err:
+        click.echo(f"Errore temporaneo: {err}\nRiprovare tra qualche minuto.", err=True)
+        sys.exit(3)
+    except ElencoError as err:
+        click.echo(f"Errore: {err}", err=True)
+        sys.exit(1)
+
+
+def open_backend(settings: Settings) -> Backend:
+    """The backend the configuration names."""
+    if isinstance(settings.backend, XlsxBackend):
+        from sync.backends.xlsx import XlsxStore
+
+        return XlsxStore(settings.backend.folder)
+    from sync.backends.gsheets import GSheetsStore
+
+    return GSheetsStore.from_settings(settings.backend)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="elenco")
+def cli() -> None:
+    """elenco: l'elenco degli enti del Terzo Settore per il Piano di Zona, dal modulo Google ai fogli."""
+
+
+def _config_option(f: F) -> F:
+    return click.option("--config", "config", required=True, metavar="FILE",
+                        help="File di configurazione (elenco.yaml) o preset: crema, cremonese, cernusco.")(f)
+
+
+def _load(config: str) -> Settings:
+    return load_settings(config)
+
+
+def _print_summary(report: dict[str, Any], folder: Path | None) -> None:
+    click.echo(f"Risposte: {report['responses']}  accettate: {report['accepted']}  "
+               f"respinte: {report['rejected']}")
+    click.echo(f"Enti nell'elenco: {report['organisations']}  possibili duplicati da verificare: "
+               f"{report['review_pairs']}")
+    click.echo("Enti per area:")
+    for area, n in report["per_area"].items():
+        click.echo(f"  {area}: {n}")
+    click.echo(f"Celle scritte: {report['cells_written']}  richieste API: {report['api_requests']}  "
+               f"durata: {report['duration_s']} s")
+    if folder is not None:
+        click.echo(f"File in {folder}:")
+        for name in ("elenco-interno.xlsx", "elenco-pubblico.xlsx", "elenco-pubblico.csv", "elenco-pubblico.json"):
+            if (folder / name).exists():
+                click.echo(f"  {folder / name}")
+
+
+@cli.command()
+@_config_option
+@click.option("--dry-run", is_flag=True, help="Mostra cosa cambierebbe in ogni scheda, senza scrivere nulla.")
+@click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Scrive il resoconto della sincronizzazione in un file JSON.")
+@click.option("--trigger", default="manuale", hidden=True)
+def sync(config: str, dry_run: bool, report_path: Path | None, trigger: str) -> None:
+    """Legge le risposte del modulo e aggiorna l'elenco interno, quello pubblico e i fogli presenze."""
+    from sync.pipeline import run_sync
+
+    with _errors():
+        settings = _load(config)
+        result = run_sync(open_backend(settings), settings, now_local(), trigger=trigger, dry_run=dry_run)
+    report = result.report.model_dump()
+    if dry_run:
+        click.echo("Anteprima (nessuna modifica scritta):")
+        if not result.changes:
+            click.echo("  nessuna modifica: i fogli sono già aggiornati.")
+        for tab, change in result.changes.items():
+            click.echo(f"  {tab}: {change.added} righe aggiunte, {change.changed} modificate, "
+                       f"{change.removed} tolte ({change.cells} celle)")
+        for line in result.created:
+            click.echo(f"  {line}")
+    folder = settings.backend.folder if isinstance(settings.backend, XlsxBackend) else None
+    _print_summary(report, None if dry_run else folder)
+    if report_path is not None:
+        _write_json(report_path, report)
+
+
+def _write_json(path: Path, data: Any) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+@cli.command()
+@_config_option
+def init(config: str) -> None:
+    """Crea o ripara le schede dei due fogli (intestazioni, protezioni, menu delle decisioni)."""
+    from sync.render import public_specs, staff_specs
+
+    with _errors():
+        settings = _load(config)
+        backend = open_backend(settings)
+        done = backend.ensure("staff", staff_specs(settings.ambito))
+        done += backend.ensure("public", public_specs(settings.ambito))
+    if done:
+        for line in done:
+            click.echo(line)
+    else:
+        click.echo("Niente da fare: tutte le schede sono già a posto.")
+
+
+@cli.command()
+@_config_option
+def check(config: str) -> None:
+    """Controlla configurazione e struttura dei fogli, senza scrivere nulla."""
+    from sync.parse import parse_rows
+    from sync.render import public_specs, staff_specs
+
+    with _errors():
+        settings = _load(config)
+        click.echo(f"Configurazione valida: {settings.ambito.name} ({settings.backend.kind}).")
+        backend = open_backend(settings)
+        snapshot = backend.read(staff_specs(settings.ambito))
+        parsed = parse_rows(snapshot.responses, settings.ambito)
+        click.echo(f"Risposte del modulo: {len(parsed.responses)} ({snapshot.responses_origin}).")
+        for title in parsed.columns.unknown:
+            click.echo(f"Avviso: la colonna «{title}» del modulo non è usata.")
+        todo = backend.ensure("staff", staff_specs(settings.ambito), dry_run=True)
+        todo += backend.ensure("public", public_specs(settings.ambito), dry_run=True)
+    for line in todo:
+        click.echo(f"Da fare con «elenco init»: {line}")
+    if todo:
+        sys.exit(1)
+    click.echo("Struttura dei fogli completa.")
+
+
+@cli.command()
+@click.argument("responses", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@_config_option
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="File CSV di uscita: row,entity_id,status,reasons,warnings")
+def resolve(responses: Path, config: str, out: Path) -> None:
+    """Senza stato: da un export CSV del modulo a una riga per risposta (ente, esito, motivi)."""
+    from sync.backends.xlsx import read_responses_file
+    from sync.parse import parse_rows
+    from sync.resolve import resolve as resolve_rows
+    from sync.state import State
+
+    with _errors():
+        settings = _load(config)
+        grid = read_responses_file(responses)
+        parsed = parse_rows(grid, settings.ambito)
+        result = resolve_rows(parsed.responses, [], State(), settings.ambito)
+    tmp = out.with_name(f".{out.name}.tmp")
+    with tmp.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(["row", "entity_id", "status", "reasons", "warnings"])
+        for o in result.outcomes:
+            c = o.checked
+            writer.writerow([c.row, o.entity_id, o.status, ";".join(p.code for p in c.blocking),
+                             ";".join(p.code for p in c.warnings)])
+    os.replace(tmp, out)
+    accepted = sum(1 for o in result.outcomes if o.status == "accepted")
+    orgs = len({o.entity_id for o in result.outcomes if o.entity_id})
+    click.echo(f"{len(result.outcomes)} risposte: {accepted} accettate, {len(result.outcomes) - accepted} "
+               f"respinte, {orgs} enti. Scritto {out}.")
+
+
+@cli.command()
+@click.option("--dir", "folder", type=click.Path(file_okay=False, path_type=Path), default=Path("demo"),
+              show_default=True, help="Cartella in cui creare la prova.")
+@click.option("--preset", default="crema", show_default=True, type=click.Choice(["crema", "cremonese", "cernusco"]))
+@click.option("--organisations", default=300, show_default=True, type=click.IntRange(1, 100_000))
+@click.option("--seed", default=1, show_default=True)
+def demo(folder: Path, preset: str, organisations: int, seed: int) -> None:
+    """Crea risposte di prova realistiche e fa una sincronizzazione completa in una cartella locale."""
+    from sync.demo_data import generate, to_csv_text
+    from sync.pipeline import run_sync
+
+    with _errors():
+        folder.mkdir(parents=True, exist_ok=True)
+        config_path = folder / "elenco.yaml"
+        if not config_path.exists():
+            config_path.write_text(
+                "# Configurazione creata da «elenco demo»: backend locale (file .xlsx in questa cartella).\n"
+                f"preset: {preset}\nbackend:\n  kind: xlsx\n  folder: .\n", encoding="utf-8")
+        settings = load_settings(config_path)
+        data = generate(settings.ambito, organisations, seed=seed)
+        answers = folder / "risposte.csv"
+        tmp = folder / ".risposte.csv.tmp"
+        tmp.write_text(to_csv_text(data), encoding="utf-8")
+        os.replace(tmp, answers)
+        click.echo(f"Generate {len(data.rows)} risposte di prova per l'{settings.ambito.name} in {answers}.")
+        result = run_sync(open_backend(settings), settings, now_local(), trigger="demo")
+    _print_summary(result.report.model_dump(), settings.backend.folder if isinstance(
+        settings.backend, XlsxBackend) else None)
+    click.echo(f"Configurazione: {config_path} (usabile con elenco init/sync/check/serve --config).")
+
+
+def main() -> None:
+    """Console entry point."""
+    cli(prog_name="elenco")
+
+
+if __name__ == "__main__":
+    main()

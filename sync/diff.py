@@ -1,0 +1,88 @@
+"""Current cells vs wanted cells → the rectangles to write.  Pure.
+
+The machine writes only what differs, and only in cells it owns: a `None` in a wanted row is a cell that
+belongs to staff (attendance, notes) and is never written; columns at or beyond `owned_width` are staff's
+too (a column staff add to the right of `Elenco` stays theirs).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sync.backends.base import RangeWrite
+from sync.model import Grid
+
+Cell = str | None
+
+
+@dataclass(frozen=True)
+class WantedTab:
+    """What the machine wants in a tab: rows of cells (None = staff's), machine columns [0, owned_width)."""
+
+    title: str
+    rows: list[list[Cell]]
+    owned_width: int
+
+
+def _cell(grid: Grid, r: int, c: int) -> str:
+    if r < len(grid):
+        row = grid[r]
+        if c < len(row):
+            return row[c]
+    return ""
+
+
+def diff_tab(current: Grid, wanted: WantedTab) -> list[RangeWrite]:
+    """The writes that turn `current` into `wanted` in the machine's cells; rows beyond are cleared."""
+    runs: list[tuple[int, int, list[str]]] = []  # (row, first col, values)
+    height = max(len(current), len(wanted.rows))
+    for r in range(height):
+        want_row = wanted.rows[r] if r < len(wanted.rows) else []
+        start = -1
+        values: list[str] = []
+        for c in range(wanted.owned_width):
+            want: Cell = want_row[c] if c < len(want_row) else ""
+            if want is not None and want != _cell(current, r, c):
+                if start < 0:
+                    start = c
+                elif start + len(values) != c:
+                    runs.append((r, start, values))
+                    start, values = c, []
+                values.append(want)
+            elif start >= 0:
+                runs.append((r, start, values))
+                start, values = -1, []
+        if start >= 0:
+            runs.append((r, start, values))
+    return list(_blocks(wanted.title, runs))
+
+
+def _blocks(tab: str, runs: list[tuple[int, int, list[str]]]) -> Iterable[RangeWrite]:
+    """Stack runs of consecutive rows with the same columns into one rectangle (fewer ranges to send)."""
+    block: list[list[str]] = []
+    top = col = -1
+    for r, c, values in runs:
+        if block and c == col and r == top + len(block) and len(values) == len(block[0]):
+            block.append(values)
+            continue
+        if block:
+            yield RangeWrite(tab, top, col, tuple(tuple(v) for v in block))
+        block, top, col = [values], r, c
+    if block:
+        yield RangeWrite(tab, top, col, tuple(tuple(v) for v in block))
+
+
+def full_rewrite(title: str, grid: Grid, old_rows: int, old_cols: int) -> list[RangeWrite]:
+    """Write a whole tab, padding with blanks over what a larger previous version held."""
+    width = max([old_cols, *(len(r) for r in grid)]) if grid or old_cols else 0
+    height = max(old_rows, len(grid))
+    if not width or not height:
+        return []
+    rows = tuple(tuple([*(grid[r] if r < len(grid) else []), *[""] * width][:width]) for r in range(height))
+    return [RangeWrite(title, 0, 0, rows)]
+
+
+def count_cells(writes: Iterable[RangeWrite]) -> int:
+    """Cells covered by a list of writes."""
+    return sum(w.cells for w in writes)

@@ -1,0 +1,255 @@
+"""`run_sync`: the only place that sequences I/O around the pure core.
+
+    read ─► parse ─► validate ─► resolve ─► render ─► diff ─► write public ─► write staff (+ state)
+
+The public workbook is written before the staff workbook because the staff write carries the state that
+says what the public workbook holds: after a fault between the two, the next sync sees a stale record and
+rewrites the public tabs, converging to what a fault-free run would have produced.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sync.backends.base import Backend, RangeWrite, Snapshot, TabSpec
+from sync.config import Settings
+from sync.decisions import parse_decisions
+from sync.diff import WantedTab, count_cells, diff_tab, full_rewrite
+from sync.model import Grid, Problem, Report, Severity, Status
+from sync.parse import ParsedSheet, parse_rows
+from sync.render import (
+    ANOMALIE,
+    CALENDARIO,
+    DECISIONI,
+    DUPLICATI,
+    ELENCO,
+    INFORMAZIONI,
+    REGISTRO,
+    RISPOSTE,
+    content_hash,
+    meetings_from_preset,
+    parse_calendar,
+    public_specs,
+    render_anomalie,
+    render_area,
+    render_duplicati,
+    render_elenco,
+    render_information,
+    render_log_line,
+    render_public,
+    render_risposte,
+    render_roster,
+    roster_title,
+    staff_specs,
+)
+from sync.resolve import Resolution, resolve
+from sync.state import STATE_TAB, State, read_state, render_state
+
+UPDATED_KEY = "_aggiornato"
+DATA_KEY = "_dati"
+STRUCTURE_KEY = "_struttura"
+
+
+@dataclass
+class TabChange:
+    """What a sync changes in one tab, for the dry-run preview."""
+
+    added: int = 0
+    changed: int = 0
+    removed: int = 0
+    cells: int = 0
+
+
+@dataclass
+class SyncResult:
+    """A sync's report, its per-tab changes and (for callers that need them) the resolved values."""
+
+    report: Report
+    changes: dict[str, TabChange] = field(default_factory=dict)
+    resolution: Resolution | None = None
+    created: list[str] = field(default_factory=list)
+
+
+def _column_problems(parsed: ParsedSheet, origin: str) -> list[Problem]:
+    out = [
+        Problem(1, origin, "colonna_sconosciuta", title, Severity.WARNING,
+                f"La colonna «{title}» del modulo non è usata da elenco: se è una domanda nuova, aggiungerla "
+                "in `questions` nella configurazione.")
+        for title in parsed.columns.unknown
+    ]
+    out += [
+        Problem(1, origin, "colonna_ripetuta", title, Severity.WARNING,
+                f"La colonna «{title}» è ripetuta: si usa la prima risposta non vuota.")
+        for title in parsed.columns.duplicates
+    ]
+    for row, fields in sorted(parsed.truncated.items()):
+        out.append(Problem(row, origin, "testo_troncato", ", ".join(fields), Severity.WARNING,
+                           "Un campo era più lungo di 5.000 caratteri ed è stato troncato negli elenchi "
+                           "(il modulo originale resta intatto)."))
+    return out
+
+
+def _tab_change(current: Grid, wanted: WantedTab, writes: Sequence[RangeWrite]) -> TabChange:
+    rows_touched = {w.row + i for w in writes for i in range(len(w.values))}
+    added = sum(1 for r in rows_touched if r >= len(current))
+    removed = sum(1 for r in rows_touched if r >= len(wanted.rows))
+    return TabChange(added=added, changed=len(rows_touched) - added - removed, removed=removed,
+                     cells=count_cells(writes))
+
+
+def _figures(resolution: Resolution, review: int) -> dict[str, int]:
+    accepted = sum(1 for o in resolution.outcomes if o.status == "accepted")
+    return {
+        "responses": len(resolution.outcomes),
+        "accepted": accepted,
+        "rejected": len(resolution.outcomes) - accepted,
+        "organisations": sum(1 for o in resolution.organisations if o.rows and o.status is not Status.MERGED),
+        "review_pairs": review,
+    }
+
+
+@dataclass
+class SyncPlan:
+    """What every machine-owned tab should hold, and what the previous state said."""
+
+    resolution: Resolution
+    staff: dict[str, tuple[Grid, WantedTab]]  # title -> (current cells, wanted cells)
+    public: dict[str, Grid]
+    previous: State
+    problems: list[Problem]
+
+
+def plan_sync(snapshot: Snapshot, settings: Settings, now: datetime) -> SyncPlan:
+    """The pure part of a sync: what every machine-owned tab should hold."""
+    ambito = settings.ambito
+    parsed = parse_rows(snapshot.responses, ambito)
+    decisions = parse_decisions(snapshot.tabs.get(DECISIONI, []))
+    state = read_state(snapshot.tabs.get(STATE_TAB, []))
+    resolution = resolve(parsed.responses, decisions, state, ambito)
+    orgs = resolution.organisations
+
+    if CALENDARIO in snapshot.tabs:
+        calendar, calendar_problems = parse_calendar(snapshot.tabs[CALENDARIO], ambito)
+    else:
+        calendar, calendar_problems = meetings_from_preset(ambito.meetings), []
+    other = [*_column_problems(parsed, snapshot.responses_origin or "Risposte del modulo"),
+             *resolution.anomalies, *calendar_problems]
+    withdrawn = {o.id for o in orgs if o.status is Status.WITHDRAWN}
+
+    wanted: list[WantedTab] = []
+
+    def whole(title: str, rows: list[list[str | None]]) -> None:
+        wanted.append(WantedTab(title, rows, max(len(r) for r in rows)))
+
+    whole(ELENCO, render_elenco(orgs, ambito))
+    for a in ambito.areas:
+        whole(a.tab, render_area(orgs, ambito, a.code))
+    whole(ANOMALIE, render_anomalie(resolution.outcomes, other, withdrawn))
+    whole(DUPLICATI, render_duplicati(resolution.review, orgs))
+    whole(RISPOSTE, render_risposte(resolution.outcomes))
+    for a in ambito.areas:
+        title = roster_title(ambito, a.code)
+        wanted.append(render_roster(orgs, ambito, a.code, calendar, snapshot.tabs.get(title, [])))
+
+    # the public workbook: rewritten tab by tab when its content changes (its state is in `_stato`)
+    public = render_public(orgs, ambito)
+    counts = {title: len(grid) - 1 for title, grid in public.items()}
+    data_digest = content_hash([[title, content_hash(grid)] for title, grid in sorted(public.items())])
+    previous_digest = state.public.get(DATA_KEY, ("",))[0]
+    previous_updated = state.public.get(UPDATED_KEY, ("",))[0]
+    # "last update" moves only when the published data change: a sync with nothing new writes nothing
+    updated = previous_updated if previous_digest == data_digest and previous_updated else (
+        now.strftime("%d/%m/%Y %H:%M"))
+    public[INFORMAZIONI] = render_information(ambito, updated, counts)
+    resolution.state.public[DATA_KEY] = (data_digest, 0, 0)
+    resolution.state.public[UPDATED_KEY] = (updated, 0, 0)
+    current = {w.title: (snapshot.tabs.get(w.title, []), w) for w in wanted}
+    return SyncPlan(resolution, current, public, state, other)
+
+
+def run_sync(backend: Backend, settings: Settings, now: datetime, *, trigger: str = "manuale",
+             dry_run: bool = False) -> SyncResult:
+    """Read, decide, write only what changed; return the report (DESIGN.md)."""
+    started = time.perf_counter()
+    ambito = settings.ambito
+    s_specs = staff_specs(ambito)
+    p_specs = public_specs(ambito)
+    with backend.sync_lock():
+        snapshot = backend.read(s_specs)
+        created: list[str] = []
+        missing = [s for s in s_specs if s.title not in snapshot.tabs]
+        if missing:
+            created = backend.ensure("staff", s_specs, dry_run=dry_run)
+            if not dry_run:
+                snapshot = backend.read(s_specs)
+        plan = plan_sync(snapshot, settings, now)
+        resolution, current, public, state = plan.resolution, plan.staff, plan.public, plan.previous
+
+        staff_writes: list[RangeWrite] = []
+        changes: dict[str, TabChange] = {}
+        for title, (grid, want) in current.items():
+            writes = diff_tab(grid, want)
+            if writes:
+                staff_writes += writes
+                changes[title] = _tab_change(grid, want, writes)
+
+        public_writes: list[RangeWrite] = []
+        public_changed = False
+        structure = content_hash([list(s.header) + [s.title] for s in p_specs])
+        for title, grid in public.items():
+            digest = content_hash(grid)
+            old = state.public.get(f"tab:{title}")
+            width = max(len(r) for r in grid)
+            if old is None or old[0] != digest:
+                old_rows, old_cols = (old[1], old[2]) if old else (0, 0)
+                writes = full_rewrite(title, grid, old_rows, old_cols)
+                public_writes += writes
+                public_changed = True
+                changes[f"pubblico: {title}"] = TabChange(
+                    added=max(0, len(grid) - old_rows), changed=min(len(grid), old_rows),
+                    removed=max(0, old_rows - len(grid)), cells=count_cells(writes))
+            resolution.state.public[f"tab:{title}"] = (digest, len(grid), width)
+        if public_changed:
+            resolution.state.public[STRUCTURE_KEY] = (structure, 0, 0)
+
+        figures = _figures(resolution, len(resolution.review))
+        cells = count_cells(staff_writes) + count_cells(public_writes)
+        state_grid = render_state(resolution.state)
+        state_writes = diff_tab(snapshot.tabs.get(STATE_TAB, []),
+                                WantedTab(STATE_TAB, [list(r) for r in state_grid], 5))
+        if staff_writes or public_writes or state_writes:
+            log = snapshot.tabs.get(REGISTRO, [])
+            line = render_log_line(now, trigger, {**figures, "cells_written": cells}, "completata")
+            log_wanted = WantedTab(REGISTRO, [*[list(r) for r in log], line], len(line))
+            staff_writes += diff_tab(log, log_wanted)
+            staff_writes += state_writes
+        report = Report(
+            started_at=now.isoformat(timespec="seconds"),
+            duration_s=0.0,
+            trigger=trigger,
+            **figures,
+            per_area={a.tab: sum(1 for o in resolution.organisations if o.listed and a.code in o.areas)
+                      for a in ambito.areas},
+            anomalies=sum(1 for o in resolution.outcomes for _ in o.checked.problems),
+            tabs_changed={t: c.cells for t, c in changes.items()},
+            dry_run=dry_run,
+        )
+        if not dry_run and (staff_writes or public_writes):
+            backend.check_writable(["public", "staff"] if public_writes else ["staff"])
+            if public_writes:
+                if state.public.get(STRUCTURE_KEY, ("",))[0] != structure:
+                    created += backend.ensure("public", p_specs)
+                report.cells_written += backend.write("public", public_writes, p_specs)
+                backend.publish(public, p_specs)
+            report.cells_written += backend.write("staff", staff_writes, s_specs)
+        elif dry_run:
+            report.cells_written = 0
+        report.api_requests = backend.requests
+        report.duration_s = round(time.perf_counter() - started, 3)
+        return SyncResult(report=report, changes=changes, resolution=resolution, created=created)
+
+
+__all__ = ["SyncResult", "TabChange", "TabSpec", "plan_sync", "run_sync"]

@@ -1,0 +1,458 @@
+"""Organisations, outcomes and calendar → every tab as rows of text cells.  Pure.
+
+Layout choices that keep staff edits safe:
+- `Elenco` has one row per ID ever given, in ID order: a row never moves, so a note staff type in a column
+  to its right stays beside its organisation.
+- A roster (`Presenze …`) keeps its rows in the order they first appeared and its meeting columns in the
+  order meetings were first seen; new organisations are appended below, new meetings to the right, and the
+  machine never writes an attendance or note cell.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sync import labels
+from sync.backends.base import Dropdown, TabSpec
+from sync.config import Ambito, Meeting
+from sync.diff import Cell, WantedTab
+from sync.model import Grid, Organisation, Problem, ReviewPair, RowOutcome, Severity, Status
+from sync.state import STATE_HEADER, STATE_TAB
+
+ELENCO = "Elenco"
+ANOMALIE = "Anomalie"
+DUPLICATI = "Possibili duplicati"
+RISPOSTE = "Risposte"
+REGISTRO = "Registro sincronizzazioni"
+DECISIONI = "Decisioni"
+CALENDARIO = "Calendario"
+INFORMAZIONI = "Informazioni"
+ROSTER_PREFIX = "Presenze "
+
+ELENCO_HEADER = (
+    "ID", "Denominazione", "Codice fiscale", "Forma giuridica", "N. RUNTS", "Comune sede legale", "Codice ISTAT",
+    "Indirizzo sede legale", "Referente", "Email", "PEC", "Telefono", "Aree", "Fasi", "Prima domanda",
+    "Ultima domanda", "N. domande", "Avvisi", "Stato", "Note sullo stato", "Righe del modulo", "Riconoscimento",
+)
+AREA_HEADER = (
+    "ID", "Denominazione", "Forma giuridica", "Comune sede legale", "Referente", "Email", "PEC", "Telefono",
+    "Fasi", "Iscritto dal",
+)
+ANOMALIE_HEADER = (
+    "Origine", "Riga", "ID ente", "Denominazione", "Campo", "Codice", "Gravità", "Valore", "Problema",
+    "Suggerimento", "Cosa fare",
+)
+DUPLICATI_HEADER = (
+    "ID ente A", "Denominazione A", "Comune A", "ID ente B", "Denominazione B", "Comune B", "Somiglianza nome",
+    "Indizi", "Come decidere",
+)
+RISPOSTE_HEADER = (
+    "Riga", "Inviata il", "Denominazione", "ID ente", "Esito", "Motivi", "Avvisi", "Dettagli", "Nota",
+)
+REGISTRO_HEADER = (
+    "Data e ora", "Avvio", "Risposte", "Accettate", "Respinte", "Enti", "Duplicati da verificare",
+    "Celle scritte", "Esito",
+)
+CALENDARIO_HEADER = ("Area", "Data", "Orario", "Luogo", "Fase", "Note")
+ROSTER_FIXED = ("ID", "Denominazione", "Referente", "Telefono", "Fasi", "Stato", "Note")
+PUBLIC_HEADER = (
+    "ID", "Denominazione", "Forma giuridica", "Codice fiscale", "N. RUNTS", "Comune sede legale", "Provincia",
+    "Aree tematiche", "Iscritto dal", "Stato",
+)
+PUBLIC_AREA_HEADER = (
+    "ID", "Denominazione", "Forma giuridica", "Codice fiscale", "N. RUNTS", "Comune sede legale", "Provincia",
+    "Iscritto dal",
+)
+
+WHAT_TO_DO = {
+    "consenso_mancante": "Se il consenso è stato dato per iscritto: in «Decisioni» scrivere «riga N» | Accetta.",
+    "denominazione_mancante": "Chiedere all'ente di inviare di nuovo il modulo, oppure «Correggi» "
+    "con Valore «Denominazione=…».",
+    "nessuna_area": "Chiedere all'ente le aree, poi «Correggi» con Valore «Aree=…» (etichette del modulo).",
+    "email_non_valida": "«Correggi» con Valore «Email=…», oppure chiedere un nuovo invio.",
+    "invio_di_prova": "Nessuna azione: l'invio di prova resta fuori dagli elenchi.",
+    "cf_mancante": "Chiedere il codice fiscale, poi «Correggi» con Valore «Codice fiscale=…».",
+    "cf_non_valido": "Verificare il codice fiscale, poi «Correggi» con Valore «Codice fiscale=…».",
+    "comune_fuori_ambito": "Verificare che l'ente operi nell'Ambito; se no, «Escludi» l'ente.",
+    "comune_sconosciuto": "«Correggi» con Valore «Comune=…».",
+    "runts_mancante": "Chiedere il numero di iscrizione al RUNTS (o al registro regionale).",
+    "oltre_scadenza": "Nessuna azione: partecipa solo alle fasi aperte dopo la scadenza.",
+}
+REVIEW_HOW = "Stesso ente: in «Decisioni» {a} | Unisci | {b}. Enti diversi: {a} | Separa | {b}."
+
+
+def _fold(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
+    return re.sub(r"[^a-z0-9 ]+", "", text).strip()
+
+
+def name_sort_key(name: str) -> tuple[str, str]:
+    """Alphabetical order as people expect it: accents, case and quotes ignored."""
+    return (_fold(name), name)
+
+
+def fmt_dt(value: datetime | None) -> str:
+    """`03/04/2024 11:09`."""
+    return value.strftime("%d/%m/%Y %H:%M") if value else ""
+
+
+def fmt_date(value: datetime | date | None) -> str:
+    """`03/04/2024`."""
+    return value.strftime("%d/%m/%Y") if value else ""
+
+
+# Calendar ---------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CalendarEntry:
+    """A meeting as staff keep it in `Calendario`."""
+
+    area: str  # area code
+    day: date
+    time: str
+    place: str
+    phase: str  # phase code, or "" for all
+
+    @property
+    def label(self) -> str:
+        """The roster column header of this meeting."""
+        return f"{self.day.strftime('%d/%m/%Y')} {self.time}".strip()
+
+
+def calendar_seed(ambito: Ambito) -> tuple[tuple[str, ...], ...]:
+    """The preset's meetings as `Calendario` rows (written once, when the tab is created)."""
+    phases = {p.code: p.label for p in ambito.phases}
+    return tuple(
+        (ambito.area(m.area).tab, m.date.strftime("%d/%m/%Y"), m.time, m.place, phases.get(m.phase, ""), "")
+        for m in ambito.meetings
+    )
+
+
+def parse_calendar(grid: Grid, ambito: Ambito) -> tuple[list[CalendarEntry], list[Problem]]:
+    """Read `Calendario`: area by tab name, code or label; Italian dates; bad rows reported."""
+    areas: dict[str, str] = {}
+    for a in ambito.areas:
+        for spelling in (a.code, a.tab, a.label):
+            areas[_fold(spelling)] = a.code
+    phases: dict[str, str] = {}
+    for p in ambito.phases:
+        for spelling in (p.code, p.label):
+            phases[_fold(spelling)] = p.code
+    out: list[CalendarEntry] = []
+    problems: list[Problem] = []
+    for i, row in enumerate(grid[1:], start=2):
+        cells = [*row, "", "", "", "", "", ""][:6]
+        if not any(c.strip() for c in cells):
+            continue
+        area = areas.get(_fold(cells[0]))
+        day = _parse_day(cells[1])
+        phase = phases.get(_fold(cells[4]), "") if cells[4].strip() else ""
+        if area is None or day is None or (cells[4].strip() and not phase):
+            what = "area" if area is None else "data" if day is None else "fase"
+            problems.append(Problem(i, CALENDARIO, "calendario_non_valido", " | ".join(cells[:5]).strip(),
+                                    Severity.WARNING,
+                                    f"Riga {i} di «Calendario»: {what} non riconosciuta; l'incontro non compare "
+                                    "nei fogli presenze."))
+            continue
+        out.append(CalendarEntry(area, day, cells[2].strip(), cells[3].strip(), phase))
+    return out, problems
+
+
+def _parse_day(text: str) -> date | None:
+    text = text.strip()
+    m = re.fullmatch(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{2,4})(?:\s.*)?", text)
+    try:
+        if m:
+            d, mo, y = (int(g) for g in m.groups())
+            return date(y + 2000 if y < 100 else y, mo, d)
+        return date.fromisoformat(text[:10])
+    except ValueError:
+        return None
+
+
+def meetings_from_preset(meetings: Sequence[Meeting]) -> list[CalendarEntry]:
+    """Preset meetings as calendar entries (used before `Calendario` exists)."""
+    return [CalendarEntry(m.area, m.date, m.time, m.place, m.phase) for m in meetings]
+
+
+# Layout -----------------------------------------------------------------------------------------------------
+
+
+def roster_title(ambito: Ambito, code: str) -> str:
+    """`Presenze Minori e famiglia`."""
+    return f"{ROSTER_PREFIX}{ambito.area(code).tab}"[:100]
+
+
+def staff_specs(ambito: Ambito) -> list[TabSpec]:
+    """Every tab of the staff workbook, in the order they are created."""
+    machine = "Scheda aggiornata da elenco a ogni sincronizzazione: le modifiche vanno fatte in «Decisioni»."
+    specs = [
+        TabSpec(ELENCO, ELENCO_HEADER, frozen_cols=2,
+                widths=(8, 40, 14, 28, 10, 22, 9, 28, 24, 28, 28, 14, 12, 16, 16, 16, 6, 30, 12, 24, 14, 40),
+                note=machine + " Si possono aggiungere colonne a destra: restano vostre."),
+        *(TabSpec(a.tab, AREA_HEADER, frozen_cols=2, widths=(8, 40, 28, 22, 24, 28, 28, 14, 16, 12), note=machine)
+          for a in ambito.areas),
+        TabSpec(ANOMALIE, ANOMALIE_HEADER, widths=(10, 6, 8, 36, 14, 22, 10, 30, 60, 28, 60), note=machine),
+        TabSpec(DUPLICATI, DUPLICATI_HEADER, widths=(8, 36, 18, 8, 36, 18, 10, 50, 60), note=machine),
+        TabSpec(RISPOSTE, RISPOSTE_HEADER, widths=(6, 16, 36, 8, 10, 30, 30, 80, 40), note=machine),
+        *(TabSpec(roster_title(ambito, a.code), ROSTER_FIXED, owner="mixed", frozen_cols=2,
+                  widths=(8, 40, 24, 14, 16, 14, 30),
+                  note="Segnare le presenze nelle colonne degli incontri (es. «P» o «A»): non vengono mai "
+                       "sovrascritte. Nuovi incontri: aggiungerli in «Calendario».")
+          for a in ambito.areas),
+        TabSpec(REGISTRO, REGISTRO_HEADER, widths=(16, 12, 9, 9, 9, 7, 10, 10, 40), note=machine),
+        TabSpec(DECISIONI, labels.DECISION_HEADERS, owner="staff", widths=(14, 12, 30, 40, 20, 12),
+                dropdown=Dropdown(1, labels.VERBS),
+                note="Una decisione per riga; vengono riapplicate a ogni sincronizzazione, nell'ordine."),
+        TabSpec(CALENDARIO, CALENDARIO_HEADER, owner="staff", widths=(24, 12, 14, 30, 40, 30),
+                dropdown=Dropdown(0, tuple(a.tab for a in ambito.areas)), seed=calendar_seed(ambito),
+                note="Un incontro per riga: nei fogli presenze compare una colonna per ogni incontro."),
+        TabSpec(STATE_TAB, STATE_HEADER, hidden=True, note="Memoria di elenco: non modificare."),
+    ]
+    return specs
+
+
+def public_specs(ambito: Ambito) -> list[TabSpec]:
+    """Every tab of the public workbook."""
+    return [
+        TabSpec(ELENCO, PUBLIC_HEADER, frozen_cols=2, widths=(8, 44, 28, 14, 10, 24, 8, 50, 12, 10)),
+        *(TabSpec(a.tab, PUBLIC_AREA_HEADER, frozen_cols=2, widths=(8, 44, 28, 14, 10, 24, 8, 12))
+          for a in ambito.areas),
+        TabSpec(INFORMAZIONI, ("Voce", "Valore"), widths=(28, 90)),
+    ]
+
+
+# Staff tabs -------------------------------------------------------------------------------------------------
+
+
+def _warnings(o: Organisation) -> str:
+    return "; ".join(sorted({p.code for p in o.current.warnings}))
+
+
+def _areas_text(ambito: Ambito, codes: Sequence[str]) -> str:
+    return ", ".join(ambito.area(c).tab for c in codes)
+
+
+def _phases_text(ambito: Ambito, codes: Sequence[str]) -> str:
+    names = {p.code: p.label for p in ambito.phases}
+    if ambito.phases and set(codes) >= {p.code for p in ambito.phases}:
+        return "tutte"
+    return "; ".join(names.get(c, c) for c in codes)
+
+
+def _status_text(o: Organisation) -> str:
+    if o.status is Status.MERGED:
+        return f"Unito a {o.merged_into}"
+    return labels.STATUS_LABELS[o.status.value]
+
+
+def _contact(o: Organisation) -> tuple[str, str, str, str, str]:
+    """Contact person, email, PEC, phone, address — blank once the organisation withdrew (`Ritira`)."""
+    if o.status is Status.WITHDRAWN:
+        return "", "", "", "", ""
+    r = o.current.response
+    return r.contact_name, r.email.strip(), r.pec.strip(), r.phone.strip(), r.address
+
+
+def render_elenco(orgs: Sequence[Organisation], ambito: Ambito) -> list[list[Cell]]:
+    """`Elenco`: one row per ID ever given, in ID order."""
+    rows: list[list[Cell]] = [list(ELENCO_HEADER)]
+    for o in orgs:
+        if not o.rows:
+            rows.append([o.id, "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "0", "",
+                         _status_text(o), o.status_note, "", ""])
+            continue
+        c = o.current
+        r = c.response
+        person, email, pec, phone, address = _contact(o)
+        rows.append([
+            o.id, r.name, c.tax_code or r.tax_code, r.legal_form, r.runts, c.comune_name or r.comune,
+            c.comune_istat, address, person, email, pec, phone, _areas_text(ambito, o.areas),
+            _phases_text(ambito, o.phases), fmt_dt(o.first_at), fmt_dt(o.last_at), str(len(o.rows)),
+            _warnings(o), _status_text(o), o.status_note, ", ".join(str(x) for x in o.rows),
+            "; ".join(o.evidence),
+        ])
+    return rows
+
+
+def render_area(orgs: Sequence[Organisation], ambito: Ambito, code: str) -> list[list[Cell]]:
+    """One area's tab: its listed organisations, sorted by name, with contacts."""
+    members = sorted((o for o in orgs if o.listed and code in o.areas),
+                     key=lambda o: name_sort_key(o.current.response.name))
+    rows: list[list[Cell]] = [list(AREA_HEADER)]
+    for o in members:
+        r = o.current.response
+        person, email, pec, phone, _ = _contact(o)
+        rows.append([o.id, r.name, r.legal_form, o.current.comune_name or r.comune, person, email, pec, phone,
+                     _phases_text(ambito, o.phases), fmt_date(o.first_at)])
+    return rows
+
+
+def render_anomalie(outcomes: Sequence[RowOutcome], other: Sequence[Problem],
+                    withdrawn: set[str]) -> list[list[Cell]]:
+    """`Anomalie`: every problem of every row (blocking first), then decisions and calendar rows."""
+    rows: list[list[Cell]] = [list(ANOMALIE_HEADER)]
+    listed: list[tuple[int, int, list[Cell]]] = []
+    for out in outcomes:
+        private = out.entity_id in withdrawn
+        for p in out.checked.problems:
+            if p.code == "oltre_scadenza":
+                continue  # not a problem to fix: it is shown as a warning in Elenco and Risposte
+            rank = 0 if p.severity is Severity.BLOCKING else 1
+            listed.append((rank, out.checked.row, [
+                "Risposte del modulo", str(p.row), out.entity_id, out.checked.response.name, p.field, p.code,
+                "bloccante" if rank == 0 else "avviso", "" if private else p.value,
+                "" if private else p.message, p.suggestion, WHAT_TO_DO.get(p.code, ""),
+            ]))
+    listed.sort(key=lambda t: (t[0], t[1]))
+    rows.extend(r for _, _, r in listed)
+    for p in other:
+        rows.append([p.field, str(p.row), "", "", "", p.code, "da correggere", p.value, p.message, p.suggestion,
+                     "Correggere la riga indicata."])
+    return rows
+
+
+def render_duplicati(review: Sequence[ReviewPair], orgs: Sequence[Organisation]) -> list[list[Cell]]:
+    """`Possibili duplicati`: each open pair, its evidence and how to decide it."""
+    by_id = {o.id: o for o in orgs}
+    rows: list[list[Cell]] = [list(DUPLICATI_HEADER)]
+    for pair in review:
+        a, b = by_id.get(pair.a), by_id.get(pair.b)
+        if a is None or b is None or not a.rows or not b.rows:
+            continue
+        rows.append([
+            pair.a, a.current.response.name, a.current.comune_name or a.current.response.comune,
+            pair.b, b.current.response.name, b.current.comune_name or b.current.response.comune,
+            f"{round(pair.score)}%", "; ".join(pair.evidence), REVIEW_HOW.format(a=pair.a, b=pair.b),
+        ])
+    return rows
+
+
+def render_risposte(outcomes: Sequence[RowOutcome]) -> list[list[Cell]]:
+    """`Risposte`: every response row accounted for — its organisation, outcome and reasons."""
+    rows: list[list[Cell]] = [list(RISPOSTE_HEADER)]
+    for out in outcomes:
+        c = out.checked
+        details = " ".join(p.message for p in (c.blocking if out.status == "rejected" else c.warnings))
+        rows.append([
+            str(c.row), fmt_dt(c.response.submitted_at) or c.response.submitted_raw, c.response.name,
+            out.entity_id, labels.OUTCOME_LABELS[out.status], "; ".join(p.code for p in c.blocking),
+            "; ".join(p.code for p in c.warnings), details, out.note,
+        ])
+    return rows
+
+
+def render_roster(orgs: Sequence[Organisation], ambito: Ambito, code: str, meetings: Sequence[CalendarEntry],
+                  current: Grid) -> WantedTab:
+    """One area's roster: stable rows and meeting columns; attendance and notes are never written."""
+    fixed = len(ROSTER_FIXED)
+    title = roster_title(ambito, code)
+    header = [*ROSTER_FIXED, *(current[0][fixed:] if current else [])]
+    columns = [h for h in header[fixed:]]
+    for m in sorted((m for m in meetings if m.area == code), key=lambda m: (m.day, m.time)):
+        if m.label not in columns:
+            columns.append(m.label)
+    width = fixed + len(columns)
+    by_id = {o.id: o for o in orgs}
+    order = [row[0] for row in current[1:] if row and row[0]]
+    present = set(order)
+    members = sorted((o for o in orgs if o.listed and code in o.areas and o.id not in present),
+                     key=lambda o: name_sort_key(o.current.response.name))
+    order.extend(o.id for o in members)
+    rows: list[list[Cell]] = [[*ROSTER_FIXED, *columns]]
+    # the note and attendance cells stay staff's: None = never written
+    for entity in order:
+        o = by_id.get(entity)
+        if o is None:
+            rows.append([None] * width)  # a row staff added by hand: theirs
+            continue
+        if not o.rows:  # merged or without valid answers: keep what the row shows, update the status
+            rows.append([None, None, None, None, None, _status_text(o), *([None] * (width - 6))])
+            continue
+        person, _, _, phone, _ = _contact(o)
+        if not o.listed:
+            state = _status_text(o)
+        elif code not in o.areas:
+            state = "non più iscritto all'area"
+        else:
+            state = "iscritto"
+        rows.append([o.id, o.current.response.name, person, phone, _phases_text(ambito, o.phases), state,
+                     *([None] * (width - 6))])
+    return WantedTab(title, rows, width)
+
+
+def render_log_line(now: datetime, trigger: str, figures: dict[str, int], outcome: str) -> list[str]:
+    """One line of `Registro sincronizzazioni`."""
+    return [
+        now.strftime("%d/%m/%Y %H:%M:%S"), trigger, str(figures.get("responses", 0)),
+        str(figures.get("accepted", 0)), str(figures.get("rejected", 0)), str(figures.get("organisations", 0)),
+        str(figures.get("review_pairs", 0)), str(figures.get("cells_written", 0)), outcome,
+    ]
+
+
+# Public tabs ------------------------------------------------------------------------------------------------
+
+
+def public_tax_code(o: Organisation) -> str:
+    """Only an organisation's 11-digit code is published; never a person's 16-character one."""
+    return o.current.tax_code if o.current.tax_code_kind == "ente" else ""
+
+
+def render_public(orgs: Sequence[Organisation], ambito: Ambito) -> dict[str, Grid]:
+    """Public `Elenco` and per-area tabs: allow-listed fields of listed organisations only."""
+    listed = sorted((o for o in orgs if o.listed), key=lambda o: name_sort_key(o.current.response.name))
+    tabs: dict[str, Grid] = {}
+    main: Grid = [list(PUBLIC_HEADER)]
+    for o in listed:
+        c = o.current
+        main.append([o.id, c.response.name, c.response.legal_form, public_tax_code(o), c.response.runts,
+                     c.comune_name or c.response.comune, c.province, _areas_text(ambito, o.areas),
+                     fmt_date(o.first_at), labels.STATUS_LABELS[o.status.value]])
+    tabs[ELENCO] = main
+    for a in ambito.areas:
+        grid: Grid = [list(PUBLIC_AREA_HEADER)]
+        for o in listed:
+            if a.code in o.areas:
+                c = o.current
+                grid.append([o.id, c.response.name, c.response.legal_form, public_tax_code(o), c.response.runts,
+                             c.comune_name or c.response.comune, c.province, fmt_date(o.first_at)])
+        tabs[a.tab] = grid
+    return tabs
+
+
+def render_information(ambito: Ambito, updated: str, counts: dict[str, int]) -> Grid:
+    """Public `Informazioni`: avviso, Ambito, last update, licence, contact of the Ufficio di Piano."""
+    office = ambito.office
+    contact = ", ".join(x for x in (office.email, office.phone, office.website) if x)
+    rows: Grid = [
+        ["Voce", "Valore"],
+        ["Avviso", ambito.notice],
+        ["Ambito", ambito.name],
+        ["Ente capofila", ambito.lead_body],
+        ["Scadenza dell'avviso", fmt_dt(ambito.deadline)],
+        ["Dopo la scadenza", ambito.after_deadline],
+        ["Ultimo aggiornamento", updated],
+        ["Enti nell'elenco", str(counts.get(ELENCO, 0))],
+        *([f"Enti - {a.tab}", str(counts.get(a.tab, 0))] for a in ambito.areas),
+        ["Licenza", f"{ambito.licence} (https://creativecommons.org/licenses/by/4.0/deed.it)"],
+        ["Contatti", f"{office.name}{': ' + contact if contact else ''}"],
+        ["Dati pubblicati", "Denominazione, forma giuridica, codice fiscale dell'ente, numero RUNTS, comune della "
+                            "sede legale, aree tematiche, data di iscrizione. Nessun dato personale dei referenti."],
+    ]
+    return rows
+
+
+def content_hash(grid: Grid) -> str:
+    """A stable digest of a tab's cells."""
+    h = hashlib.sha256()
+    for row in grid:
+        h.update("\x1f".join(row).encode("utf-8"))
+        h.update(b"\x1e")
+    return h.hexdigest()[:20]

@@ -1,0 +1,288 @@
+"""Responses + decisions + previous state → organisations with stable IDs, review queue, anomalies.  Pure."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from sync.config import Ambito
+from sync.decisions import Plan, apply_corrections, plan
+from sync.match import MatchRecord, match
+from sync.model import (
+    Checked,
+    Decision,
+    Organisation,
+    Problem,
+    Response,
+    ReviewPair,
+    RowOutcome,
+    Status,
+)
+from sync.parse import reparse_choices
+from sync.state import State, format_id, id_number
+from sync.validate import check
+
+_STATUS_OF_VERB = {
+    "Escludi": Status.EXCLUDED,
+    "Sospendi": Status.SUSPENDED,
+    "Ritira": Status.WITHDRAWN,
+    "Riammetti": Status.ACTIVE,
+}
+_NOTES = {
+    "Accetta": "accettata dall'Ufficio di Piano (decisione riga {ref})",
+    "Scarta": "scartata dall'Ufficio di Piano (decisione riga {ref})",
+}
+_EPOCH = datetime(1900, 1, 1)
+
+
+@dataclass
+class Resolution:
+    """The result of resolving responses + decisions + previous state."""
+
+    outcomes: list[RowOutcome]  # one per response row, in sheet order
+    organisations: list[Organisation]  # one per ID ever given, in ID order
+    review: list[ReviewPair]
+    anomalies: list[Problem]  # decisions that could not apply
+    state: State
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """Checked rows after staff decisions, before grouping."""
+
+    checked: list[Checked]
+    plan: Plan
+
+
+def check_all(responses: Sequence[Response], decisions: Sequence[Decision], ambito: Ambito,
+              known_ids: set[str]) -> Resolved:
+    """Apply `Correggi`, validate every row, then apply `Accetta` / `Scarta`."""
+    p = plan(list(decisions), {r.row for r in responses}, known_ids)
+    out: list[Checked] = []
+    for response in responses:
+        fixes = p.corrections.get(response.row)
+        if fixes:
+            response = apply_corrections(response, fixes)
+            if {"areas_raw", "phases_raw"} & fixes.keys():
+                response = reparse_choices(response, ambito)
+        checked = check(response, ambito)
+        verdict = p.row_verdicts.get(response.row)
+        if verdict == "Accetta":
+            checked = replace(checked, accepted_by_staff=True)
+        elif verdict == "Scarta":
+            checked = replace(checked, discarded_by_staff=True)
+        out.append(checked)
+    return Resolved(out, p)
+
+
+def _record(key: int, c: Checked) -> MatchRecord:
+    r = c.response
+    return MatchRecord(
+        key=key,
+        name=r.name,
+        tax_ids=(c.tax_code,) if c.tax_code else (),
+        raw_tax_id="".join(ch for ch in r.tax_code.upper() if ch.isalnum()),
+        email=c.email,
+        pec=c.pec,
+        phone=c.phone,
+        comune=c.comune_istat or r.comune.strip().casefold(),
+        address=" ".join(r.address.casefold().split()),
+        submitted_at=r.submitted_at,
+    )
+
+
+def _when(c: Checked) -> tuple[datetime, str]:
+    return (c.response.submitted_at or _EPOCH, c.response.fingerprint)
+
+
+def resolve(responses: Sequence[Response], decisions: Sequence[Decision], state: State,
+            ambito: Ambito) -> Resolution:
+    """Group accepted rows into organisations and give each a stable ID."""
+    known_ids = {format_id(n) for n in range(1, state.next_id)}
+    resolved = check_all(responses, decisions, ambito, known_ids)
+    p = resolved.plan
+    accepted = [c for c in resolved.checked if c.accepted]
+    # order by time then fingerprint: never by sheet row, which shifts when rows are deleted
+    accepted.sort(key=_when)
+    records = [_record(i, c) for i, c in enumerate(accepted)]
+
+    previous: dict[str, list[int]] = defaultdict(list)
+    for i, c in enumerate(accepted):
+        prev = state.responses.get(c.response.fingerprint)
+        if prev:
+            previous[prev].append(i)
+    must: list[tuple[int, int]] = []
+    cannot: list[tuple[int, int]] = []
+    for (a, b), verb in p.pairs.items():
+        left, right = previous.get(a, []), previous.get(b, [])
+        if verb == "Unisci" and left and right:
+            must.append((left[0], right[0]))
+        elif verb == "Separa":
+            cannot.extend((x, y) for x in left for y in right)
+    detached = {i for i, c in enumerate(accepted) if c.row in p.detach}
+    for i in detached:
+        prev = state.responses.get(accepted[i].response.fingerprint)
+        cannot.extend((i, j) for j in previous.get(prev or "", []) if j != i)
+
+    result = match(records, must_link=must, cannot_link=cannot)
+    ids, next_id = _assign(result.clusters, accepted, state, detached)
+
+    outcomes_by_row: dict[int, RowOutcome] = {}
+    entity_of: dict[int, str] = {}
+    for cluster, entity in zip(result.clusters, ids, strict=True):
+        for k in cluster:
+            entity_of[k] = entity
+    for i, c in enumerate(accepted):
+        ref = p.row_refs.get(c.row)
+        note = _NOTES["Accetta"].format(ref=ref) if c.accepted_by_staff else ""
+        outcomes_by_row[c.row] = RowOutcome(c, entity_of[i], "accepted", note)
+    for c in resolved.checked:
+        if c.row not in outcomes_by_row:
+            ref = p.row_refs.get(c.row)
+            note = _NOTES["Scarta"].format(ref=ref) if c.discarded_by_staff else ""
+            outcomes_by_row[c.row] = RowOutcome(c, "", "rejected", note)
+    outcomes = [outcomes_by_row[c.row] for c in resolved.checked]
+
+    evidence: dict[int, list[str]] = defaultdict(list)
+    for link in result.links:
+        for phrase in link.evidence:
+            if phrase not in evidence[link.a]:
+                evidence[link.a].append(phrase)
+    organisations = _organisations(result.clusters, ids, accepted, evidence, p, state, next_id, entity_of, ambito)
+
+    new_state = State(
+        responses=dict(state.responses),
+        tax_codes=dict(state.tax_codes),
+        next_id=next_id,
+        public=dict(state.public),
+        order=dict(state.order),
+    )
+    for i, c in enumerate(accepted):
+        new_state.responses[c.response.fingerprint] = entity_of[i]
+        if c.tax_code and c.tax_code not in new_state.tax_codes:
+            new_state.tax_codes[c.tax_code] = entity_of[i]
+
+    status = {o.id: o.status for o in organisations}
+    review: list[ReviewPair] = []
+    seen: set[tuple[str, str]] = set()
+    for link in result.review:
+        a, b = sorted((entity_of[link.a], entity_of[link.b]), key=id_number)
+        if a == b or (a, b) in seen or p.pairs.get((a, b)) == "Separa":
+            continue
+        if Status.WITHDRAWN in (status.get(a), status.get(b)):
+            continue
+        seen.add((a, b))
+        review.append(ReviewPair(a, b, link.score, link.evidence))
+    review.sort(key=lambda r: (id_number(r.a), id_number(r.b)))
+    return Resolution(
+        outcomes=outcomes,
+        organisations=organisations,
+        review=review,
+        anomalies=list(p.problems),
+        state=new_state,
+    )
+
+
+def _assign(clusters: list[list[int]], accepted: list[Checked], state: State,
+            detached: set[int]) -> tuple[list[str], int]:
+    """Give each cluster an ID: the one most of its rows had, else its tax code's, else a new one."""
+    votes: list[Counter[str]] = []
+    for cluster in clusters:
+        counter: Counter[str] = Counter()
+        for k in cluster:
+            if k in detached:
+                continue
+            prev = state.responses.get(accepted[k].response.fingerprint)
+            if prev:
+                counter[prev] += 1
+        votes.append(counter)
+    ids: list[str | None] = [None] * len(clusters)
+    taken: set[str] = set()
+    offers = sorted(
+        ((entity, ci, n) for ci, counter in enumerate(votes) for entity, n in counter.items()),
+        key=lambda t: (-t[2], id_number(t[0]), clusters[t[1]][0]),
+    )
+    for entity, ci, _ in offers:
+        if ids[ci] is None and entity not in taken:
+            ids[ci] = entity
+            taken.add(entity)
+    # an edited response has a new fingerprint: its tax code still finds the organisation
+    for ci, cluster in enumerate(clusters):
+        if ids[ci] is not None:
+            continue
+        for k in cluster:
+            anchor = state.tax_codes.get(accepted[k].tax_code) if accepted[k].tax_code else None
+            if anchor and anchor not in taken:
+                ids[ci] = anchor
+                taken.add(anchor)
+                break
+    next_id = state.next_id
+    fresh = sorted((ci for ci in range(len(clusters)) if ids[ci] is None),
+                   key=lambda ci: min(_when(accepted[k]) for k in clusters[ci]))
+    for ci in fresh:
+        ids[ci] = format_id(next_id)
+        next_id += 1
+    return [e for e in ids if e is not None], next_id
+
+
+def _organisations(clusters: list[list[int]], ids: list[str], accepted: list[Checked],
+                   evidence: dict[int, list[str]], p: Plan, state: State, next_id: int,
+                   entity_of: dict[int, str], ambito: Ambito) -> list[Organisation]:
+    """One organisation per ID ever given, in ID order; IDs without rows are merged or empty."""
+    by_id: dict[str, Organisation] = {}
+    for cluster, entity in zip(clusters, ids, strict=True):
+        members = sorted((accepted[k] for k in cluster), key=_when)
+        latest = members[-1]
+        first = members[0]
+        late = first.late
+        phases = latest.response.phases or tuple(ph.code for ph in ambito.phases)
+        if late:
+            # late applicants join only the phases open after the deadline
+            open_late = tuple(ph.code for ph in ambito.phases if ph.after_deadline)
+            phases = tuple(ph for ph in phases if ph in open_late) or open_late
+        proofs: list[str] = []
+        for k in cluster:
+            for phrase in evidence.get(k, []):
+                if phrase not in proofs:
+                    proofs.append(phrase)
+        verb, reason = p.status.get(entity, ("", ""))
+        by_id[entity] = Organisation(
+            id=entity,
+            rows=tuple(m.row for m in members),
+            current=latest,
+            first_at=first.response.submitted_at,
+            last_at=latest.response.submitted_at,
+            areas=latest.response.areas,
+            phases=phases,
+            late=late,
+            status=_STATUS_OF_VERB.get(verb, Status.ACTIVE),
+            status_note=reason,
+            evidence=tuple(proofs),
+        )
+    # where did the rows of an ID that no longer has a cluster go?
+    moved: dict[str, Counter[str]] = defaultdict(Counter)
+    for k, entity in entity_of.items():
+        prev = state.responses.get(accepted[k].response.fingerprint)
+        if prev and prev != entity:
+            moved[prev][entity] += 1
+    out: list[Organisation] = []
+    for n in range(1, next_id):
+        entity = format_id(n)
+        if entity in by_id:
+            out.append(by_id[entity])
+            continue
+        target = moved.get(entity)
+        if target:
+            into = min(target, key=lambda e: (-target[e], id_number(e)))
+            out.append(_placeholder(entity, Status.MERGED, into))
+        else:
+            out.append(_placeholder(entity, Status.EMPTY, ""))
+    return out
+
+
+def _placeholder(entity: str, status: Status, into: str) -> Organisation:
+    empty = Checked(response=Response(row=0, submitted_at=None, submitted_raw=""), problems=())
+    return Organisation(id=entity, rows=(), current=empty, first_at=None, last_at=None, areas=(), phases=(),
+                        late=False, status=status, merged_into=into)
