@@ -158,7 +158,8 @@ def split_choices(cell: str, options: Sequence[tuple[str, str]]) -> tuple[tuple[
     """
     if not cell.strip():
         return (), ()
-    text = LIST_SEPARATOR + _fold(cell.replace(LIST_SEPARATOR, LIST_SEPARATOR)) + LIST_SEPARATOR
+    # fold each answer on its own: the separator is whitespace to `_fold`
+    text = LIST_SEPARATOR + LIST_SEPARATOR.join(_fold(part) for part in cell.split(LIST_SEPARATOR)) + LIST_SEPARATOR
     found: set[str] = set()
     for code, label in sorted(options, key=lambda o: -len(o[1])):
         needle = _fold(label)
@@ -169,8 +170,9 @@ def split_choices(cell: str, options: Sequence[tuple[str, str]]) -> tuple[tuple[
         text, n = pattern.subn(LIST_SEPARATOR, text)
         if n:
             found.add(code)
+    originals = {_fold(piece): piece.strip() for piece in re.split(r"[,\x1f]", cell)}
     leftovers = tuple(
-        piece.strip() for piece in re.split(r"[,\x1f]", text) if piece.strip()
+        originals.get(piece.strip(), piece.strip()) for piece in re.split(r"[,\x1f]", text) if piece.strip()
     )
     order = [code for code, _ in options]
     return tuple(sorted(found, key=order.index)), leftovers

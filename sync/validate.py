@@ -60,12 +60,14 @@ def check_email(value: str) -> tuple[str, str]:
 
 
 def _email_detail(english: str) -> str:
-    if "@-sign" in english or "must have an @" in english:
+    """email-validator explains in English: say the same to the applicant in Italian."""
+    text = english.casefold()
+    if "must have an @-sign" in text:
         return "manca la chiocciola (@)."
-    if "period" in english or "domain" in english or "dot" in english:
-        return "il dominio dopo la @ è incompleto (es. gmail.com)."
-    if "character" in english or "space" in english or "letters" in english:
+    if "invalid characters" in text or "space" in text:
         return "contiene caratteri non ammessi (ad esempio spazi)."
+    if "two periods" in text or "period" in text or "after the @-sign" in text or "domain" in text:
+        return "il dominio dopo la @ è incompleto o scritto male (es. gmail.com)."
     return "l'indirizzo non è nella forma nome@dominio.it."
 
 

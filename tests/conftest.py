@@ -1,0 +1,83 @@
+"""Shared fixtures: presets, development sets, a form header."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from sync.config import Ambito, Settings, load_settings
+
+DATA = Path(__file__).parent / "data"
+DEV = DATA / "dev"
+HEADER = [
+    "Informazioni cronologiche", "Indirizzo email", "Denominazione dell'ente", "Codice fiscale dell'ente",
+    "Forma giuridica", "Numero di iscrizione al RUNTS o al registro regionale", "Comune della sede legale",
+    "Indirizzo della sede legale", "Nome e cognome del referente", "Telefono del referente", "PEC dell'ente",
+    "Aree di interesse", "Intendo partecipare a", "Esperienza e competenze nelle aree indicate",
+    "Informativa privacy",
+]
+CONSENT = (
+    "Dichiaro di aver letto l'informativa sul trattamento dei dati personali ai sensi dell'art. 13 "
+    "del Regolamento UE 2016/679"
+)
+
+
+@pytest.fixture(scope="session")
+def crema() -> Settings:
+    """The Crema preset (tax code and RUNTS required)."""
+    return load_settings("crema")
+
+
+@pytest.fixture(scope="session")
+def cremonese() -> Settings:
+    """The Cremonese preset (tax code optional)."""
+    return load_settings("cremonese")
+
+
+def dev_rows(name: str) -> list[list[str]]:
+    """A development set as a grid, header first."""
+    with (DEV / f"{name}-risposte.csv").open(newline="", encoding="utf-8") as f:
+        return list(csv.reader(f))
+
+
+def dev_truth(name: str) -> dict[int, dict[str, str]]:
+    """Its ground truth by sheet row."""
+    with (DEV / f"{name}-risposte.truth.csv").open(newline="", encoding="utf-8") as f:
+        return {int(r["row"]): r for r in csv.DictReader(f)}
+
+
+def make_row(**fields: str) -> list[str]:
+    """A valid Crema response row, with some fields replaced (by question-title order)."""
+    base = {
+        "timestamp": "03/04/2024 11.09.13",
+        "email": "info@ilvolo.it",
+        "name": "Associazione Il Volo APS",
+        "tax_code": "91910830198",
+        "legal_form": "Associazione di promozione sociale (APS)",
+        "runts": "111961",
+        "comune": "Crema",
+        "address": "Via Dante 68",
+        "contact_name": "Alessandro Tomella",
+        "phone": "0374 480361",
+        "pec": "associazioneilvolo@pec.it",
+        "areas": "A) Minori e Famiglia, D) Innovazione e giovani",
+        "phases": "Fase di stesura del Piano di Zona 2025-2027",
+        "experience": "Doposcuola.",
+        "consent": CONSENT,
+    }
+    base.update(fields)
+    return list(base.values())
+
+
+@pytest.fixture
+def row() -> Callable[..., list[str]]:
+    """Build response rows."""
+    return make_row
+
+
+def ambito_of(settings: Settings) -> Ambito:
+    """Shorthand."""
+    return settings.ambito

@@ -1,0 +1,122 @@
+"""Form sheet parsing: titles, aliases, missing questions, timestamps, checkboxes, hostile cells."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+import pytest
+
+from sync.config import Settings
+from sync.errors import ConfigError
+from sync.parse import LIST_SEPARATOR, MAX_CELL, clean_text, parse_rows, parse_timestamp, split_choices
+from tests.conftest import HEADER
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("03/04/2024 11.09.13", datetime(2024, 4, 3, 11, 9, 13)),
+        ("3/4/2024 9.05.00", datetime(2024, 4, 3, 9, 5)),
+        ("03/04/2024 11:09:13", datetime(2024, 4, 3, 11, 9, 13)),
+        ("03/04/2024", datetime(2024, 4, 3)),
+        ("2024-04-03T11:09:13", datetime(2024, 4, 3, 11, 9, 13)),
+        (datetime(2024, 4, 3, 11, 9, 13), datetime(2024, 4, 3, 11, 9, 13)),
+        (45385.5, datetime(2024, 4, 3, 12, 0)),
+        ("31/02/2024 10.00.00", None),
+        ("ieri", None),
+        ("", None),
+    ],
+)
+def test_timestamps(value: object, expected: datetime | None) -> None:
+    assert parse_timestamp(value) == expected
+
+
+def test_checkbox_labels_with_commas_split_against_the_options(crema: Settings) -> None:
+    options = [(a.code, a.label) for a in crema.ambito.areas]
+    cell = ("A) Minori e Famiglia, C) Adulti e povertà (Contrasto alla povertà e marginalità, Politiche per il "
+            "lavoro, Politiche abitative), D) Innovazione e giovani")
+    assert split_choices(cell, options) == (("A", "C", "D"), ())
+    assert split_choices("D) Innovazione e giovani, Altro: sport", options) == (("D",), ("Altro: sport",))
+    assert split_choices(f"a) minori e famiglia{LIST_SEPARATOR}B) Fragilità (Anziani e Persone con disabilità)",
+                         options) == (("A", "B"), ())
+
+
+def test_titles_are_matched_after_normalisation(crema: Settings, row: Callable[..., list[str]]) -> None:
+    header = [h.upper().replace("'", "\u2019") + " :" for h in HEADER]
+    parsed = parse_rows([header, row()], crema.ambito)
+    assert parsed.responses[0].name == "Associazione Il Volo APS"
+    assert parsed.columns.unknown == ()
+
+
+def test_aliases_and_extra_columns(crema: Settings, row: Callable[..., list[str]]) -> None:
+    header = ["Timestamp", "Email Address", *HEADER[2:], "Note interne"]
+    parsed = parse_rows([header, [*row(), "x"]], crema.ambito)
+    assert parsed.responses[0].email == "info@ilvolo.it"
+    assert parsed.columns.unknown == ("Note interne",)
+
+
+def test_a_renamed_required_question_names_it_and_the_closest_header(crema: Settings) -> None:
+    header = [h if h != "Codice fiscale dell'ente" else "Cod. fiscale ente" for h in HEADER]
+    with pytest.raises(ConfigError) as err:
+        parse_rows([header], crema.ambito)
+    assert str(err.value) == (
+        "Il foglio delle risposte non ha tutte le domande richieste: manca la domanda «Codice fiscale dell'ente». "
+        "La colonna più simile è «Cod. fiscale ente». Se la domanda è stata rinominata, aggiungere il nuovo "
+        "titolo in `questions` nella configurazione."
+    )
+
+
+def test_empty_sheet(crema: Settings) -> None:
+    with pytest.raises(ConfigError, match="Il foglio delle risposte è vuoto"):
+        parse_rows([], crema.ambito)
+
+
+def test_header_only_and_blank_rows(crema: Settings) -> None:
+    assert parse_rows([HEADER], crema.ambito).responses == []
+    assert parse_rows([HEADER, ["", " "], []], crema.ambito).responses == []
+
+
+def test_duplicate_headers_take_the_first_non_empty_answer(crema: Settings, row: Callable[..., list[str]]) -> None:
+    header = [*HEADER, "Codice fiscale dell'ente"]
+    values = row(tax_code="")
+    parsed = parse_rows([header, [*values, "91910830198"]], crema.ambito)
+    assert parsed.responses[0].tax_code == "91910830198"
+    assert parsed.columns.duplicates == ("Codice fiscale dell'ente",)
+
+
+def test_blank_header_columns_are_ignored(crema: Settings, row: Callable[..., list[str]]) -> None:
+    parsed = parse_rows([[*HEADER, ""], [*row(), "stray"]], crema.ambito)
+    assert len(parsed.responses) == 1
+    assert parsed.columns.unknown == ()
+
+
+def test_identifiers_stay_text(crema: Settings, row: Callable[..., list[str]]) -> None:
+    parsed = parse_rows([HEADER, row(tax_code="00743110157", phone="0373 530551")], crema.ambito)
+    assert parsed.responses[0].tax_code == "00743110157"
+    assert parsed.responses[0].phone == "0373 530551"
+
+
+def test_short_rows_and_huge_or_hostile_cells(crema: Settings, row: Callable[..., list[str]]) -> None:
+    long = "x" * 50_000
+    parsed = parse_rows([HEADER, row()[:5], row(experience=long, name="Ente\x00\x07 \u202eRTL\u202c 🎉")],
+                        crema.ambito)
+    short, hostile = parsed.responses
+    assert short.comune == "" and short.areas == ()
+    assert len(hostile.experience) == MAX_CELL
+    assert parsed.truncated == {3: ["experience"]}
+    assert "\x00" not in hostile.name and "🎉" in hostile.name
+
+
+def test_fingerprints_ignore_position_and_tell_identical_twins_apart(crema: Settings,
+                                                                     row: Callable[..., list[str]]) -> None:
+    a = parse_rows([HEADER, row(), row()], crema.ambito).responses
+    b = parse_rows([HEADER, ["x"] * 0, row()], crema.ambito).responses
+    assert a[0].fingerprint != a[1].fingerprint
+    assert a[0].fingerprint == b[0].fingerprint
+
+
+def test_clean_text() -> None:
+    assert clean_text("  a\u00a0 b\t\x0bc ") == "a b c"
+    assert clean_text(None) == ""
+    assert clean_text(7) == "7"

@@ -1,0 +1,144 @@
+"""Row validation: every code, exact Italian messages, per-Ambito severity; the development sets."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from sync.config import Settings
+from sync.model import Severity
+from sync.parse import parse_rows
+from sync.validate import check, check_tax_code, normalise_tax_code
+from tests.conftest import HEADER, dev_rows, dev_truth
+
+
+def _check(settings: Settings, values: list[str]):  # type: ignore[no-untyped-def]
+    parsed = parse_rows([HEADER, values], settings.ambito)
+    return check(parsed.responses[0], settings.ambito)
+
+
+@pytest.mark.parametrize(
+    ("typed", "normalised", "kind", "valid"),
+    [
+        ("93049520195", "93049520195", "ente", True),
+        ("01466360193", "01466360193", "ente", True),
+        ("IT00743110157", "00743110157", "ente", True),
+        ("IT 93049520195", "93049520195", "ente", True),
+        ("930 495 201 95", "93049520195", "ente", True),
+        ("93.049.520.195", "93049520195", "ente", True),
+        ("00743110158", "00743110158", "", False),
+        ("9304952019", "9304952019", "", False),
+        ("RCCMNL83S18D969H", "RCCMNL83S18D969H", "persona", True),
+        ("non disponibile", "NONDISPONIBILE", "", False),
+    ],
+)
+def test_tax_codes(typed: str, normalised: str, kind: str, valid: bool) -> None:
+    code, got_kind, detail = check_tax_code(typed)
+    assert normalise_tax_code(typed) == normalised
+    assert code == normalised
+    assert got_kind == kind
+    assert (detail == "") is valid
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "code", "severity", "message"),
+    [
+        ("consent", "", "consenso_mancante", Severity.BLOCKING,
+         "Manca il consenso all'informativa sul trattamento dei dati personali: senza consenso la domanda non "
+         "può essere accettata."),
+        ("consent", "Non acconsento", "consenso_mancante", Severity.BLOCKING,
+         "Il consenso all'informativa sul trattamento dei dati personali è stato negato: senza consenso la "
+         "domanda non può essere accettata."),
+        ("name", "   ", "denominazione_mancante", Severity.BLOCKING, "Manca la denominazione dell'ente."),
+        ("areas", "", "nessuna_area", Severity.BLOCKING,
+         "Non è stata scelta nessuna area di interesse: sceglierne almeno una."),
+        ("email", "", "email_non_valida", Severity.BLOCKING, "Manca l'indirizzo email di contatto."),
+        ("email", "mario.rossi@gmail", "email_non_valida", Severity.BLOCKING,
+         "L'indirizzo email «mario.rossi@gmail» non è valido: il dominio dopo la @ è incompleto o scritto "
+         "male (es. gmail.com)."),
+        ("email", "mario rossi@libero.it", "email_non_valida", Severity.BLOCKING,
+         "L'indirizzo email «mario rossi@libero.it» non è valido: contiene caratteri non ammessi (ad esempio "
+         "spazi)."),
+        ("name", "Prova invio modulo", "invio_di_prova", Severity.BLOCKING,
+         "La risposta sembra un invio di prova («Prova invio modulo»): non viene inserita nell'elenco."),
+        ("tax_code", "", "cf_mancante", Severity.BLOCKING, "Manca il codice fiscale dell'ente."),
+        ("tax_code", "82859340194", "cf_non_valido", Severity.BLOCKING,
+         "Il codice fiscale «82859340194» non è valido: il carattere di controllo non corrisponde"),
+        ("tax_code", "946730701", "cf_non_valido", Severity.BLOCKING,
+         "Il codice fiscale «946730701» non è valido: lunghezza errata (un ente ha 11 cifre, una persona 16 "
+         "caratteri)"),
+        ("comune", "Lodi (CR)", "comune_fuori_ambito", Severity.WARNING,
+         "Il comune della sede legale (Lodi (LO)) non fa parte dell'Ambito territoriale di Crema."),
+        ("comune", "Rivolta dAdda", "comune_sconosciuto", Severity.WARNING,
+         "Il comune della sede legale «Rivolta dAdda» non è stato riconosciuto."),
+        ("runts", "", "runts_mancante", Severity.WARNING,
+         "Manca il numero di iscrizione al RUNTS o al registro regionale, richiesto dall'avviso."),
+        ("timestamp", "03/05/2024 08.00.00", "oltre_scadenza", Severity.WARNING,
+         "Domanda presentata dopo la scadenza del 02/05/2024 23:59. Le istanze presentate dopo la scadenza "
+         "partecipano alla sola fase attuativa, dal gennaio 2025"),
+    ],
+)
+def test_each_problem(crema: Settings, row: Callable[..., list[str]], field: str, value: str, code: str,
+                      severity: Severity, message: str) -> None:
+    checked = _check(crema, row(**{field: value}))
+    found = [p for p in checked.problems if p.code == code]
+    assert len(found) == 1, checked.problems
+    assert found[0].severity is severity
+    assert found[0].message == message
+    assert checked.accepted is (severity is Severity.WARNING)
+
+
+def test_suggestion_for_a_misspelt_comune(crema: Settings, row: Callable[..., list[str]]) -> None:
+    checked = _check(crema, row(comune="Rivolta dAdda"))
+    assert checked.problems[0].suggestion == "forse intendevi Rivolta d'Adda?"
+
+
+@pytest.mark.parametrize("typed", ["Crema (CR)", "CREMA", " crema ", "Rivolta d’Adda", "rivolta d'adda",
+                                   "Casale Cremasco", "Credera-Rubbiano", "Spino D'Adda"])
+def test_comune_spellings_resolve_inside_the_ambito(crema: Settings, row: Callable[..., list[str]],
+                                                    typed: str) -> None:
+    checked = _check(crema, row(comune=typed))
+    assert checked.in_ambito
+    assert len(checked.comune_istat) == 6
+    assert not [p for p in checked.problems if p.code.startswith("comune")]
+
+
+def test_optional_tax_code_is_a_warning(cremonese: Settings, row: Callable[..., list[str]]) -> None:
+    checked = _check(cremonese, row(tax_code="", comune="Cremona", areas="2) Politiche abitative"))
+    assert checked.accepted
+    assert [(p.code, p.severity) for p in checked.problems] == [("cf_mancante", Severity.WARNING)]
+
+
+def test_a_test_submission_reports_only_that(crema: Settings, row: Callable[..., list[str]]) -> None:
+    checked = _check(crema, row(name="TEST", tax_code="", areas=""))
+    assert [p.code for p in checked.blocking] == ["invio_di_prova"]
+
+
+def test_a_valid_row_has_no_problem(crema: Settings, row: Callable[..., list[str]]) -> None:
+    checked = _check(crema, row())
+    assert checked.problems == ()
+    assert checked.tax_code == "91910830198"
+    assert checked.comune_istat == "019035"
+
+
+@pytest.mark.parametrize("name", ["crema", "cremonese", "cernusco"])
+def test_development_sets_status_reasons_and_warnings(name: str) -> None:
+    """Every blocking problem caught, no false rejection, every warning of the truth emitted, none extra."""
+    from sync.config import load_settings
+
+    settings = load_settings(name)
+    parsed = parse_rows(dev_rows(name), settings.ambito)
+    truth = dev_truth(name)
+    assert len(parsed.responses) == len(truth)
+    mismatches = []
+    for response in parsed.responses:
+        checked = check(response, settings.ambito)
+        t = truth[response.row]
+        got = ("accepted" if checked.accepted else "rejected",
+               sorted(p.code for p in checked.blocking), sorted(p.code for p in checked.warnings))
+        want = (t["expected"], sorted(filter(None, t["reasons"].split(";"))),
+                sorted(filter(None, t["warnings"].split(";"))))
+        if got != want:
+            mismatches.append((response.row, got, want))
+    assert mismatches == []
