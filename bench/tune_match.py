@@ -1,0 +1,346 @@
+"""Measure `sync.match` on the development sets, and on perturbed copies of them.
+
+    .venv/bin/python bench/tune_match.py [DATA_DIR] [--sets crema,cremonese,cernusco] [--seed 7]
+                                         [--no-perturb] [--show-errors] [--out DIR]
+
+For each `<set>-risposte.csv` with its `<set>-risposte.truth.csv` in DATA_DIR (default
+/work/shared/data) it builds `MatchRecord`s the way the product would (python-stdnum keeps only
+valid tax ids), runs `match`, writes `row,entity_id,status,reasons,warnings` and scores it with
+`DATA_DIR/../tools/score_resolve.py`. The truth file is used only to leave out the rows the
+product rejects anyway (no consent, no name...), never to match.
+
+Perturbations (seeded, the truth is unchanged) check that the figures are not tuned to the rows:
+no tax codes at all; shuffled word order; dropped articles; legal forms spelled differently;
+one-character typos; and all of them at once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import random
+import re
+import subprocess
+import sys
+import time
+import unicodedata
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from stdnum.it import codicefiscale, iva
+
+from sync.match import MatchRecord, MatchResult, match
+
+NAME = "Denominazione dell'ente"
+TAX = "Codice fiscale dell'ente"
+Row = dict[str, str]
+
+
+def tax_ids(typed: str) -> tuple[tuple[str, ...], str]:
+    """Valid normalised ids and the raw [0-9A-Z] reduction of a typed tax code."""
+    raw = re.sub(r"[^0-9A-Z]", "", typed.upper())
+    code = raw[2:] if raw.startswith("IT") and len(raw) == 13 else raw
+    if len(code) == 11 and code.isdigit() and iva.is_valid(code):
+        return (code,), raw
+    if len(code) == 16 and codicefiscale.is_valid(code):
+        return (code,), raw
+    return (), raw
+
+
+def fold(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text.replace("’", "'"))
+    text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def comune(text: str) -> str:
+    return fold(re.sub(r"\(\s*[A-Za-z]{2}\s*\)\s*$", "", text))
+
+
+def phone(text: str) -> str:
+    digits = re.sub(r"\D", "", text)
+    if digits.startswith("0039"):
+        return digits[4:]
+    if digits.startswith("39") and len(digits) > 10:
+        return digits[2:]
+    return digits
+
+
+def email(text: str) -> str:
+    text = text.strip().lower()
+    return text if re.fullmatch(r"[^@\s]+@[^@\s]+\.[a-z]{2,}", text) else ""
+
+
+def submitted(text: str) -> datetime | None:
+    try:
+        return datetime.strptime(text.strip(), "%d/%m/%Y %H.%M.%S")
+    except ValueError:
+        return None
+
+
+def record(row_number: int, row: Row) -> MatchRecord:
+    ids, raw = tax_ids(row[TAX])
+    return MatchRecord(
+        key=row_number,
+        name=row[NAME],
+        tax_ids=ids,
+        raw_tax_id=raw,
+        email=email(row["Indirizzo email"]),
+        pec=email(row["PEC dell'ente"]),
+        phone=phone(row["Telefono del referente"]),
+        comune=comune(row["Comune della sede legale"]),
+        address=fold(row["Indirizzo della sede legale"]),
+        submitted_at=submitted(row["Informazioni cronologiche"]),
+        legal_form=row.get("Forma giuridica", ""),
+    )
+
+
+# --- perturbations ------------------------------------------------------------------------------
+
+FORM_SPELLINGS = [
+    ["ODV", "O.d.V.", "Organizzazione di Volontariato", "OdV"],
+    ["APS", "A.P.S.", "Associazione di Promozione Sociale", "Aps"],
+    [
+        "Società Cooperativa Sociale",
+        "Soc. Coop. Soc.",
+        "Cooperativa Sociale",
+        "S.C.S.",
+        "Coop. Sociale a r.l.",
+    ],
+    ["ASD", "A.S.D.", "Associazione Sportiva Dilettantistica"],
+    ["Impresa Sociale S.r.l.", "Impresa Sociale srl", "S.r.l. Impresa Sociale"],
+    ["Onlus", "O.N.L.U.S.", "ONLUS"],
+    ["ETS", "E.T.S."],
+]
+HEAD_SPELLINGS = [["Associazione", "Ass.ne", "Ass."], ["Fondazione", "Fond."]]
+ARTICLES = re.compile(r"(?i)\b(il|lo|la|i|gli|le)\s+|\bl['’]\s*")
+# "Associazione" inside "Associazione di Promozione Sociale" belongs to the form, not to the head.
+ATTACHED = {"il", "lo", "la", "i", "gli", "le", "di", "de", "del", "della", "dei", "sul", "ed", "e"}
+INSIDE_FORM = r"(?!\s+(?:di\s+promozione|di\s+volontariato|sportiva|non\s+riconosciuta))"
+
+
+def _spelling_regex(variants: list[str], head: bool = False) -> re.Pattern[str]:
+    def loose(v: str) -> str:
+        # accent-insensitive, as typed: Società / Societa / Societa'
+        return re.escape(v).replace("à", "(?:à|a'|a)").replace(r"\ ", r"\s+")
+
+    alternatives = sorted((loose(v) for v in variants), key=len, reverse=True)
+    return re.compile(
+        r"(?i)(?<![\w.])(?:" + "|".join(alternatives) + r")(?![\w])" + (INSIDE_FORM if head else "")
+    )
+
+
+FORM_RES = [(_spelling_regex(v), v) for v in FORM_SPELLINGS]
+HEAD_RES = [(_spelling_regex(v, head=True), v) for v in HEAD_SPELLINGS]
+
+
+def no_tax(row: Row, rng: random.Random) -> Row:
+    return row | {TAX: ""}
+
+
+def swap_forms(row: Row, rng: random.Random) -> Row:
+    name = row[NAME]
+    for regex, variants in FORM_RES + HEAD_RES:
+        name = regex.sub(lambda m, v=variants: rng.choice(v), name)
+    return row | {NAME: name}
+
+
+def drop_articles(row: Row, rng: random.Random) -> Row:
+    if rng.random() < 0.5:
+        return row
+    return row | {NAME: ARTICLES.sub("", row[NAME])}
+
+
+def shuffle_words(row: Row, rng: random.Random) -> Row:
+    """Change the word order as people do: the legal form first or last, the other words rotated
+    or two of them swapped (an article or preposition stays with the word after it)."""
+    if rng.random() < 0.5:
+        return row
+    name = row[NAME]
+    forms: list[str] = []
+    for regex, _ in FORM_RES:
+        forms += [m.group(0) for m in regex.finditer(name)]
+        name = regex.sub(" ", name)
+    chunks: list[str] = []
+    pending = ""
+    for word in re.sub(r"[«»\"“”]", " ", name).split():
+        if word.lower() in ATTACHED:
+            pending += word + " "
+        else:
+            chunks.append(pending + word)
+            pending = ""
+    if pending:
+        chunks.append(pending.strip())
+    if len(chunks) > 1:
+        if rng.random() < 0.5:
+            k = rng.randrange(1, len(chunks))
+            chunks = chunks[k:] + chunks[:k]
+        else:
+            i = rng.randrange(len(chunks) - 1)
+            chunks[i], chunks[i + 1] = chunks[i + 1], chunks[i]
+    parts = [" ".join(chunks), *forms] if rng.random() < 0.5 else [*forms, " ".join(chunks)]
+    return row | {NAME: " ".join(p for p in parts if p)}
+
+
+def typo(row: Row, rng: random.Random) -> Row:
+    """One-character typo (substitution, deletion, insertion, transposition) in one word."""
+    if rng.random() < 0.5:
+        return row
+    words = row[NAME].split(" ")
+    spots = [i for i, w in enumerate(words) if len(w) >= 4 and w.isalpha()]
+    if not spots:
+        return row
+    i = rng.choice(spots)
+    w = words[i]
+    p = rng.randrange(1, len(w) - 1)
+    kind = rng.choice("sdit")
+    letter = rng.choice("aeioulnrst")
+    if kind == "s":
+        w = w[:p] + letter + w[p + 1 :]
+    elif kind == "d":
+        w = w[:p] + w[p + 1 :]
+    elif kind == "i":
+        w = w[:p] + letter + w[p:]
+    else:
+        w = w[: p - 1] + w[p] + w[p - 1] + w[p + 1 :]
+    words[i] = w
+    return row | {NAME: " ".join(words)}
+
+
+def everything(row: Row, rng: random.Random) -> Row:
+    for step in (no_tax, swap_forms, drop_articles, shuffle_words, typo):
+        row = step(row, rng)
+    return row
+
+
+PERTURBATIONS: dict[str, Callable[[Row, random.Random], Row]] = {
+    "no_tax_codes": no_tax,
+    "shuffled_words": shuffle_words,
+    "no_articles": drop_articles,
+    "swapped_forms": swap_forms,
+    "typos": typo,
+    "all_at_once": everything,
+}
+
+# --- scoring ------------------------------------------------------------------------------------
+
+
+def write_prediction(path: Path, truth: dict[int, Row], result: MatchResult) -> None:
+    entity = {key: f"C{cluster[0]:05d}" for cluster in result.clusters for key in cluster}
+    with path.open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["row", "entity_id", "status", "reasons", "warnings"])
+        for row_number, t in sorted(truth.items()):
+            if row_number in entity:
+                w.writerow([row_number, entity[row_number], "accepted", "", t["warnings"]])
+            else:
+                w.writerow([row_number, "", "rejected", t["reasons"], t["warnings"]])
+
+
+def score(scorer: Path, truth_path: Path, pred_path: Path) -> dict[str, str]:
+    out = subprocess.run(
+        [sys.executable, str(scorer), str(truth_path), str(pred_path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    figures = dict(line.split(": ", 1) for line in out.splitlines() if ": " in line)
+    return figures
+
+
+def show_errors(truth: dict[int, Row], rows: dict[int, Row], result: MatchResult) -> None:
+    cluster_of = {k: tuple(c) for c in result.clusters for k in c}
+    by_entity: dict[str, list[int]] = {}
+    for r, t in truth.items():
+        if r in cluster_of:
+            by_entity.setdefault(t["entity"], []).append(r)
+    for c in sorted(set(cluster_of.values())):
+        ents = {truth[r]["entity"] for r in c}
+        if len(ents) > 1:
+            print("   FALSE MERGE", [(r, rows[r][NAME], truth[r]["entity"]) for r in c])
+    for e, members in sorted(by_entity.items()):
+        cs = {cluster_of[r] for r in members}
+        if len(cs) > 1:
+            print("   MISSED", e, [(r, rows[r][NAME], rows[r][TAX]) for r in members])
+    for lk in result.review:
+        same = truth[lk.a]["entity"] == truth[lk.b]["entity"]
+        tag = "SAME " if same else "other"
+        print(f"   review {tag} {lk.a}:{rows[lk.a][NAME]!r} ~ {lk.b}:{rows[lk.b][NAME]!r} {lk.evidence}")
+
+
+def run_set(data: Path, name: str, out: Path, perturb: str | None, seed: int, errors: bool) -> dict[str, str]:
+    csv_path = data / f"{name}-risposte.csv"
+    truth_path = data / f"{name}-risposte.truth.csv"
+    with truth_path.open(newline="", encoding="utf-8") as f:
+        truth = {int(r["row"]): r for r in csv.DictReader(f)}
+    with csv_path.open(newline="", encoding="utf-8") as f:
+        rows = {n: r for n, r in enumerate(csv.DictReader(f), start=2)}
+    if perturb:
+        rng = random.Random(f"{seed}-{name}-{perturb}")
+        rows = {n: PERTURBATIONS[perturb](r, rng) for n, r in rows.items()}
+    records = [record(n, r) for n, r in rows.items() if truth[n]["expected"] == "accepted"]
+    t0 = time.perf_counter()
+    result = match(records)
+    elapsed = time.perf_counter() - t0
+    pred = out / f"{name}{'-' + perturb if perturb else ''}.pred.csv"
+    write_prediction(pred, truth, result)
+    figures = score(data.parent / "tools" / "score_resolve.py", truth_path, pred)
+    figures["review_pairs"] = str(len(result.review))
+    figures["review_same"] = str(sum(truth[lk.a]["entity"] == truth[lk.b]["entity"] for lk in result.review))
+    figures["seconds"] = f"{elapsed:.3f}"
+    if errors:
+        show_errors(truth, rows, result)
+    return figures
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("data", nargs="?", default="/work/shared/data", help="folder with <set>-risposte.csv")
+    ap.add_argument("--sets", default="crema,cremonese,cernusco")
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--no-perturb", action="store_true")
+    ap.add_argument("--only", help="run only this perturbation ('none' for the plain sets)")
+    ap.add_argument("--show-errors", action="store_true")
+    ap.add_argument("--out", default="bench/out", help="where the predicted CSVs go")
+    a = ap.parse_args()
+    data = Path(a.data)
+    scorer = data.parent / "tools" / "score_resolve.py"
+    if not data.is_dir() or not scorer.is_file():
+        print(
+            f"tune_match: no development data at {data} (or no {scorer}); pass the data folder.",
+            file=sys.stderr,
+        )
+        return 2
+    out = Path(a.out)
+    out.mkdir(parents=True, exist_ok=True)
+    variants: list[str | None] = [None] + ([] if a.no_perturb else list(PERTURBATIONS))
+    if a.only:
+        variants = [None if a.only == "none" else a.only]
+    print(
+        f"{'set':10} {'variant':15} {'precision':>9} {'recall':>7} {'orgs pred/true':>15} "
+        f"{'false pairs':>11} {'missed':>6} {'review (same)':>14} {'s':>6}"
+    )
+    worst_ok = True
+    for variant in variants:
+        for name in a.sets.split(","):
+            if not (data / f"{name}-risposte.csv").is_file():
+                print(f"tune_match: {name}-risposte.csv not found in {data}", file=sys.stderr)
+                return 2
+            f = run_set(data, name, out, variant, a.seed, a.show_errors)
+            p, r = float(f["pair_precision"]), float(f["pair_recall"])
+            t, o = int(f["organisations_true"]), int(f["organisations_predicted"])
+            ok = (p >= 0.995 and r >= 0.97 and abs(o - t) <= 0.01 * t) if variant is None else p >= 0.99
+            worst_ok &= ok
+            print(
+                f"{name:10} {variant or '-':15} {p:9.4f} {r:7.4f} {o:>7}/{t:<7} {f['false_merge_pairs']:>11} "
+                f"{f['missed_pairs']:>6} {f['review_pairs']:>8} ({f['review_same']:>3}) {f['seconds']:>6}"
+                f"{'' if ok else '  <-- below target'}"
+            )
+    return 0 if worst_ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

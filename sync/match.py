@@ -1,0 +1,615 @@
+"""Response records → organisations: which submissions come from the same body.  Pure.
+
+Rules, strongest first (a false merge is worse than a missed one):
+
+1. `must_link` pairs (staff's "Unisci") are merged; `cannot_link` pairs (staff's "Separa") never end
+   in the same cluster, checked before every union against the whole clusters. A `must_link` that
+   would break a `cannot_link` is not applied: it comes back in `review` with the evidence
+   `EVIDENCE_CONFLICT` so staff see their two decisions disagree.
+2. Records sharing a valid tax id are merged ("stesso codice fiscale").
+3. Otherwise a pair is merged only when the names are the same or nearly so after the legal-form
+   normalisation of `sync.names` (order, articles, forms and one typo per word do not matter;
+   numbers and every other word do), *and* a strong contact is shared (phone, or street address in
+   the same comune), *and* nothing contradicts it: a different comune, incompatible legal forms
+   (ODV/APS, cooperativa/S.r.l., associazione/fondazione) or two different tax ids of the same
+   kind (two codici fiscali of non-commercial bodies, or two partite IVA). The same checks run on
+   whole clusters before each union, so a chain of merges cannot join two bodies that conflict.
+4. Pairs that are plausible but not proven go to `review`, one per pair of clusters.
+
+Candidates come from blocking keys (tax ids, contacts, name fingerprints, typo-tolerant compact
+names, pairs of rare name words), so the cost grows with the number of records, not its square.
+Every decision depends on record contents only, and ties are broken on contents before keys:
+the same records in any order give the same result.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cache
+from itertools import combinations
+
+from rapidfuzz import fuzz
+from rapidfuzz.distance import OSA
+
+from sync.names import NameKey, default_table, name_key, prenormalise
+
+# Evidence shown to staff in "Possibili duplicati" (Italian on purpose: it is read by people).
+EVIDENCE_TAX_ID = "stesso codice fiscale"
+EVIDENCE_SAME_NAME = "stesso nome"
+EVIDENCE_SIMILAR_NAME = "nome simile {score}%"
+EVIDENCE_EMAIL = "stessa email"
+EVIDENCE_PEC = "stessa PEC"
+EVIDENCE_PHONE = "stesso telefono"
+EVIDENCE_ADDRESS = "stesso indirizzo"
+EVIDENCE_COMUNE = "stesso comune"
+EVIDENCE_SIMILAR_TAX_ID = "codice fiscale simile"
+EVIDENCE_OTHER_COMUNE = "comune diverso"
+EVIDENCE_OTHER_FORM = "forma giuridica diversa"
+EVIDENCE_OTHER_TAX_ID = "codici fiscali diversi"
+EVIDENCE_OTHER_NUMBER = "numero diverso nel nome"
+EVIDENCE_MUST_LINK = "unione richiesta"
+EVIDENCE_CONFLICT = "unione richiesta in conflitto con una separazione"
+
+
+@dataclass(frozen=True, slots=True)
+class MatchRecord:
+    """One accepted response, reduced to what identifies its organisation."""
+
+    key: int  # caller's index; unique
+    name: str  # denomination as typed (raw)
+    tax_ids: tuple[str, ...]  # valid normalised ids: 11-digit CF / partita IVA, or 16-char personal CF
+    raw_tax_id: str  # as typed, reduced to [0-9A-Z] (may be invalid): weak evidence only
+    email: str  # lower-cased ('' if missing/invalid)
+    pec: str  # lower-cased
+    phone: str  # digits only, without +39/0039
+    comune: str  # ISTAT code when resolved, else normalised text ('' if none)
+    address: str  # street address, normalised lower ('' if none)
+    submitted_at: datetime | None
+    legal_form: str = ""  # the form's "Forma giuridica" answer, if any: read like a name suffix
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """Why two records are (or may be) the same organisation."""
+
+    a: int  # record keys, a < b
+    b: int
+    score: float  # name similarity 0-100
+    evidence: tuple[str, ...]  # Italian phrases, e.g. ("nome simile 96%", "stesso telefono")
+
+
+@dataclass(frozen=True)
+class MatchResult:
+    """Clusters of record keys, the links that merged them, and the pairs staff should look at."""
+
+    clusters: list[list[int]]  # each sorted by key; sorted by first key; every key exactly once
+    links: list[Link]  # one per union performed: the evidence for each merge
+    review: list[Link]  # uncertain pairs across different clusters, one per cluster pair
+
+
+# Name classes, weakest to strongest.
+_NONE, _WEAK, _PARTIAL, _NEAR, _SAME = range(5)
+
+_WEAK_SCORE = 85.0  # name similarity below which a pair is not worth a reviewer's time
+_MAX_BLOCK = 48  # a blocking key shared by more records is generic (a shared office phone, "amici")
+_RARE_TOKENS = 5  # rare name words per record used to build word-pair blocking keys
+_MIN_COMPACT = 8  # shorter compact names get no one-typo tolerance: "avis" vs "avio" is two bodies
+_MIN_FUZZY_WORD = 5  # shorter words must match exactly ("crema" ~ "cerma", but not "avis" ~ "avio")
+_MIN_RELAXED_WORD = 6  # two typos only in long words: "crema" and "cremona" are two towns
+
+# RUNTS sections (DM 106/2020 art. 3): a body is enrolled in one, so ODV and APS are two bodies.
+_SECTION = {
+    "odv": "odv",
+    "aps": "aps",
+    "ente_filantropico": "ef",
+    "rete_associativa": "ra",
+    "societa_mutuo_soccorso": "sms",
+    "impresa_sociale": "is",
+    "cooperativa_sociale": "is",
+    "consorzio_cooperative_sociali": "is",
+}
+# The civil-law body behind the name: an association is never a foundation or a company.
+_BODY = {
+    "odv": "associazione",
+    "aps": "associazione",
+    "asd": "associazione",
+    "associazione_riconosciuta": "associazione",
+    "associazione_non_riconosciuta": "associazione",
+    "fondazione": "fondazione",
+    "cooperativa_sociale": "cooperativa",
+    "consorzio_cooperative_sociali": "cooperativa",
+    "ssd": "societa",
+    "ente_religioso": "ente_religioso",
+}
+# Street-type words and number markers: "Via Roma, 5" and "V. Roma n. 5" are one address.
+_STREET_WORDS = frozenset(
+    {"via", "v", "viale", "vle", "piazza", "p", "pza", "piazzale", "le", "corso", "c", "so", "largo"}
+    | {"vicolo", "strada", "localita", "loc", "frazione", "fraz", "n", "nr", "num", "numero", "civico", "snc"}
+)
+_DIGITS = re.compile(r"\d+")
+_NON_ALNUM = re.compile(r"[^a-z0-9]+")
+
+
+@dataclass(slots=True)
+class _Profile:
+    """Everything a comparison needs, computed once per record."""
+
+    rec: MatchRecord
+    sig: tuple[str, ...]  # content signature: canonical order independent of keys
+    key: NameKey
+    sec_tokens: tuple[str, ...]
+    pri_tokens: tuple[str, ...]
+    sorted_sec: tuple[str, ...]
+    sorted_pri: tuple[str, ...]
+    sec_text: str
+    compacts: tuple[str, str, str]  # primary, secondary, full name without spaces
+    numbers: frozenset[str]
+    abbreviations: frozenset[str]  # of the legal forms detected: "odv", "aps", "onlus"...
+    sections: frozenset[str]
+    bodies: frozenset[str]
+    cf: frozenset[str]  # codici fiscali of non-commercial bodies (11 digits, 8 or 9 first)
+    piva: frozenset[str]  # other 11-digit ids: partite IVA (a company's CF is its partita IVA)
+    raw_id: str
+    phone: str
+    comune: str
+    address: str
+    address_numbers: tuple[str, ...]
+    email: str
+    pec: str
+
+
+@dataclass(slots=True)
+class _Verdict:
+    merge: bool
+    review: bool
+    rank: tuple[int, int, float]  # (name class, strong contacts, score): higher is surer
+    score: float
+    evidence: tuple[str, ...]
+
+
+@dataclass(slots=True)
+class _Clusters:
+    """Union-find whose unions respect cannot-links and the clusters' identities."""
+
+    parent: list[int]
+    size: list[int]
+    cannot: dict[int, set[int]] = field(default_factory=dict)  # root -> roots it must stay apart from
+    cf: dict[int, frozenset[str]] = field(default_factory=dict)
+    piva: dict[int, frozenset[str]] = field(default_factory=dict)
+    sections: dict[int, frozenset[str]] = field(default_factory=dict)
+    bodies: dict[int, frozenset[str]] = field(default_factory=dict)
+
+    def find(self, i: int) -> int:
+        root = i
+        while self.parent[root] != root:
+            root = self.parent[root]
+        while self.parent[i] != root:
+            self.parent[i], i = root, self.parent[i]
+        return root
+
+    def forbid(self, i: int, j: int) -> None:
+        ri, rj = self.find(i), self.find(j)
+        self.cannot.setdefault(ri, set()).add(rj)
+        self.cannot.setdefault(rj, set()).add(ri)
+
+    def forbidden(self, ri: int, rj: int) -> bool:
+        return rj in self.cannot.get(ri, ())
+
+    def conflict(self, ri: int, rj: int) -> str:
+        """The evidence phrase that keeps two clusters apart, or '' if they are compatible."""
+        if _disjoint(self.cf[ri], self.cf[rj]) or _disjoint(self.piva[ri], self.piva[rj]):
+            return EVIDENCE_OTHER_TAX_ID
+        if _disjoint(self.sections[ri], self.sections[rj]) or _disjoint(self.bodies[ri], self.bodies[rj]):
+            return EVIDENCE_OTHER_FORM
+        return ""
+
+    def union(self, ri: int, rj: int) -> None:
+        if self.size[ri] < self.size[rj] or (self.size[ri] == self.size[rj] and rj < ri):
+            ri, rj = rj, ri
+        self.parent[rj] = ri
+        self.size[ri] += self.size[rj]
+        for table in (self.cf, self.piva, self.sections, self.bodies):
+            table[ri] = table[ri] | table.pop(rj)
+        moved = self.cannot.pop(rj, set())
+        if moved:
+            self.cannot.setdefault(ri, set()).update(moved)
+            for other in moved:
+                peers = self.cannot[other]
+                peers.discard(rj)
+                peers.add(ri)
+
+
+def _disjoint(a: frozenset[str], b: frozenset[str]) -> bool:
+    return bool(a) and bool(b) and not (a & b)
+
+
+def _place(text: str) -> str:
+    """A comune for comparison: an ISTAT code as is, a name folded to letters and digits."""
+    text = text.strip()
+    return text if text.isdigit() else _NON_ALNUM.sub("", prenormalise(text))
+
+
+def _address(text: str) -> tuple[str, tuple[str, ...]]:
+    words = [w for w in _NON_ALNUM.sub(" ", prenormalise(text)).split() if w not in _STREET_WORDS]
+    return "".join(words), tuple(_DIGITS.findall(text))
+
+
+def _profile(rec: MatchRecord) -> _Profile:
+    key = name_key(rec.name)
+    stop = default_table().stopwords
+    pri_words = key.primary.split()
+    pri_tokens = tuple(w for w in pri_words if w not in stop) or tuple(pri_words)
+    forms = set(key.forms)
+    if rec.legal_form:
+        forms |= set(name_key(rec.legal_form).forms)
+    bodies = {_BODY[f] for f in forms if f in _BODY}
+    if "company_forms" in forms:
+        # "a r.l." also closes cooperative names: a company form says "società" only without "coop"
+        coop = "cooperativa" in bodies or any(w.startswith("coop") for w in key.full.split())
+        bodies.add("cooperativa" if coop else "societa")
+    ids = [i for i in rec.tax_ids if len(i) == 11 and i.isdigit()]
+    address, address_numbers = _address(rec.address)
+    phone = rec.phone if len(rec.phone) >= 6 else ""
+    return _Profile(
+        rec=rec,
+        sig=(
+            rec.name,
+            " ".join(sorted(rec.tax_ids)),
+            rec.raw_tax_id,
+            rec.email,
+            rec.pec,
+            rec.phone,
+            rec.comune,
+            rec.address,
+            rec.legal_form,
+            rec.submitted_at.isoformat() if rec.submitted_at else "",
+        ),
+        key=key,
+        sec_tokens=key.tokens,
+        pri_tokens=pri_tokens,
+        sorted_sec=tuple(sorted(key.tokens)),
+        sorted_pri=tuple(sorted(pri_tokens)),
+        sec_text=" ".join(key.tokens),
+        compacts=(key.primary.replace(" ", ""), key.secondary.replace(" ", ""), key.full.replace(" ", "")),
+        numbers=frozenset(t for t in key.tokens if any(c.isdigit() for c in t)),
+        abbreviations=frozenset(short for form, short in default_table().abbreviations if form in forms),
+        sections=frozenset(_SECTION[f] for f in forms if f in _SECTION),
+        bodies=frozenset(bodies),
+        # Non-commercial bodies without a partita IVA get an 11-digit CF starting with 8 or 9;
+        # partite IVA never do. Two different ids of the same kind are two bodies; one of each
+        # kind is the usual "typed the partita IVA instead of the codice fiscale".
+        cf=frozenset(i for i in ids if i[0] in "89"),
+        piva=frozenset(i for i in ids if i[0] not in "89"),
+        raw_id=rec.raw_tax_id if len(rec.raw_tax_id) >= 8 else "",
+        phone=phone,
+        comune=_place(rec.comune),
+        address=address,
+        address_numbers=address_numbers,
+        email=rec.email if "@" in rec.email else "",
+        pec=rec.pec if "@" in rec.pec else "",
+    )
+
+
+def _word_match(x: str, y: str, relaxed: bool) -> bool:
+    """Two words that differ only by a typo, or an abbreviation and its word ("s" ~ "san").
+
+    `relaxed` allows two typos in long words: two submissions may each carry their own typo.
+    """
+    if any(c.isdigit() for c in x + y):
+        return False  # numbers are identity: "41" is never "42"
+    shortest = min(len(x), len(y))
+    if shortest >= (_MIN_FUZZY_WORD - relaxed) and OSA.distance(x, y, score_cutoff=1) <= 1:
+        return True
+    if relaxed and shortest >= _MIN_RELAXED_WORD and OSA.distance(x, y, score_cutoff=2) <= 2:
+        return True
+    short, long_ = (x, y) if len(x) < len(y) else (y, x)
+    return len(short) <= 4 and len(long_) >= len(short) + 2 and long_.startswith(short)
+
+
+def _align(a: tuple[str, ...], b: tuple[str, ...], relaxed: bool = False) -> int:
+    """Name class from word alignment: exact words, then typos/abbreviations, then an acronym."""
+    ca, cb = Counter(a), Counter(b)
+    common = ca & cb
+    ra = sorted((ca - common).elements())
+    rb = sorted((cb - common).elements())
+    matched = sum(common.values())
+    fuzzy = 0
+    if ra and rb:
+        pairs = sorted((x, y) for x in set(ra) for y in set(rb) if _word_match(x, y, relaxed))
+        for x, y in pairs:
+            if x in ra and y in rb:
+                ra.remove(x)
+                rb.remove(y)
+                fuzzy += 1
+    if ra and rb and (len(ra) == 1 or len(rb) == 1):
+        # "cav" ~ "centro aiuto vita": an acronym standing for all the words left on the other side
+        (acro,), rest = (ra, [w for w in b if w in rb]) if len(ra) == 1 else (rb, [w for w in a if w in ra])
+        if len(acro) >= 3 and acro.isalpha() and acro == "".join(w[0] for w in rest):
+            return _NEAR if matched + fuzzy else _PARTIAL
+    if not matched and not fuzzy:
+        return _NONE
+    if not ra and not rb:
+        budget = len(a) if relaxed else 1 if max(len(a), len(b)) <= 3 else 2
+        return _NEAR if fuzzy <= budget else _WEAK
+    if (not ra or not rb) and len(ra) + len(rb) <= 2 and matched:
+        return _PARTIAL  # one name is the other plus a word or two: "Auser" / "Auser Crema"
+    return _NONE
+
+
+def _without_form_noise(words: tuple[str, ...], others: tuple[str, ...], other: _Profile) -> tuple[str, ...]:
+    """Drop words that are legal-form residue when the other name spells a legal form: a typo of
+    its abbreviation ("nDV" against "ODV") or a form word left alone ("Società" + "S.C.S.")."""
+    if not other.key.forms and not other.abbreviations:
+        return words
+    form_words = _form_words()
+    kept: list[str] = []
+    for w in words:
+        residue = (other.key.forms and w in form_words) or (
+            len(w) <= 5 and any(OSA.distance(w, ab, score_cutoff=1) <= 1 for ab in other.abbreviations)
+        )
+        if w in others or not residue:
+            kept.append(w)
+    return tuple(kept)
+
+
+@cache
+def _form_words() -> frozenset[str]:
+    return frozenset(default_table().form_words)
+
+
+def _name_class(p: _Profile, q: _Profile, relaxed: bool = False) -> tuple[int, float]:
+    """How alike two names are (class) and a 0-100 similarity score."""
+    if (
+        p.sorted_sec == q.sorted_sec
+        or p.sorted_pri == q.sorted_pri
+        or any(x == y for x, y in zip(p.compacts, q.compacts, strict=True))
+    ):
+        cls, score = _SAME, 100.0
+    else:
+        sec_p = _without_form_noise(p.sec_tokens, q.sec_tokens, q)
+        sec_q = _without_form_noise(q.sec_tokens, p.sec_tokens, p)
+        pri_p = _without_form_noise(p.pri_tokens, q.pri_tokens, q)
+        pri_q = _without_form_noise(q.pri_tokens, p.pri_tokens, p)
+        cls = max(_align(sec_p, sec_q, relaxed), _align(pri_p, pri_q, relaxed))
+        if cls < _NEAR and any(
+            min(len(x), len(y)) >= _MIN_COMPACT and OSA.distance(x, y, score_cutoff=1) <= 1
+            for x, y in zip(p.compacts, q.compacts, strict=True)
+        ):
+            cls = _NEAR  # one typo anywhere, spaces included: "AssociazioneIl Nodo", "PrimaveranODV"
+        score = max(fuzz.token_sort_ratio(p.sec_text, q.sec_text), fuzz.ratio(p.compacts[0], q.compacts[0]))
+        score = round(score, 1)
+        if cls < _WEAK and score >= _WEAK_SCORE:
+            cls = _WEAK
+    if p.numbers != q.numbers:
+        cls = min(cls, _WEAK)  # "Polisportiva Crema 41" and "... 42" are two clubs
+    return cls, score
+
+
+def _same_address(p: _Profile, q: _Profile) -> bool:
+    if not p.address or not q.address or p.address_numbers != q.address_numbers:
+        return False
+    return p.address == q.address or fuzz.ratio(p.address, q.address) >= 85
+
+
+def _judge(p: _Profile, q: _Profile) -> _Verdict | None:
+    """Merge, review or nothing for one candidate pair (no shared valid tax id)."""
+    cls, score = _name_class(p, q)
+    raw_near = bool(p.raw_id and q.raw_id) and OSA.distance(p.raw_id, q.raw_id, score_cutoff=2) <= 1
+    if cls == _NONE and not raw_near:
+        return None
+    same_comune = bool(p.comune) and p.comune == q.comune
+    other_comune = bool(p.comune and q.comune) and not same_comune
+    if other_comune and not (p.comune.isdigit() or q.comune.isdigit()):
+        # two spellings of one place ("cremna"), unless either is an ISTAT code
+        other_comune = not (
+            min(len(p.comune), len(q.comune)) >= 5 and OSA.distance(p.comune, q.comune, score_cutoff=1) <= 1
+        )
+        same_comune = not other_comune
+    elif other_comune and (p.comune.isdigit() != q.comune.isdigit()):
+        other_comune = False  # a code and an unresolved name cannot be compared
+    phone = bool(p.phone) and p.phone == q.phone
+    address = not other_comune and _same_address(p, q)
+    email = bool(p.email) and p.email == q.email
+    pec = bool(p.pec) and p.pec == q.pec
+    other_form = _disjoint(p.sections, q.sections) or _disjoint(p.bodies, q.bodies)
+    other_id = _disjoint(p.cf, q.cf) or _disjoint(p.piva, q.piva)
+    strong = phone or address
+    weak = email + pec + raw_near
+    contradicted = other_form or other_id or other_comune
+    if _WEAK <= cls < _NEAR and phone and address and (email or pec) and same_comune and not contradicted:
+        # Every contact agrees: allow two typos per long word (each submission may carry its own).
+        relaxed, _ = _name_class(p, q, relaxed=True)
+        cls = max(cls, min(relaxed, _NEAR))
+
+    merge = False
+    if cls >= _NEAR and not contradicted:
+        if strong:
+            merge = True
+        else:
+            # No phone or address in common, but none contradicting either (both often missing):
+            # the very same name in the same comune with two more shared identifiers.
+            phone_differs = bool(p.phone and q.phone)
+            address_differs = bool(p.address and q.address)
+            merge = cls == _SAME and same_comune and weak >= 2 and not phone_differs and not address_differs
+    if merge:
+        review = False
+    elif contradicted:
+        # Two ids, two forms or two seats make it two bodies, unless they share a phone or an address.
+        review = strong and cls >= _PARTIAL
+    elif cls >= _NEAR:
+        review = strong or weak > 0 or same_comune
+    elif cls == _PARTIAL:
+        review = strong or weak > 0
+    else:
+        review = strong or raw_near
+    if not merge and not review:
+        return None
+
+    evidence: list[str] = [
+        EVIDENCE_SAME_NAME if cls == _SAME else EVIDENCE_SIMILAR_NAME.format(score=int(score))
+    ]
+    for flag, phrase in (
+        (raw_near, EVIDENCE_SIMILAR_TAX_ID),
+        (phone, EVIDENCE_PHONE),
+        (address, EVIDENCE_ADDRESS),
+        (email, EVIDENCE_EMAIL),
+        (pec, EVIDENCE_PEC),
+        (same_comune, EVIDENCE_COMUNE),
+        (other_comune, EVIDENCE_OTHER_COMUNE),
+        (other_form, EVIDENCE_OTHER_FORM),
+        (other_id, EVIDENCE_OTHER_TAX_ID),
+        (p.numbers != q.numbers, EVIDENCE_OTHER_NUMBER),
+    ):
+        if flag:
+            evidence.append(phrase)
+    return _Verdict(merge, review, (cls, strong + weak, score), score, tuple(evidence))
+
+
+def _deletions(text: str) -> Iterable[str]:
+    """The string and every one-character deletion of it: equal keys mean at most one typo apart."""
+    yield text
+    for i in range(len(text)):
+        yield text[:i] + text[i + 1 :]
+
+
+def _blocking_keys(p: _Profile, rare: Sequence[str]) -> set[str]:
+    keys = {"f|" + " ".join(p.sorted_sec), "g|" + " ".join(p.sorted_pri)}
+    for prefix, value in (("e|", p.email), ("p|", p.pec), ("t|", p.phone), ("r|", p.raw_id)):
+        if value:
+            keys.add(prefix + value)
+    if p.address:
+        keys.add(f"a|{p.address}|{p.comune}")
+    for compact in {p.compacts[0], p.compacts[2]}:
+        if len(compact) >= _MIN_COMPACT:
+            keys.update("d|" + d for d in _deletions(compact))
+    keys.update(f"w|{x}|{y}" for x, y in combinations(sorted(rare), 2))
+    if len(rare) == 1:
+        keys.add("w|" + rare[0])
+    return keys
+
+
+def _candidates(profiles: Sequence[_Profile]) -> list[tuple[int, int]]:
+    """Pairs of profile indices that share a blocking key, in a canonical order."""
+    df = Counter(t for p in profiles for t in set(p.sec_tokens))
+    buckets: dict[str, list[int]] = defaultdict(list)
+    for i, p in enumerate(profiles):
+        words = sorted(set(p.sec_tokens), key=lambda t: (df[t], t))[:_RARE_TOKENS]
+        for k in _blocking_keys(p, words):
+            buckets[k].append(i)
+    pairs: set[tuple[int, int]] = set()
+    for members in buckets.values():
+        if 1 < len(members) <= _MAX_BLOCK:
+            pairs.update(combinations(members, 2))  # members are ascending: (i, j) with i < j
+    return sorted(pairs)
+
+
+def _link(profiles: Sequence[_Profile], i: int, j: int, score: float, evidence: tuple[str, ...]) -> Link:
+    a, b = sorted((profiles[i].rec.key, profiles[j].rec.key))
+    return Link(a, b, score, evidence)
+
+
+def match(
+    records: Sequence[MatchRecord],
+    *,
+    must_link: Iterable[tuple[int, int]] = (),
+    cannot_link: Iterable[tuple[int, int]] = (),
+) -> MatchResult:
+    """Cluster response records into organisations, with the evidence and a review queue."""
+    profiles = sorted((_profile(r) for r in records), key=lambda p: (p.sig, p.rec.key))
+    index = {p.rec.key: i for i, p in enumerate(profiles)}
+    if len(index) != len(profiles):
+        raise ValueError("record keys must be unique")
+    uf = _Clusters(parent=list(range(len(profiles))), size=[1] * len(profiles))
+    for i, p in enumerate(profiles):
+        uf.cf[i], uf.piva[i], uf.sections[i], uf.bodies[i] = p.cf, p.piva, p.sections, p.bodies
+
+    def known(pairs: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+        # Pairs naming an unknown key are the caller's to report (an unknown ID in "Decisioni").
+        out = {tuple(sorted((index[a], index[b]))) for a, b in pairs if a in index and b in index and a != b}
+        return sorted((x, y) for x, y in out)
+
+    for i, j in known(cannot_link):
+        uf.forbid(i, j)
+    forbidden_pairs = known(cannot_link)
+
+    links: list[Link] = []
+    review: list[tuple[tuple[int, int, float], int, int, Link]] = []  # (rank, i, j, link)
+    conflicts: list[tuple[int, int, Link]] = []
+
+    for i, j in known(must_link):
+        ri, rj = uf.find(i), uf.find(j)
+        if ri == rj:
+            continue
+        if uf.forbidden(ri, rj):
+            conflicts.append((i, j, _link(profiles, i, j, 0.0, (EVIDENCE_CONFLICT,))))
+            continue
+        uf.union(ri, rj)
+        links.append(_link(profiles, i, j, _name_class(profiles[i], profiles[j])[1], (EVIDENCE_MUST_LINK,)))
+
+    by_id: dict[str, list[int]] = defaultdict(list)
+    for i, p in enumerate(profiles):
+        for tax_id in p.rec.tax_ids:
+            by_id[tax_id].append(i)
+    for tax_id in sorted(by_id):
+        members = by_id[tax_id]
+        for pos, j in enumerate(members[1:], start=1):
+            for i in members[:pos]:  # the first earlier member it may join (cannot-links aside)
+                ri, rj = uf.find(i), uf.find(j)
+                if ri == rj:
+                    break
+                if not uf.forbidden(ri, rj):
+                    uf.union(ri, rj)
+                    score = _name_class(profiles[i], profiles[j])[1]
+                    links.append(_link(profiles, i, j, score, (EVIDENCE_TAX_ID,)))
+                    break
+
+    merges: list[tuple[tuple[int, int, float], int, int, _Verdict]] = []
+    for i, j in _candidates(profiles):
+        if set(profiles[i].rec.tax_ids) & set(profiles[j].rec.tax_ids):
+            continue  # already decided by rule 2
+        verdict = _judge(profiles[i], profiles[j])
+        if verdict is None:
+            continue
+        if verdict.merge:
+            merges.append((verdict.rank, i, j, verdict))
+        else:
+            review.append((verdict.rank, i, j, _link(profiles, i, j, verdict.score, verdict.evidence)))
+    # Surest merges first; ties on content order (indices follow the content signature).
+    merges.sort(key=lambda m: (-m[0][0], -m[0][1], -m[0][2], m[1], m[2]))
+    for rank, i, j, verdict in merges:
+        ri, rj = uf.find(i), uf.find(j)
+        if ri == rj or uf.forbidden(ri, rj):
+            continue
+        reason = uf.conflict(ri, rj)
+        if reason:
+            evidence = verdict.evidence if reason in verdict.evidence else (*verdict.evidence, reason)
+            review.append((rank, i, j, _link(profiles, i, j, verdict.score, evidence)))
+            continue
+        uf.union(ri, rj)
+        links.append(_link(profiles, i, j, verdict.score, verdict.evidence))
+
+    roots = [uf.find(i) for i in range(len(profiles))]
+    groups: dict[int, list[int]] = defaultdict(list)
+    for i, root in enumerate(roots):
+        groups[root].append(profiles[i].rec.key)
+    clusters = sorted(sorted(g) for g in groups.values())
+
+    # One review line per pair of clusters, the surest; none where staff already said "Separa".
+    separated = {(min(roots[i], roots[j]), max(roots[i], roots[j])) for i, j in forbidden_pairs}
+    best: dict[tuple[int, int], tuple[tuple[float, ...], Link]] = {}
+    for rank, i, j, link in review:
+        pair = (min(roots[i], roots[j]), max(roots[i], roots[j]))
+        if pair[0] == pair[1] or pair in separated:
+            continue
+        order = (-rank[0], -rank[1], -rank[2], i, j)
+        if pair not in best or order < best[pair][0]:
+            best[pair] = (order, link)
+    queue = [link for _, link in best.values()]
+    queue.extend(link for _, _, link in conflicts)
+    queue.sort(key=lambda lk: (lk.a, lk.b, lk.evidence))
+    links.sort(key=lambda lk: (lk.a, lk.b))
+    return MatchResult(clusters=clusters, links=links, review=queue)
