@@ -1,0 +1,746 @@
+"""The local-folder backend (the embedded default): `risposte.csv|xlsx` in, Excel workbooks and open data out.
+
+Folder layout::
+
+    risposte.csv | risposte.xlsx   the Google Forms export (or the responses tab of elenco-interno.xlsx)
+    elenco-interno.xlsx            the staff workbook
+    elenco-pubblico.xlsx           the public workbook
+    elenco-pubblico.csv            the public list, for spreadsheets (UTF-8 with BOM, formulas neutralised)
+    elenco-pubblico.json           the public list, as open data (CC BY 4.0)
+    .elenco.lock                   held while a sync runs, so two syncs on one machine never overlap
+
+Every file is written atomically (a temp file in the same folder, fsync, `os.replace`), and never while
+LibreOffice or Excel has it open. Cells are always written as literal text: a value starting with `=` is
+a string, never a formula.
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import csv
+import io
+import json
+import os
+import re
+import tempfile
+import warnings
+import zipfile
+import zlib
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import filelock
+from openpyxl import Workbook as XlWorkbook
+from openpyxl import load_workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.comments import Comment
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter, quote_sheetname
+from openpyxl.utils.exceptions import InvalidFileException
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from sync.backends.base import Grid, RangeWrite, Snapshot, TabSpec, Workbook
+from sync.errors import ConfigError, LockedError, TransientError
+
+RESPONSES_CSV = "risposte.csv"
+RESPONSES_XLSX = "risposte.xlsx"
+STAFF_FILE = "elenco-interno.xlsx"
+PUBLIC_FILE = "elenco-pubblico.xlsx"
+PUBLIC_CSV = "elenco-pubblico.csv"
+PUBLIC_JSON = "elenco-pubblico.json"
+LOCK_FILE = ".elenco.lock"
+
+MAIN_PUBLIC_TAB = "Elenco"
+INFO_TAB = "Informazioni"
+LICENCE = "CC BY 4.0"
+# Excel refuses sheet titles longer than this (Google Sheets allows 100).
+MAX_TITLE = 31
+# Dropdowns cover this many rows below the header; staff rarely type more decisions than this.
+DROPDOWN_ROWS = 2000
+# An inline list validation ("A,B,C") may not exceed 255 characters; longer lists go to a hidden tab.
+INLINE_LIST_MAX = 255
+LISTS_TAB = "Elenchi a discesa"
+# OWASP CSV injection: a spreadsheet evaluates a cell starting with one of these.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+_TEXT_FORMAT = "@"
+_BOLD = Font(bold=True)
+_ZERO_PADDED = re.compile(r"0+")
+_TIMESTAMP_HEADER = re.compile(r"cronologic|timestamp|marca temporale", re.IGNORECASE)
+_UPDATED_KEY = re.compile(r"^\s*(ultimo\s+)?aggiornament|^\s*aggiornat", re.IGNORECASE)
+
+# Italian messages for people (the exact texts are asserted by the tests).
+MSG_LOCKED = (
+    "Il file {name} è aperto in un altro programma (LibreOffice o Excel): chiuderlo e rilanciare la "
+    "sincronizzazione. Nessun file è stato modificato."
+)
+MSG_BUSY = "Un'altra sincronizzazione è in corso sulla cartella {folder}: riprovare tra qualche minuto."
+MSG_NO_FOLDER = "La cartella {folder} non esiste: crearla o correggere `folder` nella configurazione."
+MSG_NOT_WRITABLE = "Non è possibile scrivere nella cartella {folder}: controllarne i permessi."
+MSG_NOT_XLSX = (
+    "Il file {name} non è un file Excel (.xlsx) valido: aprirlo con Excel o LibreOffice e salvarlo "
+    "come «Cartella di lavoro Excel (.xlsx)»."
+)
+MSG_XLSX_AS_CSV = "Il file {name} è un file Excel, non un CSV: rinominarlo {xlsx}."
+MSG_XLS_AS_CSV = (
+    "Il file {name} è un file Excel 97-2003 (.xls), non un CSV: esportare di nuovo le risposte dal modulo "
+    "Google in formato .csv."
+)
+MSG_EMPTY = "Il file {name} è vuoto: esportare di nuovo le risposte dal modulo Google."
+MSG_NO_RESPONSES = (
+    "Mancano le risposte del modulo: mettere nella cartella {folder} il file risposte.csv (o risposte.xlsx) "
+    "esportato dal modulo Google, oppure una scheda «{tab}» in elenco-interno.xlsx."
+)
+MSG_BOTH_RESPONSES = (
+    "Nella cartella {folder} ci sono sia risposte.csv sia risposte.xlsx: lasciarne uno solo, quello "
+    "aggiornato."
+)
+_CSV_HINT = (
+    "Probabilmente delle virgolette non sono chiuse: esportare di nuovo le risposte dal modulo Google "
+    "senza modificare il file a mano."
+)
+MSG_CSV_BROKEN = (
+    "Il file {name} non è un CSV valido: errore nella riga che inizia alla riga {line} del file "
+    "(virgolette non chiuse o testo subito dopo le virgolette di chiusura). " + _CSV_HINT
+)
+MSG_CSV_WIDTH = (
+    "Il file {name} non è un CSV valido: alcune righe hanno un numero di colonne diverso "
+    "dall'intestazione ({width} colonne): {rows}. " + _CSV_HINT
+)
+MSG_CSV_SWALLOWED = (
+    "Il file {name} non è un CSV valido: nella riga che inizia alla riga {line} del file un campo tra "
+    "virgolette sembra contenere altre risposte ({count}). " + _CSV_HINT
+)
+MSG_TAB_NAME = (
+    "Il nome della scheda «{title}» non è valido per Excel (al massimo 31 caratteri, senza [ ] * ? / \\ :): "
+    "accorciarlo o correggerlo nella configurazione."
+)
+ACTION_FILE = "creato il file {name}"
+ACTION_TAB = "creata la scheda «{title}»"
+ACTION_HEADER = "scritta l'intestazione della scheda «{title}»"
+
+# What a file that is not a valid xlsx makes openpyxl raise (a zip error, a missing part, bad XML).
+_LOAD_ERRORS = (
+    zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, SyntaxError, EOFError, zlib.error
+)
+
+
+class XlsxStore:
+    """The workbooks as files in a local folder (openpyxl); see the module docstring for the layout."""
+
+    name = "xlsx"
+
+    def __init__(
+        self, folder: Path, responses_tab: str = "Risposte del modulo 1", *, lock_timeout_s: float = 120.0
+    ) -> None:
+        self.folder = Path(folder)
+        self.responses_tab = responses_tab
+        self.lock_timeout_s = lock_timeout_s
+        self.files_written = 0
+        # One lock object per store: it is re-entrant in a thread, so write() inside sync_lock() does not
+        # deadlock, while another thread or process waits for it.
+        self._lock = filelock.FileLock(str(self.folder / LOCK_FILE))
+
+    # -- paths and locks -------------------------------------------------------------------------------------
+
+    def paths(self) -> dict[str, Path]:
+        """The files of the folder, by role."""
+        return {
+            "responses_csv": self.folder / RESPONSES_CSV,
+            "responses_xlsx": self.folder / RESPONSES_XLSX,
+            "staff": self.folder / STAFF_FILE,
+            "public": self.folder / PUBLIC_FILE,
+            "public_csv": self.folder / PUBLIC_CSV,
+            "public_json": self.folder / PUBLIC_JSON,
+            "lock": self.folder / LOCK_FILE,
+        }
+
+    @property
+    def requests(self) -> int:
+        """API requests made so far: always 0, these are local files."""
+        return 0
+
+    def check_writable(self, workbooks: Iterable[Workbook]) -> None:
+        """Raise LockedError if any file these workbooks' sync writes is open in LibreOffice or Excel."""
+        self._require_folder()
+        for workbook in workbooks:
+            for path in self._files_of(workbook):
+                self._check_not_open(path)
+
+    @contextlib.contextmanager
+    def sync_lock(self, timeout_s: float | None = None) -> Iterator[None]:
+        """Hold the folder's lock for a whole sync: two syncs on one machine never overlap."""
+        self._require_folder()
+        with self._locked(self.lock_timeout_s if timeout_s is None else timeout_s):
+            yield
+
+    # -- read ------------------------------------------------------------------------------------------------
+
+    def read(self, specs: Sequence[TabSpec]) -> Snapshot:
+        """Read the responses and every tab of the staff workbook, as text."""
+        self._require_folder()
+        paths = self.paths()
+        tabs: dict[str, Grid] = {}
+        hidden: set[str] = set()
+        if paths["staff"].exists():
+            tabs, hidden = _read_workbook(paths["staff"])
+        responses, origin = self._read_responses(tabs)
+        return Snapshot(tabs=tabs, responses=responses, responses_origin=origin, hidden=hidden)
+
+    def _read_responses(self, staff_tabs: dict[str, Grid]) -> tuple[Grid, str]:
+        csv_path, xlsx_path = self.folder / RESPONSES_CSV, self.folder / RESPONSES_XLSX
+        if csv_path.exists() and xlsx_path.exists():
+            raise ConfigError(MSG_BOTH_RESPONSES.format(folder=self.folder))
+        if csv_path.exists():
+            return read_responses_csv(csv_path), RESPONSES_CSV
+        if xlsx_path.exists():
+            return read_responses_xlsx(xlsx_path, self.responses_tab), RESPONSES_XLSX
+        if self.responses_tab in staff_tabs:
+            # The staff workbook's tab was read with Italian dates; re-read it the way responses are read.
+            return read_responses_xlsx(self.folder / STAFF_FILE, self.responses_tab), self.responses_tab
+        raise ConfigError(MSG_NO_RESPONSES.format(folder=self.folder, tab=self.responses_tab))
+
+    # -- ensure ----------------------------------------------------------------------------------------------
+
+    def ensure(self, workbook: Workbook, specs: Sequence[TabSpec], *, dry_run: bool = False) -> list[str]:
+        """Create the file and missing tabs (header, seed rows, dropdown, frozen rows); return what was done.
+
+        Existing tabs are never rewritten, except an empty header row, which gets the header.
+        """
+        self._require_folder()
+        for spec in specs:
+            _check_title(spec.title)
+        path = self._workbook_path(workbook)
+        actions: list[str] = []
+        if path.exists():
+            wb = _load_for_edit(path)
+        else:
+            actions.append(ACTION_FILE.format(name=path.name))
+            wb = _new_workbook()
+        for spec in specs:
+            if spec.title not in wb.sheetnames:
+                actions.append(ACTION_TAB.format(title=spec.title))
+                _create_tab(wb, spec)
+            elif spec.header and _row_is_empty(wb[spec.title], 1):
+                actions.append(ACTION_HEADER.format(title=spec.title))
+                _write_header(wb[spec.title], spec.header)
+        if actions and not dry_run:
+            self._check_not_open(path)
+            with self._locked(self.lock_timeout_s):
+                self._save(wb, path)
+        return actions
+
+    # -- write -----------------------------------------------------------------------------------------------
+
+    def write(self, workbook: Workbook, writes: Sequence[RangeWrite], specs: Sequence[TabSpec]) -> int:
+        """Apply the writes as literal text cells to the file as it is on disk now; return cells written."""
+        cells = sum(w.cells for w in writes)
+        if cells == 0:
+            return 0
+        self._require_folder()
+        path = self._workbook_path(workbook)
+        self._check_not_open(path)
+        by_title = {s.title: s for s in specs}
+        with self._locked(self.lock_timeout_s):
+            # Re-open from disk, never from the read: a person may have saved edits since, and only the
+            # cells in `writes` may change.
+            wb = _load_for_edit(path) if path.exists() else _new_workbook()
+            for w in writes:
+                if w.tab not in wb.sheetnames:
+                    _check_title(w.tab)
+                    _create_tab(wb, by_title.get(w.tab, TabSpec(title=w.tab, header=())))
+                ws = wb[w.tab]
+                for r, row in enumerate(w.values):
+                    for c, value in enumerate(row):
+                        cell = ws.cell(row=w.row + r + 1, column=w.col + c + 1)
+                        _set_text(cell, value)
+                        if w.row + r == 0 and value:
+                            cell.font = _BOLD
+            self._save(wb, path)
+        return cells
+
+    # -- publish ---------------------------------------------------------------------------------------------
+
+    def publish(self, tabs: dict[str, Grid], specs: Sequence[TabSpec]) -> list[str]:
+        """Write elenco-pubblico.csv and .json (atomically, only if changed); return the paths written."""
+        self._require_folder()
+        csv_path, json_path = self.folder / PUBLIC_CSV, self.folder / PUBLIC_JSON
+        outputs = {
+            csv_path: public_csv_bytes(tabs.get(MAIN_PUBLIC_TAB, [])),
+            json_path: public_json_bytes(tabs, _updated_at(tabs.get(INFO_TAB, []))),
+        }
+        changed = {p: data for p, data in outputs.items() if not p.exists() or p.read_bytes() != data}
+        if not changed:
+            return []
+        for path in changed:
+            self._check_not_open(path)
+        with self._locked(self.lock_timeout_s):
+            for path, data in changed.items():
+                self._atomic_write(path, _writer_of(data))
+        return [str(p) for p in changed]
+
+    # -- internals -------------------------------------------------------------------------------------------
+
+    def _workbook_path(self, workbook: Workbook) -> Path:
+        return self.folder / (STAFF_FILE if workbook == "staff" else PUBLIC_FILE)
+
+    def _files_of(self, workbook: Workbook) -> list[Path]:
+        if workbook == "staff":
+            return [self.folder / STAFF_FILE]
+        return [self.folder / PUBLIC_FILE, self.folder / PUBLIC_CSV, self.folder / PUBLIC_JSON]
+
+    def _require_folder(self) -> None:
+        if not self.folder.is_dir():
+            raise ConfigError(MSG_NO_FOLDER.format(folder=self.folder))
+
+    def _check_not_open(self, path: Path) -> None:
+        for owner in _owner_files(path):
+            if owner.exists():
+                raise LockedError(MSG_LOCKED.format(name=path.name))
+
+    @contextlib.contextmanager
+    def _locked(self, timeout_s: float) -> Iterator[None]:
+        try:
+            self._lock.acquire(timeout=timeout_s)
+        except filelock.Timeout:
+            raise TransientError(MSG_BUSY.format(folder=self.folder)) from None
+        try:
+            yield
+        finally:
+            self._lock.release()
+
+    def _save(self, wb: Any, path: Path) -> None:
+        _keep_one_sheet_visible(wb)
+        self._atomic_write(path, wb.save)
+
+    def _atomic_write(self, path: Path, dump: Callable[[Any], object]) -> None:
+        """Write through a temp file in the same folder, fsync it, and rename it onto `path`."""
+        try:
+            fd, tmp_name = tempfile.mkstemp(dir=self.folder, prefix=".elenco-", suffix=".tmp")
+        except PermissionError:
+            raise ConfigError(MSG_NOT_WRITABLE.format(folder=self.folder)) from None
+        tmp = Path(tmp_name)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                dump(f)
+                f.flush()
+                os.fsync(f.fileno())
+            try:
+                os.replace(tmp, path)
+            except PermissionError:
+                # On Windows a file open in Excel cannot be replaced, even without its owner file.
+                raise LockedError(MSG_LOCKED.format(name=path.name)) from None
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        _fsync_dir(self.folder)
+        self.files_written += 1
+
+
+# -- reading ------------------------------------------------------------------------------------------------
+
+
+def read_responses_csv(path: Path) -> Grid:
+    """A Google Forms CSV export as a grid of text; a broken or empty file is a ConfigError."""
+    data = path.read_bytes()
+    if data.startswith(b"PK\x03\x04"):
+        raise ConfigError(MSG_XLSX_AS_CSV.format(name=path.name, xlsx=path.with_suffix(".xlsx").name))
+    if data.startswith(b"\xd0\xcf\x11\xe0"):
+        raise ConfigError(MSG_XLS_AS_CSV.format(name=path.name))
+    text = _decode(data)
+    if not text.strip():
+        raise ConfigError(MSG_EMPTY.format(name=path.name))
+    delimiter = _sniff_delimiter(text)
+    rows, starts = _parse_csv(text, delimiter, path.name)
+    _check_shape(rows, starts, delimiter, path.name)
+    grid = _trim([_trim_row(r) for r in rows])
+    if not grid:
+        raise ConfigError(MSG_EMPTY.format(name=path.name))
+    return grid
+
+
+def read_responses_xlsx(path: Path, responses_tab: str) -> Grid:
+    """The responses sheet of an xlsx export (the tab named like the responses tab, else the first)."""
+    if path.stat().st_size == 0:
+        raise ConfigError(MSG_EMPTY.format(name=path.name))
+    with _open_read_only(path) as wb:
+        ws = wb[responses_tab] if responses_tab in wb.sheetnames else wb.worksheets[0]
+        raw = _sheet_cells(ws, path)
+    header = [value for value, _ in raw[0]] if raw else []
+    iso_cols = {0} | {i for i, h in enumerate(header) if isinstance(h, str) and _TIMESTAMP_HEADER.search(h)}
+    grid = _trim(
+        [_trim_row([_cell_text(v, fmt, iso=i in iso_cols) for i, (v, fmt) in enumerate(row)]) for row in raw]
+    )
+    if not grid:
+        raise ConfigError(MSG_EMPTY.format(name=path.name))
+    return grid
+
+
+def _read_workbook(path: Path) -> tuple[dict[str, Grid], set[str]]:
+    raw: dict[str, list[list[tuple[object, str | None]]]] = {}
+    hidden: set[str] = set()
+    with _open_read_only(path) as wb:
+        for ws in wb.worksheets:
+            raw[ws.title] = _sheet_cells(ws, path)
+            if ws.sheet_state != "visible":
+                hidden.add(ws.title)
+    tabs = {
+        title: _trim([_trim_row([_cell_text(v, fmt) for v, fmt in row]) for row in rows])
+        for title, rows in raw.items()
+    }
+    return tabs, hidden
+
+
+@contextlib.contextmanager
+def _open_read_only(path: Path) -> Iterator[Any]:
+    # Cached values (data_only): a formula a person typed is read as what it shows.
+    with warnings.catch_warnings():
+        # openpyxl warns about parts it does not read (extensions, missing styles); the cells are intact.
+        # In read-only mode the sheets are parsed while iterating, so the filter spans the whole read.
+        warnings.simplefilter("ignore", UserWarning)
+        try:
+            wb = load_workbook(path, read_only=True, data_only=True)
+        except _LOAD_ERRORS:
+            raise ConfigError(MSG_NOT_XLSX.format(name=path.name)) from None
+        try:
+            yield wb
+        finally:
+            wb.close()
+
+
+def _sheet_cells(ws: Any, path: Path) -> list[list[tuple[object, str | None]]]:
+    """Every stored row of a read-only sheet as (value, number format) pairs."""
+    try:
+        ws.reset_dimensions()  # a writer's <dimension> may be wrong: read every stored row
+        return [[(c.value, getattr(c, "number_format", None)) for c in row] for row in ws.iter_rows()]
+    except _LOAD_ERRORS:
+        # the sheet's XML is parsed only now, while iterating
+        raise ConfigError(MSG_NOT_XLSX.format(name=path.name)) from None
+
+
+def _load_for_edit(path: Path) -> Any:
+    # Formulas kept as formulas (not data_only): saving must not replace a person's formula by its value.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        try:
+            return load_workbook(path)
+        except _LOAD_ERRORS:
+            raise ConfigError(MSG_NOT_XLSX.format(name=path.name)) from None
+
+
+def _cell_text(value: object, number_format: str | None = None, *, iso: bool = False) -> str:
+    """A cell value as the text a person sees (dates in Italian, or ISO for the form's timestamp)."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "VERO" if value else "FALSO"
+    if isinstance(value, int):
+        return _pad(str(value), number_format)
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) < 1e16:
+            return _pad(str(int(value)), number_format)
+        # Never scientific notation: 1.5e-05 → "0.000015"; 15 significant digits like a spreadsheet.
+        return format(Decimal(f"{value:.15g}"), "f")
+    if isinstance(value, datetime):
+        if iso:
+            return value.replace(tzinfo=None, microsecond=0).isoformat()
+        if value.time() == time(0, 0):
+            return value.strftime("%d/%m/%Y")
+        return value.strftime("%d/%m/%Y %H.%M.%S")
+    if isinstance(value, date):
+        return value.isoformat() if iso else value.strftime("%d/%m/%Y")
+    if isinstance(value, time):
+        return value.strftime("%H.%M.%S")
+    if isinstance(value, timedelta):
+        total = int(value.total_seconds())
+        return f"{total // 3600}.{total % 3600 // 60:02d}.{total % 60:02d}"
+    return str(value)
+
+
+def _pad(digits: str, number_format: str | None) -> str:
+    # A number shown with a "00000" format (a CAP, a code) keeps the zeros the person sees.
+    if number_format and _ZERO_PADDED.fullmatch(number_format) and not digits.startswith("-"):
+        return digits.zfill(len(number_format))
+    return digits
+
+
+def _decode(data: bytes) -> str:
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        # Excel on Windows saves "CSV" in the ANSI code page.
+        return data.decode("cp1252")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")
+
+
+def _sniff_delimiter(text: str) -> str:
+    """`,` or `;` (Excel in an Italian locale) or tab: the most frequent one outside quotes in the header."""
+    counts = dict.fromkeys(",;\t", 0)
+    quoted = False
+    for ch in text[:65536]:
+        if ch == '"':
+            quoted = not quoted
+        elif not quoted and ch in "\r\n":
+            break
+        elif not quoted and ch in counts:
+            counts[ch] += 1
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def _parse_csv(text: str, delimiter: str, name: str) -> tuple[list[list[str]], list[int]]:
+    """Rows, and the file line each row starts on (a quoted field may span lines)."""
+    rows: list[list[str]] = []
+    starts: list[int] = []
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    previous = csv.field_size_limit()
+    csv.field_size_limit(max(previous, 1 << 26))  # a 50,000-character answer is legal; the default is 128 KiB
+    try:
+        last_line = 0
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                break
+            except csv.Error:
+                raise ConfigError(MSG_CSV_BROKEN.format(name=name, line=last_line + 1)) from None
+            rows.append(row)
+            starts.append(last_line + 1)
+            last_line = reader.line_num
+    finally:
+        csv.field_size_limit(previous)
+    return rows, starts
+
+
+def _check_shape(rows: list[list[str]], starts: list[int], delimiter: str, name: str) -> None:
+    """Catch unbalanced quotes that strict parsing lets through: rows of another width, or swallowed rows."""
+    if not rows:
+        return
+    width = len(rows[0])
+    bad: list[str] = []
+    for row, line in zip(rows[1:], starts[1:], strict=True):
+        if not row:
+            continue  # a blank line
+        extra_empty = len(row) > width and not any(row[width:])
+        if len(row) != width and not extra_empty:
+            bad.append(f"riga {line} del file: {len(row)} colonne")
+    if bad:
+        shown = "; ".join(bad[:5]) + (f"; e altre {len(bad) - 5}" if len(bad) > 5 else "")
+        raise ConfigError(MSG_CSV_WIDTH.format(name=name, width=width, rows=shown))
+    if width < 3:
+        return
+    for row, line in zip(rows, starts, strict=True):
+        for field in row:
+            if "\n" not in field and "\r" not in field:
+                continue
+            # A line inside one field with a full row's worth of delimiters is a swallowed response row.
+            swallowed = sum(1 for part in field.splitlines()[1:] if part.count(delimiter) >= width - 1)
+            if swallowed:
+                count = "1 riga" if swallowed == 1 else f"{swallowed} righe"
+                raise ConfigError(MSG_CSV_SWALLOWED.format(name=name, line=line, count=count))
+
+
+def _trim_row(row: Sequence[str]) -> list[str]:
+    end = len(row)
+    while end and row[end - 1] == "":
+        end -= 1
+    return list(row[:end])
+
+
+def _trim(grid: list[list[str]]) -> Grid:
+    end = len(grid)
+    while end and not grid[end - 1]:
+        end -= 1
+    return grid[:end]
+
+
+# -- writing ------------------------------------------------------------------------------------------------
+
+
+def _new_workbook() -> Any:
+    wb = XlWorkbook()
+    wb.remove(wb.active)  # openpyxl's default empty "Sheet"
+    return wb
+
+
+def _check_title(title: str) -> None:
+    if not title or len(title) > MAX_TITLE or any(ch in title for ch in "[]*?/\\:"):
+        raise ConfigError(MSG_TAB_NAME.format(title=title))
+
+
+def _create_tab(wb: Any, spec: TabSpec) -> None:
+    """A new tab with its presentation: bold frozen header, widths, seed rows, dropdown, note, visibility."""
+    ws = wb.create_sheet(spec.title)
+    _write_header(ws, spec.header)
+    for r, row in enumerate(spec.seed, start=2):
+        for c, value in enumerate(row, start=1):
+            _set_text(ws.cell(row=r, column=c), value)
+    if spec.frozen_rows or spec.frozen_cols:
+        ws.freeze_panes = ws.cell(row=spec.frozen_rows + 1, column=spec.frozen_cols + 1).coordinate
+    for i, width in enumerate(spec.widths, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = width
+    if spec.dropdown is not None and spec.dropdown.values:
+        _add_dropdown(wb, ws, spec)
+    if spec.note and spec.header:
+        comment = Comment(spec.note, "elenco")
+        comment.width, comment.height = 320, 160
+        ws.cell(row=1, column=1).comment = comment
+    if spec.hidden:
+        ws.sheet_state = "hidden"
+
+
+def _write_header(ws: Any, header: Sequence[str]) -> None:
+    for c, value in enumerate(header, start=1):
+        cell = ws.cell(row=1, column=c)
+        _set_text(cell, value)
+        cell.font = _BOLD
+
+
+def _add_dropdown(wb: Any, ws: Any, spec: TabSpec) -> None:
+    assert spec.dropdown is not None
+    values = spec.dropdown.values
+    inline = ",".join(v.replace('"', '""') for v in values)
+    if len(inline) + 2 <= INLINE_LIST_MAX and not any("," in v for v in values):
+        formula = f'"{inline}"'
+    else:
+        # Too long (or with commas) for an inline list: keep the values in a hidden tab, one column per list.
+        lists = wb[LISTS_TAB] if LISTS_TAB in wb.sheetnames else wb.create_sheet(LISTS_TAB)
+        lists.sheet_state = "hidden"
+        col = (lists.max_column + 1) if lists.max_row > 1 or lists.cell(1, 1).value is not None else 1
+        for r, value in enumerate(values, start=1):
+            _set_text(lists.cell(row=r, column=col), value)
+        letter = get_column_letter(col)
+        formula = f"{quote_sheetname(LISTS_TAB)}!${letter}$1:${letter}${len(values)}"
+    validation = DataValidation(
+        type="list",
+        formula1=formula,
+        allow_blank=True,
+        showErrorMessage=True,
+        errorStyle="warning",  # a warning, not a stop: an unknown verb is reported in Anomalie anyway
+        errorTitle="Valore non previsto",
+        error="Scegliere un valore dall'elenco.",
+    )
+    letter = get_column_letter(spec.dropdown.column + 1)
+    validation.add(f"{letter}2:{letter}{DROPDOWN_ROWS}")
+    ws.add_data_validation(validation)
+
+
+def _set_text(cell: Any, value: str) -> None:
+    """Store a literal text cell: never a formula, never a number, whatever the value looks like."""
+    if value == "":
+        cell.value = None
+        return
+    # Control characters are not allowed in the XML of a sheet (openpyxl would refuse the value), and XML
+    # reads a carriage return back as a line feed: store what a read will return.
+    text = ILLEGAL_CHARACTERS_RE.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
+    if not text:
+        cell.value = None
+        return
+    cell.value = text
+    cell.data_type = "s"  # openpyxl infers a formula from a leading "="; a string cell is written as text
+    cell.number_format = _TEXT_FORMAT
+    if text.startswith(FORMULA_PREFIXES):
+        # Excel keeps it text even when a person re-edits the cell (the hidden apostrophe).
+        cell.quotePrefix = True
+
+
+def _row_is_empty(ws: Any, row: int) -> bool:
+    return all(c.value in (None, "") for c in next(ws.iter_rows(min_row=row, max_row=row), ()))
+
+
+def _keep_one_sheet_visible(wb: Any) -> None:
+    # Excel cannot open a workbook whose sheets are all hidden, nor one whose active sheet is hidden.
+    visible = [i for i, ws in enumerate(wb.worksheets) if ws.sheet_state == "visible"]
+    if not visible and wb.worksheets:
+        wb.worksheets[0].sheet_state = "visible"
+        visible = [0]
+    if visible and wb.active is not None and wb.active.sheet_state != "visible":
+        wb.active = visible[0]
+    for ws in wb.worksheets:
+        ws.sheet_view.tabSelected = ws is wb.active
+
+
+def _owner_files(path: Path) -> list[Path]:
+    # LibreOffice: ".~lock.<name>#"; Excel: "~$<name>" (and Word-style "~$" + name[2:], to be safe).
+    return [
+        path.with_name(f".~lock.{path.name}#"),
+        path.with_name(f"~${path.name}"),
+        path.with_name(f"~${path.name[2:]}"),
+    ]
+
+
+def _writer_of(data: bytes) -> Callable[[Any], object]:
+    def dump(f: Any) -> object:
+        return f.write(data)
+
+    return dump
+
+
+def _fsync_dir(folder: Path) -> None:
+    # The rename itself is durable only once the directory entry is flushed (POSIX; a no-op on Windows).
+    if os.name != "posix":
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+# -- public outputs -----------------------------------------------------------------------------------------
+
+
+def neutralise(value: str) -> str:
+    """Prefix a cell that a spreadsheet would evaluate with `'` (OWASP CSV injection)."""
+    return "'" + value if value.startswith(FORMULA_PREFIXES) else value
+
+
+def public_csv_bytes(grid: Grid) -> bytes:
+    """The public list as CSV: UTF-8 with BOM (Excel reads accents right), `,`, formulas neutralised."""
+    width = max((len(r) for r in grid), default=0)
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=",", lineterminator="\r\n")
+    for row in grid:
+        writer.writerow([neutralise(v) for v in row] + [""] * (width - len(row)))
+    return codecs.BOM_UTF8 + out.getvalue().encode("utf-8")
+
+
+def _records(grid: Grid) -> list[dict[str, str]]:
+    if not grid:
+        return []
+    header = grid[0]
+    return [
+        {h: (row[i] if i < len(row) else "") for i, h in enumerate(header) if h}
+        for row in grid[1:]
+        if any(row)
+    ]
+
+
+def public_json_bytes(tabs: dict[str, Grid], updated: str) -> bytes:
+    """The public list as open data: the main list in `enti`, each area's list in `aree`."""
+    doc = {
+        "licenza": LICENCE,
+        "aggiornato": updated,
+        "enti": _records(tabs.get(MAIN_PUBLIC_TAB, [])),
+        "aree": {t: _records(g) for t, g in tabs.items() if t not in (MAIN_PUBLIC_TAB, INFO_TAB)},
+    }
+    return (json.dumps(doc, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def _updated_at(info: Grid) -> str:
+    # The render step writes the update time in the Informazioni tab; use it so the JSON changes only
+    # when the list does. Without it, the time of publication (this is the I/O edge: the clock is allowed).
+    for row in info:
+        if len(row) >= 2 and _UPDATED_KEY.search(row[0]) and row[1].strip():
+            return row[1].strip()
+    return datetime.now().replace(microsecond=0).isoformat()

@@ -1,0 +1,905 @@
+"""The local-folder backend against real files in a temporary folder."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+import threading
+import zipfile
+from datetime import datetime, time
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sync.backends import xlsx
+from sync.backends.base import Backend, Dropdown, RangeWrite, TabSpec
+from sync.backends.xlsx import XlsxStore
+from sync.errors import ConfigError, LockedError, TransientError
+
+VERBS = ("Escludi", "Sospendi", "Riammetti", "Ritira", "Unisci", "Separa", "Correggi", "Accetta", "Scarta")
+DECISIONI = TabSpec(
+    title="Decisioni",
+    header=("ID ente o riga", "Decisione", "Valore", "Motivazione", "Operatore", "Data"),
+    owner="staff",
+    widths=(16, 14, 30, 30, 18, 12),
+    dropdown=Dropdown(column=1, values=VERBS),
+    seed=(("E-0000", "Escludi", "", "esempio: cancellare questa riga", "", ""),),
+    note="Una decisione per riga: le decisioni sono applicate in ordine a ogni sincronizzazione.",
+)
+ELENCO = TabSpec(
+    title="Elenco", header=("ID", "Denominazione", "Codice fiscale"), frozen_cols=1, widths=(8, 40)
+)
+STATO = TabSpec(title="_stato", header=("chiave", "valore"), hidden=True, frozen_rows=0)
+SPECS = (ELENCO, DECISIONI, STATO)
+
+FORM_HEADER = "Informazioni cronologiche,Indirizzo email,Denominazione dell'ente,Codice fiscale dell'ente"
+LOCKED_STAFF = (
+    "Il file elenco-interno.xlsx è aperto in un altro programma (LibreOffice o Excel): chiuderlo e "
+    "rilanciare la sincronizzazione. Nessun file è stato modificato."
+)
+CSV_HINT = (
+    "Probabilmente delle virgolette non sono chiuse: esportare di nuovo le risposte dal modulo Google "
+    "senza modificare il file a mano."
+)
+NOT_XLSX = (
+    "Il file risposte.xlsx non è un file Excel (.xlsx) valido: aprirlo con Excel o LibreOffice e salvarlo "
+    "come «Cartella di lavoro Excel (.xlsx)»."
+)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> XlsxStore:
+    (tmp_path / "risposte.csv").write_text(FORM_HEADER + "\n", encoding="utf-8")
+    return XlsxStore(tmp_path)
+
+
+def staff_path(store: XlsxStore) -> Path:
+    return store.paths()["staff"]
+
+
+def load(path: Path) -> openpyxl.Workbook:
+    return openpyxl.load_workbook(path)
+
+
+def write_csv(folder: Path, data: bytes | str) -> Path:
+    path = folder / "risposte.csv"
+    path.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
+    return path
+
+
+def no_temp_files(folder: Path) -> bool:
+    return not [p.name for p in folder.iterdir() if p.suffix == ".tmp"]
+
+
+# -- the interface ------------------------------------------------------------------------------------------
+
+
+def test_store_implements_the_backend_protocol(store: XlsxStore) -> None:
+    backend: Backend = store
+    assert backend.name == "xlsx"
+    assert backend.requests == 0
+
+
+def test_paths_name_every_file(tmp_path: Path) -> None:
+    paths = XlsxStore(tmp_path).paths()
+    assert {k: p.name for k, p in paths.items()} == {
+        "responses_csv": "risposte.csv",
+        "responses_xlsx": "risposte.xlsx",
+        "staff": "elenco-interno.xlsx",
+        "public": "elenco-pubblico.xlsx",
+        "public_csv": "elenco-pubblico.csv",
+        "public_json": "elenco-pubblico.json",
+        "lock": ".elenco.lock",
+    }
+
+
+def test_missing_folder_is_a_config_error(tmp_path: Path) -> None:
+    store = XlsxStore(tmp_path / "nope")
+    message = (
+        f"La cartella {tmp_path / 'nope'} non esiste: crearla o correggere `folder` nella configurazione."
+    )
+    with pytest.raises(ConfigError) as err:
+        store.read(SPECS)
+    assert str(err.value) == message
+    with pytest.raises(ConfigError):
+        store.ensure("staff", SPECS)
+    assert not (tmp_path / "nope").exists()
+
+
+# -- ensure -------------------------------------------------------------------------------------------------
+
+
+def test_ensure_creates_the_workbook_with_each_tab_in_order(store: XlsxStore) -> None:
+    done = store.ensure("staff", SPECS)
+    assert done == [
+        "creato il file elenco-interno.xlsx",
+        "creata la scheda «Elenco»",
+        "creata la scheda «Decisioni»",
+        "creata la scheda «_stato»",
+    ]
+    wb = load(staff_path(store))
+    assert wb.sheetnames == ["Elenco", "Decisioni", "_stato"]  # no default "Sheet"
+    assert store.files_written == 1
+
+
+def test_ensure_presentation(store: XlsxStore) -> None:
+    store.ensure("staff", SPECS)
+    wb = load(staff_path(store))
+    elenco, decisioni, stato = wb["Elenco"], wb["Decisioni"], wb["_stato"]
+    assert [c.value for c in elenco[1]] == list(ELENCO.header)
+    assert all(c.font.b for c in elenco[1])
+    assert elenco.freeze_panes == "B2"  # one frozen row, one frozen column
+    assert decisioni.freeze_panes == "A2"
+    assert stato.freeze_panes is None
+    assert elenco.column_dimensions["A"].width == 8
+    assert elenco.column_dimensions["B"].width == 40
+    assert elenco.sheet_state == "visible"
+    assert stato.sheet_state == "hidden"
+    assert wb.active.title == "Elenco"
+    # seed rows, written once, as text
+    seed = [c.value for c in decisioni[2]]
+    assert seed == ["E-0000", "Escludi", None, "esempio: cancellare questa riga", None, None]
+    # the note for staff, on the header's first cell
+    assert decisioni["A1"].comment is not None
+    assert decisioni["A1"].comment.text == DECISIONI.note
+
+
+def test_ensure_adds_a_dropdown_on_the_decision_column(store: XlsxStore) -> None:
+    store.ensure("staff", SPECS)
+    validations = load(staff_path(store))["Decisioni"].data_validations.dataValidation
+    assert len(validations) == 1
+    dv = validations[0]
+    assert dv.type == "list"
+    assert dv.formula1 == '"' + ",".join(VERBS) + '"'
+    assert str(dv.sqref) == "B2:B2000"
+
+
+def test_a_long_dropdown_list_goes_to_a_hidden_tab(store: XlsxStore) -> None:
+    values = tuple(f"Area tematica numero {i}, con una virgola" for i in range(20))
+    spec = TabSpec(title="Scelte", header=("Area",), dropdown=Dropdown(column=0, values=values))
+    store.ensure("staff", [spec])
+    wb = load(staff_path(store))
+    dv = wb["Scelte"].data_validations.dataValidation[0]
+    assert dv.formula1 == "'Elenchi a discesa'!$A$1:$A$20"
+    assert wb["Elenchi a discesa"].sheet_state == "hidden"
+    assert [r[0].value for r in wb["Elenchi a discesa"].iter_rows()] == list(values)
+
+
+def test_ensure_is_idempotent_and_leaves_the_file_alone(store: XlsxStore) -> None:
+    store.ensure("staff", SPECS)
+    before = staff_path(store).read_bytes()
+    mtime = staff_path(store).stat().st_mtime_ns
+    assert store.ensure("staff", SPECS) == []
+    assert staff_path(store).read_bytes() == before
+    assert staff_path(store).stat().st_mtime_ns == mtime
+    assert store.files_written == 1
+
+
+def test_ensure_never_rewrites_an_existing_staff_tab(store: XlsxStore) -> None:
+    store.ensure("staff", SPECS)
+    wb = load(staff_path(store))
+    ws = wb["Decisioni"]
+    ws["A1"] = "ID"  # a person renamed a header
+    ws["A2"], ws["B2"] = "E-0042", "Sospendi"
+    ws["F9"] = "nota a margine"
+    wb.save(staff_path(store))
+    changed = TabSpec(title="Decisioni", header=("altro", "header"), seed=(("x", "y"),))
+    assert store.ensure("staff", [changed, *SPECS]) == []
+    ws = load(staff_path(store))["Decisioni"]
+    assert (ws["A1"].value, ws["A2"].value, ws["B2"].value, ws["F9"].value) == (
+        "ID",
+        "E-0042",
+        "Sospendi",
+        "nota a margine",
+    )
+
+
+def test_ensure_writes_the_header_of_an_existing_tab_with_an_empty_first_row(store: XlsxStore) -> None:
+    wb = openpyxl.Workbook()
+    wb.active.title = "Decisioni"
+    wb.active["A3"] = "E-0001"
+    wb.save(staff_path(store))
+    assert store.ensure("staff", [DECISIONI]) == ["scritta l'intestazione della scheda «Decisioni»"]
+    ws = load(staff_path(store))["Decisioni"]
+    assert [c.value for c in ws[1]] == list(DECISIONI.header)
+    assert ws["A3"].value == "E-0001"
+
+
+def test_ensure_adds_only_the_missing_tabs_after_the_existing_ones(store: XlsxStore) -> None:
+    store.ensure("staff", [DECISIONI])
+    assert store.ensure("staff", SPECS) == ["creata la scheda «Elenco»", "creata la scheda «_stato»"]
+    assert load(staff_path(store)).sheetnames == ["Decisioni", "Elenco", "_stato"]
+
+
+def test_ensure_dry_run_says_what_it_would_do_and_writes_nothing(store: XlsxStore) -> None:
+    assert store.ensure("public", [ELENCO], dry_run=True) == [
+        "creato il file elenco-pubblico.xlsx",
+        "creata la scheda «Elenco»",
+    ]
+    assert not store.paths()["public"].exists()
+    assert store.files_written == 0
+
+
+def test_ensure_public_workbook(store: XlsxStore) -> None:
+    store.ensure("public", [ELENCO])
+    assert load(store.paths()["public"]).sheetnames == ["Elenco"]
+    assert not staff_path(store).exists()
+
+
+def test_a_workbook_of_hidden_tabs_keeps_one_visible(store: XlsxStore) -> None:
+    store.ensure("staff", [STATO])
+    assert load(staff_path(store))["_stato"].sheet_state == "visible"  # Excel cannot open it otherwise
+
+
+@pytest.mark.parametrize("title", ["Presenze Anziani e persone non autosufficienti", "A/B", "x" * 32])
+def test_a_tab_title_excel_refuses_is_a_config_error(store: XlsxStore, title: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        store.ensure("staff", [TabSpec(title=title, header=("a",))])
+    assert str(err.value) == (
+        f"Il nome della scheda «{title}» non è valido per Excel (al massimo 31 caratteri, senza "
+        "[ ] * ? / \\ :): accorciarlo o correggerlo nella configurazione."
+    )
+    assert not staff_path(store).exists()
+
+
+# -- write --------------------------------------------------------------------------------------------------
+
+
+def test_write_round_trip(store: XlsxStore) -> None:
+    store.ensure("staff", SPECS)
+    rows = (
+        ("E-0001", "Auser Crema ODV", "93378570191"),
+        ("E-0002", "Società Cooperativa «Il Sole»", "00123"),
+    )
+    assert store.write("staff", [RangeWrite("Elenco", 1, 0, rows)], SPECS) == 6
+    tabs = store.read(SPECS).tabs
+    assert tabs["Elenco"] == [list(ELENCO.header), *map(list, rows)]
+    assert tabs["Decisioni"][1] == ["E-0000", "Escludi", "", "esempio: cancellare questa riga"]
+    assert tabs["_stato"] == [["chiave", "valore"]]
+
+
+def test_write_clears_cells_with_empty_strings(store: XlsxStore) -> None:
+    store.ensure("staff", SPECS)
+    store.write("staff", [RangeWrite("Elenco", 1, 0, (("a", "b", "c"), ("d", "e", "f")))], SPECS)
+    store.write("staff", [RangeWrite("Elenco", 1, 1, (("", ""), ("", "")))], SPECS)
+    assert store.read(SPECS).tabs["Elenco"][1:] == [["a"], ["d"]]
+    assert load(staff_path(store))["Elenco"]["B2"].value is None
+
+
+def test_nothing_to_write_does_not_touch_the_file(store: XlsxStore) -> None:
+    assert store.write("staff", [], SPECS) == 0
+    assert store.write("staff", [RangeWrite("Elenco", 0, 0, ())], SPECS) == 0
+    assert not staff_path(store).exists()
+    store.ensure("staff", SPECS)
+    mtime = staff_path(store).stat().st_mtime_ns
+    assert store.write("staff", [], SPECS) == 0
+    assert staff_path(store).stat().st_mtime_ns == mtime
+
+
+def test_write_creates_the_file_and_a_missing_tab_from_its_spec(store: XlsxStore) -> None:
+    store.write("staff", [RangeWrite("Elenco", 0, 0, (ELENCO.header, ("E-0001",)))], SPECS)
+    wb = load(staff_path(store))
+    assert wb.sheetnames == ["Elenco"]
+    assert wb["Elenco"].freeze_panes == "B2"
+    assert wb["Elenco"]["A1"].font.b
+
+
+def test_written_cells_are_text_and_headers_bold(store: XlsxStore) -> None:
+    store.ensure("staff", SPECS)
+    store.write("staff", [RangeWrite("Elenco", 0, 3, (("Nuova colonna",), ("0042",), ("12",)))], SPECS)
+    ws = load(staff_path(store))["Elenco"]
+    assert ws["D1"].font.b
+    assert (ws["D2"].value, ws["D2"].data_type, ws["D2"].number_format) == ("0042", "s", "@")
+    assert (ws["D3"].value, ws["D3"].data_type) == ("12", "s")  # a number-looking value stays text
+
+
+FORMULA_LIKE = ("=1+1", "+39 333 1234567", "-5", "@x", '=HYPERLINK("http://x","clic")', "=")
+
+
+def test_formula_like_values_are_stored_as_strings_never_formulas(store: XlsxStore) -> None:
+    store.ensure("staff", SPECS)
+    store.write("staff", [RangeWrite("Elenco", 1, 0, tuple((v,) for v in FORMULA_LIKE))], SPECS)
+    ws = load(staff_path(store))["Elenco"]
+    for i, value in enumerate(FORMULA_LIKE, start=2):
+        cell = ws.cell(row=i, column=1)
+        assert (cell.value, cell.data_type) == (value, "s")
+    assert ws["A2"].quotePrefix  # Excel keeps it text even when re-edited
+    with zipfile.ZipFile(staff_path(store)) as z:
+        sheets = [n for n in z.namelist() if n.startswith("xl/worksheets/sheet")]
+        xml = "".join(z.read(n).decode("utf-8") for n in sheets)
+    assert "<f>" not in xml and "<f " not in xml
+    assert "=1+1" in xml
+    assert [r[0] for r in store.read(SPECS).tabs["Elenco"][1:]] == list(FORMULA_LIKE)
+
+
+def test_control_characters_are_dropped_not_a_crash(store: XlsxStore) -> None:
+    store.write("staff", [RangeWrite("T", 0, 0, (("a\x01b\x00c", "x\r\ny\rz", "\x02", "tab\tok"),))], [])
+    assert store.read([]).tabs["T"] == [["abc", "x\ny\nz", "", "tab\tok"]]
+
+
+def test_a_50000_character_cell_round_trips(store: XlsxStore) -> None:
+    text = "àé" * 12_500 + "x"
+    store.write("staff", [RangeWrite("T", 0, 0, ((text,),))], [])
+    assert store.read([]).tabs["T"] == [[text[:32_767]]]  # Excel's cell limit
+
+
+def test_an_edit_saved_between_read_and_write_is_preserved(store: XlsxStore) -> None:
+    store.ensure("staff", SPECS)
+    store.read(SPECS)
+    # a person types a decision and saves while the sync computes
+    wb = load(staff_path(store))
+    wb["Decisioni"]["A3"], wb["Decisioni"]["B3"] = "E-0007", "Escludi"
+    wb["Elenco"]["E5"] = "appunto"
+    wb.save(staff_path(store))
+    store.write("staff", [RangeWrite("Elenco", 1, 0, (("E-0001", "Nome"),))], SPECS)
+    tabs = store.read(SPECS).tabs
+    assert tabs["Decisioni"][2] == ["E-0007", "Escludi"]
+    assert tabs["Elenco"][1] == ["E-0001", "Nome"]
+    assert tabs["Elenco"][4] == ["", "", "", "", "appunto"]
+
+
+def test_a_persons_formula_in_a_staff_tab_survives_a_write(store: XlsxStore) -> None:
+    store.ensure("staff", SPECS)
+    wb = load(staff_path(store))
+    wb["Decisioni"]["F3"] = "=TODAY()"
+    wb.save(staff_path(store))
+    store.write("staff", [RangeWrite("Elenco", 1, 0, (("E-0001",),))], SPECS)
+    cell = load(staff_path(store))["Decisioni"]["F3"]
+    assert (cell.value, cell.data_type) == ("=TODAY()", "f")
+
+
+# -- atomicity ----------------------------------------------------------------------------------------------
+
+
+def test_a_crash_at_rename_leaves_the_previous_file_intact(
+    store: XlsxStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store.ensure("staff", SPECS)
+    before = staff_path(store).read_bytes()
+
+    def crash(src: object, dst: object) -> None:
+        raise OSError("disco pieno")
+
+    monkeypatch.setattr(xlsx.os, "replace", crash)
+    with pytest.raises(OSError, match="disco pieno"):
+        store.write("staff", [RangeWrite("Elenco", 1, 0, (("E-0001",),))], SPECS)
+    assert staff_path(store).read_bytes() == before
+    assert no_temp_files(store.folder)
+
+
+def test_a_crash_while_saving_leaves_the_previous_file_intact(
+    store: XlsxStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store.ensure("staff", SPECS)
+    before = staff_path(store).read_bytes()
+
+    def half_save(self: openpyxl.Workbook, target: object) -> None:
+        assert hasattr(target, "write")
+        target.write(b"PK\x03\x04 half a zip")
+        raise KeyboardInterrupt  # the process is stopped mid-save
+
+    monkeypatch.setattr(openpyxl.Workbook, "save", half_save)
+    with pytest.raises(KeyboardInterrupt):
+        store.write("staff", [RangeWrite("Elenco", 1, 0, (("E-0001",),))], SPECS)
+    assert staff_path(store).read_bytes() == before
+    assert no_temp_files(store.folder)
+    assert store.files_written == 1
+
+
+def test_a_crash_while_creating_leaves_no_file(store: XlsxStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    def crash(src: object, dst: object) -> None:
+        raise OSError("interrotto")
+
+    monkeypatch.setattr(xlsx.os, "replace", crash)
+    with pytest.raises(OSError):
+        store.ensure("staff", SPECS)
+    assert not staff_path(store).exists()
+    assert no_temp_files(store.folder)
+
+
+# -- files open in another program ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("owner", [".~lock.elenco-interno.xlsx#", "~$elenco-interno.xlsx"])
+def test_a_file_open_in_libreoffice_or_excel_is_not_written(store: XlsxStore, owner: str) -> None:
+    store.ensure("staff", SPECS)
+    before = staff_path(store).read_bytes()
+    (store.folder / owner).write_text("utente,pc,01.01.2024 10:00,", encoding="utf-8")
+    with pytest.raises(LockedError) as err:
+        store.write("staff", [RangeWrite("Elenco", 1, 0, (("E-0001",),))], SPECS)
+    assert str(err.value) == LOCKED_STAFF
+    with pytest.raises(LockedError):
+        store.ensure("staff", [*SPECS, TabSpec(title="Nuova", header=("a",))])
+    with pytest.raises(LockedError):
+        store.check_writable(["staff"])
+    assert staff_path(store).read_bytes() == before
+    assert no_temp_files(store.folder)
+
+
+def test_check_writable_checks_every_file_up_front(store: XlsxStore) -> None:
+    store.check_writable(["staff", "public"])
+    (store.folder / ".~lock.elenco-pubblico.csv#").write_text("x", encoding="utf-8")
+    store.check_writable(["staff"])
+    with pytest.raises(LockedError) as err:
+        store.check_writable(["staff", "public"])
+    assert str(err.value).startswith("Il file elenco-pubblico.csv è aperto in un altro programma")
+    with pytest.raises(LockedError):
+        store.publish({"Elenco": [["Denominazione"], ["A"]]}, [])
+    assert not store.paths()["public_json"].exists()  # nothing half-published
+
+
+def test_a_rename_refused_by_windows_is_a_locked_error(
+    store: XlsxStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store.ensure("staff", SPECS)
+
+    def refuse(src: object, dst: object) -> None:
+        raise PermissionError(13, "Accesso negato")
+
+    monkeypatch.setattr(xlsx.os, "replace", refuse)
+    with pytest.raises(LockedError) as err:
+        store.write("staff", [RangeWrite("Elenco", 1, 0, (("E-0001",),))], SPECS)
+    assert str(err.value) == LOCKED_STAFF
+    assert no_temp_files(store.folder)
+
+
+def test_sync_lock_keeps_two_syncs_apart(store: XlsxStore) -> None:
+    other = XlsxStore(store.folder, lock_timeout_s=0.05)  # another sync on the same folder
+    with store.sync_lock():
+        # the holder can still write (the lock is re-entrant) ...
+        store.write("staff", [RangeWrite("Elenco", 0, 0, (("ID",),))], [])
+        # ... the other sync waits, then gives up without writing
+        with pytest.raises(TransientError) as err:
+            other.write("staff", [RangeWrite("Elenco", 0, 0, (("X",),))], [])
+        assert str(err.value) == (
+            f"Un'altra sincronizzazione è in corso sulla cartella {store.folder}: "
+            "riprovare tra qualche minuto."
+        )
+        with pytest.raises(TransientError), other.sync_lock():
+            pass
+    with other.sync_lock():
+        pass
+    assert store.read(SPECS).tabs["Elenco"] == [["ID"]]
+
+
+def test_sync_lock_makes_another_thread_wait(store: XlsxStore) -> None:
+    order: list[str] = []
+    inside = threading.Event()
+
+    def second() -> None:
+        inside.wait()
+        with store.sync_lock(timeout_s=5):
+            order.append("second")
+
+    thread = threading.Thread(target=second)
+    thread.start()
+    with store.sync_lock():
+        inside.set()
+        thread.join(0.2)
+        order.append("first")
+    thread.join()
+    assert order == ["first", "second"]
+
+
+# -- reading the responses ----------------------------------------------------------------------------------
+
+
+def form_xlsx(path: Path, rows: list[list[object]], title: str = "Risposte del modulo 1") -> Any:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = title
+    for row in rows:
+        ws.append(row)
+    wb.save(path)
+    return wb
+
+
+def zip_of(files: dict[str, str]) -> bytes:
+    with tempfile.TemporaryFile() as f:
+        with zipfile.ZipFile(f, "w") as z:
+            for name, text in files.items():
+                z.writestr(name, text)
+        f.seek(0)
+        return f.read()
+
+
+def broken_sheet_xml() -> bytes:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "x.xlsx"
+        form_xlsx(path, [["Informazioni cronologiche"], ["x"]])
+        with zipfile.ZipFile(path) as z:
+            parts = {n: z.read(n).decode("utf-8") for n in z.namelist()}
+    parts["xl/worksheets/sheet1.xml"] = parts["xl/worksheets/sheet1.xml"][:-40]
+    return zip_of(parts)
+
+
+def test_csv_identifiers_keep_their_leading_zeros(tmp_path: Path) -> None:
+    write_csv(tmp_path, FORM_HEADER + '\n"03/04/2024 11.09.13","a@b.it","Ente","00123456789"\n')
+    snap = XlsxStore(tmp_path).read(SPECS)
+    assert snap.responses == [
+        FORM_HEADER.split(","),
+        ["03/04/2024 11.09.13", "a@b.it", "Ente", "00123456789"],
+    ]
+    assert snap.responses_origin == "risposte.csv"
+    assert snap.tabs == {} and snap.hidden == set()  # no staff workbook yet
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        pytest.param("\ufeffa,b\r\n1,2\r\n".encode(), [["a", "b"], ["1", "2"]], id="utf8-bom-crlf"),
+        pytest.param(b"a;b\n1;2,5\n", [["a", "b"], ["1", "2,5"]], id="semicolon"),
+        pytest.param(b"a\tb\n1\t2\n", [["a", "b"], ["1", "2"]], id="tab"),
+        pytest.param(b'"a;x",b\n1,2\n', [["a;x", "b"], ["1", "2"]], id="quoted-semicolon"),
+        pytest.param(
+            "Società,Città\nPerché,€\n".encode("cp1252"), [["Società", "Città"], ["Perché", "€"]], id="cp1252"
+        ),
+        pytest.param("a,b\n1,2\n".encode("utf-16"), [["a", "b"], ["1", "2"]], id="utf16"),
+        pytest.param(b"a,b\n", [["a", "b"]], id="header-only"),
+        pytest.param(b"a,b\n1,2\n\n\n", [["a", "b"], ["1", "2"]], id="trailing-blank-lines"),
+        pytest.param(b"a,b\n\n1,2\n", [["a", "b"], [], ["1", "2"]], id="middle-blank-line"),
+        pytest.param(b"a,b,c\n1,,\n", [["a", "b", "c"], ["1"]], id="trailing-empty-cells"),
+        pytest.param(b"a,b\n1,2,,\n", [["a", "b"], ["1", "2"]], id="extra-empty-cells"),
+        pytest.param(
+            b'a,b,c\n1,"riga uno\nriga due, con virgola",3\n',
+            [["a", "b", "c"], ["1", "riga uno\nriga due, con virgola", "3"]],
+            id="multiline-answer",
+        ),
+        pytest.param(b"a,b\n1,x\x01y\x00z\n", [["a", "b"], ["1", "x\x01y\x00z"]], id="control-characters"),
+    ],
+)
+def test_csv_variants_read_as_text(tmp_path: Path, data: bytes, expected: list[list[str]]) -> None:
+    write_csv(tmp_path, data)
+    assert XlsxStore(tmp_path).read([]).responses == expected
+
+
+def test_csv_with_a_huge_cell(tmp_path: Path) -> None:
+    for size in (50_000, 300_000):
+        write_csv(tmp_path, 'a,b\n1,"' + "x" * size + '"\n')
+        assert len(XlsxStore(tmp_path).read([]).responses[1][1]) == size
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        pytest.param(
+            b"",
+            "Il file risposte.csv è vuoto: esportare di nuovo le risposte dal modulo Google.",
+            id="empty",
+        ),
+        pytest.param(
+            b"\xef\xbb\xbf \r\n\r\n",
+            "Il file risposte.csv è vuoto: esportare di nuovo le risposte dal modulo Google.",
+            id="blank",
+        ),
+        pytest.param(
+            b'a,b,c\n1,2,3\n4,"5,6\n7,8,9\n',
+            "Il file risposte.csv non è un CSV valido: errore nella riga che inizia alla riga 3 del file "
+            "(virgolette non chiuse o testo subito dopo le virgolette di chiusura). " + CSV_HINT,
+            id="unclosed-quote-at-end",
+        ),
+        pytest.param(
+            b'a,b,c\n1,"2"x,3\n',
+            "Il file risposte.csv non è un CSV valido: errore nella riga che inizia alla riga 2 del file "
+            "(virgolette non chiuse o testo subito dopo le virgolette di chiusura). " + CSV_HINT,
+            id="text-after-closing-quote",
+        ),
+        pytest.param(
+            b'a,b,c\n1,"x,3\n4,5,6\n7,8",9\n10,11,12\n',
+            "Il file risposte.csv non è un CSV valido: nella riga che inizia alla riga 2 del file un campo "
+            "tra virgolette sembra contenere altre risposte (1 riga). " + CSV_HINT,
+            id="swallowed-rows",
+        ),
+        pytest.param(
+            b"a,b,c\n1,2,3\n4,5\n6,7,8,9\n",
+            "Il file risposte.csv non è un CSV valido: alcune righe hanno un numero di colonne diverso "
+            "dall'intestazione (3 colonne): riga 3 del file: 2 colonne; riga 4 del file: 4 colonne. "
+            + CSV_HINT,
+            id="ragged-rows",
+        ),
+        pytest.param(
+            b"PK\x03\x04\x14\x00\x00\x00",
+            "Il file risposte.csv è un file Excel, non un CSV: rinominarlo risposte.xlsx.",
+            id="xlsx-named-csv",
+        ),
+        pytest.param(
+            b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(100),
+            "Il file risposte.csv è un file Excel 97-2003 (.xls), non un CSV: esportare di nuovo le risposte "
+            "dal modulo Google in formato .csv.",
+            id="xls-named-csv",
+        ),
+    ],
+)
+def test_broken_csv_is_a_config_error(tmp_path: Path, data: bytes, message: str) -> None:
+    write_csv(tmp_path, data)
+    with pytest.raises(ConfigError) as err:
+        XlsxStore(tmp_path).read(SPECS)
+    assert str(err.value) == message
+
+
+def test_many_ragged_rows_are_summarised(tmp_path: Path) -> None:
+    write_csv(tmp_path, "a,b,c\n" + "1,2\n" * 8)
+    with pytest.raises(ConfigError, match=r"riga 6 del file: 2 colonne; e altre 3\. Probabilmente"):
+        XlsxStore(tmp_path).read(SPECS)
+
+
+def test_no_responses_anywhere_is_a_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as err:
+        XlsxStore(tmp_path).read(SPECS)
+    assert str(err.value) == (
+        f"Mancano le risposte del modulo: mettere nella cartella {tmp_path} il file risposte.csv (o "
+        "risposte.xlsx) esportato dal modulo Google, oppure una scheda «Risposte del modulo 1» in "
+        "elenco-interno.xlsx."
+    )
+
+
+def test_both_csv_and_xlsx_responses_is_a_config_error(tmp_path: Path) -> None:
+    write_csv(tmp_path, "a\n")
+    openpyxl.Workbook().save(tmp_path / "risposte.xlsx")
+    with pytest.raises(ConfigError) as err:
+        XlsxStore(tmp_path).read(SPECS)
+    assert str(err.value) == (
+        f"Nella cartella {tmp_path} ci sono sia risposte.csv sia risposte.xlsx: lasciarne uno solo, quello "
+        "aggiornato."
+    )
+
+
+def test_xlsx_responses_values_to_text(tmp_path: Path) -> None:
+    wb = form_xlsx(
+        tmp_path / "risposte.xlsx",
+        [
+            [
+                "Informazioni cronologiche",
+                "Codice fiscale",
+                "Partita IVA",
+                "Importo",
+                "Piccolo",
+                "Data",
+                "Consenso",
+            ],
+            [
+                datetime(2024, 4, 3, 11, 9, 13),
+                93378570191,
+                1234567890.0,
+                12.5,
+                0.00001,
+                datetime(2024, 5, 12),
+                True,
+            ],
+            [datetime(2024, 4, 4, 8, 0), "00123", None, 0.1, -3, datetime(2024, 5, 12, 9, 30), False],
+        ],
+    )
+    wb.active["B4"] = 123
+    wb.active["B4"].number_format = "00000"  # a code shown zero-padded
+    wb.save(tmp_path / "risposte.xlsx")
+    snap = XlsxStore(tmp_path).read([])
+    assert snap.responses_origin == "risposte.xlsx"
+    assert snap.responses[1:] == [
+        ["2024-04-03T11:09:13", "93378570191", "1234567890", "12.5", "0.00001", "12/05/2024", "VERO"],
+        ["2024-04-04T08:00:00", "00123", "", "0.1", "-3", "12/05/2024 09.30.00", "FALSO"],
+        ["", "00123"],
+    ]
+
+
+def test_xlsx_responses_prefers_the_responses_tab(tmp_path: Path) -> None:
+    wb = form_xlsx(tmp_path / "risposte.xlsx", [["altro"]], title="Foglio1")
+    ws = wb.create_sheet("Risposte del modulo 1")
+    ws.append(["Informazioni cronologiche"])
+    wb.save(tmp_path / "risposte.xlsx")
+    assert XlsxStore(tmp_path).read([]).responses == [["Informazioni cronologiche"]]
+    form_xlsx(tmp_path / "risposte.xlsx", [["primo foglio"]], title="Foglio1")
+    assert XlsxStore(tmp_path).read([]).responses == [["primo foglio"]]
+
+
+def xls_bytes() -> bytes:
+    return b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + os.urandom(2000)
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        pytest.param(xls_bytes, id="renamed-xls"),
+        pytest.param(lambda: os.urandom(4096), id="random-bytes"),
+        pytest.param(lambda: b"Informazioni cronologiche,Email\n", id="csv-named-xlsx"),
+        pytest.param(lambda: zip_of({"hello.txt": "not a workbook"}), id="zip-not-xlsx"),
+        pytest.param(lambda: zip_of({"[Content_Types].xml": "<broken"}), id="broken-xml"),
+        pytest.param(broken_sheet_xml, id="broken-sheet-xml"),
+    ],
+)
+def test_an_xlsx_that_is_not_an_xlsx_is_a_config_error(tmp_path: Path, content: object) -> None:
+    assert callable(content)
+    (tmp_path / "risposte.xlsx").write_bytes(content())
+    with pytest.raises(ConfigError) as err:
+        XlsxStore(tmp_path).read([])
+    assert str(err.value) == NOT_XLSX
+
+
+def test_an_empty_xlsx_is_a_config_error(tmp_path: Path) -> None:
+    (tmp_path / "risposte.xlsx").write_bytes(b"")
+    with pytest.raises(ConfigError) as err:
+        XlsxStore(tmp_path).read([])
+    assert (
+        str(err.value) == "Il file risposte.xlsx è vuoto: esportare di nuovo le risposte dal modulo Google."
+    )
+    openpyxl.Workbook().save(tmp_path / "risposte.xlsx")
+    with pytest.raises(ConfigError, match="è vuoto"):
+        XlsxStore(tmp_path).read([])
+
+
+def test_a_corrupt_staff_workbook_is_a_config_error(store: XlsxStore) -> None:
+    staff_path(store).write_bytes(b"not a zip at all")
+    message = (
+        "Il file elenco-interno.xlsx non è un file Excel (.xlsx) valido: aprirlo con Excel o LibreOffice e "
+        "salvarlo come «Cartella di lavoro Excel (.xlsx)»."
+    )
+    with pytest.raises(ConfigError) as err:
+        store.read(SPECS)
+    assert str(err.value) == message
+    with pytest.raises(ConfigError):
+        store.write("staff", [RangeWrite("Elenco", 0, 0, (("x",),))], SPECS)
+    assert staff_path(store).read_bytes() == b"not a zip at all"
+
+
+def test_responses_from_the_staff_workbook_when_there_is_no_export(tmp_path: Path) -> None:
+    wb = form_xlsx(tmp_path / "elenco-interno.xlsx", [["Informazioni cronologiche", "Nome"]])
+    wb.active.append([datetime(2024, 4, 3, 11, 9, 13), "Ente"])
+    wb.save(tmp_path / "elenco-interno.xlsx")
+    snap = XlsxStore(tmp_path).read([])
+    assert snap.responses_origin == "Risposte del modulo 1"
+    assert snap.responses[1] == ["2024-04-03T11:09:13", "Ente"]
+    assert snap.tabs["Risposte del modulo 1"][1] == ["03/04/2024 11.09.13", "Ente"]
+
+
+# -- reading the staff workbook -----------------------------------------------------------------------------
+
+
+def test_staff_tabs_are_read_as_text_and_trimmed(store: XlsxStore) -> None:
+    store.ensure("staff", SPECS)
+    wb = load(staff_path(store))
+    ws = wb["Decisioni"]
+    ws["A3"], ws["B3"], ws["F3"] = "E-0042", "Escludi", datetime(2024, 5, 12)
+    ws["A5"], ws["B5"], ws["F5"] = "riga 17", "Correggi", datetime(2024, 5, 12, 10, 30)
+    ws["C5"] = 91012340193
+    ws["H20"] = None  # an empty cell far away: trimmed
+    wb["_stato"]["C1"] = time(9, 5)
+    wb.create_sheet("Appunti")["B2"] = "tab di un operatore"
+    wb.save(staff_path(store))
+    snap = store.read(SPECS)
+    assert snap.tabs["Decisioni"] == [
+        list(DECISIONI.header),
+        ["E-0000", "Escludi", "", "esempio: cancellare questa riga"],
+        ["E-0042", "Escludi", "", "", "", "12/05/2024"],
+        [],
+        ["riga 17", "Correggi", "91012340193", "", "", "12/05/2024 10.30.00"],
+    ]
+    assert snap.tabs["_stato"] == [["chiave", "valore", "09.05.00"]]
+    assert snap.tabs["Appunti"] == [[], ["", "tab di un operatore"]]
+    assert snap.hidden == {"_stato"}
+
+
+EXT_DATA_VALIDATION = (
+    '<extLst><ext uri="{CCE6A557-97BC-4b89-ADB6-D9C93CAAB3DF}" '
+    'xmlns:x14="http://schemas.microsoft.com/office/spreadsheetml/2009/9/main">'
+    '<x14:dataValidations count="0"/></ext></extLst></worksheet>'
+)
+
+
+def test_a_file_openpyxl_warns_about_is_read_and_written_quietly(store: XlsxStore) -> None:
+    """Excel keeps cross-sheet dropdowns in an extension openpyxl does not support (and warns about)."""
+    store.ensure("staff", SPECS)
+    path = staff_path(store)
+    with zipfile.ZipFile(path) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    name = "xl/worksheets/sheet2.xml"
+    parts[name] = parts[name].replace(b"</worksheet>", EXT_DATA_VALIDATION.encode())
+    with zipfile.ZipFile(path, "w") as z:
+        for n, data in parts.items():
+            z.writestr(n, data)
+    with pytest.warns(UserWarning):
+        openpyxl.load_workbook(path)  # what the backend must not let through
+    assert store.read(SPECS).tabs["Decisioni"][0] == list(DECISIONI.header)
+    store.write("staff", [RangeWrite("Elenco", 1, 0, (("E-0001",),))], SPECS)
+    assert store.read(SPECS).tabs["Elenco"][1] == ["E-0001"]
+
+
+# -- publish ------------------------------------------------------------------------------------------------
+
+PUBLIC_TABS = {
+    "Informazioni": [["Elenco degli enti"], ["Aggiornato al", "12/05/2024 10.30"], ["Licenza", "CC BY 4.0"]],
+    "Elenco": [
+        ["Denominazione", "Forma giuridica", "Comune", "Aree"],
+        ["Auser Crema ODV", "ODV", "Crema", "Anziani"],
+        ['=HYPERLINK("http://x")', "+APS", "-", "@aree"],
+        ["Solo nome"],
+    ],
+    "Anziani": [["Denominazione", "Comune"], ["Auser Crema ODV", "Crema"]],
+}
+
+
+def test_publish_writes_a_neutralised_csv_and_a_raw_json(store: XlsxStore) -> None:
+    written = store.publish(PUBLIC_TABS, [])
+    paths = store.paths()
+    assert written == [str(paths["public_csv"]), str(paths["public_json"])]
+    raw = paths["public_csv"].read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    assert raw.decode("utf-8-sig").split("\r\n") == [
+        "Denominazione,Forma giuridica,Comune,Aree",
+        "Auser Crema ODV,ODV,Crema,Anziani",
+        '"\'=HYPERLINK(""http://x"")",\'+APS,\'-,\'@aree',
+        "Solo nome,,,",
+        "",
+    ]
+    doc = json.loads(paths["public_json"].read_text(encoding="utf-8"))
+    assert doc == {
+        "licenza": "CC BY 4.0",
+        "aggiornato": "12/05/2024 10.30",
+        "enti": [
+            {
+                "Denominazione": "Auser Crema ODV",
+                "Forma giuridica": "ODV",
+                "Comune": "Crema",
+                "Aree": "Anziani",
+            },
+            {
+                "Denominazione": '=HYPERLINK("http://x")',
+                "Forma giuridica": "+APS",
+                "Comune": "-",
+                "Aree": "@aree",
+            },
+            {"Denominazione": "Solo nome", "Forma giuridica": "", "Comune": "", "Aree": ""},
+        ],
+        "aree": {"Anziani": [{"Denominazione": "Auser Crema ODV", "Comune": "Crema"}]},
+    }
+    assert store.files_written == 2
+    assert no_temp_files(store.folder)
+
+
+def test_publish_twice_writes_nothing_the_second_time(store: XlsxStore) -> None:
+    store.publish(PUBLIC_TABS, [])
+    mtime = store.paths()["public_json"].stat().st_mtime_ns
+    assert store.publish(PUBLIC_TABS, []) == []
+    assert store.paths()["public_json"].stat().st_mtime_ns == mtime
+    assert store.files_written == 2
+
+
+@pytest.mark.parametrize("value", ["=1+1", "+39", "-5", "@x", "\tx", "\rx"])
+def test_csv_injection_prefixes(value: str) -> None:
+    assert xlsx.neutralise(value) == "'" + value
+    assert xlsx.neutralise("a" + value) == "a" + value
+
+
+def test_publish_without_an_update_time_uses_the_clock(store: XlsxStore) -> None:
+    store.publish({"Elenco": [["Denominazione"]]}, [])
+    doc = json.loads(store.paths()["public_json"].read_text(encoding="utf-8"))
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d", doc["aggiornato"])
+    assert doc["enti"] == [] and doc["aree"] == {}
+
+
+# -- invariants ---------------------------------------------------------------------------------------------
+
+# What a cell can hold in an xlsx: no XML-illegal control characters, and "\r" reads back as "\n".
+CELL_TEXT = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\r\x00"),
+    max_size=12,
+).map(lambda s: xlsx.ILLEGAL_CHARACTERS_RE.sub("", s))
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.lists(CELL_TEXT, min_size=1, max_size=4), min_size=1, max_size=5), st.integers(0, 3))
+def test_any_text_written_reads_back_the_same(rows: list[list[str]], top: int) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        store = XlsxStore(Path(folder))
+        (Path(folder) / "risposte.csv").write_text("a\n", encoding="utf-8")
+        store.write("staff", [RangeWrite("T", top, 0, tuple(tuple(r) for r in rows))], [])
+        grid = store.read([]).tabs.get("T", [])
+    expected = [[] for _ in range(top)] + rows
+    trimmed = [r[: max((i + 1 for i, v in enumerate(r) if v), default=0)] for r in expected]
+    while trimmed and not trimmed[-1]:
+        trimmed.pop()
+    assert grid == trimmed
