@@ -174,14 +174,17 @@ def check(config: str) -> None:
               help="File CSV di uscita: row,entity_id,status,reasons,warnings")
 def resolve(responses: Path, config: str, out: Path) -> None:
     """Senza stato: da un export CSV del modulo a una riga per risposta (ente, esito, motivi)."""
-    from sync.backends.xlsx import read_responses_file
+    from sync.backends.xlsx import read_responses_csv, read_responses_xlsx
     from sync.parse import parse_rows
     from sync.resolve import resolve as resolve_rows
     from sync.state import State
 
     with _errors():
         settings = _load(config)
-        grid = read_responses_file(responses)
+        if responses.suffix.lower() == ".xlsx":
+            grid = read_responses_xlsx(responses, "Risposte del modulo 1")
+        else:
+            grid = read_responses_csv(responses)
         parsed = parse_rows(grid, settings.ambito)
         result = resolve_rows(parsed.responses, [], State(), settings.ambito)
     tmp = out.with_name(f".{out.name}.tmp")

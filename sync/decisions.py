@@ -39,7 +39,7 @@ class Plan:
     status: dict[str, tuple[str, str]] = field(default_factory=dict)  # ID -> (verb, reason)
     pairs: dict[tuple[str, str], str] = field(default_factory=dict)  # (ID, ID) sorted -> Unisci | Separa
     problems: list[Problem] = field(default_factory=list)
-    row_refs: dict[int, int] = field(default_factory=dict)  # response row -> Decisioni row (for messages)
+    row_refs: dict[int, int] = field(default_factory=dict)  # response row -> Decisioni row of its verdict
     entity_refs: dict[str, int] = field(default_factory=dict)  # ID -> Decisioni row
 
 
@@ -111,7 +111,7 @@ def plan(decisions: list[Decision], rows: set[int], ids: set[str]) -> Plan:
                 p.corrections.setdefault(row, {})[key] = value.strip()
             else:
                 p.row_verdicts[row] = verb
-            p.row_refs[row] = d.sheet_row
+                p.row_refs[row] = d.sheet_row
             continue
         if verb in ENTITY_STATUS_VERBS:
             if entity is None:

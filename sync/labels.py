@@ -107,3 +107,22 @@ STATUS_LABELS = {
 }
 
 OUTCOME_LABELS = {"accepted": "accettata", "rejected": "respinta"}
+
+# The fields of a response as staff and applicants call them.
+FIELD_LABELS = {
+    "timestamp": "Data di invio",
+    "email": "Email",
+    "name": "Denominazione",
+    "tax_code": "Codice fiscale",
+    "legal_form": "Forma giuridica",
+    "runts": "N. RUNTS",
+    "comune": "Comune",
+    "address": "Indirizzo",
+    "contact_name": "Referente",
+    "phone": "Telefono",
+    "pec": "PEC",
+    "areas": "Aree",
+    "phases": "Fasi",
+    "experience": "Esperienza",
+    "consent": "Consenso privacy",
+}

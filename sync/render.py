@@ -257,8 +257,9 @@ def _contact(o: Organisation) -> tuple[str, str, str, str, str]:
     """Contact person, email, PEC, phone, address — blank once the organisation withdrew (`Ritira`)."""
     if o.status is Status.WITHDRAWN:
         return "", "", "", "", ""
-    r = o.current.response
-    return r.contact_name, r.email.strip(), r.pec.strip(), r.phone.strip(), r.address
+    c = o.current
+    r = c.response
+    return r.contact_name, c.email or r.email.strip(), c.pec or r.pec.strip(), r.phone.strip(), r.address
 
 
 def render_elenco(orgs: Sequence[Organisation], ambito: Ambito) -> list[list[Cell]]:
@@ -307,7 +308,8 @@ def render_anomalie(outcomes: Sequence[RowOutcome], other: Sequence[Problem],
                 continue  # not a problem to fix: it is shown as a warning in Elenco and Risposte
             rank = 0 if p.severity is Severity.BLOCKING else 1
             listed.append((rank, out.checked.row, [
-                "Risposte del modulo", str(p.row), out.entity_id, out.checked.response.name, p.field, p.code,
+                "Risposte del modulo", str(p.row), out.entity_id, out.checked.response.name,
+                labels.FIELD_LABELS.get(p.field, p.field), p.code,
                 "bloccante" if rank == 0 else "avviso", "" if private else p.value,
                 "" if private else p.message, p.suggestion, WHAT_TO_DO.get(p.code, ""),
             ]))

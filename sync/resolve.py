@@ -160,7 +160,11 @@ def resolve(responses: Sequence[Response], decisions: Sequence[Decision], state:
         order=dict(state.order),
     )
     for i, c in enumerate(accepted):
-        new_state.responses[c.response.fingerprint] = entity_of[i]
+        fp = c.response.fingerprint
+        # a row keeps the ID it was first given (so a later `Separa` can restore it), unless staff
+        # detached it: then it keeps the new ID it got
+        if fp not in new_state.responses or i in detached:
+            new_state.responses[fp] = entity_of[i]
         if c.tax_code and c.tax_code not in new_state.tax_codes:
             new_state.tax_codes[c.tax_code] = entity_of[i]
 
