@@ -20,7 +20,7 @@ import click
 
 from sync.backends.base import Backend
 from sync.config import Settings, XlsxBackend, load_settings
-from sync.errors import ConfigError, ElencoError, TransientError
+from sync.errors import ElencoError, TransientError
 
 F = TypeVar("F", bound=Callable[..., Any])
 ROME_TZ = "Europe/Rome"
@@ -64,8 +64,13 @@ def cli() -> None:
 
 
 def _config_option(f: F) -> F:
-    return click.option("--config", "config", required=True, metavar="FILE",
-                        help="File di configurazione (elenco.yaml) o preset: crema, cremonese, cernusco.")(f)
+    return click.option(
+        "--config",
+        "config",
+        required=True,
+        metavar="FILE",
+        help="File di configurazione (elenco.yaml) o preset: crema, cremonese, cernusco.",
+    )(f)
 
 
 def _load(config: str) -> Settings:
@@ -73,18 +78,28 @@ def _load(config: str) -> Settings:
 
 
 def _print_summary(report: dict[str, Any], folder: Path | None) -> None:
-    click.echo(f"Risposte: {report['responses']}  accettate: {report['accepted']}  "
-               f"respinte: {report['rejected']}")
-    click.echo(f"Enti nell'elenco: {report['organisations']}  possibili duplicati da verificare: "
-               f"{report['review_pairs']}")
+    click.echo(
+        f"Risposte: {report['responses']}  accettate: {report['accepted']}  respinte: {report['rejected']}"
+    )
+    click.echo(
+        f"Enti nell'elenco: {report['organisations']}  possibili duplicati da verificare: "
+        f"{report['review_pairs']}"
+    )
     click.echo("Enti per area:")
     for area, n in report["per_area"].items():
         click.echo(f"  {area}: {n}")
-    click.echo(f"Celle scritte: {report['cells_written']}  richieste API: {report['api_requests']}  "
-               f"durata: {report['duration_s']} s")
+    click.echo(
+        f"Celle scritte: {report['cells_written']}  richieste API: {report['api_requests']}  "
+        f"durata: {report['duration_s']} s"
+    )
     if folder is not None:
         click.echo(f"File in {folder}:")
-        for name in ("elenco-interno.xlsx", "elenco-pubblico.xlsx", "elenco-pubblico.csv", "elenco-pubblico.json"):
+        for name in (
+            "elenco-interno.xlsx",
+            "elenco-pubblico.xlsx",
+            "elenco-pubblico.csv",
+            "elenco-pubblico.json",
+        ):
             if (folder / name).exists():
                 click.echo(f"  {folder / name}")
 
@@ -92,8 +107,12 @@ def _print_summary(report: dict[str, Any], folder: Path | None) -> None:
 @cli.command()
 @_config_option
 @click.option("--dry-run", is_flag=True, help="Mostra cosa cambierebbe in ogni scheda, senza scrivere nulla.")
-@click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="Scrive il resoconto della sincronizzazione in un file JSON.")
+@click.option(
+    "--report",
+    "report_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Scrive il resoconto della sincronizzazione in un file JSON.",
+)
 @click.option("--trigger", default="manuale", hidden=True)
 def sync(config: str, dry_run: bool, report_path: Path | None, trigger: str) -> None:
     """Legge le risposte del modulo e aggiorna l'elenco interno, quello pubblico e i fogli presenze."""
@@ -108,8 +127,10 @@ def sync(config: str, dry_run: bool, report_path: Path | None, trigger: str) -> 
         if not result.changes:
             click.echo("  nessuna modifica: i fogli sono già aggiornati.")
         for tab, change in result.changes.items():
-            click.echo(f"  {tab}: {change.added} righe aggiunte, {change.changed} modificate, "
-                       f"{change.removed} tolte ({change.cells} celle)")
+            click.echo(
+                f"  {tab}: {change.added} righe aggiunte, {change.changed} modificate, "
+                f"{change.removed} tolte ({change.cells} celle)"
+            )
         for line in result.created:
             click.echo(f"  {line}")
     folder = settings.backend.folder if isinstance(settings.backend, XlsxBackend) else None
@@ -168,10 +189,50 @@ def check(config: str) -> None:
 
 
 @cli.command()
+@_config_option
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Cartella dei fogli da stampare (predefinita: «stampe» accanto ai file locali).",
+)
+def stampa(config: str, out: Path | None) -> None:
+    """Crea un foglio presenze da stampare (A4 orizzontale, con firma) per ogni incontro di ogni area."""
+    from sync.backends.printout import write_printables
+    from sync.pipeline import plan_sync
+    from sync.render import CALENDARIO, meetings_from_preset, parse_calendar, render_printables, staff_specs
+
+    with _errors():
+        settings = _load(config)
+        backend = open_backend(settings)
+        snapshot = backend.read(staff_specs(settings.ambito))
+        plan = plan_sync(snapshot, settings, now_local())
+        if CALENDARIO in snapshot.tabs:
+            meetings, _ = parse_calendar(snapshot.tabs[CALENDARIO], settings.ambito)
+        else:
+            meetings = meetings_from_preset(settings.ambito.meetings)
+        sheets = render_printables(plan.resolution.organisations, settings.ambito, meetings)
+        if out is None:
+            base = settings.backend.folder if isinstance(settings.backend, XlsxBackend) else Path.cwd()
+            out = base / "stampe"
+        paths = write_printables(out, sheets)
+    if not paths:
+        click.echo("Nessun incontro in «Calendario»: nessun foglio da stampare.")
+    for path in paths:
+        click.echo(str(path))
+
+
+@cli.command()
 @click.argument("responses", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @_config_option
-@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="File CSV di uscita: row,entity_id,status,reasons,warnings")
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="File CSV di uscita: row,entity_id,status,reasons,warnings",
+)
 def resolve(responses: Path, config: str, out: Path) -> None:
     """Senza stato: da un export CSV del modulo a una riga per risposta (ente, esito, motivi)."""
     from sync.backends.xlsx import read_responses_csv, read_responses_xlsx
@@ -193,19 +254,36 @@ def resolve(responses: Path, config: str, out: Path) -> None:
         writer.writerow(["row", "entity_id", "status", "reasons", "warnings"])
         for o in result.outcomes:
             c = o.checked
-            writer.writerow([c.row, o.entity_id, o.status, ";".join(p.code for p in c.blocking),
-                             ";".join(p.code for p in c.warnings)])
+            writer.writerow(
+                [
+                    c.row,
+                    o.entity_id,
+                    o.status,
+                    ";".join(p.code for p in c.blocking),
+                    ";".join(p.code for p in c.warnings),
+                ]
+            )
     os.replace(tmp, out)
     accepted = sum(1 for o in result.outcomes if o.status == "accepted")
     orgs = len({o.entity_id for o in result.outcomes if o.entity_id})
-    click.echo(f"{len(result.outcomes)} risposte: {accepted} accettate, {len(result.outcomes) - accepted} "
-               f"respinte, {orgs} enti. Scritto {out}.")
+    click.echo(
+        f"{len(result.outcomes)} risposte: {accepted} accettate, {len(result.outcomes) - accepted} "
+        f"respinte, {orgs} enti. Scritto {out}."
+    )
 
 
 @cli.command()
-@click.option("--dir", "folder", type=click.Path(file_okay=False, path_type=Path), default=Path("demo"),
-              show_default=True, help="Cartella in cui creare la prova.")
-@click.option("--preset", default="crema", show_default=True, type=click.Choice(["crema", "cremonese", "cernusco"]))
+@click.option(
+    "--dir",
+    "folder",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("demo"),
+    show_default=True,
+    help="Cartella in cui creare la prova.",
+)
+@click.option(
+    "--preset", default="crema", show_default=True, type=click.Choice(["crema", "cremonese", "cernusco"])
+)
 @click.option("--organisations", default=300, show_default=True, type=click.IntRange(1, 100_000))
 @click.option("--seed", default=1, show_default=True)
 def demo(folder: Path, preset: str, organisations: int, seed: int) -> None:
@@ -219,7 +297,9 @@ def demo(folder: Path, preset: str, organisations: int, seed: int) -> None:
         if not config_path.exists():
             config_path.write_text(
                 "# Configurazione creata da «elenco demo»: backend locale (file .xlsx in questa cartella).\n"
-                f"preset: {preset}\nbackend:\n  kind: xlsx\n  folder: .\n", encoding="utf-8")
+                f"preset: {preset}\nbackend:\n  kind: xlsx\n  folder: .\n",
+                encoding="utf-8",
+            )
         settings = load_settings(config_path)
         data = generate(settings.ambito, organisations, seed=seed)
         answers = folder / "risposte.csv"
@@ -228,8 +308,10 @@ def demo(folder: Path, preset: str, organisations: int, seed: int) -> None:
         os.replace(tmp, answers)
         click.echo(f"Generate {len(data.rows)} risposte di prova per l'{settings.ambito.name} in {answers}.")
         result = run_sync(open_backend(settings), settings, now_local(), trigger="demo")
-    _print_summary(result.report.model_dump(), settings.backend.folder if isinstance(
-        settings.backend, XlsxBackend) else None)
+    _print_summary(
+        result.report.model_dump(),
+        settings.backend.folder if isinstance(settings.backend, XlsxBackend) else None,
+    )
     click.echo(f"Configurazione: {config_path} (usabile con elenco init/sync/check/serve --config).")
 
 

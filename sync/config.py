@@ -147,7 +147,14 @@ class Ambito(_Model):
     meetings: tuple[Meeting, ...] = ()
     comuni: tuple[Comune, ...]
     questions: Questions = Questions()
-    consent_words: tuple[str, ...] = ("dichiaro", "acconsento", "accetto", "autorizzo", "presa visione", "letto")
+    consent_words: tuple[str, ...] = (
+        "dichiaro",
+        "acconsento",
+        "accetto",
+        "autorizzo",
+        "presa visione",
+        "letto",
+    )
     test_words: tuple[str, ...] = ("prova", "test", "prova invio modulo", "test test", "prova prova")
     test_emails: tuple[str, ...] = ("test@test.it", "test@test.com", "prova@prova.it", "example@example.com")
     office: Office = Office()
@@ -259,9 +266,15 @@ def parse_settings(data: Any, *, source: str, base_dir: Path | None = None) -> S
         settings = Settings.model_validate({**data, "source": source})
     except ValidationError as err:
         raise ConfigError(_format_error(err, source)) from None
-    if base_dir is not None and isinstance(settings.backend, XlsxBackend) and not settings.backend.folder.is_absolute():
+    if (
+        base_dir is not None
+        and isinstance(settings.backend, XlsxBackend)
+        and not settings.backend.folder.is_absolute()
+    ):
         folder = (base_dir / settings.backend.folder).resolve()
-        settings = settings.model_copy(update={"backend": settings.backend.model_copy(update={"folder": folder})})
+        settings = settings.model_copy(
+            update={"backend": settings.backend.model_copy(update={"folder": folder})}
+        )
     return settings
 
 

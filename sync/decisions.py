@@ -72,8 +72,16 @@ def plan(decisions: list[Decision], rows: set[int], ids: set[str]) -> Plan:
 
     def problem(d: Decision, code: str, **params: str) -> None:
         text = labels.MESSAGES[code].format(**params)
-        p.problems.append(Problem(d.sheet_row, "Decisioni", code, f"{d.target} {d.verb} {d.value}".strip(),
-                                  Severity.WARNING, text))
+        p.problems.append(
+            Problem(
+                d.sheet_row,
+                "Decisioni",
+                code,
+                f"{d.target} {d.verb} {d.value}".strip(),
+                Severity.WARNING,
+                text,
+            )
+        )
 
     for d in decisions:
         verb = _VERBS.get(_fold(d.verb))
@@ -86,27 +94,38 @@ def plan(decisions: list[Decision], rows: set[int], ids: set[str]) -> Plan:
         row = target_row(d.target)
         entity = target_id(d.target)
         if row is not None and row not in rows:
-            problem(d, "decisione_non_applicabile", detail=f"la riga {row} non esiste tra le risposte del modulo.")
+            problem(
+                d, "decisione_non_applicabile", detail=f"la riga {row} non esiste tra le risposte del modulo."
+            )
             continue
         if entity is not None and entity not in ids:
             problem(d, "decisione_non_applicabile", detail=f"l'ente {entity} non esiste.")
             continue
         if row is None and entity is None:
-            problem(d, "decisione_non_applicabile",
-                    detail=f"«{d.target}» non è né un ID ente (es. E-0042) né una riga (es. riga 17).")
+            problem(
+                d,
+                "decisione_non_applicabile",
+                detail=f"«{d.target}» non è né un ID ente (es. E-0042) né una riga (es. riga 17).",
+            )
             continue
         if verb in ROW_VERBS:
             if row is None:
-                problem(d, "decisione_non_applicabile",
-                        detail=f"«{verb}» si applica a una riga delle risposte (es. «riga 17»), non a un ente.")
+                problem(
+                    d,
+                    "decisione_non_applicabile",
+                    detail=f"«{verb}» si applica a una riga delle risposte (es. «riga 17»), non a un ente.",
+                )
                 continue
             if verb == "Correggi":
                 fld, _, value = d.value.partition("=")
                 key = labels.CORRECTABLE_FIELDS.get(_fold(fld).strip())
                 if not _ or key is None:
                     known = ", ".join(sorted({k.capitalize() for k in labels.CORRECTABLE_FIELDS}))
-                    problem(d, "decisione_non_applicabile",
-                            detail=f"per «Correggi» il valore deve essere campo=valore; campi: {known}.")
+                    problem(
+                        d,
+                        "decisione_non_applicabile",
+                        detail=f"per «Correggi» il valore deve essere campo=valore; campi: {known}.",
+                    )
                     continue
                 p.corrections.setdefault(row, {})[key] = value.strip()
             else:
@@ -115,8 +134,11 @@ def plan(decisions: list[Decision], rows: set[int], ids: set[str]) -> Plan:
             continue
         if verb in ENTITY_STATUS_VERBS:
             if entity is None:
-                problem(d, "decisione_non_applicabile",
-                        detail=f"«{verb}» si applica a un ente (es. E-0042), non a una riga.")
+                problem(
+                    d,
+                    "decisione_non_applicabile",
+                    detail=f"«{verb}» si applica a un ente (es. E-0042), non a una riga.",
+                )
                 continue
             p.status[entity] = (verb, d.reason)
             p.entity_refs[entity] = d.sheet_row
@@ -128,8 +150,11 @@ def plan(decisions: list[Decision], rows: set[int], ids: set[str]) -> Plan:
             p.row_refs[row] = d.sheet_row
             continue
         if entity is None or other is None:
-            problem(d, "decisione_non_applicabile",
-                    detail=f"per «{verb}» indicare due enti: l'ID nella prima colonna e l'altro ID in «Valore».")
+            problem(
+                d,
+                "decisione_non_applicabile",
+                detail=f"per «{verb}» indicare due enti: l'ID nella prima colonna e l'altro ID in «Valore».",
+            )
             continue
         if other not in ids:
             problem(d, "decisione_non_applicabile", detail=f"l'ente {other} non esiste.")

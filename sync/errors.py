@@ -1,9 +1,9 @@
 """Run problems are exceptions; data problems are values (`sync.model.Problem`).
 
-    ElencoError
-     ├── ConfigError      something a person must fix: configuration, sheet structure, credentials, sharing
-     │    └── LockedError a file is open in LibreOffice/Excel: close it and run again
-     └── TransientError   429, 5xx, timeouts: retried a bounded number of times, then reported
+ElencoError
+ ├── ConfigError      something a person must fix: configuration, sheet structure, credentials, sharing
+ │    └── LockedError a file is open in LibreOffice/Excel: close it and run again
+ └── TransientError   429, 5xx, timeouts: retried a bounded number of times, then reported
 """
 
 

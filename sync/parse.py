@@ -84,8 +84,10 @@ def map_columns(header: Sequence[str], ambito: Ambito) -> ColumnMap:
             for i, title in enumerate(titles):
                 if i in claimed or not title:
                     continue
-                hit = title in aliases[f] if exact else any(
-                    len(a) >= 5 and title.startswith(a) for a in aliases[f]
+                hit = (
+                    title in aliases[f]
+                    if exact
+                    else any(len(a) >= 5 and title.startswith(a) for a in aliases[f])
                 )
                 if hit and (exact or not columns[f]):
                     columns[f].append(i)
@@ -159,7 +161,11 @@ def split_choices(cell: str, options: Sequence[tuple[str, str]]) -> tuple[tuple[
     if not cell.strip():
         return (), ()
     # fold each answer on its own: the separator is whitespace to `_fold`
-    text = LIST_SEPARATOR + LIST_SEPARATOR.join(_fold(part) for part in cell.split(LIST_SEPARATOR)) + LIST_SEPARATOR
+    text = (
+        LIST_SEPARATOR
+        + LIST_SEPARATOR.join(_fold(part) for part in cell.split(LIST_SEPARATOR))
+        + LIST_SEPARATOR
+    )
     found: set[str] = set()
     for code, label in sorted(options, key=lambda o: -len(o[1])):
         needle = _fold(label)
@@ -187,7 +193,9 @@ def fingerprint(submitted: str, email: str, name: str, tax_code: str) -> str:
 def parse_rows(rows: Sequence[Sequence[object]], ambito: Ambito, *, first_row: int = 2) -> ParsedSheet:
     """Parse the data rows of a form sheet whose first row (already removed) was `rows[0]`'s header."""
     if not rows:
-        raise ConfigError("Il foglio delle risposte è vuoto: manca anche la riga di intestazione delle domande.")
+        raise ConfigError(
+            "Il foglio delle risposte è vuoto: manca anche la riga di intestazione delle domande."
+        )
     header = [clean_text(h) for h in rows[0]]
     cmap = map_columns(header, ambito)
     area_opts = [(a.code, a.label) for a in ambito.areas]
@@ -206,7 +214,9 @@ def parse_rows(rows: Sequence[Sequence[object]], ambito: Ambito, *, first_row: i
                 if c < len(raw):
                     cell = raw[c]
                     value = (
-                        clean_text(cell) if f != "timestamp" or not isinstance(cell, datetime) else cell.isoformat()
+                        clean_text(cell)
+                        if f != "timestamp" or not isinstance(cell, datetime)
+                        else cell.isoformat()
                     )
                     if value:
                         break
@@ -220,7 +230,9 @@ def parse_rows(rows: Sequence[Sequence[object]], ambito: Ambito, *, first_row: i
         areas, unknown_areas = split_choices(values.get("areas", ""), area_opts)
         phases, _ = split_choices(values.get("phases", ""), phase_opts)
         submitted_raw = values.get("timestamp", "")
-        fp = fingerprint(submitted_raw, values.get("email", ""), values.get("name", ""), values.get("tax_code", ""))
+        fp = fingerprint(
+            submitted_raw, values.get("email", ""), values.get("name", ""), values.get("tax_code", "")
+        )
         seen[fp] = seen.get(fp, 0) + 1
         if seen[fp] > 1:  # the same answer submitted twice in the same second
             fp = f"{fp}-{seen[fp]}"

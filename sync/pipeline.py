@@ -75,20 +75,40 @@ class SyncResult:
 
 def _column_problems(parsed: ParsedSheet, origin: str) -> list[Problem]:
     out = [
-        Problem(1, origin, "colonna_sconosciuta", title, Severity.WARNING,
-                f"La colonna «{title}» del modulo non è usata da elenco: se è una domanda nuova, aggiungerla "
-                "in `questions` nella configurazione.")
+        Problem(
+            1,
+            origin,
+            "colonna_sconosciuta",
+            title,
+            Severity.WARNING,
+            f"La colonna «{title}» del modulo non è usata da elenco: se è una domanda nuova, aggiungerla "
+            "in `questions` nella configurazione.",
+        )
         for title in parsed.columns.unknown
     ]
     out += [
-        Problem(1, origin, "colonna_ripetuta", title, Severity.WARNING,
-                f"La colonna «{title}» è ripetuta: si usa la prima risposta non vuota.")
+        Problem(
+            1,
+            origin,
+            "colonna_ripetuta",
+            title,
+            Severity.WARNING,
+            f"La colonna «{title}» è ripetuta: si usa la prima risposta non vuota.",
+        )
         for title in parsed.columns.duplicates
     ]
     for row, fields in sorted(parsed.truncated.items()):
-        out.append(Problem(row, origin, "testo_troncato", ", ".join(fields), Severity.WARNING,
-                           "Un campo era più lungo di 5.000 caratteri ed è stato troncato negli elenchi "
-                           "(il modulo originale resta intatto)."))
+        out.append(
+            Problem(
+                row,
+                origin,
+                "testo_troncato",
+                ", ".join(fields),
+                Severity.WARNING,
+                "Un campo era più lungo di 5.000 caratteri ed è stato troncato negli elenchi "
+                "(il modulo originale resta intatto).",
+            )
+        )
     return out
 
 
@@ -96,8 +116,9 @@ def _tab_change(current: Grid, wanted: WantedTab, writes: Sequence[RangeWrite]) 
     rows_touched = {w.row + i for w in writes for i in range(len(w.values))}
     added = sum(1 for r in rows_touched if r >= len(current))
     removed = sum(1 for r in rows_touched if r >= len(wanted.rows))
-    return TabChange(added=added, changed=len(rows_touched) - added - removed, removed=removed,
-                     cells=count_cells(writes))
+    return TabChange(
+        added=added, changed=len(rows_touched) - added - removed, removed=removed, cells=count_cells(writes)
+    )
 
 
 def _figures(resolution: Resolution, review: int) -> dict[str, int]:
@@ -135,8 +156,11 @@ def plan_sync(snapshot: Snapshot, settings: Settings, now: datetime) -> SyncPlan
         calendar, calendar_problems = parse_calendar(snapshot.tabs[CALENDARIO], ambito)
     else:
         calendar, calendar_problems = meetings_from_preset(ambito.meetings), []
-    other = [*_column_problems(parsed, snapshot.responses_origin or "Risposte del modulo"),
-             *resolution.anomalies, *calendar_problems]
+    other = [
+        *_column_problems(parsed, snapshot.responses_origin or "Risposte del modulo"),
+        *resolution.anomalies,
+        *calendar_problems,
+    ]
     withdrawn = {o.id for o in orgs if o.status is Status.WITHDRAWN}
 
     wanted: list[WantedTab] = []
@@ -161,8 +185,11 @@ def plan_sync(snapshot: Snapshot, settings: Settings, now: datetime) -> SyncPlan
     previous_digest = state.public.get(DATA_KEY, ("",))[0]
     previous_updated = state.public.get(UPDATED_KEY, ("",))[0]
     # "last update" moves only when the published data change: a sync with nothing new writes nothing
-    updated = previous_updated if previous_digest == data_digest and previous_updated else (
-        now.strftime("%d/%m/%Y %H:%M"))
+    updated = (
+        previous_updated
+        if previous_digest == data_digest and previous_updated
+        else (now.strftime("%d/%m/%Y %H:%M"))
+    )
     public[INFORMAZIONI] = render_information(ambito, updated, counts)
     resolution.state.public[DATA_KEY] = (data_digest, 0, 0)
     resolution.state.public[UPDATED_KEY] = (updated, 0, 0)
@@ -170,8 +197,9 @@ def plan_sync(snapshot: Snapshot, settings: Settings, now: datetime) -> SyncPlan
     return SyncPlan(resolution, current, public, state, other)
 
 
-def run_sync(backend: Backend, settings: Settings, now: datetime, *, trigger: str = "manuale",
-             dry_run: bool = False) -> SyncResult:
+def run_sync(
+    backend: Backend, settings: Settings, now: datetime, *, trigger: str = "manuale", dry_run: bool = False
+) -> SyncResult:
     """Read, decide, write only what changed; return the report (DESIGN.md)."""
     started = time.perf_counter()
     ambito = settings.ambito
@@ -198,7 +226,7 @@ def run_sync(backend: Backend, settings: Settings, now: datetime, *, trigger: st
 
         public_writes: list[RangeWrite] = []
         public_changed = False
-        structure = content_hash([list(s.header) + [s.title] for s in p_specs])
+        structure = content_hash([[*s.header, s.title] for s in p_specs])
         for title, grid in public.items():
             digest = content_hash(grid)
             old = state.public.get(f"tab:{title}")
@@ -209,8 +237,11 @@ def run_sync(backend: Backend, settings: Settings, now: datetime, *, trigger: st
                 public_writes += writes
                 public_changed = True
                 changes[f"pubblico: {title}"] = TabChange(
-                    added=max(0, len(grid) - old_rows), changed=min(len(grid), old_rows),
-                    removed=max(0, old_rows - len(grid)), cells=count_cells(writes))
+                    added=max(0, len(grid) - old_rows),
+                    changed=min(len(grid), old_rows),
+                    removed=max(0, old_rows - len(grid)),
+                    cells=count_cells(writes),
+                )
             resolution.state.public[f"tab:{title}"] = (digest, len(grid), width)
         if public_changed:
             resolution.state.public[STRUCTURE_KEY] = (structure, 0, 0)
@@ -218,12 +249,14 @@ def run_sync(backend: Backend, settings: Settings, now: datetime, *, trigger: st
         figures = _figures(resolution, len(resolution.review))
         cells = count_cells(staff_writes) + count_cells(public_writes)
         state_grid = render_state(resolution.state)
-        state_writes = diff_tab(snapshot.tabs.get(STATE_TAB, []),
-                                WantedTab(STATE_TAB, [list(r) for r in state_grid], 5))
+        state_writes = diff_tab(
+            snapshot.tabs.get(STATE_TAB, []), WantedTab(STATE_TAB, [list(r) for r in state_grid], 5)
+        )
         if staff_writes or public_writes or state_writes:
             log = snapshot.tabs.get(REGISTRO, [])
             line = render_log_line(now, trigger, {**figures, "cells_written": cells}, "completata")
-            log_wanted = WantedTab(REGISTRO, [*[list(r) for r in log], line], len(line))
+            log_rows: list[list[str | None]] = [list(r) for r in log]
+            log_wanted = WantedTab(REGISTRO, [*log_rows, list(line)], len(line))
             staff_writes += diff_tab(log, log_wanted)
             staff_writes += state_writes
         report = Report(
@@ -231,8 +264,10 @@ def run_sync(backend: Backend, settings: Settings, now: datetime, *, trigger: st
             duration_s=0.0,
             trigger=trigger,
             **figures,
-            per_area={a.tab: sum(1 for o in resolution.organisations if o.listed and a.code in o.areas)
-                      for a in ambito.areas},
+            per_area={
+                a.tab: sum(1 for o in resolution.organisations if o.listed and a.code in o.areas)
+                for a in ambito.areas
+            },
             anomalies=sum(1 for o in resolution.outcomes for _ in o.checked.problems),
             tabs_changed={t: c.cells for t, c in changes.items()},
             dry_run=dry_run,

@@ -35,37 +35,109 @@ INFORMAZIONI = "Informazioni"
 ROSTER_PREFIX = "Presenze "
 
 ELENCO_HEADER = (
-    "ID", "Denominazione", "Codice fiscale", "Forma giuridica", "N. RUNTS", "Comune sede legale", "Codice ISTAT",
-    "Indirizzo sede legale", "Referente", "Email", "PEC", "Telefono", "Aree", "Fasi", "Prima domanda",
-    "Ultima domanda", "N. domande", "Avvisi", "Stato", "Note sullo stato", "Righe del modulo", "Riconoscimento",
+    "ID",
+    "Denominazione",
+    "Codice fiscale",
+    "Forma giuridica",
+    "N. RUNTS",
+    "Comune sede legale",
+    "Codice ISTAT",
+    "Indirizzo sede legale",
+    "Referente",
+    "Email",
+    "PEC",
+    "Telefono",
+    "Aree",
+    "Fasi",
+    "Prima domanda",
+    "Ultima domanda",
+    "N. domande",
+    "Avvisi",
+    "Stato",
+    "Note sullo stato",
+    "Righe del modulo",
+    "Riconoscimento",
 )
 AREA_HEADER = (
-    "ID", "Denominazione", "Forma giuridica", "Comune sede legale", "Referente", "Email", "PEC", "Telefono",
-    "Fasi", "Iscritto dal",
+    "ID",
+    "Denominazione",
+    "Forma giuridica",
+    "Comune sede legale",
+    "Referente",
+    "Email",
+    "PEC",
+    "Telefono",
+    "Fasi",
+    "Iscritto dal",
 )
 ANOMALIE_HEADER = (
-    "Origine", "Riga", "ID ente", "Denominazione", "Campo", "Codice", "Gravità", "Valore", "Problema",
-    "Suggerimento", "Cosa fare",
+    "Origine",
+    "Riga",
+    "ID ente",
+    "Denominazione",
+    "Campo",
+    "Codice",
+    "Gravità",
+    "Valore",
+    "Problema",
+    "Suggerimento",
+    "Cosa fare",
 )
 DUPLICATI_HEADER = (
-    "ID ente A", "Denominazione A", "Comune A", "ID ente B", "Denominazione B", "Comune B", "Somiglianza nome",
-    "Indizi", "Come decidere",
+    "ID ente A",
+    "Denominazione A",
+    "Comune A",
+    "ID ente B",
+    "Denominazione B",
+    "Comune B",
+    "Somiglianza nome",
+    "Indizi",
+    "Come decidere",
 )
 RISPOSTE_HEADER = (
-    "Riga", "Inviata il", "Denominazione", "ID ente", "Esito", "Motivi", "Avvisi", "Dettagli", "Nota",
+    "Riga",
+    "Inviata il",
+    "Denominazione",
+    "ID ente",
+    "Esito",
+    "Motivi",
+    "Avvisi",
+    "Dettagli",
+    "Nota",
 )
 REGISTRO_HEADER = (
-    "Data e ora", "Avvio", "Risposte", "Accettate", "Respinte", "Enti", "Duplicati da verificare",
-    "Celle scritte", "Esito",
+    "Data e ora",
+    "Avvio",
+    "Risposte",
+    "Accettate",
+    "Respinte",
+    "Enti",
+    "Duplicati da verificare",
+    "Celle scritte",
+    "Esito",
 )
 CALENDARIO_HEADER = ("Area", "Data", "Orario", "Luogo", "Fase", "Note")
 ROSTER_FIXED = ("ID", "Denominazione", "Referente", "Telefono", "Fasi", "Stato", "Note")
 PUBLIC_HEADER = (
-    "ID", "Denominazione", "Forma giuridica", "Codice fiscale", "N. RUNTS", "Comune sede legale", "Provincia",
-    "Aree tematiche", "Iscritto dal", "Stato",
+    "ID",
+    "Denominazione",
+    "Forma giuridica",
+    "Codice fiscale",
+    "N. RUNTS",
+    "Comune sede legale",
+    "Provincia",
+    "Aree tematiche",
+    "Iscritto dal",
+    "Stato",
 )
 PUBLIC_AREA_HEADER = (
-    "ID", "Denominazione", "Forma giuridica", "Codice fiscale", "N. RUNTS", "Comune sede legale", "Provincia",
+    "ID",
+    "Denominazione",
+    "Forma giuridica",
+    "Codice fiscale",
+    "N. RUNTS",
+    "Comune sede legale",
+    "Provincia",
     "Iscritto dal",
 )
 
@@ -156,10 +228,17 @@ def parse_calendar(grid: Grid, ambito: Ambito) -> tuple[list[CalendarEntry], lis
         phase = phases.get(_fold(cells[4]), "") if cells[4].strip() else ""
         if area is None or day is None or (cells[4].strip() and not phase):
             what = "area" if area is None else "data" if day is None else "fase"
-            problems.append(Problem(i, CALENDARIO, "calendario_non_valido", " | ".join(cells[:5]).strip(),
-                                    Severity.WARNING,
-                                    f"Riga {i} di «Calendario»: {what} non riconosciuta; l'incontro non compare "
-                                    "nei fogli presenze."))
+            problems.append(
+                Problem(
+                    i,
+                    CALENDARIO,
+                    "calendario_non_valido",
+                    " | ".join(cells[:5]).strip(),
+                    Severity.WARNING,
+                    f"Riga {i} di «Calendario»: {what} non riconosciuta; l'incontro non compare "
+                    "nei fogli presenze.",
+                )
+            )
             continue
         out.append(CalendarEntry(area, day, cells[2].strip(), cells[3].strip(), phase))
     return out, problems
@@ -194,26 +273,56 @@ def staff_specs(ambito: Ambito) -> list[TabSpec]:
     """Every tab of the staff workbook, in the order they are created."""
     machine = "Scheda aggiornata da elenco a ogni sincronizzazione: le modifiche vanno fatte in «Decisioni»."
     specs = [
-        TabSpec(ELENCO, ELENCO_HEADER, frozen_cols=2,
-                widths=(8, 40, 14, 28, 10, 22, 9, 28, 24, 28, 28, 14, 12, 16, 16, 16, 6, 30, 12, 24, 14, 40),
-                note=machine + " Si possono aggiungere colonne a destra: restano vostre."),
-        *(TabSpec(a.tab, AREA_HEADER, frozen_cols=2, widths=(8, 40, 28, 22, 24, 28, 28, 14, 16, 12), note=machine)
-          for a in ambito.areas),
+        TabSpec(
+            ELENCO,
+            ELENCO_HEADER,
+            frozen_cols=2,
+            widths=(8, 40, 14, 28, 10, 22, 9, 28, 24, 28, 28, 14, 12, 16, 16, 16, 6, 30, 12, 24, 14, 40),
+            note=machine + " Si possono aggiungere colonne a destra: restano vostre.",
+        ),
+        *(
+            TabSpec(
+                a.tab,
+                AREA_HEADER,
+                frozen_cols=2,
+                widths=(8, 40, 28, 22, 24, 28, 28, 14, 16, 12),
+                note=machine,
+            )
+            for a in ambito.areas
+        ),
         TabSpec(ANOMALIE, ANOMALIE_HEADER, widths=(10, 6, 8, 36, 14, 22, 10, 30, 60, 28, 60), note=machine),
         TabSpec(DUPLICATI, DUPLICATI_HEADER, widths=(8, 36, 18, 8, 36, 18, 10, 50, 60), note=machine),
         TabSpec(RISPOSTE, RISPOSTE_HEADER, widths=(6, 16, 36, 8, 10, 30, 30, 80, 40), note=machine),
-        *(TabSpec(roster_title(ambito, a.code), ROSTER_FIXED, owner="mixed", frozen_cols=2,
-                  widths=(8, 40, 24, 14, 16, 14, 30),
-                  note="Segnare le presenze nelle colonne degli incontri (es. «P» o «A»): non vengono mai "
-                       "sovrascritte. Nuovi incontri: aggiungerli in «Calendario».")
-          for a in ambito.areas),
+        *(
+            TabSpec(
+                roster_title(ambito, a.code),
+                ROSTER_FIXED,
+                owner="mixed",
+                frozen_cols=2,
+                widths=(8, 40, 24, 14, 16, 14, 30),
+                note="Segnare le presenze nelle colonne degli incontri (es. «P» o «A»): non vengono mai "
+                "sovrascritte. Nuovi incontri: aggiungerli in «Calendario».",
+            )
+            for a in ambito.areas
+        ),
         TabSpec(REGISTRO, REGISTRO_HEADER, widths=(16, 12, 9, 9, 9, 7, 10, 10, 40), note=machine),
-        TabSpec(DECISIONI, labels.DECISION_HEADERS, owner="staff", widths=(14, 12, 30, 40, 20, 12),
-                dropdown=Dropdown(1, labels.VERBS),
-                note="Una decisione per riga; vengono riapplicate a ogni sincronizzazione, nell'ordine."),
-        TabSpec(CALENDARIO, CALENDARIO_HEADER, owner="staff", widths=(24, 12, 14, 30, 40, 30),
-                dropdown=Dropdown(0, tuple(a.tab for a in ambito.areas)), seed=calendar_seed(ambito),
-                note="Un incontro per riga: nei fogli presenze compare una colonna per ogni incontro."),
+        TabSpec(
+            DECISIONI,
+            labels.DECISION_HEADERS,
+            owner="staff",
+            widths=(14, 12, 30, 40, 20, 12),
+            dropdown=Dropdown(1, labels.VERBS),
+            note="Una decisione per riga; vengono riapplicate a ogni sincronizzazione, nell'ordine.",
+        ),
+        TabSpec(
+            CALENDARIO,
+            CALENDARIO_HEADER,
+            owner="staff",
+            widths=(24, 12, 14, 30, 40, 30),
+            dropdown=Dropdown(0, tuple(a.tab for a in ambito.areas)),
+            seed=calendar_seed(ambito),
+            note="Un incontro per riga: nei fogli presenze compare una colonna per ogni incontro.",
+        ),
         TabSpec(STATE_TAB, STATE_HEADER, hidden=True, note="Memoria di elenco: non modificare."),
     ]
     return specs
@@ -223,8 +332,10 @@ def public_specs(ambito: Ambito) -> list[TabSpec]:
     """Every tab of the public workbook."""
     return [
         TabSpec(ELENCO, PUBLIC_HEADER, frozen_cols=2, widths=(8, 44, 28, 14, 10, 24, 8, 50, 12, 10)),
-        *(TabSpec(a.tab, PUBLIC_AREA_HEADER, frozen_cols=2, widths=(8, 44, 28, 14, 10, 24, 8, 12))
-          for a in ambito.areas),
+        *(
+            TabSpec(a.tab, PUBLIC_AREA_HEADER, frozen_cols=2, widths=(8, 44, 28, 14, 10, 24, 8, 12))
+            for a in ambito.areas
+        ),
         TabSpec(INFORMAZIONI, ("Voce", "Valore"), widths=(28, 90)),
     ]
 
@@ -267,37 +378,95 @@ def render_elenco(orgs: Sequence[Organisation], ambito: Ambito) -> list[list[Cel
     rows: list[list[Cell]] = [list(ELENCO_HEADER)]
     for o in orgs:
         if not o.rows:
-            rows.append([o.id, "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "0", "",
-                         _status_text(o), o.status_note, "", ""])
+            rows.append(
+                [
+                    o.id,
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "0",
+                    "",
+                    _status_text(o),
+                    o.status_note,
+                    "",
+                    "",
+                ]
+            )
             continue
         c = o.current
         r = c.response
         person, email, pec, phone, address = _contact(o)
-        rows.append([
-            o.id, r.name, c.tax_code or r.tax_code, r.legal_form, r.runts, c.comune_name or r.comune,
-            c.comune_istat, address, person, email, pec, phone, _areas_text(ambito, o.areas),
-            _phases_text(ambito, o.phases), fmt_dt(o.first_at), fmt_dt(o.last_at), str(len(o.rows)),
-            _warnings(o), _status_text(o), o.status_note, ", ".join(str(x) for x in o.rows),
-            "; ".join(o.evidence),
-        ])
+        rows.append(
+            [
+                o.id,
+                r.name,
+                c.tax_code or r.tax_code,
+                r.legal_form,
+                r.runts,
+                c.comune_name or r.comune,
+                c.comune_istat,
+                address,
+                person,
+                email,
+                pec,
+                phone,
+                _areas_text(ambito, o.areas),
+                _phases_text(ambito, o.phases),
+                fmt_dt(o.first_at),
+                fmt_dt(o.last_at),
+                str(len(o.rows)),
+                _warnings(o),
+                _status_text(o),
+                o.status_note,
+                ", ".join(str(x) for x in o.rows),
+                "; ".join(o.evidence),
+            ]
+        )
     return rows
 
 
 def render_area(orgs: Sequence[Organisation], ambito: Ambito, code: str) -> list[list[Cell]]:
     """One area's tab: its listed organisations, sorted by name, with contacts."""
-    members = sorted((o for o in orgs if o.listed and code in o.areas),
-                     key=lambda o: name_sort_key(o.current.response.name))
+    members = sorted(
+        (o for o in orgs if o.listed and code in o.areas),
+        key=lambda o: name_sort_key(o.current.response.name),
+    )
     rows: list[list[Cell]] = [list(AREA_HEADER)]
     for o in members:
         r = o.current.response
         person, email, pec, phone, _ = _contact(o)
-        rows.append([o.id, r.name, r.legal_form, o.current.comune_name or r.comune, person, email, pec, phone,
-                     _phases_text(ambito, o.phases), fmt_date(o.first_at)])
+        rows.append(
+            [
+                o.id,
+                r.name,
+                r.legal_form,
+                o.current.comune_name or r.comune,
+                person,
+                email,
+                pec,
+                phone,
+                _phases_text(ambito, o.phases),
+                fmt_date(o.first_at),
+            ]
+        )
     return rows
 
 
-def render_anomalie(outcomes: Sequence[RowOutcome], other: Sequence[Problem],
-                    withdrawn: set[str]) -> list[list[Cell]]:
+def render_anomalie(
+    outcomes: Sequence[RowOutcome], other: Sequence[Problem], withdrawn: set[str]
+) -> list[list[Cell]]:
     """`Anomalie`: every problem of every row (blocking first), then decisions and calendar rows."""
     rows: list[list[Cell]] = [list(ANOMALIE_HEADER)]
     listed: list[tuple[int, int, list[Cell]]] = []
@@ -307,17 +476,43 @@ def render_anomalie(outcomes: Sequence[RowOutcome], other: Sequence[Problem],
             if p.code == "oltre_scadenza":
                 continue  # not a problem to fix: it is shown as a warning in Elenco and Risposte
             rank = 0 if p.severity is Severity.BLOCKING else 1
-            listed.append((rank, out.checked.row, [
-                "Risposte del modulo", str(p.row), out.entity_id, out.checked.response.name,
-                labels.FIELD_LABELS.get(p.field, p.field), p.code,
-                "bloccante" if rank == 0 else "avviso", "" if private else p.value,
-                "" if private else p.message, p.suggestion, WHAT_TO_DO.get(p.code, ""),
-            ]))
+            listed.append(
+                (
+                    rank,
+                    out.checked.row,
+                    [
+                        "Risposte del modulo",
+                        str(p.row),
+                        out.entity_id,
+                        out.checked.response.name,
+                        labels.FIELD_LABELS.get(p.field, p.field),
+                        p.code,
+                        "bloccante" if rank == 0 else "avviso",
+                        "" if private else p.value,
+                        "" if private else p.message,
+                        p.suggestion,
+                        WHAT_TO_DO.get(p.code, ""),
+                    ],
+                )
+            )
     listed.sort(key=lambda t: (t[0], t[1]))
     rows.extend(r for _, _, r in listed)
     for p in other:
-        rows.append([p.field, str(p.row), "", "", "", p.code, "da correggere", p.value, p.message, p.suggestion,
-                     "Correggere la riga indicata."])
+        rows.append(
+            [
+                p.field,
+                str(p.row),
+                "",
+                "",
+                "",
+                p.code,
+                "da correggere",
+                p.value,
+                p.message,
+                p.suggestion,
+                "Correggere la riga indicata.",
+            ]
+        )
     return rows
 
 
@@ -329,11 +524,19 @@ def render_duplicati(review: Sequence[ReviewPair], orgs: Sequence[Organisation])
         a, b = by_id.get(pair.a), by_id.get(pair.b)
         if a is None or b is None or not a.rows or not b.rows:
             continue
-        rows.append([
-            pair.a, a.current.response.name, a.current.comune_name or a.current.response.comune,
-            pair.b, b.current.response.name, b.current.comune_name or b.current.response.comune,
-            f"{round(pair.score)}%", "; ".join(pair.evidence), REVIEW_HOW.format(a=pair.a, b=pair.b),
-        ])
+        rows.append(
+            [
+                pair.a,
+                a.current.response.name,
+                a.current.comune_name or a.current.response.comune,
+                pair.b,
+                b.current.response.name,
+                b.current.comune_name or b.current.response.comune,
+                f"{round(pair.score)}%",
+                "; ".join(pair.evidence),
+                REVIEW_HOW.format(a=pair.a, b=pair.b),
+            ]
+        )
     return rows
 
 
@@ -343,16 +546,25 @@ def render_risposte(outcomes: Sequence[RowOutcome]) -> list[list[Cell]]:
     for out in outcomes:
         c = out.checked
         details = " ".join(p.message for p in (c.blocking if out.status == "rejected" else c.warnings))
-        rows.append([
-            str(c.row), fmt_dt(c.response.submitted_at) or c.response.submitted_raw, c.response.name,
-            out.entity_id, labels.OUTCOME_LABELS[out.status], "; ".join(p.code for p in c.blocking),
-            "; ".join(p.code for p in c.warnings), details, out.note,
-        ])
+        rows.append(
+            [
+                str(c.row),
+                fmt_dt(c.response.submitted_at) or c.response.submitted_raw,
+                c.response.name,
+                out.entity_id,
+                labels.OUTCOME_LABELS[out.status],
+                "; ".join(p.code for p in c.blocking),
+                "; ".join(p.code for p in c.warnings),
+                details,
+                out.note,
+            ]
+        )
     return rows
 
 
-def render_roster(orgs: Sequence[Organisation], ambito: Ambito, code: str, meetings: Sequence[CalendarEntry],
-                  current: Grid) -> WantedTab:
+def render_roster(
+    orgs: Sequence[Organisation], ambito: Ambito, code: str, meetings: Sequence[CalendarEntry], current: Grid
+) -> WantedTab:
     """One area's roster: stable rows and meeting columns; attendance and notes are never written."""
     fixed = len(ROSTER_FIXED)
     title = roster_title(ambito, code)
@@ -365,8 +577,10 @@ def render_roster(orgs: Sequence[Organisation], ambito: Ambito, code: str, meeti
     by_id = {o.id: o for o in orgs}
     order = [row[0] for row in current[1:] if row and row[0]]
     present = set(order)
-    members = sorted((o for o in orgs if o.listed and code in o.areas and o.id not in present),
-                     key=lambda o: name_sort_key(o.current.response.name))
+    members = sorted(
+        (o for o in orgs if o.listed and code in o.areas and o.id not in present),
+        key=lambda o: name_sort_key(o.current.response.name),
+    )
     order.extend(o.id for o in members)
     rows: list[list[Cell]] = [[*ROSTER_FIXED, *columns]]
     # the note and attendance cells stay staff's: None = never written
@@ -385,17 +599,32 @@ def render_roster(orgs: Sequence[Organisation], ambito: Ambito, code: str, meeti
             state = "non più iscritto all'area"
         else:
             state = "iscritto"
-        rows.append([o.id, o.current.response.name, person, phone, _phases_text(ambito, o.phases), state,
-                     *([None] * (width - 6))])
+        rows.append(
+            [
+                o.id,
+                o.current.response.name,
+                person,
+                phone,
+                _phases_text(ambito, o.phases),
+                state,
+                *([None] * (width - 6)),
+            ]
+        )
     return WantedTab(title, rows, width)
 
 
 def render_log_line(now: datetime, trigger: str, figures: dict[str, int], outcome: str) -> list[str]:
     """One line of `Registro sincronizzazioni`."""
     return [
-        now.strftime("%d/%m/%Y %H:%M:%S"), trigger, str(figures.get("responses", 0)),
-        str(figures.get("accepted", 0)), str(figures.get("rejected", 0)), str(figures.get("organisations", 0)),
-        str(figures.get("review_pairs", 0)), str(figures.get("cells_written", 0)), outcome,
+        now.strftime("%d/%m/%Y %H:%M:%S"),
+        trigger,
+        str(figures.get("responses", 0)),
+        str(figures.get("accepted", 0)),
+        str(figures.get("rejected", 0)),
+        str(figures.get("organisations", 0)),
+        str(figures.get("review_pairs", 0)),
+        str(figures.get("cells_written", 0)),
+        outcome,
     ]
 
 
@@ -414,17 +643,38 @@ def render_public(orgs: Sequence[Organisation], ambito: Ambito) -> dict[str, Gri
     main: Grid = [list(PUBLIC_HEADER)]
     for o in listed:
         c = o.current
-        main.append([o.id, c.response.name, c.response.legal_form, public_tax_code(o), c.response.runts,
-                     c.comune_name or c.response.comune, c.province, _areas_text(ambito, o.areas),
-                     fmt_date(o.first_at), labels.STATUS_LABELS[o.status.value]])
+        main.append(
+            [
+                o.id,
+                c.response.name,
+                c.response.legal_form,
+                public_tax_code(o),
+                c.response.runts,
+                c.comune_name or c.response.comune,
+                c.province,
+                _areas_text(ambito, o.areas),
+                fmt_date(o.first_at),
+                labels.STATUS_LABELS[o.status.value],
+            ]
+        )
     tabs[ELENCO] = main
     for a in ambito.areas:
         grid: Grid = [list(PUBLIC_AREA_HEADER)]
         for o in listed:
             if a.code in o.areas:
                 c = o.current
-                grid.append([o.id, c.response.name, c.response.legal_form, public_tax_code(o), c.response.runts,
-                             c.comune_name or c.response.comune, c.province, fmt_date(o.first_at)])
+                grid.append(
+                    [
+                        o.id,
+                        c.response.name,
+                        c.response.legal_form,
+                        public_tax_code(o),
+                        c.response.runts,
+                        c.comune_name or c.response.comune,
+                        c.province,
+                        fmt_date(o.first_at),
+                    ]
+                )
         tabs[a.tab] = grid
     return tabs
 
@@ -445,8 +695,11 @@ def render_information(ambito: Ambito, updated: str, counts: dict[str, int]) -> 
         *([f"Enti - {a.tab}", str(counts.get(a.tab, 0))] for a in ambito.areas),
         ["Licenza", f"{ambito.licence} (https://creativecommons.org/licenses/by/4.0/deed.it)"],
         ["Contatti", f"{office.name}{': ' + contact if contact else ''}"],
-        ["Dati pubblicati", "Denominazione, forma giuridica, codice fiscale dell'ente, numero RUNTS, comune della "
-                            "sede legale, aree tematiche, data di iscrizione. Nessun dato personale dei referenti."],
+        [
+            "Dati pubblicati",
+            "Denominazione, forma giuridica, codice fiscale dell'ente, numero RUNTS, comune della "
+            "sede legale, aree tematiche, data di iscrizione. Nessun dato personale dei referenti.",
+        ],
     ]
     return rows
 
@@ -458,3 +711,48 @@ def content_hash(grid: Grid) -> str:
         h.update("\x1f".join(row).encode("utf-8"))
         h.update(b"\x1e")
     return h.hexdigest()[:20]
+
+
+# Printable attendance sheets --------------------------------------------------------------------------------
+
+PRINT_HEADER = ("N.", "Ente", "Referente", "Firma")
+
+
+@dataclass(frozen=True, slots=True)
+class Printable:
+    """An attendance sheet for one meeting of one area: name-sorted, a signature column, no emails."""
+
+    filename: str
+    title: str
+    subtitle: str
+    rows: Grid
+
+
+def render_printables(
+    orgs: Sequence[Organisation], ambito: Ambito, meetings: Sequence[CalendarEntry]
+) -> list[Printable]:
+    """One printable sheet per area and meeting, listing the organisations eligible for its phase."""
+    out: list[Printable] = []
+    phases = {p.code: p.label for p in ambito.phases}
+    for m in sorted(meetings, key=lambda m: (m.area, m.day, m.time)):
+        area = ambito.area(m.area)
+        members = sorted(
+            (o for o in orgs if o.listed and m.area in o.areas and (not m.phase or m.phase in o.phases)),
+            key=lambda o: name_sort_key(o.current.response.name),
+        )
+        rows: Grid = [list(PRINT_HEADER)]
+        for n, o in enumerate(members, start=1):
+            person = _contact(o)[0]
+            rows.append([str(n), o.current.response.name, person, ""])
+        safe_tab = re.sub(r"[^\w\- ]+", "", area.tab).strip()
+        where = f" - {m.place}" if m.place else ""
+        out.append(
+            Printable(
+                filename=f"Presenze - {safe_tab} - {m.day.isoformat()}.xlsx",
+                title=f"Foglio presenze - {area.tab}",
+                subtitle=f"{ambito.name} - incontro del {m.label}{where}"
+                + (f" - {phases[m.phase]}" if m.phase in phases else ""),
+                rows=rows,
+            )
+        )
+    return out

@@ -56,8 +56,9 @@ class Resolved:
     plan: Plan
 
 
-def check_all(responses: Sequence[Response], decisions: Sequence[Decision], ambito: Ambito,
-              known_ids: set[str]) -> Resolved:
+def check_all(
+    responses: Sequence[Response], decisions: Sequence[Decision], ambito: Ambito, known_ids: set[str]
+) -> Resolved:
     """Apply `Correggi`, validate every row, then apply `Accetta` / `Scarta`."""
     p = plan(list(decisions), {r.row for r in responses}, known_ids)
     out: list[Checked] = []
@@ -97,8 +98,9 @@ def _when(c: Checked) -> tuple[datetime, str]:
     return (c.response.submitted_at or _EPOCH, c.response.fingerprint)
 
 
-def resolve(responses: Sequence[Response], decisions: Sequence[Decision], state: State,
-            ambito: Ambito) -> Resolution:
+def resolve(
+    responses: Sequence[Response], decisions: Sequence[Decision], state: State, ambito: Ambito
+) -> Resolution:
     """Group accepted rows into organisations and give each a stable ID."""
     known_ids = {format_id(n) for n in range(1, state.next_id)}
     resolved = check_all(responses, decisions, ambito, known_ids)
@@ -150,7 +152,9 @@ def resolve(responses: Sequence[Response], decisions: Sequence[Decision], state:
         for phrase in link.evidence:
             if phrase not in evidence[link.a]:
                 evidence[link.a].append(phrase)
-    organisations = _organisations(result.clusters, ids, accepted, evidence, p, state, next_id, entity_of, ambito)
+    organisations = _organisations(
+        result.clusters, ids, accepted, evidence, p, state, next_id, entity_of, ambito
+    )
 
     new_state = State(
         responses=dict(state.responses),
@@ -189,8 +193,9 @@ def resolve(responses: Sequence[Response], decisions: Sequence[Decision], state:
     )
 
 
-def _assign(clusters: list[list[int]], accepted: list[Checked], state: State,
-            detached: set[int]) -> tuple[list[str], int]:
+def _assign(
+    clusters: list[list[int]], accepted: list[Checked], state: State, detached: set[int]
+) -> tuple[list[str], int]:
     """Give each cluster an ID: the one most of its rows had, else its tax code's, else a new one."""
     votes: list[Counter[str]] = []
     for cluster in clusters:
@@ -223,17 +228,27 @@ def _assign(clusters: list[list[int]], accepted: list[Checked], state: State,
                 taken.add(anchor)
                 break
     next_id = state.next_id
-    fresh = sorted((ci for ci in range(len(clusters)) if ids[ci] is None),
-                   key=lambda ci: min(_when(accepted[k]) for k in clusters[ci]))
+    fresh = sorted(
+        (ci for ci in range(len(clusters)) if ids[ci] is None),
+        key=lambda ci: min(_when(accepted[k]) for k in clusters[ci]),
+    )
     for ci in fresh:
         ids[ci] = format_id(next_id)
         next_id += 1
     return [e for e in ids if e is not None], next_id
 
 
-def _organisations(clusters: list[list[int]], ids: list[str], accepted: list[Checked],
-                   evidence: dict[int, list[str]], p: Plan, state: State, next_id: int,
-                   entity_of: dict[int, str], ambito: Ambito) -> list[Organisation]:
+def _organisations(
+    clusters: list[list[int]],
+    ids: list[str],
+    accepted: list[Checked],
+    evidence: dict[int, list[str]],
+    p: Plan,
+    state: State,
+    next_id: int,
+    entity_of: dict[int, str],
+    ambito: Ambito,
+) -> list[Organisation]:
     """One organisation per ID ever given, in ID order; IDs without rows are merged or empty."""
     by_id: dict[str, Organisation] = {}
     for cluster, entity in zip(clusters, ids, strict=True):
@@ -288,5 +303,15 @@ def _organisations(clusters: list[list[int]], ids: list[str], accepted: list[Che
 
 def _placeholder(entity: str, status: Status, into: str) -> Organisation:
     empty = Checked(response=Response(row=0, submitted_at=None, submitted_raw=""), problems=())
-    return Organisation(id=entity, rows=(), current=empty, first_at=None, last_at=None, areas=(), phases=(),
-                        late=False, status=status, merged_into=into)
+    return Organisation(
+        id=entity,
+        rows=(),
+        current=empty,
+        first_at=None,
+        last_at=None,
+        areas=(),
+        phases=(),
+        late=False,
+        status=status,
+        merged_into=into,
+    )

@@ -174,8 +174,13 @@ def check(response: Response, ambito: Ambito, comuni: ComuniIndex | None = None)
         )
     elif not match.in_ambito:
         where = f"{match.name} ({match.province})" if match.province else match.name
-        add("comune", "comune_fuori_ambito", response.comune, False,
-            message("comune_fuori_ambito", value=where, ambito=ambito.name))
+        add(
+            "comune",
+            "comune_fuori_ambito",
+            response.comune,
+            False,
+            message("comune_fuori_ambito", value=where, ambito=ambito.name),
+        )
 
     if ambito.runts_required and not response.runts.strip():
         add("runts", "runts_mancante", "", False, message("runts_mancante"))
@@ -188,13 +193,26 @@ def check(response: Response, ambito: Ambito, comuni: ComuniIndex | None = None)
 
     late = False
     if response.submitted_at is None:
-        add("timestamp", "data_non_valida", response.submitted_raw, False,
-            message("data_non_valida", value=response.submitted_raw))
+        add(
+            "timestamp",
+            "data_non_valida",
+            response.submitted_raw,
+            False,
+            message("data_non_valida", value=response.submitted_raw),
+        )
     elif response.submitted_at > ambito.deadline:
         late = True
-        add("timestamp", "oltre_scadenza", response.submitted_raw, False,
-            message("oltre_scadenza", deadline=ambito.deadline.strftime("%d/%m/%Y %H:%M"),
-                    after_deadline=ambito.after_deadline))
+        add(
+            "timestamp",
+            "oltre_scadenza",
+            response.submitted_raw,
+            False,
+            message(
+                "oltre_scadenza",
+                deadline=ambito.deadline.strftime("%d/%m/%Y %H:%M"),
+                after_deadline=ambito.after_deadline,
+            ),
+        )
 
     if test:
         # a test submission is reported as such, not as a list of missing answers

@@ -13,10 +13,20 @@ from sync.config import Ambito, Settings, load_settings
 DATA = Path(__file__).parent / "data"
 DEV = DATA / "dev"
 HEADER = [
-    "Informazioni cronologiche", "Indirizzo email", "Denominazione dell'ente", "Codice fiscale dell'ente",
-    "Forma giuridica", "Numero di iscrizione al RUNTS o al registro regionale", "Comune della sede legale",
-    "Indirizzo della sede legale", "Nome e cognome del referente", "Telefono del referente", "PEC dell'ente",
-    "Aree di interesse", "Intendo partecipare a", "Esperienza e competenze nelle aree indicate",
+    "Informazioni cronologiche",
+    "Indirizzo email",
+    "Denominazione dell'ente",
+    "Codice fiscale dell'ente",
+    "Forma giuridica",
+    "Numero di iscrizione al RUNTS o al registro regionale",
+    "Comune della sede legale",
+    "Indirizzo della sede legale",
+    "Nome e cognome del referente",
+    "Telefono del referente",
+    "PEC dell'ente",
+    "Aree di interesse",
+    "Intendo partecipare a",
+    "Esperienza e competenze nelle aree indicate",
     "Informativa privacy",
 ]
 CONSENT = (

@@ -34,12 +34,15 @@ def test_timestamps(value: object, expected: datetime | None) -> None:
 
 def test_checkbox_labels_with_commas_split_against_the_options(crema: Settings) -> None:
     options = [(a.code, a.label) for a in crema.ambito.areas]
-    cell = ("A) Minori e Famiglia, C) Adulti e povertà (Contrasto alla povertà e marginalità, Politiche per il "
-            "lavoro, Politiche abitative), D) Innovazione e giovani")
+    cell = (
+        "A) Minori e Famiglia, C) Adulti e povertà (Contrasto alla povertà e marginalità, Politiche per il "
+        "lavoro, Politiche abitative), D) Innovazione e giovani"
+    )
     assert split_choices(cell, options) == (("A", "C", "D"), ())
     assert split_choices("D) Innovazione e giovani, Altro: sport", options) == (("D",), ("Altro: sport",))
-    assert split_choices(f"a) minori e famiglia{LIST_SEPARATOR}B) Fragilità (Anziani e Persone con disabilità)",
-                         options) == (("A", "B"), ())
+    assert split_choices(
+        f"a) minori e famiglia{LIST_SEPARATOR}B) Fragilità (Anziani e Persone con disabilità)", options
+    ) == (("A", "B"), ())
 
 
 def test_titles_are_matched_after_normalisation(crema: Settings, row: Callable[..., list[str]]) -> None:
@@ -77,7 +80,9 @@ def test_header_only_and_blank_rows(crema: Settings) -> None:
     assert parse_rows([HEADER, ["", " "], []], crema.ambito).responses == []
 
 
-def test_duplicate_headers_take_the_first_non_empty_answer(crema: Settings, row: Callable[..., list[str]]) -> None:
+def test_duplicate_headers_take_the_first_non_empty_answer(
+    crema: Settings, row: Callable[..., list[str]]
+) -> None:
     header = [*HEADER, "Codice fiscale dell'ente"]
     values = row(tax_code="")
     parsed = parse_rows([header, [*values, "91910830198"]], crema.ambito)
@@ -99,8 +104,9 @@ def test_identifiers_stay_text(crema: Settings, row: Callable[..., list[str]]) -
 
 def test_short_rows_and_huge_or_hostile_cells(crema: Settings, row: Callable[..., list[str]]) -> None:
     long = "x" * 50_000
-    parsed = parse_rows([HEADER, row()[:5], row(experience=long, name="Ente\x00\x07 \u202eRTL\u202c 🎉")],
-                        crema.ambito)
+    parsed = parse_rows(
+        [HEADER, row()[:5], row(experience=long, name="Ente\x00\x07 \u202eRTL\u202c 🎉")], crema.ambito
+    )
     short, hostile = parsed.responses
     assert short.comune == "" and short.areas == ()
     assert len(hostile.experience) == MAX_CELL
@@ -108,8 +114,9 @@ def test_short_rows_and_huge_or_hostile_cells(crema: Settings, row: Callable[...
     assert "\x00" not in hostile.name and "🎉" in hostile.name
 
 
-def test_fingerprints_ignore_position_and_tell_identical_twins_apart(crema: Settings,
-                                                                     row: Callable[..., list[str]]) -> None:
+def test_fingerprints_ignore_position_and_tell_identical_twins_apart(
+    crema: Settings, row: Callable[..., list[str]]
+) -> None:
     a = parse_rows([HEADER, row(), row()], crema.ambito).responses
     b = parse_rows([HEADER, ["x"] * 0, row()], crema.ambito).responses
     assert a[0].fingerprint != a[1].fingerprint

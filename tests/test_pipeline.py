@@ -19,18 +19,35 @@ def _rows() -> list[list[str]]:
     return [
         HEADER,
         make_row(),  # row 2: E-0001 Il Volo
-        make_row(timestamp="04/04/2024 10.00.00", email="auser@auser.it", name="Auser Crema ODV",
-                 tax_code="93378570191", contact_name="Andrea Bonizzi", phone="0373 530551",
-                 pec="", areas="B) Fragilità (Anziani e Persone con disabilità)"),  # row 3: E-0002
+        make_row(
+            timestamp="04/04/2024 10.00.00",
+            email="auser@auser.it",
+            name="Auser Crema ODV",
+            tax_code="93378570191",
+            contact_name="Andrea Bonizzi",
+            phone="0373 530551",
+            pec="",
+            areas="B) Fragilità (Anziani e Persone con disabilità)",
+        ),  # row 3: E-0002
         make_row(timestamp="05/04/2024 10.00.00", name="Prova invio modulo"),  # row 4: rejected
-        make_row(timestamp="06/04/2024 10.00.00", name="Associazione Il Volo A.P.S.",
-                 areas="C) Adulti e povertà (Contrasto alla povertà e marginalità, Politiche per il lavoro, "
-                       "Politiche abitative)"),  # row 5: E-0001 again, new areas
-        make_row(timestamp="03/05/2024 10.00.00", email="info@girasole.it", name="Il Girasole Coop. Soc.",
-                 tax_code="04688560194", contact_name="Maria Bianchi", phone="0373 111222",
-                 pec="girasole@pec.it", areas="A) Minori e Famiglia",
-                 phases="Fase di stesura del Piano di Zona 2025-2027, Tavoli tematici di attuazione, "
-                        "monitoraggio e valutazione (dal gennaio 2025)"),  # row 6: late → E-0003
+        make_row(
+            timestamp="06/04/2024 10.00.00",
+            name="Associazione Il Volo A.P.S.",
+            areas="C) Adulti e povertà (Contrasto alla povertà e marginalità, Politiche per il lavoro, "
+            "Politiche abitative)",
+        ),  # row 5: E-0001 again, new areas
+        make_row(
+            timestamp="03/05/2024 10.00.00",
+            email="info@girasole.it",
+            name="Il Girasole Coop. Soc.",
+            tax_code="04688560194",
+            contact_name="Maria Bianchi",
+            phone="0373 111222",
+            pec="girasole@pec.it",
+            areas="A) Minori e Famiglia",
+            phases="Fase di stesura del Piano di Zona 2025-2027, Tavoli tematici di attuazione, "
+            "monitoraggio e valutazione (dal gennaio 2025)",
+        ),  # row 6: late → E-0003
     ]
 
 
@@ -61,12 +78,18 @@ def test_first_sync_outputs(store: MemoryStore, crema: Settings) -> None:
     assert (r.responses, r.accepted, r.rejected, r.organisations) == (5, 4, 1, 3)
     elenco = store.staff["Elenco"]
     assert _col(elenco, "ID") == ["E-0001", "E-0002", "E-0003"]
-    assert _col(elenco, "Denominazione") == ["Associazione Il Volo A.P.S.", "Auser Crema ODV",
-                                            "Il Girasole Coop. Soc."]
+    assert _col(elenco, "Denominazione") == [
+        "Associazione Il Volo A.P.S.",
+        "Auser Crema ODV",
+        "Il Girasole Coop. Soc.",
+    ]
     assert _col(elenco, "Aree")[0] == "Adulti e povertà"  # the latest accepted response wins
     assert _col(elenco, "Prima domanda")[0] == "03/04/2024 11:09"  # the first sets the registration date
     assert _col(elenco, "N. domande") == ["2", "1", "1"]
-    assert _col(elenco, "Fasi")[2] == "Tavoli tematici di attuazione, monitoraggio e valutazione (dal gennaio 2025)"
+    assert (
+        _col(elenco, "Fasi")[2]
+        == "Tavoli tematici di attuazione, monitoraggio e valutazione (dal gennaio 2025)"
+    )
     assert _col(elenco, "Stato") == ["Attivo", "Attivo", "Attivo"]
     risposte = store.staff["Risposte"]
     assert _col(risposte, "ID ente") == ["E-0001", "E-0002", "", "E-0001", "E-0003"]
@@ -74,14 +97,33 @@ def test_first_sync_outputs(store: MemoryStore, crema: Settings) -> None:
     assert _col(risposte, "Motivi")[2] == "invio_di_prova"
     assert _col(store.staff["Fragilità"], "ID") == ["E-0002"]
     assert _col(store.staff["Adulti e povertà"], "ID") == ["E-0001"]
-    assert store.public["Elenco"][0] == ["ID", "Denominazione", "Forma giuridica", "Codice fiscale", "N. RUNTS",
-                                         "Comune sede legale", "Provincia", "Aree tematiche", "Iscritto dal",
-                                         "Stato"]
+    assert store.public["Elenco"][0] == [
+        "ID",
+        "Denominazione",
+        "Forma giuridica",
+        "Codice fiscale",
+        "N. RUNTS",
+        "Comune sede legale",
+        "Provincia",
+        "Aree tematiche",
+        "Iscritto dal",
+        "Stato",
+    ]
     assert [row[1] for row in store.public["Elenco"][1:]] == [
-        "Associazione Il Volo A.P.S.", "Auser Crema ODV", "Il Girasole Coop. Soc."]
+        "Associazione Il Volo A.P.S.",
+        "Auser Crema ODV",
+        "Il Girasole Coop. Soc.",
+    ]
     anomalie = store.staff["Anomalie"]
-    assert anomalie[1][:7] == ["Risposte del modulo", "4", "", "Prova invio modulo", "Denominazione",
-                               "invio_di_prova", "bloccante"]
+    assert anomalie[1][:7] == [
+        "Risposte del modulo",
+        "4",
+        "",
+        "Prova invio modulo",
+        "Denominazione",
+        "invio_di_prova",
+        "bloccante",
+    ]
 
 
 def test_second_sync_with_nothing_new_writes_nothing(store: MemoryStore, crema: Settings) -> None:
@@ -99,9 +141,16 @@ def test_ids_are_stable_when_rows_are_deleted_reordered_or_added(store: MemorySt
     ids = {row[1]: row[0] for row in store.staff["Elenco"][1:]}
     # staff delete the test row and the first row is sorted to the end; a new organisation applies
     rows = store.responses
-    store.responses[:] = [rows[0], rows[2], rows[4], rows[5], rows[1],
-                          make_row(timestamp="07/04/2024 09.00.00", email="a@acli.it", name="ACLI Crema APS",
-                                   tax_code="82985460193")]
+    store.responses[:] = [
+        rows[0],
+        rows[2],
+        rows[4],
+        rows[5],
+        rows[1],
+        make_row(
+            timestamp="07/04/2024 09.00.00", email="a@acli.it", name="ACLI Crema APS", tax_code="82985460193"
+        ),
+    ]
     _sync(store, crema)
     after = {row[1]: row[0] for row in store.staff["Elenco"][1:]}
     for name, entity in ids.items():
@@ -141,11 +190,19 @@ def test_unisci_and_separa(crema: Settings) -> None:
     rows = [
         HEADER,
         make_row(name="Amici del Cuore", tax_code="", email="a@x.it", comune="Crema"),
-        make_row(timestamp="04/04/2024 10.00.00", name="Gruppo Amici del Cuore Crema", tax_code="",
-                 email="b@y.it", phone="0373 000000", comune="Soncino"),
+        make_row(
+            timestamp="04/04/2024 10.00.00",
+            name="Gruppo Amici del Cuore Crema",
+            tax_code="",
+            email="b@y.it",
+            phone="0373 000000",
+            comune="Soncino",
+        ),
     ]
     store = MemoryStore(responses=rows)
-    settings = crema.model_copy(update={"ambito": crema.ambito.model_copy(update={"tax_code_required": False})})
+    settings = crema.model_copy(
+        update={"ambito": crema.ambito.model_copy(update={"tax_code_required": False})}
+    )
     _sync(store, settings)
     assert _col(store.staff["Elenco"], "Stato") == ["Attivo", "Attivo"]
     store.staff["Decisioni"].append(["E-0002", "Unisci", "E-0001", "stesso ente", "", ""])
@@ -188,8 +245,11 @@ def test_staff_typing_between_read_and_write_is_not_lost(store: MemoryStore, cre
     roster = store.staff["Presenze Minori e famiglia"]
     assert roster[0][7:] == ["15/05/2024 09:30-13:00", "29/05/2024 09:30-13:00", "05/06/2024 09:30-13:00"]
     # a new organisation applies; while the sync runs, staff mark attendance, type a note and a decision
-    store.responses.append(make_row(timestamp="08/04/2024 09.00.00", email="a@acli.it", name="ACLI Crema APS",
-                                    tax_code="82985460193"))
+    store.responses.append(
+        make_row(
+            timestamp="08/04/2024 09.00.00", email="a@acli.it", name="ACLI Crema APS", tax_code="82985460193"
+        )
+    )
 
     def type_in() -> None:
         _set(store.staff["Presenze Minori e famiglia"], 1, 7, "P")
@@ -212,7 +272,9 @@ def test_a_new_meeting_adds_a_column_and_keeps_attendance(store: MemoryStore, cr
     _sync(store, crema)
     roster = store.staff["Presenze Minori e famiglia"]
     _set(roster, 1, 7, "P")
-    store.staff["Calendario"].append(["Minori e famiglia", "12/06/2024", "09:30-13:00", "Sala Ricevimenti", "", ""])
+    store.staff["Calendario"].append(
+        ["Minori e famiglia", "12/06/2024", "09:30-13:00", "Sala Ricevimenti", "", ""]
+    )
     store.staff["Calendario"].append(["Area che non c'è", "12/06/2024", "", "", "", ""])
     _sync(store, crema)
     roster = store.staff["Presenze Minori e famiglia"]
@@ -223,8 +285,11 @@ def test_a_new_meeting_adds_a_column_and_keeps_attendance(store: MemoryStore, cr
 
 def test_dry_run_writes_nothing(store: MemoryStore, crema: Settings) -> None:
     _sync(store, crema)
-    store.responses.append(make_row(timestamp="08/04/2024 09.00.00", email="a@acli.it", name="ACLI Crema APS",
-                                    tax_code="82985460193"))
+    store.responses.append(
+        make_row(
+            timestamp="08/04/2024 09.00.00", email="a@acli.it", name="ACLI Crema APS", tax_code="82985460193"
+        )
+    )
     before = len(store.writes)
     result = run_sync(store, crema, NOW, dry_run=True)
     assert len(store.writes) == before
@@ -233,8 +298,13 @@ def test_dry_run_writes_nothing(store: MemoryStore, crema: Settings) -> None:
 
 
 def test_every_row_is_accounted_for(crema: Settings, row: Callable[..., list[str]]) -> None:
-    rows = [HEADER, *(row(timestamp=f"0{d}/04/2024 10.00.00", name=n) for d, n in enumerate(
-        ["=HYPERLINK(\"http://x\")", "", "@evil", "+39 333", "Normale"], start=1))]
+    rows = [
+        HEADER,
+        *(
+            row(timestamp=f"0{d}/04/2024 10.00.00", name=n)
+            for d, n in enumerate(['=HYPERLINK("http://x")', "", "@evil", "+39 333", "Normale"], start=1)
+        ),
+    ]
     store = MemoryStore(responses=rows)
     _sync(store, crema)
     assert [r[0] for r in store.staff["Risposte"][1:]] == ["2", "3", "4", "5", "6"]

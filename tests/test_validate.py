@@ -44,43 +44,110 @@ def test_tax_codes(typed: str, normalised: str, kind: str, valid: bool) -> None:
 @pytest.mark.parametrize(
     ("field", "value", "code", "severity", "message"),
     [
-        ("consent", "", "consenso_mancante", Severity.BLOCKING,
-         "Manca il consenso all'informativa sul trattamento dei dati personali: senza consenso la domanda non "
-         "può essere accettata."),
-        ("consent", "Non acconsento", "consenso_mancante", Severity.BLOCKING,
-         "Il consenso all'informativa sul trattamento dei dati personali è stato negato: senza consenso la "
-         "domanda non può essere accettata."),
+        (
+            "consent",
+            "",
+            "consenso_mancante",
+            Severity.BLOCKING,
+            "Manca il consenso all'informativa sul trattamento dei dati personali: senza consenso la domanda non "
+            "può essere accettata.",
+        ),
+        (
+            "consent",
+            "Non acconsento",
+            "consenso_mancante",
+            Severity.BLOCKING,
+            "Il consenso all'informativa sul trattamento dei dati personali è stato negato: senza consenso la "
+            "domanda non può essere accettata.",
+        ),
         ("name", "   ", "denominazione_mancante", Severity.BLOCKING, "Manca la denominazione dell'ente."),
-        ("areas", "", "nessuna_area", Severity.BLOCKING,
-         "Non è stata scelta nessuna area di interesse: sceglierne almeno una."),
+        (
+            "areas",
+            "",
+            "nessuna_area",
+            Severity.BLOCKING,
+            "Non è stata scelta nessuna area di interesse: sceglierne almeno una.",
+        ),
         ("email", "", "email_non_valida", Severity.BLOCKING, "Manca l'indirizzo email di contatto."),
-        ("email", "mario.rossi@gmail", "email_non_valida", Severity.BLOCKING,
-         "L'indirizzo email «mario.rossi@gmail» non è valido: il dominio dopo la @ è incompleto o scritto "
-         "male (es. gmail.com)."),
-        ("email", "mario rossi@libero.it", "email_non_valida", Severity.BLOCKING,
-         "L'indirizzo email «mario rossi@libero.it» non è valido: contiene caratteri non ammessi (ad esempio "
-         "spazi)."),
-        ("name", "Prova invio modulo", "invio_di_prova", Severity.BLOCKING,
-         "La risposta sembra un invio di prova («Prova invio modulo»): non viene inserita nell'elenco."),
+        (
+            "email",
+            "mario.rossi@gmail",
+            "email_non_valida",
+            Severity.BLOCKING,
+            "L'indirizzo email «mario.rossi@gmail» non è valido: il dominio dopo la @ è incompleto o scritto "
+            "male (es. gmail.com).",
+        ),
+        (
+            "email",
+            "mario rossi@libero.it",
+            "email_non_valida",
+            Severity.BLOCKING,
+            "L'indirizzo email «mario rossi@libero.it» non è valido: contiene caratteri non ammessi (ad esempio "
+            "spazi).",
+        ),
+        (
+            "name",
+            "Prova invio modulo",
+            "invio_di_prova",
+            Severity.BLOCKING,
+            "La risposta sembra un invio di prova («Prova invio modulo»): non viene inserita nell'elenco.",
+        ),
         ("tax_code", "", "cf_mancante", Severity.BLOCKING, "Manca il codice fiscale dell'ente."),
-        ("tax_code", "82859340194", "cf_non_valido", Severity.BLOCKING,
-         "Il codice fiscale «82859340194» non è valido: il carattere di controllo non corrisponde"),
-        ("tax_code", "946730701", "cf_non_valido", Severity.BLOCKING,
-         "Il codice fiscale «946730701» non è valido: lunghezza errata (un ente ha 11 cifre, una persona 16 "
-         "caratteri)"),
-        ("comune", "Lodi (CR)", "comune_fuori_ambito", Severity.WARNING,
-         "Il comune della sede legale (Lodi (LO)) non fa parte dell'Ambito territoriale di Crema."),
-        ("comune", "Rivolta dAdda", "comune_sconosciuto", Severity.WARNING,
-         "Il comune della sede legale «Rivolta dAdda» non è stato riconosciuto."),
-        ("runts", "", "runts_mancante", Severity.WARNING,
-         "Manca il numero di iscrizione al RUNTS o al registro regionale, richiesto dall'avviso."),
-        ("timestamp", "03/05/2024 08.00.00", "oltre_scadenza", Severity.WARNING,
-         "Domanda presentata dopo la scadenza del 02/05/2024 23:59. Le istanze presentate dopo la scadenza "
-         "partecipano alla sola fase attuativa, dal gennaio 2025"),
+        (
+            "tax_code",
+            "82859340194",
+            "cf_non_valido",
+            Severity.BLOCKING,
+            "Il codice fiscale «82859340194» non è valido: il carattere di controllo non corrisponde",
+        ),
+        (
+            "tax_code",
+            "946730701",
+            "cf_non_valido",
+            Severity.BLOCKING,
+            "Il codice fiscale «946730701» non è valido: lunghezza errata (un ente ha 11 cifre, una persona 16 "
+            "caratteri)",
+        ),
+        (
+            "comune",
+            "Lodi (CR)",
+            "comune_fuori_ambito",
+            Severity.WARNING,
+            "Il comune della sede legale (Lodi (LO)) non fa parte dell'Ambito territoriale di Crema.",
+        ),
+        (
+            "comune",
+            "Rivolta dAdda",
+            "comune_sconosciuto",
+            Severity.WARNING,
+            "Il comune della sede legale «Rivolta dAdda» non è stato riconosciuto.",
+        ),
+        (
+            "runts",
+            "",
+            "runts_mancante",
+            Severity.WARNING,
+            "Manca il numero di iscrizione al RUNTS o al registro regionale, richiesto dall'avviso.",
+        ),
+        (
+            "timestamp",
+            "03/05/2024 08.00.00",
+            "oltre_scadenza",
+            Severity.WARNING,
+            "Domanda presentata dopo la scadenza del 02/05/2024 23:59. Le istanze presentate dopo la scadenza "
+            "partecipano alla sola fase attuativa, dal gennaio 2025",
+        ),
     ],
 )
-def test_each_problem(crema: Settings, row: Callable[..., list[str]], field: str, value: str, code: str,
-                      severity: Severity, message: str) -> None:
+def test_each_problem(
+    crema: Settings,
+    row: Callable[..., list[str]],
+    field: str,
+    value: str,
+    code: str,
+    severity: Severity,
+    message: str,
+) -> None:
     checked = _check(crema, row(**{field: value}))
     found = [p for p in checked.problems if p.code == code]
     assert len(found) == 1, checked.problems
@@ -94,10 +161,22 @@ def test_suggestion_for_a_misspelt_comune(crema: Settings, row: Callable[..., li
     assert checked.problems[0].suggestion == "forse intendevi Rivolta d'Adda?"
 
 
-@pytest.mark.parametrize("typed", ["Crema (CR)", "CREMA", " crema ", "Rivolta d’Adda", "rivolta d'adda",
-                                   "Casale Cremasco", "Credera-Rubbiano", "Spino D'Adda"])
-def test_comune_spellings_resolve_inside_the_ambito(crema: Settings, row: Callable[..., list[str]],
-                                                    typed: str) -> None:
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "Crema (CR)",
+        "CREMA",
+        " crema ",
+        "Rivolta d’Adda",
+        "rivolta d'adda",
+        "Casale Cremasco",
+        "Credera-Rubbiano",
+        "Spino D'Adda",
+    ],
+)
+def test_comune_spellings_resolve_inside_the_ambito(
+    crema: Settings, row: Callable[..., list[str]], typed: str
+) -> None:
     checked = _check(crema, row(comune=typed))
     assert checked.in_ambito
     assert len(checked.comune_istat) == 6
@@ -135,10 +214,16 @@ def test_development_sets_status_reasons_and_warnings(name: str) -> None:
     for response in parsed.responses:
         checked = check(response, settings.ambito)
         t = truth[response.row]
-        got = ("accepted" if checked.accepted else "rejected",
-               sorted(p.code for p in checked.blocking), sorted(p.code for p in checked.warnings))
-        want = (t["expected"], sorted(filter(None, t["reasons"].split(";"))),
-                sorted(filter(None, t["warnings"].split(";"))))
+        got = (
+            "accepted" if checked.accepted else "rejected",
+            sorted(p.code for p in checked.blocking),
+            sorted(p.code for p in checked.warnings),
+        )
+        want = (
+            t["expected"],
+            sorted(filter(None, t["reasons"].split(";"))),
+            sorted(filter(None, t["warnings"].split(";"))),
+        )
         if got != want:
             mismatches.append((response.row, got, want))
     assert mismatches == []
