@@ -66,6 +66,8 @@ INLINE_LIST_MAX = 255
 LISTS_TAB = "Elenchi a discesa"
 # OWASP CSV injection: a spreadsheet evaluates a cell starting with one of these.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# A long essay answer is legal (a Google cell holds 50,000 characters); the csv default is 128 KiB.
+_CSV_FIELD_LIMIT = 1 << 26
 _TEXT_FORMAT = "@"
 _BOLD = Font(bold=True)
 _ZERO_PADDED = re.compile(r"0+")
@@ -215,21 +217,22 @@ class XlsxStore:
             _check_title(spec.title)
         path = self._workbook_path(workbook)
         actions: list[str] = []
-        if path.exists():
-            wb = _load_for_edit(path)
-        else:
-            actions.append(ACTION_FILE.format(name=path.name))
-            wb = _new_workbook()
-        for spec in specs:
-            if spec.title not in wb.sheetnames:
-                actions.append(ACTION_TAB.format(title=spec.title))
-                _create_tab(wb, spec)
-            elif spec.header and _row_is_empty(wb[spec.title], 1):
-                actions.append(ACTION_HEADER.format(title=spec.title))
-                _write_header(wb[spec.title], spec.header)
-        if actions and not dry_run:
-            self._check_not_open(path)
-            with self._locked(self.lock_timeout_s):
+        # Load under the lock: another sync saving between this load and the save below would be lost.
+        with contextlib.nullcontext() if dry_run else self._locked(self.lock_timeout_s):
+            if path.exists():
+                wb = _load_for_edit(path)
+            else:
+                actions.append(ACTION_FILE.format(name=path.name))
+                wb = _new_workbook()
+            for spec in specs:
+                if spec.title not in wb.sheetnames:
+                    actions.append(ACTION_TAB.format(title=spec.title))
+                    _create_tab(wb, spec)
+                elif spec.header and _row_is_empty(wb[spec.title], 1):
+                    actions.append(ACTION_HEADER.format(title=spec.title))
+                    _write_header(wb[spec.title], spec.header)
+            if actions and not dry_run:
+                self._check_not_open(path)
                 self._save(wb, path)
         return actions
 
@@ -502,23 +505,21 @@ def _parse_csv(text: str, delimiter: str, name: str) -> tuple[list[list[str]], l
     """Rows, and the file line each row starts on (a quoted field may span lines)."""
     rows: list[list[str]] = []
     starts: list[int] = []
+    # The limit is process-wide: only ever raised (never restored), so concurrent reads cannot race on it.
+    if csv.field_size_limit() < _CSV_FIELD_LIMIT:
+        csv.field_size_limit(_CSV_FIELD_LIMIT)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    previous = csv.field_size_limit()
-    csv.field_size_limit(max(previous, 1 << 26))  # a 50,000-character answer is legal; the default is 128 KiB
-    try:
-        last_line = 0
-        while True:
-            try:
-                row = next(reader)
-            except StopIteration:
-                break
-            except csv.Error:
-                raise ConfigError(MSG_CSV_BROKEN.format(name=name, line=last_line + 1)) from None
-            rows.append(row)
-            starts.append(last_line + 1)
-            last_line = reader.line_num
-    finally:
-        csv.field_size_limit(previous)
+    last_line = 0
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error:
+            raise ConfigError(MSG_CSV_BROKEN.format(name=name, line=last_line + 1)) from None
+        rows.append(row)
+        starts.append(last_line + 1)
+        last_line = reader.line_num
     return rows, starts
 
 

@@ -1,0 +1,160 @@
+"""An in-memory backend with the same interface, for tests: grids of text, every write recorded.
+
+`before_write` is called at the start of each `write()`: a test uses it to type into a staff tab between
+the sync's read and its write, or to raise a fault (a `TransientError`) in the middle of a sync.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
+
+from sync.backends.base import Dropdown, Grid, RangeWrite, Snapshot, TabSpec, Workbook
+from sync.errors import LockedError, TransientError
+
+MSG_LOCKED = (
+    "Il file {name} è aperto in un altro programma (LibreOffice o Excel): chiuderlo e rilanciare la "
+    "sincronizzazione. Nessun file è stato modificato."
+)
+MSG_BUSY = "Un'altra sincronizzazione è in corso: riprovare tra qualche minuto."
+_NAMES: dict[Workbook, str] = {"staff": "elenco-interno", "public": "elenco-pubblico"}
+
+
+class MemoryStore:
+    """Workbooks as dicts of grids; counts requests as a remote backend would (one per call doing I/O)."""
+
+    name = "memory"
+
+    def __init__(
+        self,
+        responses: Grid | None = None,
+        staff: dict[str, Grid] | None = None,
+        public: dict[str, Grid] | None = None,
+        *,
+        responses_origin: str = "Risposte del modulo 1",
+    ) -> None:
+        self.responses: Grid = responses if responses is not None else []
+        self.responses_origin = responses_origin
+        self.staff: dict[str, Grid] = staff if staff is not None else {}
+        self.public: dict[str, Grid] = public if public is not None else {}
+        self.hidden: dict[Workbook, set[str]] = {"staff": set(), "public": set()}
+        self.dropdowns: dict[tuple[Workbook, str], Dropdown] = {}
+        self.writes: list[tuple[Workbook, RangeWrite]] = []
+        self.published: list[dict[str, Grid]] = []
+        self.locked: set[Workbook] = set()  # a test marks a workbook "open in another program"
+        self.before_write: Callable[[], None] | None = None
+        self.files_written = 0
+        self._requests = 0
+        self._sync_lock = threading.RLock()
+
+    @property
+    def requests(self) -> int:
+        """Requests made so far: one per read, per ensure that changed something, per write with cells."""
+        return self._requests
+
+    def book(self, workbook: Workbook) -> dict[str, Grid]:
+        """The tabs of a workbook (the live dict: tests may edit it)."""
+        return self.staff if workbook == "staff" else self.public
+
+    def read(self, specs: Sequence[TabSpec]) -> Snapshot:
+        """Every staff tab and the responses, trimmed, as copies."""
+        self._requests += 1
+        return Snapshot(
+            tabs={title: trim(grid) for title, grid in self.staff.items()},
+            responses=trim(self.responses),
+            responses_origin=self.responses_origin,
+            hidden=set(self.hidden["staff"]),
+        )
+
+    def ensure(self, workbook: Workbook, specs: Sequence[TabSpec], *, dry_run: bool = False) -> list[str]:
+        """Create missing tabs (header + seed rows); an existing tab only gets a missing header."""
+        book = self.book(workbook)
+        actions: list[str] = []
+        for spec in specs:
+            grid = book.get(spec.title)
+            if grid is None:
+                actions.append(f"creata la scheda «{spec.title}»")
+                if not dry_run:
+                    book[spec.title] = [list(spec.header), *(list(r) for r in spec.seed)]
+                    if spec.hidden:
+                        self.hidden[workbook].add(spec.title)
+                    if spec.dropdown is not None:
+                        self.dropdowns[(workbook, spec.title)] = spec.dropdown
+            elif spec.header and not any(grid[0] if grid else []):
+                actions.append(f"scritta l'intestazione della scheda «{spec.title}»")
+                if not dry_run:
+                    if grid:
+                        grid[0] = list(spec.header)
+                    else:
+                        grid.append(list(spec.header))
+        if actions and not dry_run:
+            self._requests += 1
+        return actions
+
+    def write(self, workbook: Workbook, writes: Sequence[RangeWrite], specs: Sequence[TabSpec]) -> int:
+        """Apply the writes to the grids (growing them; "" clears a cell); return the cells written."""
+        if self.before_write is not None:
+            self.before_write()
+        cells = sum(w.cells for w in writes)
+        if cells == 0:
+            return 0
+        self.check_writable([workbook])
+        book = self.book(workbook)
+        for w in writes:
+            apply_write(book.setdefault(w.tab, []), w)
+            self.writes.append((workbook, w))
+        self._requests += 1
+        self.files_written += 1
+        return cells
+
+    def publish(self, tabs: dict[str, Grid], specs: Sequence[TabSpec]) -> list[str]:
+        """Record the public tabs; nothing is written beside the workbook."""
+        self.published.append(copy.deepcopy(tabs))
+        return []
+
+    def check_writable(self, workbooks: Iterable[Workbook]) -> None:
+        """Raise LockedError for a workbook a test marked as open in another program."""
+        for workbook in workbooks:
+            if workbook in self.locked:
+                raise LockedError(MSG_LOCKED.format(name=f"{_NAMES[workbook]}.xlsx"))
+
+    @contextlib.contextmanager
+    def sync_lock(self, timeout_s: float = 5.0) -> Iterator[None]:
+        """Two syncs on one store never overlap (threads wait, then give up with TransientError)."""
+        if not self._sync_lock.acquire(timeout=timeout_s):
+            raise TransientError(MSG_BUSY)
+        try:
+            yield
+        finally:
+            self._sync_lock.release()
+
+
+def apply_write(grid: Grid, write: RangeWrite) -> None:
+    """Write a rectangle into a grid in place, extending rows and columns as needed."""
+    for r, values in enumerate(write.values):
+        index = write.row + r
+        while len(grid) <= index:
+            grid.append([])
+        row = grid[index]
+        for c, value in enumerate(values):
+            col = write.col + c
+            if len(row) <= col:
+                if value == "":
+                    continue  # clearing a cell that does not exist
+                row.extend([""] * (col + 1 - len(row)))
+            row[col] = value
+
+
+def trim(grid: Grid) -> Grid:
+    """A copy without trailing empty cells per row and trailing empty rows."""
+    out = []
+    for row in grid:
+        end = len(row)
+        while end and row[end - 1] == "":
+            end -= 1
+        out.append(list(row[:end]))
+    while out and not out[-1]:
+        out.pop()
+    return out
