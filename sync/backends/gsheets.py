@@ -1,0 +1,904 @@
+"""The Google Sheets backend: gspread's HTTP layer over google-auth, a few requests per sync.
+
+    GSheetsStore.from_settings(settings.backend)            service-account key file, or ADC on App Engine
+    GSheetsStore(session, staff_id, public_id, endpoint=…)   any requests.Session (tests: one wired to a fake)
+
+Request budget (every figure counts HTTP requests, retries included; see `requests`):
+
+    read    1  values:batchGet of the responses tab and every staff tab (FORMATTED_VALUE: cells as people
+               see them, so a tax code, CAP or phone typed as text keeps its leading zeros; a number typed
+               into a cell comes back as displayed). Only when a tab is missing (Google answers 400
+               "Unable to parse range") +1 metadata fetch and +1 batchGet of the tabs that exist.
+    write   1  values:batchUpdate, valueInputOption=RAW (literal text: "=1+1" stays text), for the whole
+               batch; 0 when there is nothing to write. +1 spreadsheets:batchUpdate only when a write goes
+               beyond a tab's grid, +1 metadata fetch only when the grid sizes are not known (they come
+               free with every read: a whole-sheet range is echoed as the full grid, e.g. `Elenco!A1:Z1000`).
+               A batch over ~8 MB (Google refuses bodies over 10 MB) is split, each part idempotent.
+    ensure  1  metadata fetch, +1 spreadsheets:batchUpdate (tabs, frozen rows, widths, warning-only
+               protections, dropdowns) and +1 values:batchUpdate (header and seed rows) when something is
+               missing; a second `ensure` sends only the metadata fetch.
+
+gspread is used through `gspread.http_client.HTTPClient` only (never `open_by_key`/`Worksheet`, which
+re-fetch metadata on every call). `_Client` subclasses it to send requests to `endpoint` instead of
+https://sheets.googleapis.com when one is configured (a test fake or a proxy), to stay under the per-user
+quota with a sliding-window limiter, and to count requests. Retries live in `GSheetsStore`: 408/429/5xx,
+dropped connections and timeouts are retried with jittered exponential backoff, then become a
+`TransientError`; gspread's `BackOffHTTPClient` is not used (in 6.2.1 it retries without bound).
+
+Timestamps of the form are read as the sheet shows them: in an Italian-locale sheet "03/04/2024 11.09.13",
+which `sync.parse.parse_timestamp` reads day first. A sheet in another locale (en_US shows "4/3/2024
+11:09:13", month first) would be misread: keep the form's spreadsheet in the Italian locale
+(File › Impostazioni › Impostazioni internazionali: Italia).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import hashlib
+import json
+import random
+import re
+import tempfile
+import threading
+import time
+import weakref
+import zlib
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, TypeVar, cast
+
+import filelock
+import requests
+from gspread.exceptions import APIError
+from gspread.http_client import FileType, HTTPClient, ParamsType
+from gspread.utils import absolute_range_name, rowcol_to_a1
+
+from sync.backends.base import Grid, RangeWrite, Snapshot, TabSpec, Workbook
+from sync.config import GSheetsBackend
+from sync.errors import ConfigError, TransientError
+
+T = TypeVar("T")
+
+SHEETS_ORIGIN = "https://sheets.googleapis.com"
+SCOPES = ("https://www.googleapis.com/auth/spreadsheets",)  # the Drive scope is not needed: we open by ID
+ANONYMOUS = ("none", "anonymous")  # `credentials` values for a test fake or an authenticating proxy
+
+# New tabs get Google's default grid; a write beyond it grows the grid with some headroom, so that a few new
+# rows per sync do not cost a grid change every time.
+NEW_TAB_ROWS = 1000
+NEW_TAB_COLS = 26
+GROW_ROWS_MIN = 200
+GROW_COLS = 5
+# Columns of a "mixed" roster tab the machine writes (ID … Stato, `render.render_roster`); attendance and
+# notes to their right are staff's, so only these are protected.
+MIXED_MACHINE_COLUMNS = 6
+# Pixels per character of a TabSpec width (Arial 10 in Google Sheets).
+PX_PER_CHAR = 7
+# Google refuses request bodies over 10 MB; stay well below it.
+MAX_BODY_BYTES = 8 * 1024 * 1024
+# Only the fields this backend uses: titles, ids, grid sizes, visibility, protections.
+METADATA_FIELDS = (
+    "properties(locale),sheets(properties(sheetId,title,hidden,gridProperties(rowCount,columnCount)),"
+    "protectedRanges(protectedRangeId,range,warningOnly))"
+)
+RETRY_STATUS = frozenset({408, 429, 500, 502, 503, 504})
+
+# Italian messages for people (the exact texts are asserted by the tests).
+MSG_NOT_SHARED = (
+    "Il foglio {id} non è condiviso con l'account di servizio {email}: aprirlo in Google Sheets, Condividi, e "
+    "aggiungere {email} come editor."
+)
+MSG_NOT_SHARED_UNKNOWN = (
+    "Il foglio {id} non è condiviso con l'account di servizio di elenco: aprirlo in Google Sheets, Condividi, "
+    "e aggiungere l'indirizzo dell'account di servizio come editor."
+)
+MSG_NOT_FOUND = (
+    "Il foglio {id} non esiste: controllare l'ID nella configurazione (la parte dell'indirizzo tra /d/ e /edit)."
+)
+MSG_API_DISABLED = (
+    "L'API Google Sheets non è attiva nel progetto Google Cloud dell'account di servizio: attivarla nella "
+    "console Google Cloud (API e servizi › Libreria › Google Sheets API) e riprovare."
+)
+MSG_UNAUTHORIZED = (
+    "Google non accetta le credenziali configurate (errore 401): controllare `credentials` nella configurazione."
+)
+MSG_REFRESH = (
+    "Google ha rifiutato la chiave dell'account di servizio (forse revocata o scaduta): crearne una nuova nella "
+    "console Google Cloud e indicarla in `credentials`."
+)
+MSG_TRANSIENT = (
+    "Google Sheets non risponde ({what}) dopo {attempts}: la sincronizzazione riprenderà alla prossima esecuzione."
+)
+MSG_NO_RESPONSES_TAB = (
+    "Nel foglio {id} non c'è la scheda delle risposte «{tab}». Schede presenti: {tabs}. Indicare in "
+    "`responses_tab` il nome della scheda collegata al modulo."
+)
+MSG_BUSY = (
+    "Un'altra sincronizzazione dello stesso foglio è in corso su questo computer: riprovare tra qualche minuto."
+)
+MSG_NO_KEY_FILE = (
+    "Il file delle credenziali {path} non esiste: indicare in `credentials` il file JSON della chiave "
+    "dell'account di servizio, oppure «adc» su App Engine."
+)
+MSG_BAD_KEY_FILE = (
+    "Il file delle credenziali {path} non è la chiave JSON di un account di servizio Google: scaricarla di nuovo "
+    "dalla console Google Cloud (IAM › Account di servizio › Chiavi)."
+)
+MSG_NO_ADC = (
+    "Credenziali predefinite di Google (adc) non trovate: su App Engine sono automatiche; altrove indicare in "
+    "`credentials` il file JSON della chiave dell'account di servizio."
+)
+MSG_ANONYMOUS_NEEDS_ENDPOINT = (
+    "`credentials: none` vale solo insieme a `endpoint` (un server di prova o un proxy): per Google Sheets "
+    "indicare il file della chiave dell'account di servizio oppure «adc»."
+)
+ACTION_TAB = "creata la scheda «{title}»"
+ACTION_HEADER = "scritta l'intestazione della scheda «{title}»"
+ACTION_PROTECT = "protetta la scheda «{title}» (solo avviso)"
+ACTION_PROTECT_COLUMNS = "protette le colonne {columns} della scheda «{title}» (solo avviso)"
+ACTION_HIDE = "nascosta la scheda «{title}»"
+PROTECTION_NOTE = "Scheda aggiornata da elenco a ogni sincronizzazione."
+
+_GRID_ECHO = re.compile(r"!([A-Z]+)(\d+):([A-Z]+)(\d+)$")
+
+
+# -- quota and HTTP ------------------------------------------------------------------------------------------
+
+
+class RateLimiter:
+    """At most `limit` requests in any `window_s` seconds: waits before a request that would exceed it."""
+
+    def __init__(
+        self,
+        limit: int,
+        window_s: float = 60.0,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.limit = max(1, limit)
+        self.window_s = window_s
+        self.clock = clock
+        self.sleep = sleep
+        self.waited_s = 0.0
+        self._sent: list[float] = []
+        self._lock = threading.Lock()
+
+    def acquire(self) -> None:
+        """Record one request, sleeping first if the window is full."""
+        with self._lock:
+            while True:
+                now = self.clock()
+                self._sent = [t for t in self._sent if now - t < self.window_s]
+                if len(self._sent) < self.limit:
+                    self._sent.append(now)
+                    return
+                wait = self._sent[0] + self.window_s - now
+                self.waited_s += wait
+                self.sleep(wait)
+
+
+class _Client(HTTPClient):
+    """gspread's HTTP layer, sent to `base_url` when set, under the rate limit, counting every request."""
+
+    def __init__(self, session: requests.Session, *, base_url: str, limiter: RateLimiter,
+                 on_request: Callable[[], None]) -> None:
+        # With a session gspread never touches `auth`: authentication is the session's job (AuthorizedSession).
+        super().__init__(cast(Any, None), session)
+        self.base_url = base_url
+        self.limiter = limiter
+        self.on_request = on_request
+
+    def request(
+        self,
+        method: str,
+        endpoint: str,
+        params: ParamsType | None = None,
+        data: bytes | None = None,
+        json: Mapping[str, Any] | None = None,
+        files: FileType = None,
+        headers: MutableMapping[str, str] | None = None,
+    ) -> requests.Response:
+        """Send one request (no retry here: `GSheetsStore` decides what may be retried)."""
+        if self.base_url and endpoint.startswith(SHEETS_ORIGIN):
+            endpoint = self.base_url + endpoint[len(SHEETS_ORIGIN):]
+        self.limiter.acquire()
+        self.on_request()
+        return super().request(method, endpoint, params=params, data=data, json=json, files=files,
+                               headers=headers)
+
+
+class _Failure(Exception):
+    """One failed attempt that may succeed if tried again (quota, server error, network)."""
+
+    def __init__(self, what: str, retry_after: float = 0.0) -> None:
+        super().__init__(what)
+        self.what = what
+        self.retry_after = retry_after
+
+
+@dataclass
+class _Tab:
+    """What the backend knows of one tab: its id (None until metadata is fetched) and grid size."""
+
+    sheet_id: int | None
+    rows: int
+    cols: int
+    hidden: bool = False
+    protections: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class _Book:
+    """What the backend knows of one spreadsheet; `complete` = from metadata, so every tab is listed."""
+
+    tabs: dict[str, _Tab] = field(default_factory=dict)
+    complete: bool = False
+    locale: str = ""
+
+
+@dataclass
+class _Plan:
+    """Structural changes to send in one spreadsheets:batchUpdate, and the grids they leave."""
+
+    requests: list[dict[str, Any]] = field(default_factory=list)
+    actions: list[str] = field(default_factory=list)
+    after: dict[str, _Tab] = field(default_factory=dict)
+    values: list[RangeWrite] = field(default_factory=list)
+
+
+# -- the store -----------------------------------------------------------------------------------------------
+
+
+class GSheetsStore:
+    """The staff and public workbooks as two Google spreadsheets (see the module docstring for the budget)."""
+
+    name = "gsheets"
+
+    def __init__(
+        self,
+        session: requests.Session,
+        staff_spreadsheet_id: str,
+        public_spreadsheet_id: str,
+        *,
+        responses_tab: str = "Risposte del modulo 1",
+        endpoint: str = "",
+        timeout_s: float | None = 30.0,
+        max_retries: int = 5,
+        requests_per_minute: int = 60,
+        service_account_email: str = "",
+        credentials: Any = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+        rng: random.Random | None = None,
+        base_delay_s: float = 1.0,
+        max_delay_s: float = 32.0,
+        lock_dir: Path | None = None,
+        lock_timeout_s: float = 120.0,
+    ) -> None:
+        self.staff_spreadsheet_id = staff_spreadsheet_id
+        self.public_spreadsheet_id = public_spreadsheet_id
+        self.responses_tab = responses_tab
+        # `max_retries` counts every attempt, the first included: 5 → "dopo 5 tentativi".
+        self.max_attempts = max(1, max_retries)
+        self.timeout_s = timeout_s
+        self.sleep = sleep
+        self.rng = rng if rng is not None else random.Random()
+        self.base_delay_s = base_delay_s
+        self.max_delay_s = max_delay_s
+        self.limiter = RateLimiter(requests_per_minute, clock=clock, sleep=sleep)
+        self.lock_timeout_s = lock_timeout_s
+        self._service_account_email = service_account_email
+        self._credentials = credentials  # only to name the service account in messages; never printed
+        self._requests = 0
+        self._count_lock = threading.Lock()
+        self._books: dict[str, _Book] = {}
+        self._empty: set[str] = set()  # staff tabs that existed but were empty at the last read
+        self._client = _Client(session, base_url=_base_url(endpoint), limiter=self.limiter,
+                               on_request=self._count)
+        self._client.set_timeout(timeout_s)
+        self._session = session
+        self._closer: Callable[[], object] | None = None
+        folder = lock_dir if lock_dir is not None else Path(tempfile.gettempdir())
+        key = hashlib.sha256(staff_spreadsheet_id.encode("utf-8")).hexdigest()[:16]
+        # Keyed by the staff spreadsheet: two syncs of the same sheets on one machine never overlap.
+        self._lock = filelock.FileLock(str(folder / f"elenco-gsheets-{key}.lock"))
+
+    @classmethod
+    def from_settings(cls, settings: GSheetsBackend, **options: Any) -> GSheetsStore:
+        """A store with the configured credentials (key file, "adc", or "none" with an `endpoint`)."""
+        session, credentials = _open_session(settings)
+        store = cls(
+            session,
+            settings.staff_spreadsheet_id,
+            settings.public_spreadsheet_id,
+            responses_tab=settings.responses_tab,
+            endpoint=settings.endpoint,
+            timeout_s=settings.timeout_s,
+            max_retries=settings.max_retries,
+            requests_per_minute=settings.requests_per_minute,
+            credentials=credentials,
+            **options,
+        )
+        # The store made the session, so it closes it (also when a caller forgets `close()`).
+        store._closer = weakref.finalize(store, session.close)
+        return store
+
+    def close(self) -> None:
+        """Close the HTTP session if the store opened it."""
+        if self._closer is not None:
+            self._closer()
+
+    def __enter__(self) -> GSheetsStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- the Backend protocol --------------------------------------------------------------------------------
+
+    @property
+    def requests(self) -> int:
+        """HTTP requests made so far, retries included."""
+        return self._requests
+
+    def read(self, specs: Sequence[TabSpec]) -> Snapshot:
+        """Read the responses tab and every spec tab in one values:batchGet (more only if a tab is missing)."""
+        sid = self.staff_spreadsheet_id
+        titles = list(dict.fromkeys([self.responses_tab, *(s.title for s in specs)]))
+        hidden: set[str] = set()
+        try:
+            ranges = self._batch_get(sid, titles)
+        except APIError as err:
+            if not _is_bad_range(err):
+                raise
+            # A tab is missing (first sync, or deleted by hand): learn which exist, then read only those.
+            book = self._fetch_book(sid)
+            if self.responses_tab not in book.tabs:
+                present = ", ".join(f"«{t}»" for t in book.tabs) or "nessuna"
+                raise ConfigError(MSG_NO_RESPONSES_TAB.format(id=sid, tab=self.responses_tab, tabs=present)) from None
+            titles = [t for t in titles if t in book.tabs]
+            hidden = {t for t, tab in book.tabs.items() if tab.hidden}
+            ranges = self._batch_get(sid, titles)
+        grids = dict(zip(titles, ranges, strict=True))
+        responses = grids.pop(self.responses_tab)
+        # An empty tab is as good as missing: the pipeline then calls `ensure`, which writes its header.
+        self._empty = {t for t, g in grids.items() if not g}
+        tabs = {t: g for t, g in grids.items() if g}
+        return Snapshot(tabs=tabs, responses=responses, responses_origin=self.responses_tab, hidden=hidden)
+
+    def ensure(self, workbook: Workbook, specs: Sequence[TabSpec], *, dry_run: bool = False) -> list[str]:
+        """Create missing tabs with their presentation and protections; return what was (or would be) done."""
+        sid = self._spreadsheet_id(workbook)
+        empty = self._empty if workbook == "staff" else set()
+
+        def plan(book: _Book) -> _Plan:
+            return _ensure_plan(book, specs, empty)
+
+        book = self._fetch_book(sid)
+        if dry_run:
+            return plan(book).actions
+        done = self._change_structure(sid, plan, book)
+        if done.values:
+            self._write_values(sid, done.values)
+            self._empty -= {w.tab for w in done.values}
+        return done.actions
+
+    def write(self, workbook: Workbook, writes: Sequence[RangeWrite], specs: Sequence[TabSpec]) -> int:
+        """Write the batch as literal text in one values:batchUpdate (growing small grids first)."""
+        writes = [w for w in writes if w.cells]
+        cells = sum(w.cells for w in writes)
+        if not cells:
+            return 0
+        sid = self._spreadsheet_id(workbook)
+        needed = _extents(writes)
+        self._fit(sid, needed, specs, fresh=False)
+        try:
+            self._write_values(sid, writes)
+        except APIError as err:
+            if not (_is_bad_range(err) or _is_beyond_grid(err)):
+                raise
+            # What we knew of the grid is stale (a tab deleted or shrunk by hand since): look again, once.
+            self._fit(sid, needed, specs, fresh=True)
+            self._write_values(sid, writes)
+        return cells
+
+    def publish(self, tabs: dict[str, Grid], specs: Sequence[TabSpec]) -> list[str]:
+        """Nothing beside the workbook: the public spreadsheet is published by sharing it read-only."""
+        return []
+
+    def check_writable(self, workbooks: Sequence[Workbook]) -> None:
+        """Nothing to check in advance: sharing problems surface as ConfigError on the first request."""
+        return None
+
+    @contextlib.contextmanager
+    def sync_lock(self) -> Iterator[None]:
+        """Hold a lock file in the temp folder, keyed by the staff spreadsheet, for a whole sync."""
+        try:
+            self._lock.acquire(timeout=self.lock_timeout_s)
+        except filelock.Timeout:
+            raise TransientError(MSG_BUSY) from None
+        try:
+            yield
+        finally:
+            self._lock.release()
+
+    # -- requests --------------------------------------------------------------------------------------------
+
+    def _count(self) -> None:
+        with self._count_lock:
+            self._requests += 1
+
+    def _spreadsheet_id(self, workbook: Workbook) -> str:
+        return self.staff_spreadsheet_id if workbook == "staff" else self.public_spreadsheet_id
+
+    def _batch_get(self, sid: str, titles: Sequence[str]) -> list[Grid]:
+        ranges = [absolute_range_name(t) for t in titles]
+        params: ParamsType = {"valueRenderOption": "FORMATTED_VALUE", "majorDimension": "ROWS"}
+        reply = self._call(sid, lambda: self._client.values_batch_get(sid, ranges, dict(params)))
+        value_ranges = reply.get("valueRanges", [])
+        book = self._books.setdefault(sid, _Book())
+        grids: list[Grid] = []
+        for title, value_range in zip(titles, value_ranges, strict=True):
+            size = _echoed_grid(str(value_range.get("range", "")))
+            if size is not None:
+                known = book.tabs.get(title)
+                book.tabs[title] = (replace(known, rows=size[0], cols=size[1]) if known is not None
+                                    else _Tab(None, size[0], size[1]))
+            grids.append(_trim([[_text(v) for v in row] for row in value_range.get("values", [])]))
+        return grids
+
+    def _fetch_book(self, sid: str) -> _Book:
+        meta = self._call(sid, lambda: self._client.fetch_sheet_metadata(sid, {"fields": METADATA_FIELDS}))
+        book = _Book(complete=True, locale=str(meta.get("properties", {}).get("locale", "")))
+        for sheet in meta.get("sheets", []):
+            props = sheet.get("properties", {})
+            grid = props.get("gridProperties", {})
+            book.tabs[str(props.get("title", ""))] = _Tab(
+                int(props.get("sheetId", 0)), int(grid.get("rowCount", 0)), int(grid.get("columnCount", 0)),
+                bool(props.get("hidden", False)), list(sheet.get("protectedRanges", [])))
+        self._books[sid] = book
+        return book
+
+    def _write_values(self, sid: str, writes: Sequence[RangeWrite]) -> None:
+        for data in _batches(writes):
+            # RAW: every value is stored as the literal text it is ("=1+1", "+39 333", "007").
+            body = {"valueInputOption": "RAW", "data": data}
+            self._call(sid, functools.partial(self._client.values_batch_update, sid, body))
+
+    def _fit(self, sid: str, needed: Mapping[str, tuple[int, int]], specs: Sequence[TabSpec], *,
+             fresh: bool) -> None:
+        """Make every tab of `needed` exist and hold (rows, cols); fetch metadata only when in doubt."""
+        by_title = {s.title: s for s in specs}
+
+        def plan(book: _Book) -> _Plan:
+            return _fit_plan(book, needed, by_title)
+
+        book = None if fresh else self._books.get(sid)
+        if book is not None:
+            todo = plan(book)
+            unknown = any(t not in book.tabs and not book.complete for t in needed)
+            blind = any(book.tabs[t].sheet_id is None for t in todo.after if t in book.tabs)
+            if not todo.requests and not unknown:
+                return
+            if unknown or blind:
+                book = None
+        self._change_structure(sid, plan, book)
+
+    def _change_structure(self, sid: str, plan: Callable[[_Book], _Plan], book: _Book | None) -> _Plan:
+        """Send the planned spreadsheets:batchUpdate; after a failed attempt, look at the sheet again first.
+
+        A batchUpdate is not idempotent (addSheet twice fails, appendDimension twice grows twice), and an
+        attempt that timed out may have been applied: so each retry re-reads the metadata and re-plans.
+        """
+        attempt = 0
+        values: dict[str, RangeWrite] = {}
+        while True:
+            attempt += 1
+            if book is None:
+                book = self._fetch_book(sid)
+            todo = plan(book)
+            # Keep the header writes of earlier plans: an attempt that failed may have created the tab.
+            values.update((w.tab, w) for w in todo.values)
+            todo.values = list(values.values())
+            if not todo.requests:
+                return todo
+            body = {"requests": todo.requests}
+            try:
+                self._attempt(sid, functools.partial(self._client.batch_update, sid, body))
+            except _Failure as failure:
+                if attempt >= self.max_attempts:
+                    raise self._give_up(failure, attempt) from None
+                self.sleep(self._delay(attempt, failure.retry_after))
+                book = None
+                continue
+            book.tabs.update(todo.after)
+            return todo
+
+    def _call(self, sid: str, fn: Callable[[], T]) -> T:
+        """Run one idempotent API call with bounded, jittered exponential backoff."""
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return self._attempt(sid, fn)
+            except _Failure as failure:
+                if attempt >= self.max_attempts:
+                    raise self._give_up(failure, attempt) from None
+                self.sleep(self._delay(attempt, failure.retry_after))
+
+    def _attempt(self, sid: str, fn: Callable[[], T]) -> T:
+        """One try: a retryable failure becomes `_Failure`, a sharing problem `ConfigError`, the rest a bug."""
+        from google.auth import exceptions as auth_errors
+
+        try:
+            return fn()
+        except APIError as err:
+            self._raise_config_error(sid, err)
+            if err.code in RETRY_STATUS or err.code >= 500 or _is_rate_limit(err):
+                raise _Failure(f"errore {err.code}", _retry_after(err.response)) from None
+            raise
+        except requests.Timeout:
+            raise _Failure(f"nessuna risposta entro {_seconds(self.timeout_s)}") from None
+        except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError):
+            raise _Failure("connessione interrotta") from None
+        except auth_errors.RefreshError:
+            raise ConfigError(MSG_REFRESH) from None
+        except auth_errors.TransportError:
+            raise _Failure("connessione interrotta") from None
+
+    def _raise_config_error(self, sid: str, err: APIError) -> None:
+        if err.code == 404:
+            raise ConfigError(MSG_NOT_FOUND.format(id=sid)) from None
+        if err.code == 401:
+            raise ConfigError(MSG_UNAUTHORIZED) from None
+        if err.code == 403 and not _is_rate_limit(err):
+            if _is_api_disabled(err):
+                raise ConfigError(MSG_API_DISABLED) from None
+            email = self.service_account_email
+            message = MSG_NOT_SHARED.format(id=sid, email=email) if email else MSG_NOT_SHARED_UNKNOWN.format(id=sid)
+            raise ConfigError(message) from None
+
+    @property
+    def service_account_email(self) -> str:
+        """The account to share the sheets with, when the credentials tell ("" when unknown)."""
+        if self._service_account_email:
+            return self._service_account_email
+        email = getattr(self._credentials, "service_account_email", "")
+        # Metadata-server credentials say "default" until their first refresh.
+        return email if isinstance(email, str) and "@" in email else ""
+
+    def _delay(self, attempt: int, retry_after: float) -> float:
+        # "Equal jitter": half the exponential step, plus a random half, so retries of many clients spread out.
+        step = min(self.max_delay_s, self.base_delay_s * 2.0 ** (attempt - 1))
+        return max(retry_after, step / 2 + self.rng.random() * step / 2)
+
+    def _give_up(self, failure: _Failure, attempts: int) -> TransientError:
+        counted = "1 tentativo" if attempts == 1 else f"{attempts} tentativi"
+        return TransientError(MSG_TRANSIENT.format(what=failure.what, attempts=counted))
+
+
+# -- planning (pure) -----------------------------------------------------------------------------------------
+
+
+def _ensure_plan(book: _Book, specs: Sequence[TabSpec], empty: set[str]) -> _Plan:
+    """What `ensure` must do to this spreadsheet: new tabs, missing protections, headers of empty tabs."""
+    out = _Plan()
+    used = {t.sheet_id for t in book.tabs.values() if t.sheet_id is not None}
+    for spec in specs:
+        tab = book.tabs.get(spec.title)
+        if tab is None:
+            sheet_id = _new_sheet_id(spec.title, used)
+            used.add(sheet_id)
+            rows = max(NEW_TAB_ROWS, 1 + len(spec.seed))
+            cols = max(NEW_TAB_COLS, len(spec.header), len(spec.widths), *(len(r) for r in spec.seed))
+            out.requests += _new_tab_requests(spec, sheet_id, rows, cols)
+            out.actions.append(ACTION_TAB.format(title=spec.title))
+            if _protection(spec, sheet_id) is not None:
+                out.actions.append(_protect_action(spec))
+            out.after[spec.title] = _Tab(sheet_id, rows, cols, spec.hidden)
+            if spec.header or spec.seed:
+                out.values.append(_header_write(spec))
+            continue
+        if spec.title in empty and (spec.header or spec.seed):
+            out.actions.append(ACTION_HEADER.format(title=spec.title))
+            out.values.append(_header_write(spec))
+        if spec.hidden and not tab.hidden and tab.sheet_id is not None:
+            out.requests.append({"updateSheetProperties": {
+                "properties": {"sheetId": tab.sheet_id, "hidden": True}, "fields": "hidden"}})
+            out.actions.append(ACTION_HIDE.format(title=spec.title))
+        protection = _protection(spec, tab.sheet_id)
+        if protection is not None and not _has_protection(tab, protection):
+            out.requests.append({"addProtectedRange": {"protectedRange": protection}})
+            out.actions.append(_protect_action(spec))
+    return out
+
+
+def _protect_action(spec: TabSpec) -> str:
+    if spec.owner == "mixed":
+        columns = f"A:{_column_letter(MIXED_MACHINE_COLUMNS)}"
+        return ACTION_PROTECT_COLUMNS.format(columns=columns, title=spec.title)
+    return ACTION_PROTECT.format(title=spec.title)
+
+
+def _fit_plan(book: _Book, needed: Mapping[str, tuple[int, int]], specs: Mapping[str, TabSpec]) -> _Plan:
+    """Grid growth (and tabs deleted by hand) so that every write fits."""
+    out = _Plan()
+    used = {t.sheet_id for t in book.tabs.values() if t.sheet_id is not None}
+    for title, (rows, cols) in needed.items():
+        tab = book.tabs.get(title)
+        if tab is None:
+            if not book.complete:
+                continue  # unknown, not missing: the caller fetches metadata first
+            spec = specs.get(title, TabSpec(title=title, header=()))
+            sheet_id = _new_sheet_id(title, used)
+            used.add(sheet_id)
+            size = (max(NEW_TAB_ROWS, _grown(rows)), max(NEW_TAB_COLS, cols + GROW_COLS))
+            out.requests += _new_tab_requests(spec, sheet_id, *size)
+            out.actions.append(ACTION_TAB.format(title=title))
+            out.after[title] = _Tab(sheet_id, *size, spec.hidden)
+            continue
+        if rows <= tab.rows and cols <= tab.cols:
+            continue
+        new_rows = _grown(rows) if rows > tab.rows else tab.rows
+        new_cols = cols + GROW_COLS if cols > tab.cols else tab.cols
+        # appendDimension, not a new absolute size: it can never shrink a grid someone grew meanwhile.
+        if new_rows > tab.rows:
+            out.requests.append({"appendDimension": {
+                "sheetId": tab.sheet_id, "dimension": "ROWS", "length": new_rows - tab.rows}})
+        if new_cols > tab.cols:
+            out.requests.append({"appendDimension": {
+                "sheetId": tab.sheet_id, "dimension": "COLUMNS", "length": new_cols - tab.cols}})
+        out.after[title] = replace(tab, rows=new_rows, cols=new_cols)
+    return out
+
+
+def _new_tab_requests(spec: TabSpec, sheet_id: int, rows: int, cols: int) -> list[dict[str, Any]]:
+    """addSheet with frozen rows/columns and visibility, bold header, widths, protection, dropdown."""
+    grid: dict[str, Any] = {"rowCount": rows, "columnCount": cols}
+    if spec.frozen_rows:
+        grid["frozenRowCount"] = spec.frozen_rows
+    if spec.frozen_cols:
+        grid["frozenColumnCount"] = spec.frozen_cols
+    out: list[dict[str, Any]] = [{"addSheet": {"properties": {
+        "sheetId": sheet_id, "title": spec.title, "hidden": spec.hidden, "gridProperties": grid}}}]
+    if spec.header:
+        out.append({"repeatCell": {
+            "range": {"sheetId": sheet_id, "startRowIndex": 0, "endRowIndex": 1,
+                      "startColumnIndex": 0, "endColumnIndex": len(spec.header)},
+            "cell": {"userEnteredFormat": {"textFormat": {"bold": True}}},
+            "fields": "userEnteredFormat.textFormat.bold"}})
+    for start, end, width in _width_runs(spec.widths):
+        out.append({"updateDimensionProperties": {
+            "range": {"sheetId": sheet_id, "dimension": "COLUMNS", "startIndex": start, "endIndex": end},
+            "properties": {"pixelSize": max(20, PX_PER_CHAR * width)}, "fields": "pixelSize"}})
+    protection = _protection(spec, sheet_id)
+    if protection is not None:
+        out.append({"addProtectedRange": {"protectedRange": protection}})
+    if spec.dropdown is not None and spec.dropdown.values:
+        column = spec.dropdown.column
+        out.append({"setDataValidation": {
+            # From row 2 to the end of the grid: rows added later are covered too.
+            "range": {"sheetId": sheet_id, "startRowIndex": 1, "startColumnIndex": column,
+                      "endColumnIndex": column + 1},
+            "rule": {"condition": {"type": "ONE_OF_LIST",
+                                   "values": [{"userEnteredValue": v} for v in spec.dropdown.values]},
+                     "showCustomUi": True, "strict": True}}})
+    return out
+
+
+def _protection(spec: TabSpec, sheet_id: int | None) -> dict[str, Any] | None:
+    """A warning-only protection for what the machine owns: the whole tab, or a roster's fixed columns."""
+    if spec.owner == "staff" or sheet_id is None:
+        return None
+    grid: dict[str, Any] = {"sheetId": sheet_id}
+    if spec.owner == "mixed":
+        grid.update(startColumnIndex=0, endColumnIndex=MIXED_MACHINE_COLUMNS)
+    # Warning only: staff can still edit in an emergency, after a warning that the next sync rewrites it.
+    return {"range": grid, "description": spec.note or PROTECTION_NOTE, "warningOnly": True}
+
+
+def _has_protection(tab: _Tab, wanted: Mapping[str, Any]) -> bool:
+    want = wanted["range"]
+    for existing in tab.protections:
+        grid = existing.get("range", {})
+        if (grid.get("startColumnIndex", 0) == want.get("startColumnIndex", 0)
+                and grid.get("endColumnIndex") == want.get("endColumnIndex")
+                and not grid.get("startRowIndex") and grid.get("endRowIndex") is None):
+            return True
+    return False
+
+
+def _header_write(spec: TabSpec) -> RangeWrite:
+    return RangeWrite(spec.title, 0, 0, (tuple(spec.header), *spec.seed))
+
+
+def _width_runs(widths: Sequence[int]) -> Iterator[tuple[int, int, int]]:
+    """(start, end, width) for each run of equal column widths: fewer sub-requests."""
+    start = 0
+    for i in range(1, len(widths) + 1):
+        if i == len(widths) or widths[i] != widths[start]:
+            if widths[start] > 0:
+                yield start, i, widths[start]
+            start = i
+
+
+def _new_sheet_id(title: str, used: set[int]) -> int:
+    # Chosen here, so that later sub-requests of the same batchUpdate can refer to the new tab.
+    candidate = zlib.crc32(title.encode("utf-8")) & 0x7FFFFFFF or 1
+    while candidate in used:
+        candidate = candidate % 0x7FFFFFFF + 1
+    return candidate
+
+
+def _grown(rows: int) -> int:
+    return rows + max(GROW_ROWS_MIN, rows // 5)
+
+
+def _extents(writes: Iterable[RangeWrite]) -> dict[str, tuple[int, int]]:
+    """The grid size each tab needs: (rows, columns)."""
+    out: dict[str, tuple[int, int]] = {}
+    for w in writes:
+        rows = w.row + len(w.values)
+        cols = w.col + max((len(r) for r in w.values), default=0)
+        old = out.get(w.tab, (0, 0))
+        out[w.tab] = (max(old[0], rows), max(old[1], cols))
+    return out
+
+
+def _value_range(tab: str, row: int, col: int, values: Sequence[Sequence[str]]) -> dict[str, Any]:
+    width = max((len(r) for r in values), default=1) or 1
+    a1 = f"{rowcol_to_a1(row + 1, col + 1)}:{rowcol_to_a1(row + len(values), col + width)}"
+    return {"range": absolute_range_name(tab, a1), "majorDimension": "ROWS", "values": [list(r) for r in values]}
+
+
+def _batches(writes: Sequence[RangeWrite]) -> Iterator[list[dict[str, Any]]]:
+    """The value ranges of the writes, in bodies under MAX_BODY_BYTES (one body in every usual case)."""
+    batch: list[dict[str, Any]] = []
+    size = 0
+    for w in writes:
+        for item, item_size in _split(w):
+            if batch and size + item_size > MAX_BODY_BYTES:
+                yield batch
+                batch, size = [], 0
+            batch.append(item)
+            size += item_size
+    if batch:
+        yield batch
+
+
+def _split(w: RangeWrite) -> Iterator[tuple[dict[str, Any], int]]:
+    item = _value_range(w.tab, w.row, w.col, w.values)
+    size = len(json.dumps(item, ensure_ascii=False).encode("utf-8"))
+    if size <= MAX_BODY_BYTES or len(w.values) < 2:
+        yield item, size
+        return
+    half = len(w.values) // 2
+    yield from _split(RangeWrite(w.tab, w.row, w.col, w.values[:half]))
+    yield from _split(RangeWrite(w.tab, w.row + half, w.col, w.values[half:]))
+
+
+# -- small helpers -------------------------------------------------------------------------------------------
+
+
+def _open_session(settings: GSheetsBackend) -> tuple[requests.Session, Any]:
+    """An authorised session for the configured credentials (nothing secret is ever put in a message)."""
+    choice = settings.credentials.strip()
+    if choice.lower() in ANONYMOUS:
+        if not settings.endpoint:
+            raise ConfigError(MSG_ANONYMOUS_NEEDS_ENDPOINT)
+        return requests.Session(), None
+    import google.auth
+    from google.auth import exceptions as auth_errors
+    from google.auth.transport.requests import AuthorizedSession
+
+    if choice.lower() == "adc":
+        try:
+            credentials, _project = google.auth.default(scopes=list(SCOPES))
+        except auth_errors.DefaultCredentialsError:
+            raise ConfigError(MSG_NO_ADC) from None
+    else:
+        from google.oauth2 import service_account
+
+        path = Path(choice).expanduser()
+        if not path.is_file():
+            raise ConfigError(MSG_NO_KEY_FILE.format(path=path))
+        try:
+            credentials = service_account.Credentials.from_service_account_file(  # type: ignore[no-untyped-call]
+                str(path), scopes=list(SCOPES))
+        except (ValueError, KeyError, TypeError, UnicodeDecodeError, auth_errors.GoogleAuthError):
+            raise ConfigError(MSG_BAD_KEY_FILE.format(path=path)) from None
+    return AuthorizedSession(credentials), credentials  # type: ignore[no-untyped-call]
+
+
+def _base_url(endpoint: str) -> str:
+    """`http://127.0.0.1:8080`, or the same ending in `/v4/spreadsheets`, → the origin to send to."""
+    base = endpoint.strip().rstrip("/")
+    return base.removesuffix("/v4/spreadsheets")
+
+
+def _text(value: object) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    return "" if value is None else str(value)
+
+
+def _trim(grid: list[list[str]]) -> Grid:
+    out: Grid = []
+    for row in grid:
+        end = len(row)
+        while end and row[end - 1] == "":
+            end -= 1
+        out.append(row[:end])
+    while out and not out[-1]:
+        out.pop()
+    return out
+
+
+def _echoed_grid(a1: str) -> tuple[int, int] | None:
+    """(rows, columns) of a whole-sheet range as Google echoes it (`'Tab'!A1:Z1000`)."""
+    m = _GRID_ECHO.search(a1)
+    if m is None or m.group(1) != "A" or m.group(2) != "1":
+        return None
+    return int(m.group(4)), _column_number(m.group(3))
+
+
+def _column_number(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + (ord(ch) - ord("A") + 1)
+    return n
+
+
+def _column_letter(n: int) -> str:
+    out = ""
+    while n:
+        n, rem = divmod(n - 1, 26)
+        out = chr(ord("A") + rem) + out
+    return out
+
+
+def _message(err: APIError) -> str:
+    return str(err.error.get("message", ""))
+
+
+def _reasons(err: APIError) -> set[str]:
+    reasons = {str(e.get("reason", "")) for e in err.error.get("errors", []) if isinstance(e, dict)}
+    reasons |= {str(d.get("reason", "")) for d in err.error.get("details", []) if isinstance(d, dict)}
+    return reasons
+
+
+def _is_bad_range(err: APIError) -> bool:
+    return err.code == 400 and "Unable to parse range" in _message(err)
+
+
+def _is_beyond_grid(err: APIError) -> bool:
+    return err.code == 400 and "exceeds grid limits" in _message(err)
+
+
+def _is_rate_limit(err: APIError) -> bool:
+    # Older Google APIs answer a quota problem with 403 and one of these reasons.
+    return err.code == 429 or bool(_reasons(err) & {"rateLimitExceeded", "userRateLimitExceeded",
+                                                     "RATE_LIMIT_EXCEEDED"})
+
+
+def _is_api_disabled(err: APIError) -> bool:
+    return "SERVICE_DISABLED" in _reasons(err) or "has not been used in project" in _message(err)
+
+
+def _retry_after(response: requests.Response | None) -> float:
+    value = response.headers.get("Retry-After", "") if response is not None else ""
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return 0.0
+
+
+def _seconds(timeout: float | None) -> str:
+    if timeout is None:
+        return "il tempo massimo"
+    return f"{timeout:g} secondi"
