@@ -238,14 +238,48 @@ def test_a_workbook_of_hidden_tabs_keeps_one_visible(store: XlsxStore) -> None:
     assert load(staff_path(store))["_stato"].sheet_state == "visible"  # Excel cannot open it otherwise
 
 
-@pytest.mark.parametrize("title", ["Presenze Anziani e persone non autosufficienti", "A/B", "x" * 32])
+@pytest.mark.parametrize("title", ["A/B", "Aree [tutte]", "'citato'", " "])
 def test_a_tab_title_excel_refuses_is_a_config_error(store: XlsxStore, title: str) -> None:
     with pytest.raises(ConfigError) as err:
         store.ensure("staff", [TabSpec(title=title, header=("a",))])
     assert str(err.value) == (
-        f"Il nome della scheda «{title}» non è valido per Excel (al massimo 31 caratteri, senza "
-        "[ ] * ? / \\ :): accorciarlo o correggerlo nella configurazione."
+        f"Il nome della scheda «{title}» non è valido per Excel: non può essere vuoto, contenere "
+        "[ ] * ? / \\ : né iniziare o finire con un apostrofo. Correggerlo nella configurazione (`tab` delle "
+        "aree)."
     )
+    assert not staff_path(store).exists()
+
+
+LONG = "Presenze Minori, famiglie e giovani"  # 35 characters: Google Sheets allows it, Excel does not
+
+
+def test_a_title_too_long_for_excel_is_cut_in_the_file_and_full_in_the_snapshot(store: XlsxStore) -> None:
+    spec = TabSpec(title=LONG, header=("ID", "Denominazione"), hidden=True)
+    assert store.ensure("staff", [ELENCO, spec]) == [
+        "creato il file elenco-interno.xlsx",
+        "creata la scheda «Elenco»",
+        "creata la scheda «Presenze Minori, famiglie e gi…»",
+    ]
+    assert store.ensure("staff", [ELENCO, spec]) == []
+    assert load(staff_path(store)).sheetnames == ["Elenco", "Presenze Minori, famiglie e gi…"]
+    assert len(load(staff_path(store)).sheetnames[1]) == 31
+    store.write("staff", [RangeWrite(LONG, 1, 0, (("E-0001", "Ente"),))], [ELENCO, spec])
+    snap = store.read([ELENCO, spec])
+    assert snap.tabs[LONG] == [["ID", "Denominazione"], ["E-0001", "Ente"]]
+    assert snap.hidden == {LONG}
+
+
+def test_two_long_titles_cut_to_the_same_sheet_are_a_config_error(store: XlsxStore) -> None:
+    specs = [TabSpec(title=LONG + " (fase 1)", header=()), TabSpec(title=LONG + " (fase 2)", header=())]
+    with pytest.raises(ConfigError) as err:
+        store.ensure("staff", specs)
+    assert str(err.value) == (
+        f"Le schede «{LONG} (fase 1)» e «{LONG} (fase 2)» avrebbero in Excel lo stesso nome "
+        "«Presenze Minori, famiglie e gi…» (al massimo 31 caratteri): accorciarne il nome nella "
+        "configurazione (`tab` delle aree)."
+    )
+    with pytest.raises(ConfigError):
+        store.write("staff", [RangeWrite(s.title, 0, 0, (("x",),)) for s in specs], [])
     assert not staff_path(store).exists()
 
 
@@ -402,6 +436,19 @@ def test_a_crash_while_creating_leaves_no_file(store: XlsxStore, monkeypatch: py
         store.ensure("staff", SPECS)
     assert not staff_path(store).exists()
     assert no_temp_files(store.folder)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX file modes")
+def test_a_rewritten_file_keeps_its_mode_and_a_new_one_follows_the_umask(store: XlsxStore) -> None:
+    old = os.umask(0o022)
+    try:
+        store.ensure("staff", SPECS)
+    finally:
+        os.umask(old)
+    assert staff_path(store).stat().st_mode & 0o777 == 0o644
+    staff_path(store).chmod(0o664)  # a folder shared with colleagues
+    store.write("staff", [RangeWrite("Elenco", 1, 0, (("E-0001",),))], SPECS)
+    assert staff_path(store).stat().st_mode & 0o777 == 0o664
 
 
 # -- files open in another program ---------------------------------------------------------------------------

@@ -23,7 +23,8 @@ import io
 import json
 import os
 import re
-import tempfile
+import secrets
+import stat
 import warnings
 import zipfile
 import zlib
@@ -117,8 +118,12 @@ MSG_CSV_SWALLOWED = (
     "virgolette sembra contenere altre risposte ({count}). " + _CSV_HINT
 )
 MSG_TAB_NAME = (
-    "Il nome della scheda «{title}» non è valido per Excel (al massimo 31 caratteri, senza [ ] * ? / \\ :): "
-    "accorciarlo o correggerlo nella configurazione."
+    "Il nome della scheda «{title}» non è valido per Excel: non può essere vuoto, contenere [ ] * ? / \\ : "
+    "né iniziare o finire con un apostrofo. Correggerlo nella configurazione (`tab` delle aree)."
+)
+MSG_TAB_CLASH = (
+    "Le schede «{first}» e «{second}» avrebbero in Excel lo stesso nome «{short}» (al massimo 31 "
+    "caratteri): accorciarne il nome nella configurazione (`tab` delle aree)."
 )
 ACTION_FILE = "creato il file {name}"
 ACTION_TAB = "creata la scheda «{title}»"
@@ -189,6 +194,13 @@ class XlsxStore:
         hidden: set[str] = set()
         if paths["staff"].exists():
             tabs, hidden = _read_workbook(paths["staff"])
+            # A title too long for Excel is stored cut (see excel_title): report it under its full name.
+            for title, sheet in _sheet_titles(specs).items():
+                if sheet != title and sheet in tabs and title not in tabs:
+                    tabs[title] = tabs.pop(sheet)
+                    if sheet in hidden:
+                        hidden.discard(sheet)
+                        hidden.add(title)
         responses, origin = self._read_responses(tabs)
         return Snapshot(tabs=tabs, responses=responses, responses_origin=origin, hidden=hidden)
 
@@ -213,8 +225,7 @@ class XlsxStore:
         Existing tabs are never rewritten, except an empty header row, which gets the header.
         """
         self._require_folder()
-        for spec in specs:
-            _check_title(spec.title)
+        sheets = _sheet_titles(specs)
         path = self._workbook_path(workbook)
         actions: list[str] = []
         # Load under the lock: another sync saving between this load and the save below would be lost.
@@ -225,12 +236,13 @@ class XlsxStore:
                 actions.append(ACTION_FILE.format(name=path.name))
                 wb = _new_workbook()
             for spec in specs:
-                if spec.title not in wb.sheetnames:
-                    actions.append(ACTION_TAB.format(title=spec.title))
-                    _create_tab(wb, spec)
-                elif spec.header and _row_is_empty(wb[spec.title], 1):
-                    actions.append(ACTION_HEADER.format(title=spec.title))
-                    _write_header(wb[spec.title], spec.header)
+                sheet = sheets[spec.title]
+                if sheet not in wb.sheetnames:
+                    actions.append(ACTION_TAB.format(title=sheet))
+                    _create_tab(wb, spec, sheet)
+                elif spec.header and _row_is_empty(wb[sheet], 1):
+                    actions.append(ACTION_HEADER.format(title=sheet))
+                    _write_header(wb[sheet], spec.header)
             if actions and not dry_run:
                 self._check_not_open(path)
                 self._save(wb, path)
@@ -247,15 +259,16 @@ class XlsxStore:
         path = self._workbook_path(workbook)
         self._check_not_open(path)
         by_title = {s.title: s for s in specs}
+        sheets = _sheet_titles([*specs, *(TabSpec(w.tab, ()) for w in writes if w.tab not in by_title)])
         with self._locked(self.lock_timeout_s):
             # Re-open from disk, never from the read: a person may have saved edits since, and only the
             # cells in `writes` may change.
             wb = _load_for_edit(path) if path.exists() else _new_workbook()
             for w in writes:
-                if w.tab not in wb.sheetnames:
-                    _check_title(w.tab)
-                    _create_tab(wb, by_title.get(w.tab, TabSpec(title=w.tab, header=())))
-                ws = wb[w.tab]
+                sheet = sheets[w.tab]
+                if sheet not in wb.sheetnames:
+                    _create_tab(wb, by_title.get(w.tab, TabSpec(title=w.tab, header=())), sheet)
+                ws = wb[sheet]
                 for r, row in enumerate(w.values):
                     for c, value in enumerate(row):
                         cell = ws.cell(row=w.row + r + 1, column=w.col + c + 1)
@@ -321,12 +334,16 @@ class XlsxStore:
 
     def _atomic_write(self, path: Path, dump: Callable[[Any], object]) -> None:
         """Write through a temp file in the same folder, fsync it, and rename it onto `path`."""
+        tmp = self.folder / f".elenco-{secrets.token_hex(8)}.tmp"
         try:
-            fd, tmp_name = tempfile.mkstemp(dir=self.folder, prefix=".elenco-", suffix=".tmp")
+            # Not mkstemp: its 0600 mode would replace the file's own; 0666 minus the umask, like any new
+            # file, or the mode the file already has (a folder shared with colleagues stays readable).
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
         except PermissionError:
             raise ConfigError(MSG_NOT_WRITABLE.format(folder=self.folder)) from None
-        tmp = Path(tmp_name)
         try:
+            with contextlib.suppress(FileNotFoundError):
+                os.chmod(tmp, stat.S_IMODE(path.stat().st_mode))
             with os.fdopen(fd, "wb") as f:
                 dump(f)
                 f.flush()
@@ -574,14 +591,31 @@ def _new_workbook() -> Any:
     return wb
 
 
-def _check_title(title: str) -> None:
-    if not title or len(title) > MAX_TITLE or any(ch in title for ch in "[]*?/\\:"):
+def excel_title(title: str) -> str:
+    """The sheet title used in the file: Excel allows 31 characters, so a longer title is cut and ends in "…"."""
+    if any(ch in title for ch in "[]*?/\\:") or not title.strip() or title[0] == "'" or title[-1] == "'":
         raise ConfigError(MSG_TAB_NAME.format(title=title))
+    if len(title) <= MAX_TITLE:
+        return title
+    return title[: MAX_TITLE - 1].rstrip(" '") + "…"
 
 
-def _create_tab(wb: Any, spec: TabSpec) -> None:
+def _sheet_titles(specs: Iterable[TabSpec]) -> dict[str, str]:
+    """Each spec's title → its sheet title; two titles cut to the same sheet title are a ConfigError."""
+    out: dict[str, str] = {}
+    owner: dict[str, str] = {}
+    for spec in specs:
+        sheet = excel_title(spec.title)
+        other = owner.setdefault(sheet.casefold(), spec.title)  # Excel titles are case-insensitive
+        if other != spec.title:
+            raise ConfigError(MSG_TAB_CLASH.format(first=other, second=spec.title, short=sheet))
+        out[spec.title] = sheet
+    return out
+
+
+def _create_tab(wb: Any, spec: TabSpec, sheet: str) -> None:
     """A new tab with its presentation: bold frozen header, widths, seed rows, dropdown, note, visibility."""
-    ws = wb.create_sheet(spec.title)
+    ws = wb.create_sheet(sheet)
     _write_header(ws, spec.header)
     for r, row in enumerate(spec.seed, start=2):
         for c, value in enumerate(row, start=1):
