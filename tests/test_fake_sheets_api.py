@@ -338,20 +338,51 @@ def test_missing_sheet_is_an_unparsable_range(fake: SheetsFake, gc: gspread.Clie
 
 def test_writes_beyond_the_grid_are_refused(fake: SheetsFake, gc: gspread.Client) -> None:
     """Writing past rowCount/columnCount is a 400 like Google's, and nothing is written."""
-    sid = fake.create_spreadsheet("G")
+    sid = fake.create_spreadsheet("G", {"Zona A": []})
     ws = gc.open_by_key(sid).sheet1
     with pytest.raises(APIError) as info:
         ws.update([["x"]], "A1001")
     assert info.value.error["message"] == (
-        "Range ('Sheet1'!A1001) exceeds grid limits. Max rows: 1000, max columns: 26"
+        "Range ('Zona A'!A1001) exceeds grid limits. Max rows: 1000, max columns: 26"
     )
-    with pytest.raises(APIError, match="exceeds grid limits"):
+    with pytest.raises(APIError) as info:
+        ws.update([["x", "y"]], "AA1")
+    assert info.value.error["message"].startswith("Range ('Zona A'!AA1:AB1) exceeds grid limits.")
+    with pytest.raises(APIError) as info:
         ws.update([["x"] * 27], "A1")
-    with pytest.raises(
-        APIError, match=r"Requested writing within range \['Sheet1'!A1:B2\], but tried writing to row \[3\]"
-    ):
+    assert info.value.error["message"] == (
+        "Requested writing within range ['Zona A'!A1], but tried writing to column [AA]"
+    )
+    with pytest.raises(APIError) as info:
         ws.update([["a"], ["b"], ["c"]], "A1:B2")
-    assert fake.values(sid, "Sheet1") == []
+    assert info.value.error["message"] == (
+        "Requested writing within range ['Zona A'!A1:B2], but tried writing to row [3]"
+    )
+    with pytest.raises(APIError, match=r"Range \('Zona A'!A1:Z1001\) exceeds grid limits"):
+        ws.get("A1:Z1001")
+    assert fake.values(sid, "Zona A") == []
+
+
+def test_grid_ranges_starting_past_the_grid_are_refused(fake: SheetsFake, gc: gspread.Client) -> None:
+    """batchUpdate GridRanges: refused when they start past the grid, clipped when they only end past it."""
+    sid = fake.create_spreadsheet("G", {"T": []})
+    sh = gc.open_by_key(sid)
+
+    def repeat_cell(grid_range: dict[str, int]) -> dict[str, Any]:
+        cell = {"userEnteredFormat": {"textFormat": {"bold": True}}}
+        request = {"range": {"sheetId": 0, **grid_range}, "cell": cell, "fields": "userEnteredFormat"}
+        return sh.batch_update({"requests": [{"repeatCell": request}]})
+
+    with pytest.raises(APIError) as info:
+        repeat_cell({"startRowIndex": 1000, "startColumnIndex": 0, "endColumnIndex": 2})
+    assert info.value.error["message"] == (
+        "Invalid requests[0].repeatCell: Range (T!A1001:B) exceeds grid limits. Max rows: 1000, max columns: 26"
+    )
+    with pytest.raises(APIError, match=r"Range \(T!AA1:2\) exceeds grid limits"):
+        repeat_cell({"startRowIndex": 0, "endRowIndex": 2, "startColumnIndex": 26})
+    assert repeat_cell({"startRowIndex": 999, "endRowIndex": 1003})["replies"] == [{}]
+    assert repeat_cell({"startRowIndex": 3, "endRowIndex": 3})["replies"] == [{}]
+    assert fake.sheet_properties(sid, "T")["gridProperties"]["rowCount"] == 1000
 
 
 def test_raw_keeps_text_user_entered_parses(fake: SheetsFake, gc: gspread.Client) -> None:

@@ -1601,7 +1601,8 @@ class SheetsFake:
             out["values"] = values
         return out
 
-    def _target(self, ss: _Spreadsheet, text: str | None) -> _Target:
+    def _target(self, ss: _Spreadsheet, text: str | None, *, anchor_may_overflow: bool = False) -> _Target:
+        """Resolve an A1 range; with ``anchor_may_overflow`` a single-cell anchor is checked by the write."""
         if text is None:
             raise _bad_range("")
         try:
@@ -1619,11 +1620,9 @@ class SheetsFake:
         ref = ref or _WHOLE
         r2 = sheet.row_count - 1 if ref.r2 is None else ref.r2
         c2 = sheet.col_count - 1 if ref.c2 is None else ref.c2
-        if (
-            ref.r1 >= sheet.row_count
-            or ref.c1 >= sheet.col_count
-            or r2 >= sheet.row_count
-            or c2 >= sheet.col_count
+        outside = ref.r1 >= sheet.row_count or ref.c1 >= sheet.col_count
+        if (outside and not (anchor_may_overflow and ref.single)) or (
+            not outside and (r2 >= sheet.row_count or c2 >= sheet.col_count)
         ):
             raise self._grid_limits(sheet, ref.text())
         return _Target(sheet, ref.r1, ref.c1, r2, c2, ref, explicit, text)
@@ -1632,7 +1631,7 @@ class SheetsFake:
     def _grid_limits(sheet: _Sheet, ref_text: str) -> ApiError:
         return ApiError(
             400,
-            f"Range ({quote_sheet_title(sheet.title, always=True)}!{ref_text}) exceeds grid limits. "
+            f"Range ({quote_sheet_title(sheet.title)}!{ref_text}) exceeds grid limits. "
             f"Max rows: {sheet.row_count}, max columns: {sheet.col_count}",
         )
 
@@ -1658,19 +1657,22 @@ class SheetsFake:
             return out
         sheet = t.sheet
         end_r, end_c = t.r1 + n_rows - 1, t.c1 + n_cols - 1
-        if t.explicit and not t.ref.single:
-            if end_r > t.r2:
-                raise ApiError(
-                    400, f"Requested writing within range [{t.text}], but tried writing to row [{end_r + 1}]"
-                )
-            if end_c > t.c2:
-                raise ApiError(
-                    400,
-                    f"Requested writing within range [{t.text}], but tried writing to column "
-                    f"[{column_letters(end_c)}]",
-                )
-        if end_r >= sheet.row_count or end_c >= sheet.col_count:
+        if t.r1 >= sheet.row_count or t.c1 >= sheet.col_count:
+            # An anchor outside the grid: Google names the whole area the data would cover.
             raise self._grid_limits(sheet, _rect_a1(t.r1, t.c1, end_r, end_c))
+        bounded = t.explicit and not t.ref.single
+        last_r = t.r2 if bounded else sheet.row_count - 1
+        last_c = t.c2 if bounded else sheet.col_count - 1
+        if end_r > last_r:
+            raise ApiError(
+                400, f"Requested writing within range [{t.text}], but tried writing to row [{last_r + 2}]"
+            )
+        if end_c > last_c:
+            raise ApiError(
+                400,
+                f"Requested writing within range [{t.text}], but tried writing to column "
+                f"[{column_letters(last_c + 1)}]",
+            )
         parse = self._parser(ss, input_option)
         for dr, dc, value in entries:
             if value is None:
@@ -2081,7 +2083,7 @@ class SheetsFake:
             payload.get("majorDimension"), (_ROWS, _COLUMNS), _ROWS, "data.major_dimension", "Dimension"
         )
         _normalize_values(payload.get("values"), major, "data.values")  # Google checks the body first
-        t = self._target(ss, route.range_text)
+        t = self._target(ss, route.range_text, anchor_may_overflow=True)
         response_opts = self._response_options(
             args.get("includeValuesInResponse"),
             args.get("responseValueRenderOption"),
@@ -2195,7 +2197,7 @@ class SheetsFake:
         total_cells = 0
         for k, item in enumerate(data):
             try:
-                t = self._target(work, item.get("range"))
+                t = self._target(work, item.get("range"), anchor_may_overflow=True)
             except ApiError as error:
                 raise ApiError(400, f"Invalid data[{k}]: {error.message}") from None
             major = _enum(
@@ -2286,32 +2288,37 @@ class SheetsFake:
         return title
 
     def _grid_bounds(self, ss: _Spreadsheet, gr: Mapping[str, Any]) -> tuple[_Sheet, int, int, int, int]:
-        """Validate a GridRange; return (sheet, start row, end row, start col, end col), ends exclusive."""
+        """Validate a GridRange; return (sheet, start row, end row, start col, end col), ends exclusive.
+
+        As live-tested against the API: a range starting at or past the grid's last row or column is
+        refused; one starting inside is taken, its end clipped to the grid (the grid is not grown).
+        """
         sheet = ss.sheet_by_id(gr.get("sheetId") or 0)
-        r1 = gr.get("startRowIndex") or 0
-        r2 = sheet.row_count if gr.get("endRowIndex") is None else gr["endRowIndex"]
-        c1 = gr.get("startColumnIndex") or 0
-        c2 = sheet.col_count if gr.get("endColumnIndex") is None else gr["endColumnIndex"]
-        if r1 < 0 or c1 < 0 or r2 < r1 or c2 < c1:
-            raise _RequestError("Invalid grid range: start index must not be after end index.")
-        if r2 > sheet.row_count or c2 > sheet.col_count:
-            raise self._grid_limits(sheet, _rect_a1(r1, c1, max(r1, r2 - 1), max(c1, c2 - 1)))
+        r1, c1 = gr.get("startRowIndex") or 0, gr.get("startColumnIndex") or 0
+        end_r, end_c = gr.get("endRowIndex"), gr.get("endColumnIndex")
+        if r1 < 0 or c1 < 0 or (end_r is not None and end_r < r1) or (end_c is not None and end_c < c1):
+            raise _RequestError("Invalid grid range: the start index must not be after the end index.")
+        if r1 >= sheet.row_count or c1 >= sheet.col_count:
+            end = (column_letters(end_c - 1) if end_c else "") + (str(end_r) if end_r else "")
+            raise self._grid_limits(sheet, _cell_a1(r1, c1) + (f":{end}" if end else ""))
+        r2 = sheet.row_count if end_r is None else min(end_r, sheet.row_count)
+        c2 = sheet.col_count if end_c is None else min(end_c, sheet.col_count)
         return sheet, r1, r2, c1, c2
 
-    def _dimension_bounds(self, ss: _Spreadsheet, dr: Mapping[str, Any]) -> tuple[_Sheet, str, int, int]:
-        sheet = ss.sheet_by_id(dr.get("sheetId") or 0)
+    def _dimension_bounds(
+        self, ss: _Spreadsheet, dr: Mapping[str, Any], *, strict_end: bool = False
+    ) -> tuple[_Sheet, str, int, int]:
+        """Validate a DimensionRange like a GridRange; return (sheet, dimension, start, end)."""
         dimension = dr.get("dimension")
         if dimension not in (_ROWS, _COLUMNS):
             raise _RequestError("dimension must be ROWS or COLUMNS.")
+        start_key, end_key = _dim_keys(dimension)
+        gr = {"sheetId": dr.get("sheetId"), start_key: dr.get("startIndex"), end_key: dr.get("endIndex")}
+        sheet, r1, r2, c1, c2 = self._grid_bounds(ss, gr)
         count = sheet.row_count if dimension == _ROWS else sheet.col_count
-        start = dr.get("startIndex") or 0
-        end = count if dr.get("endIndex") is None else dr["endIndex"]
-        if start < 0 or end < start:
-            raise _RequestError("Invalid dimension range: start index must not be after end index.")
-        if end > count:
-            first = _cell_a1(start, 0) if dimension == _ROWS else _cell_a1(0, start)
-            raise self._grid_limits(sheet, first)
-        return sheet, dimension, start, end
+        if strict_end and dr.get("endIndex") is not None and dr["endIndex"] > count:
+            raise self._grid_limits(sheet, _cell_a1(count, 0) if dimension == _ROWS else _cell_a1(0, count))
+        return (sheet, dimension, r1, r2) if dimension == _ROWS else (sheet, dimension, c1, c2)
 
     def _rq_addSheet(self, ss: _Spreadsheet, body: dict[str, Any]) -> dict[str, Any]:
         props = body.get("properties") or {}
@@ -2525,7 +2532,7 @@ class SheetsFake:
         return {}
 
     def _rq_deleteDimension(self, ss: _Spreadsheet, body: dict[str, Any]) -> dict[str, Any]:
-        sheet, dimension, start, end = self._dimension_bounds(ss, body.get("range") or {})
+        sheet, dimension, start, end = self._dimension_bounds(ss, body.get("range") or {}, strict_end=True)
         count = sheet.row_count if dimension == _ROWS else sheet.col_count
         if end - start >= count:
             raise _RequestError(f"You can't delete all the {dimension.lower()} on the sheet.")
