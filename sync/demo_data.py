@@ -267,6 +267,7 @@ class _Org:
     head: str  # generic head noun written before the identity ("Associazione", "Fondazione"), or ""
     cores: tuple[str, ...]  # spellings of the identity; the first is the usual one
     suffix: str  # the legal-form spelling this organisation usually writes
+    bare: bool  # usually written without its article ("Girasole" for "Il Girasole"): some answers add it
     comune: str
     comune_spellings: tuple[str, ...]
     province: str
@@ -633,6 +634,7 @@ def _make_org(ctx: _Context, index: int, orgs: list[_Org], sibling: _Org | None)
         head=head,
         cores=cores,
         suffix=suffix,
+        bare=_drop_article(cores[0]) != cores[0] and rng.random() < 0.15,
         comune=comune,
         comune_spellings=spellings,
         province=province,
@@ -716,7 +718,7 @@ def _name(rng: random.Random, org: _Org, noise: float) -> str:
     if len(org.cores) > 1 and chance(0.2):
         core = rng.choice(org.cores[1:])
     head = org.head
-    if chance(0.1):
+    if org.bare != chance(0.1):
         core = _drop_article(core)
     if head == "Associazione" and chance(0.1):
         head = ""
