@@ -63,13 +63,16 @@ class Area(_Model):
 
     code: Annotated[str, Field(pattern=r"^[A-Za-z0-9_]{1,12}$")]
     label: str
-    tab: Annotated[str, Field(min_length=1, max_length=80)]
+    # Excel allows 31 characters in a tab name, and the roster tab is "Presenze " + this name.
+    tab: Annotated[str, Field(min_length=1, max_length=22)]
 
     @field_validator("tab")
     @classmethod
     def _tab_name(cls, value: str) -> str:
         if any(ch in value for ch in "[]*?/\\:"):
             raise ValueError("il nome della scheda non può contenere [ ] * ? / \\ :")
+        if value.startswith("_") or value.casefold().startswith("presenze"):
+            raise ValueError("il nome della scheda non può iniziare con «_» o «Presenze»")
         return value
 
 
@@ -239,11 +242,46 @@ def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+_ERRORS_IT = {
+    "missing": "chiave obbligatoria mancante",
+    "extra_forbidden": "chiave non prevista (controllare l'ortografia)",
+    "string_too_long": "al massimo {max_length} caratteri",
+    "string_too_short": "almeno {min_length} caratteri",
+    "string_pattern_mismatch": "formato non valido (atteso: {pattern})",
+    "string_type": "atteso un testo",
+    "bool_parsing": "atteso true o false",
+    "bool_type": "atteso true o false",
+    "int_parsing": "atteso un numero intero",
+    "int_type": "atteso un numero intero",
+    "float_parsing": "atteso un numero",
+    "greater_than_equal": "deve essere almeno {ge}",
+    "datetime_parsing": "data e ora non valide (es. 2024-05-02T23:59:59)",
+    "datetime_from_date_parsing": "data e ora non valide (es. 2024-05-02T23:59:59)",
+    "date_parsing": "data non valida (es. 2024-05-15)",
+    "date_from_datetime_parsing": "data non valida (es. 2024-05-15)",
+    "literal_error": "valore non ammesso (ammessi: {expected})",
+    "union_tag_invalid": "valore non ammesso (ammessi: {expected_tags})",
+    "union_tag_not_found": "manca la chiave «{discriminator}»",
+    "list_type": "attesa una lista",
+    "tuple_type": "attesa una lista",
+    "dict_type": "attesa una mappa chiave: valore",
+    "model_type": "attesa una mappa chiave: valore",
+}
+
+
 def _format_error(err: ValidationError, source: str) -> str:
+    """Each problem as `key.path: what is wrong`, in Italian."""
     lines = [f"configurazione non valida ({source}):"]
     for e in err.errors():
         where = ".".join(str(p) for p in e["loc"]) or "(radice)"
-        msg = e["msg"].removeprefix("Value error, ")
+        template = _ERRORS_IT.get(e["type"])
+        if template is not None:
+            try:
+                msg = template.format(**(e.get("ctx") or {}))
+            except (KeyError, IndexError):
+                msg = e["msg"]
+        else:
+            msg = e["msg"].removeprefix("Value error, ")
         lines.append(f"  - {where}: {msg}")
     return "\n".join(lines)
 
