@@ -620,6 +620,116 @@ def test_values_include_values_in_response(fake: SheetsFake, gc: gspread.Client)
     }
 
 
+def test_sheets_create_endpoint(fake: SheetsFake) -> None:
+    """POST /v4/spreadsheets creates a spreadsheet with the given properties and sheets."""
+    http = HTTPClient(auth=None, session=fake.session())  # type: ignore[arg-type]
+    body = {
+        "properties": {"title": "Registro", "locale": "en_US"},
+        "sheets": [{"properties": {"title": "Enti", "gridProperties": {"rowCount": 10, "columnCount": 4}}}],
+    }
+    created = http.request("post", "https://sheets.googleapis.com/v4/spreadsheets", json=body).json()
+    assert created["properties"]["title"] == "Registro"
+    assert created["properties"]["locale"] == "en_US"
+    assert created["properties"]["timeZone"] == "Europe/Rome"
+    assert created["sheets"][0]["properties"]["gridProperties"] == {"rowCount": 10, "columnCount": 4}
+    assert fake.sheet_titles(created["spreadsheetId"]) == ["Enti"]
+
+
+def test_columns_major_dimension(fake: SheetsFake, gc: gspread.Client) -> None:
+    """majorDimension=COLUMNS works for writing and reading."""
+    sid = fake.create_spreadsheet("C")
+    ws = gc.open_by_key(sid).sheet1
+    response = ws.update([["a", "b"], ["c"]], "B2", major_dimension="COLUMNS")
+    assert response["updatedRange"] == "Sheet1!B2:C3"
+    assert fake.values(sid, "Sheet1") == [[], ["", "a", "c"], ["", "b"]]
+    assert ws.get("B2:C3", major_dimension="COLUMNS") == [["a", "b"], ["c"]]
+    assert ws.col_values(2) == ["", "a", "b"]
+
+
+def test_clear_and_batch_clear(fake: SheetsFake, gc: gspread.Client) -> None:
+    """values.clear and values.batchClear empty the ranges and echo them resolved."""
+    sid = fake.create_spreadsheet("K", {"Sheet1": [["a", "b", "c"], ["d", "e", "f"]]})
+    sh = gc.open_by_key(sid)
+    ws = sh.sheet1
+    assert sh.values_clear("Sheet1!B:B") == {"spreadsheetId": sid, "clearedRange": "Sheet1!B1:B1000"}
+    assert ws.batch_clear(["A1", "C2:C"]) == {
+        "spreadsheetId": sid,
+        "clearedRanges": ["Sheet1!A1", "Sheet1!C2:C1000"],
+    }
+    assert fake.values(sid, "Sheet1") == [["", "", "c"], ["d"]]
+    ws.clear()
+    assert fake.values(sid, "Sheet1") == []
+
+
+def test_metadata_fields_mask(fake: SheetsFake, gc: gspread.Client) -> None:
+    """spreadsheets.get honours ``fields`` (dotted, slashed or parenthesised)."""
+    sid = fake.create_spreadsheet("M", {"Uno": [], "Due": []})
+    sh = gc.open_by_key(sid)
+    assert sh.fetch_sheet_metadata({"fields": "sheets.properties.title"}) == {
+        "sheets": [{"properties": {"title": "Uno"}}, {"properties": {"title": "Due"}}]
+    }
+    assert sh.fetch_sheet_metadata({"fields": "properties(title,locale),spreadsheetId"}) == {
+        "spreadsheetId": sid,
+        "properties": {"title": "M", "locale": "it_IT"},
+    }
+    assert sh.fetch_sheet_metadata({"fields": "sheets/properties/sheetId"})["sheets"][0] == {
+        "properties": {"sheetId": 0}
+    }
+
+
+def test_unknown_and_unimplemented_requests(fake: SheetsFake, gc: gspread.Client) -> None:
+    """Unknown request names are a 400 like Google's; real but unmodelled ones a 501; nothing applies."""
+    sid = fake.create_spreadsheet("U")
+    sh = gc.open_by_key(sid)
+    with pytest.raises(APIError) as info:
+        sh.batch_update({"requests": [{"addSheet": {"properties": {"title": "X"}}}, {"makeCoffee": {}}]})
+    assert info.value.code == 400
+    assert info.value.error["message"] == (
+        "Invalid JSON payload received. Unknown name \"makeCoffee\" at 'requests[1]': Cannot find field."
+    )
+    with pytest.raises(APIError) as info:
+        sh.batch_update({"requests": [{"addSheet": {"properties": {"title": "X"}}}, {"addNamedRange": {}}]})
+    assert info.value.code == 501
+    assert fake.sheet_titles(sid) == ["Sheet1"]
+    assert fake.applied_requests(sid) == []
+
+
+def test_inserting_rows_shifts_cells_and_protections(fake: SheetsFake, gc: gspread.Client) -> None:
+    """insertDimension/deleteDimension move cells, protected ranges and validations with the rows."""
+    sid = fake.create_spreadsheet("S", {"Sheet1": [["h"], ["r2"], ["r3"]]})
+    ws = gc.open_by_key(sid).sheet1
+    ws.add_protected_range("A3:B3", editor_users_emails=[])
+    ws.add_validation("B3", gspread.utils.ValidationConditionType.boolean, [])
+    ws.insert_rows([["nuova"]], row=2)
+    assert fake.values(sid, "Sheet1") == [["h"], ["nuova"], ["r2"], ["r3"]]
+    assert fake.protected_ranges(sid, "Sheet1")[0]["range"]["startRowIndex"] == 3
+    assert fake.validation_at(sid, "Sheet1", "B4") is not None
+    assert fake.validation_at(sid, "Sheet1", "B3") is None
+    ws.delete_rows(2, 3)
+    assert fake.values(sid, "Sheet1") == [["h"], ["r3"]]
+    assert fake.protected_ranges(sid, "Sheet1")[0]["range"]["startRowIndex"] == 1
+    assert fake.sheet_properties(sid, "Sheet1")["gridProperties"]["rowCount"] == 1000 + 1 - 2
+
+
+def test_formulas_that_are_not_arithmetic_render_as_their_text(fake: SheetsFake, gc: gspread.Client) -> None:
+    """Only plain arithmetic is evaluated; other formulas render as written (a documented limit)."""
+    ws = gc.open_by_key(fake.create_spreadsheet("F")).sheet1
+    ws.update([["=SUM(A2:A3)", "=10/4", "=1/0"]], "A1", raw=False)
+    assert ws.row_values(1) == ["=SUM(A2:A3)", "2.5", "#DIV/0!"]
+    assert ws.row_values(1, value_render_option="FORMULA") == ["=SUM(A2:A3)", "=10/4", "=1/0"]
+
+
+def test_drive_listing(fake: SheetsFake, gc: gspread.Client) -> None:
+    """Drive files.list filters by the name in ``q``; forbidden files are not listed."""
+    first = fake.create_spreadsheet("Elenco 2025")
+    fake.create_spreadsheet("Altro")
+    hidden = fake.create_spreadsheet("Elenco 2025")
+    fake.forbid(hidden)
+    files = gc.list_spreadsheet_files("Elenco 2025")
+    assert [f["id"] for f in files] == [first]
+    assert {f["name"] for f in gc.list_spreadsheet_files()} == {"Elenco 2025", "Altro"}
+
+
 # -- instrumentation -------------------------------------------------------------------------------
 
 

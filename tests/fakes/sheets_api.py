@@ -1,28 +1,60 @@
 """A stateful, in-process fake of the Google Sheets API v4 (plus the few Drive v3 calls gspread makes).
 
 The fake is a WSGI application served by a real werkzeug HTTP server on ``127.0.0.1`` (free port,
-background thread), so gspread talks to it over real HTTP without any patching::
+background thread), so gspread 6.x talks to it over real HTTP, unpatched::
 
-    with SheetsFake() as fake:
+    with SheetsFake() as fake:                      # or fake = SheetsFake().start(); ...; fake.stop()
         sid = fake.create_spreadsheet("Elenco", {"Enti": [["Nome", "CF"], ["Alfa", "007"]]})
         gc = gspread.Client(auth=None, session=fake.session())   # or fake.client()
         ws = gc.open_by_key(sid).worksheet("Enti")
         assert ws.get_all_values() == [["Nome", "CF"], ["Alfa", "007"]]
 
-``fake.session()`` returns a ``requests.Session`` whose adapter rewrites ``https://sheets.googleapis.com``
-and ``https://www.googleapis.com`` to the fake; a client may instead be pointed at ``fake.base_url``
-(``http://127.0.0.1:PORT/v4/spreadsheets/...``).
+Reaching the fake
+    ``fake.session()`` is a ``requests.Session`` whose ``GoogleRedirectAdapter`` sends
+    ``https://sheets.googleapis.com`` and ``https://www.googleapis.com`` to the fake (closed by
+    ``stop()``); ``fake.client(http_client=None)`` wraps it in a ``gspread.Client``. Code that takes an
+    endpoint can use ``fake.base_url`` / ``fake.sheets_url`` (``http://127.0.0.1:PORT/v4/spreadsheets``).
 
-What is modelled (copied from real recordings, see ``tests/data/cassettes``): trimming of trailing empty
-cells/rows, absent ``values`` for empty ranges, echoed ranges in A1 with sheet names quoted only when
-needed, whole-grid echo for bare sheet names and open ranges, ``RAW`` vs ``USER_ENTERED`` parsing,
-``FORMATTED_VALUE``/``UNFORMATTED_VALUE``/``FORMULA`` rendering, ``ROWS``/``COLUMNS``, Google's error
-bodies, atomic ``batchUpdate`` and append's table detection.
+Endpoints
+    ``spreadsheets.get`` (``fields`` masks honoured, no grid data), ``spreadsheets.create``,
+    ``spreadsheets.batchUpdate`` (addSheet, deleteSheet, duplicateSheet, updateSheetProperties,
+    updateSpreadsheetProperties, appendDimension, insertDimension, deleteDimension,
+    updateDimensionProperties, autoResizeDimensions, addProtectedRange, updateProtectedRange,
+    deleteProtectedRange, setDataValidation, mergeCells, unmergeCells, setBasicFilter,
+    clearBasicFilter, and - accepted, range-checked, not rendered - repeatCell, updateBorders,
+    addConditionalFormatRule), ``values.get/update/append/clear/batchGet/batchUpdate/batchClear``
+    and Drive ``files.create/get/list/delete``. Other Sheets requests answer 501 UNIMPLEMENTED.
 
-Deliberate simplifications: formulas are evaluated only when they are plain arithmetic (``=3/2``);
-any other formula renders as its own text. Numbers are rendered with Python ``str`` (no locale
-formatting). Cell formats, merges, filters and conditional formats are accepted and recorded, not
-rendered. Data validation rules are stored, never enforced on API writes.
+State helpers (no HTTP, not counted)
+    ``create_spreadsheet``, ``add_sheet``, ``delete_spreadsheet``, ``forbid``, ``values``,
+    ``set_values`` (a person typing: USER_ENTERED), ``raw_cell``, ``sheet_titles``, ``metadata``,
+    ``sheet_properties``, ``protected_ranges``, ``data_validations``, ``validation_at``,
+    ``dimension_properties``, ``merges``, ``applied_requests``, ``spreadsheet_ids``.
+
+Instrumentation
+    ``requests`` (``RequestRecord(method, kind, path)`` per request), ``log`` (``LoggedRequest`` with
+    number, query, body, status, fault), ``count(kind=None, method=None)`` (kind: an endpoint kind such
+    as "values.update", a family such as "values" or "drive", or "read"/"write"), ``reset_counts()``,
+    ``latency`` (seconds added to every answer), ``schedule_faults({n: fault})`` (n-th request, 1-based),
+    ``fail_next(kind=None, fault=503, times=1)``, ``clear_faults()``, ``timeout_delay``,
+    ``quota_per_minute`` (None = off; else per user and per read/write bucket, rolling 60 s, measured
+    with ``clock``), ``errors`` (exceptions raised inside the fake: should stay empty).
+    A fault is ``Fault(kind, applied=False, delay=None)`` or a shorthand: ``429``, ``500``, ``503``,
+    ``"timeout"``, ``"drop"``, ``("503", True)``. ``applied=True`` commits the request, then fails the
+    answer (a write whose response was lost). "timeout" holds the answer ``delay``/``timeout_delay``
+    seconds (then 504 if not applied); "drop" closes the connection without an answer.
+
+What is modelled, checked against real recordings (``tests/data/cassettes``): trimming of trailing empty
+cells and rows, absent ``values`` for empty ranges, echoed ranges in A1 with sheet names quoted only
+when needed, whole-grid echo for bare sheet names and open ranges, ``RAW`` vs ``USER_ENTERED``,
+``FORMATTED_VALUE``/``UNFORMATTED_VALUE``/``FORMULA``, ``ROWS``/``COLUMNS``, update counts that skip
+nulls, Google's error bodies, atomic batches and append's table detection.
+
+Deliberate simplifications: formulas are evaluated only when they are plain arithmetic (``=3/2``),
+any other formula renders as its own text; numbers render with Python ``str`` (no locale formatting);
+cell formats and conditional formats are range-checked but not stored; data validation rules are
+stored, never enforced on API writes; named ranges, grid data and Drive copy/export/permissions are
+not implemented.
 """
 
 from __future__ import annotations
@@ -353,6 +385,7 @@ class _Ref:
     single: bool = False
 
     def text(self) -> str:
+        """The reference in A1 notation, open ends kept open ("A1:C", "A2:2")."""
         if self.single:
             return _cell_a1(self.r1, self.c1)
         end = (column_letters(self.c2) if self.c2 is not None else "") + (
@@ -728,6 +761,7 @@ class _Sheet:
     basic_filter: dict[str, Any] | None = None
 
     def clone(self) -> _Sheet:
+        """A copy sharing nothing mutable (cell values are immutable, so the cell dict is copied flat)."""
         cells = self.cells
         self.cells = {}
         try:
@@ -738,6 +772,7 @@ class _Sheet:
         return twin
 
     def grid_ranges(self) -> Iterable[dict[str, Any]]:
+        """Every stored GridRange of the sheet (shifted when rows or columns are inserted or deleted)."""
         yield from (p["range"] for p in self.protected)
         yield from (r for r, _ in self.validations)
         yield from self.merges
@@ -757,16 +792,19 @@ class _Spreadsheet:
     applied: list[dict[str, Any]] = field(default_factory=list)
 
     def clone(self) -> _Spreadsheet:
+        """A working copy for an all-or-nothing batch."""
         twin = copy.copy(self)
         twin.sheets = [s.clone() for s in self.sheets]
         twin.applied = list(self.applied)
         return twin
 
     def find_sheet(self, title: str) -> _Sheet | None:
+        """The sheet with this title (case-insensitive, as in Sheets) or None."""
         folded = title.casefold()
         return next((s for s in self.sheets if s.title.casefold() == folded), None)
 
     def sheet_by_id(self, sheet_id: Any) -> _Sheet:
+        """The sheet with this sheetId; a batchUpdate sub-request error otherwise."""
         found = next((s for s in self.sheets if s.sheet_id == sheet_id), None)
         if found is None:
             raise _RequestError(f"No grid with id: {sheet_id}")
@@ -787,6 +825,7 @@ class _Target:
     text: str
 
     def a1(self) -> str:
+        """The range as Google echoes it: sheet quoted only when needed, concrete bounds."""
         return f"{quote_sheet_title(self.sheet.title)}!{_rect_a1(self.r1, self.c1, self.r2, self.c2)}"
 
 
@@ -1090,9 +1129,11 @@ class _Handler(WSGIRequestHandler):
     """A quiet request handler that registers its connection so ``stop()`` can close it."""
 
     def log(self, type: str, message: str, *args: Any) -> None:
+        """Do not log requests."""
         return
 
     def handle(self) -> None:
+        """Serve one connection, registered with the fake while it is open."""
         fake = getattr(self.server, "fake", None)
         if fake is not None:
             fake._register_connection(self.connection, threading.current_thread())
