@@ -18,6 +18,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import lru_cache
 
 from sync.config import FIELDS, Ambito
 
@@ -46,6 +47,7 @@ MAIL_PROVIDERS = (
 PEC_DOMAINS = ("pec.it", "legalmail.it", "pec.libero.it")
 
 _CODE_KEYS = ("row", "entity", "expected", "reasons", "warnings")
+_NOT_ALNUM = re.compile(r"[^a-z0-9]+")
 
 
 @dataclass(frozen=True)
@@ -313,10 +315,12 @@ class _Context:
     test_emails: tuple[str, ...] = ()
 
 
+@lru_cache(maxsize=65_536)
 def _fold(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text.replace("\u2019", "'"))
-    text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
-    return re.sub(r"[^a-z0-9]+", " ", text).strip()
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text.replace("\u2019", "'"))
+        text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return _NOT_ALNUM.sub(" ", text.casefold()).strip()
 
 
 def _slug(text: str) -> str:
@@ -378,7 +382,8 @@ def _personal_code(ctx: _Context, person: str) -> str:
     cons_n = _consonants(name)
     part2 = (cons_n[0] + cons_n[2] + cons_n[3]) if len(cons_n) >= 4 else (cons_n + vowels_n + "XXX")[:3]
     rng = ctx.rng
-    day = rng.randint(1, 28) + (40 if first.endswith("a") else 0)
+    female = first.endswith("a") and first not in {"Andrea", "Luca"}
+    day = rng.randint(1, 28) + (40 if female else 0)  # women's birth day is written plus 40
     while True:
         body = (
             f"{part1}{part2}{rng.randint(40, 99):02d}{rng.choice(_CF_MONTHS)}{day:02d}{rng.choice(_BELFIORE)}"
