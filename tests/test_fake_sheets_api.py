@@ -882,6 +882,9 @@ def test_quota_mode_per_minute_per_user(fake: SheetsFake, gc: gspread.Client) ->
     assert info.value.code == 429
     assert "'Read requests per minute per user'" in info.value.error["message"]
     sh.values_update("A1", params={"valueInputOption": "RAW"}, body={"values": [["w"]]})  # writes: own bucket
+    other_user = fake.session()
+    other_user.headers["Authorization"] = "Bearer another-user"  # users are told apart by their token
+    assert other_user.get(f"https://sheets.googleapis.com/v4/spreadsheets/{sid}/values/A1", timeout=5).ok
     now[0] += 30
     with pytest.raises(APIError):
         sh.values_get("A1")

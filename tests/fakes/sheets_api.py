@@ -281,7 +281,7 @@ def _quota_error(bucket: str) -> ApiError:
         f"Quota exceeded for quota metric '{metric}' and limit '{metric} per minute per user' of service "
         f"'sheets.googleapis.com' for consumer 'project_number:{PROJECT_NUMBER}'."
     )
-    details = [
+    details: list[dict[str, Any]] = [
         {
             "@type": "type.googleapis.com/google.rpc.ErrorInfo",
             "reason": "RATE_LIMIT_EXCEEDED",
@@ -658,7 +658,8 @@ def _eval_node(node: ast.AST) -> float:
         left, right = _eval_node(node.left), _eval_node(node.right)
         if isinstance(node.op, ast.Pow) and abs(right) > 1000:
             raise _EvalError
-        return _BINARY_OPS[type(node.op)](left, right)
+        result: float = _BINARY_OPS[type(node.op)](left, right)
+        return result
     raise _EvalError
 
 
@@ -865,7 +866,7 @@ def _quantize_color(color: Any) -> Any:
 
 
 def _overlaps(gr: Mapping[str, Any], r1: int, r2: int, c1: int, c2: int) -> bool:
-    return (
+    return bool(
         gr["startRowIndex"] < r2
         and r1 < gr["endRowIndex"]
         and gr["startColumnIndex"] < c2
@@ -1581,11 +1582,10 @@ class SheetsFake:
 
     @staticmethod
     def _in_grid_range(gr: Mapping[str, Any], row: int, col: int) -> bool:
-        return (gr.get("startRowIndex") or 0) <= row < (
-            gr.get("endRowIndex") if gr.get("endRowIndex") is not None else 10**9
-        ) and (gr.get("startColumnIndex") or 0) <= col < (
-            gr.get("endColumnIndex") if gr.get("endColumnIndex") is not None else 10**9
-        )
+        end_row, end_col = gr.get("endRowIndex"), gr.get("endColumnIndex")
+        in_rows = (gr.get("startRowIndex") or 0) <= row and (end_row is None or row < end_row)
+        in_cols = (gr.get("startColumnIndex") or 0) <= col and (end_col is None or col < end_col)
+        return in_rows and in_cols
 
     # -- grid primitives ----------------------------------------------------------------------------
 
@@ -2030,9 +2030,10 @@ class SheetsFake:
                 f"The user does not have sufficient permissions for file {file_id}.",
                 "insufficientFilePermissions",
             )
-        ss = self._spreadsheets.get(file_id)
-        if ss is None:
+        found = self._spreadsheets.get(file_id)
+        if found is None:
             raise _drive_error(404, f"File not found: {file_id}.", "notFound")
+        ss = found
         if route.kind == "drive.files.delete":
             del self._spreadsheets[file_id]
             return 204, None
