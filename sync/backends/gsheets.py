@@ -94,30 +94,22 @@ MSG_NOT_SHARED_UNKNOWN = (
     "Il foglio {id} non è condiviso con l'account di servizio di elenco: aprirlo in Google Sheets, Condividi, "
     "e aggiungere l'indirizzo dell'account di servizio come editor."
 )
-MSG_NOT_FOUND = (
-    "Il foglio {id} non esiste: controllare l'ID nella configurazione (la parte dell'indirizzo tra /d/ e /edit)."
-)
+MSG_NOT_FOUND = "Il foglio {id} non esiste: controllare l'ID nella configurazione (la parte dell'indirizzo tra /d/ e /edit)."
 MSG_API_DISABLED = (
     "L'API Google Sheets non è attiva nel progetto Google Cloud dell'account di servizio: attivarla nella "
     "console Google Cloud (API e servizi › Libreria › Google Sheets API) e riprovare."
 )
-MSG_UNAUTHORIZED = (
-    "Google non accetta le credenziali configurate (errore 401): controllare `credentials` nella configurazione."
-)
+MSG_UNAUTHORIZED = "Google non accetta le credenziali configurate (errore 401): controllare `credentials` nella configurazione."
 MSG_REFRESH = (
     "Google ha rifiutato la chiave dell'account di servizio (forse revocata o scaduta): crearne una nuova nella "
     "console Google Cloud e indicarla in `credentials`."
 )
-MSG_TRANSIENT = (
-    "Google Sheets non risponde ({what}) dopo {attempts}: la sincronizzazione riprenderà alla prossima esecuzione."
-)
+MSG_TRANSIENT = "Google Sheets non risponde ({what}) dopo {attempts}: la sincronizzazione riprenderà alla prossima esecuzione."
 MSG_NO_RESPONSES_TAB = (
     "Nel foglio {id} non c'è la scheda delle risposte «{tab}». Schede presenti: {tabs}. Indicare in "
     "`responses_tab` il nome della scheda collegata al modulo."
 )
-MSG_BUSY = (
-    "Un'altra sincronizzazione dello stesso foglio è in corso su questo computer: riprovare tra qualche minuto."
-)
+MSG_BUSY = "Un'altra sincronizzazione dello stesso foglio è in corso su questo computer: riprovare tra qualche minuto."
 MSG_NO_KEY_FILE = (
     "Il file delle credenziali {path} non esiste: indicare in `credentials` il file JSON della chiave "
     "dell'account di servizio, oppure «adc» su App Engine."
@@ -183,8 +175,14 @@ class RateLimiter:
 class _Client(HTTPClient):
     """gspread's HTTP layer, sent to `base_url` when set, under the rate limit, counting every request."""
 
-    def __init__(self, session: requests.Session, *, base_url: str, limiter: RateLimiter,
-                 on_request: Callable[[], None]) -> None:
+    def __init__(
+        self,
+        session: requests.Session,
+        *,
+        base_url: str,
+        limiter: RateLimiter,
+        on_request: Callable[[], None],
+    ) -> None:
         # With a session gspread never touches `auth`: authentication is the session's job (AuthorizedSession).
         super().__init__(cast(Any, None), session)
         self.base_url = base_url
@@ -203,11 +201,12 @@ class _Client(HTTPClient):
     ) -> requests.Response:
         """Send one request (no retry here: `GSheetsStore` decides what may be retried)."""
         if self.base_url and endpoint.startswith(SHEETS_ORIGIN):
-            endpoint = self.base_url + endpoint[len(SHEETS_ORIGIN):]
+            endpoint = self.base_url + endpoint[len(SHEETS_ORIGIN) :]
         self.limiter.acquire()
         self.on_request()
-        return super().request(method, endpoint, params=params, data=data, json=json, files=files,
-                               headers=headers)
+        return super().request(
+            method, endpoint, params=params, data=data, json=json, files=files, headers=headers
+        )
 
 
 class _Failure(Exception):
@@ -296,8 +295,9 @@ class GSheetsStore:
         self._count_lock = threading.Lock()
         self._books: dict[str, _Book] = {}
         self._empty: set[str] = set()  # staff tabs that existed but were empty at the last read
-        self._client = _Client(session, base_url=_base_url(endpoint), limiter=self.limiter,
-                               on_request=self._count)
+        self._client = _Client(
+            session, base_url=_base_url(endpoint), limiter=self.limiter, on_request=self._count
+        )
         self._client.set_timeout(timeout_s)
         self._session = session
         self._closer: Callable[[], object] | None = None
@@ -358,7 +358,9 @@ class GSheetsStore:
             book = self._fetch_book(sid)
             if self.responses_tab not in book.tabs:
                 present = ", ".join(f"«{t}»" for t in book.tabs) or "nessuna"
-                raise ConfigError(MSG_NO_RESPONSES_TAB.format(id=sid, tab=self.responses_tab, tabs=present)) from None
+                raise ConfigError(
+                    MSG_NO_RESPONSES_TAB.format(id=sid, tab=self.responses_tab, tabs=present)
+                ) from None
             titles = [t for t in titles if t in book.tabs]
             hidden = {t for t, tab in book.tabs.items() if tab.hidden}
             ranges = self._batch_get(sid, titles)
@@ -445,8 +447,11 @@ class GSheetsStore:
             size = _echoed_grid(str(value_range.get("range", "")))
             if size is not None:
                 known = book.tabs.get(title)
-                book.tabs[title] = (replace(known, rows=size[0], cols=size[1]) if known is not None
-                                    else _Tab(None, size[0], size[1]))
+                book.tabs[title] = (
+                    replace(known, rows=size[0], cols=size[1])
+                    if known is not None
+                    else _Tab(None, size[0], size[1])
+                )
             grids.append(_trim([[_text(v) for v in row] for row in value_range.get("values", [])]))
         return grids
 
@@ -457,8 +462,12 @@ class GSheetsStore:
             props = sheet.get("properties", {})
             grid = props.get("gridProperties", {})
             book.tabs[str(props.get("title", ""))] = _Tab(
-                int(props.get("sheetId", 0)), int(grid.get("rowCount", 0)), int(grid.get("columnCount", 0)),
-                bool(props.get("hidden", False)), list(sheet.get("protectedRanges", [])))
+                int(props.get("sheetId", 0)),
+                int(grid.get("rowCount", 0)),
+                int(grid.get("columnCount", 0)),
+                bool(props.get("hidden", False)),
+                list(sheet.get("protectedRanges", [])),
+            )
         self._books[sid] = book
         return book
 
@@ -468,8 +477,9 @@ class GSheetsStore:
             body = {"valueInputOption": "RAW", "data": data}
             self._call(sid, functools.partial(self._client.values_batch_update, sid, body))
 
-    def _fit(self, sid: str, needed: Mapping[str, tuple[int, int]], specs: Sequence[TabSpec], *,
-             fresh: bool) -> None:
+    def _fit(
+        self, sid: str, needed: Mapping[str, tuple[int, int]], specs: Sequence[TabSpec], *, fresh: bool
+    ) -> None:
         """Make every tab of `needed` exist and hold (rows, cols); fetch metadata only when in doubt."""
         by_title = {s.title: s for s in specs}
 
@@ -495,14 +505,18 @@ class GSheetsStore:
         """
         attempt = 0
         values: dict[str, RangeWrite] = {}
+        actions: dict[str, None] = {}
         while True:
             attempt += 1
             if book is None:
                 book = self._fetch_book(sid)
             todo = plan(book)
-            # Keep the header writes of earlier plans: an attempt that failed may have created the tab.
+            # Keep what earlier plans did: an attempt that timed out may have been applied (the tabs then
+            # exist, but still need their header, and the caller still hears that they were created).
             values.update((w.tab, w) for w in todo.values)
+            actions.update(dict.fromkeys(todo.actions))
             todo.values = list(values.values())
+            todo.actions = list(actions)
             if not todo.requests:
                 return todo
             body = {"requests": todo.requests}
@@ -558,7 +572,9 @@ class GSheetsStore:
             if _is_api_disabled(err):
                 raise ConfigError(MSG_API_DISABLED) from None
             email = self.service_account_email
-            message = MSG_NOT_SHARED.format(id=sid, email=email) if email else MSG_NOT_SHARED_UNKNOWN.format(id=sid)
+            message = (
+                MSG_NOT_SHARED.format(id=sid, email=email) if email else MSG_NOT_SHARED_UNKNOWN.format(id=sid)
+            )
             raise ConfigError(message) from None
 
     @property
@@ -606,8 +622,14 @@ def _ensure_plan(book: _Book, specs: Sequence[TabSpec], empty: set[str]) -> _Pla
             out.actions.append(ACTION_HEADER.format(title=spec.title))
             out.values.append(_header_write(spec))
         if spec.hidden and not tab.hidden and tab.sheet_id is not None:
-            out.requests.append({"updateSheetProperties": {
-                "properties": {"sheetId": tab.sheet_id, "hidden": True}, "fields": "hidden"}})
+            out.requests.append(
+                {
+                    "updateSheetProperties": {
+                        "properties": {"sheetId": tab.sheet_id, "hidden": True},
+                        "fields": "hidden",
+                    }
+                }
+            )
             out.actions.append(ACTION_HIDE.format(title=spec.title))
         protection = _protection(spec, tab.sheet_id)
         if protection is not None and not _has_protection(tab, protection):
@@ -646,11 +668,25 @@ def _fit_plan(book: _Book, needed: Mapping[str, tuple[int, int]], specs: Mapping
         new_cols = cols + GROW_COLS if cols > tab.cols else tab.cols
         # appendDimension, not a new absolute size: it can never shrink a grid someone grew meanwhile.
         if new_rows > tab.rows:
-            out.requests.append({"appendDimension": {
-                "sheetId": tab.sheet_id, "dimension": "ROWS", "length": new_rows - tab.rows}})
+            out.requests.append(
+                {
+                    "appendDimension": {
+                        "sheetId": tab.sheet_id,
+                        "dimension": "ROWS",
+                        "length": new_rows - tab.rows,
+                    }
+                }
+            )
         if new_cols > tab.cols:
-            out.requests.append({"appendDimension": {
-                "sheetId": tab.sheet_id, "dimension": "COLUMNS", "length": new_cols - tab.cols}})
+            out.requests.append(
+                {
+                    "appendDimension": {
+                        "sheetId": tab.sheet_id,
+                        "dimension": "COLUMNS",
+                        "length": new_cols - tab.cols,
+                    }
+                }
+            )
         out.after[title] = replace(tab, rows=new_rows, cols=new_cols)
     return out
 
@@ -662,30 +698,75 @@ def _new_tab_requests(spec: TabSpec, sheet_id: int, rows: int, cols: int) -> lis
         grid["frozenRowCount"] = spec.frozen_rows
     if spec.frozen_cols:
         grid["frozenColumnCount"] = spec.frozen_cols
-    out: list[dict[str, Any]] = [{"addSheet": {"properties": {
-        "sheetId": sheet_id, "title": spec.title, "hidden": spec.hidden, "gridProperties": grid}}}]
+    out: list[dict[str, Any]] = [
+        {
+            "addSheet": {
+                "properties": {
+                    "sheetId": sheet_id,
+                    "title": spec.title,
+                    "hidden": spec.hidden,
+                    "gridProperties": grid,
+                }
+            }
+        }
+    ]
     if spec.header:
-        out.append({"repeatCell": {
-            "range": {"sheetId": sheet_id, "startRowIndex": 0, "endRowIndex": 1,
-                      "startColumnIndex": 0, "endColumnIndex": len(spec.header)},
-            "cell": {"userEnteredFormat": {"textFormat": {"bold": True}}},
-            "fields": "userEnteredFormat.textFormat.bold"}})
+        out.append(
+            {
+                "repeatCell": {
+                    "range": {
+                        "sheetId": sheet_id,
+                        "startRowIndex": 0,
+                        "endRowIndex": 1,
+                        "startColumnIndex": 0,
+                        "endColumnIndex": len(spec.header),
+                    },
+                    "cell": {"userEnteredFormat": {"textFormat": {"bold": True}}},
+                    "fields": "userEnteredFormat.textFormat.bold",
+                }
+            }
+        )
     for start, end, width in _width_runs(spec.widths):
-        out.append({"updateDimensionProperties": {
-            "range": {"sheetId": sheet_id, "dimension": "COLUMNS", "startIndex": start, "endIndex": end},
-            "properties": {"pixelSize": max(20, PX_PER_CHAR * width)}, "fields": "pixelSize"}})
+        out.append(
+            {
+                "updateDimensionProperties": {
+                    "range": {
+                        "sheetId": sheet_id,
+                        "dimension": "COLUMNS",
+                        "startIndex": start,
+                        "endIndex": end,
+                    },
+                    "properties": {"pixelSize": max(20, PX_PER_CHAR * width)},
+                    "fields": "pixelSize",
+                }
+            }
+        )
     protection = _protection(spec, sheet_id)
     if protection is not None:
         out.append({"addProtectedRange": {"protectedRange": protection}})
     if spec.dropdown is not None and spec.dropdown.values:
         column = spec.dropdown.column
-        out.append({"setDataValidation": {
-            # From row 2 to the end of the grid: rows added later are covered too.
-            "range": {"sheetId": sheet_id, "startRowIndex": 1, "startColumnIndex": column,
-                      "endColumnIndex": column + 1},
-            "rule": {"condition": {"type": "ONE_OF_LIST",
-                                   "values": [{"userEnteredValue": v} for v in spec.dropdown.values]},
-                     "showCustomUi": True, "strict": True}}})
+        out.append(
+            {
+                "setDataValidation": {
+                    # From row 2 to the end of the grid: rows added later are covered too.
+                    "range": {
+                        "sheetId": sheet_id,
+                        "startRowIndex": 1,
+                        "startColumnIndex": column,
+                        "endColumnIndex": column + 1,
+                    },
+                    "rule": {
+                        "condition": {
+                            "type": "ONE_OF_LIST",
+                            "values": [{"userEnteredValue": v} for v in spec.dropdown.values],
+                        },
+                        "showCustomUi": True,
+                        "strict": True,
+                    },
+                }
+            }
+        )
     return out
 
 
@@ -704,9 +785,12 @@ def _has_protection(tab: _Tab, wanted: Mapping[str, Any]) -> bool:
     want = wanted["range"]
     for existing in tab.protections:
         grid = existing.get("range", {})
-        if (grid.get("startColumnIndex", 0) == want.get("startColumnIndex", 0)
-                and grid.get("endColumnIndex") == want.get("endColumnIndex")
-                and not grid.get("startRowIndex") and grid.get("endRowIndex") is None):
+        if (
+            grid.get("startColumnIndex", 0) == want.get("startColumnIndex", 0)
+            and grid.get("endColumnIndex") == want.get("endColumnIndex")
+            and not grid.get("startRowIndex")
+            and grid.get("endRowIndex") is None
+        ):
             return True
     return False
 
@@ -751,7 +835,11 @@ def _extents(writes: Iterable[RangeWrite]) -> dict[str, tuple[int, int]]:
 def _value_range(tab: str, row: int, col: int, values: Sequence[Sequence[str]]) -> dict[str, Any]:
     width = max((len(r) for r in values), default=1) or 1
     a1 = f"{rowcol_to_a1(row + 1, col + 1)}:{rowcol_to_a1(row + len(values), col + width)}"
-    return {"range": absolute_range_name(tab, a1), "majorDimension": "ROWS", "values": [list(r) for r in values]}
+    return {
+        "range": absolute_range_name(tab, a1),
+        "majorDimension": "ROWS",
+        "values": [list(r) for r in values],
+    }
 
 
 def _batches(writes: Sequence[RangeWrite]) -> Iterator[list[dict[str, Any]]]:
@@ -807,7 +895,8 @@ def _open_session(settings: GSheetsBackend) -> tuple[requests.Session, Any]:
             raise ConfigError(MSG_NO_KEY_FILE.format(path=path))
         try:
             credentials = service_account.Credentials.from_service_account_file(  # type: ignore[no-untyped-call]
-                str(path), scopes=list(SCOPES))
+                str(path), scopes=list(SCOPES)
+            )
         except (ValueError, KeyError, TypeError, UnicodeDecodeError, auth_errors.GoogleAuthError):
             raise ConfigError(MSG_BAD_KEY_FILE.format(path=path)) from None
     return AuthorizedSession(credentials), credentials  # type: ignore[no-untyped-call]
@@ -882,8 +971,9 @@ def _is_beyond_grid(err: APIError) -> bool:
 
 def _is_rate_limit(err: APIError) -> bool:
     # Older Google APIs answer a quota problem with 403 and one of these reasons.
-    return err.code == 429 or bool(_reasons(err) & {"rateLimitExceeded", "userRateLimitExceeded",
-                                                     "RATE_LIMIT_EXCEEDED"})
+    return err.code == 429 or bool(
+        _reasons(err) & {"rateLimitExceeded", "userRateLimitExceeded", "RATE_LIMIT_EXCEEDED"}
+    )
 
 
 def _is_api_disabled(err: APIError) -> bool:
