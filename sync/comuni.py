@@ -31,7 +31,9 @@ def comune_key(text: str) -> str:
     """Fold a comune for comparison: `(CR)`, case, accents, apostrophes, hyphens, `S/N`."""
     text = unicodedata.normalize("NFKD", text.replace("\u2019", "'").replace("`", "'"))
     text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
-    text = re.sub(r"\(\s*[a-z]{2}\s*\)|\b(?:prov(?:incia)?\.?\s+(?:di\s+)?)?\(?[a-z]{2}\)?\s*$", " ", text)
+    # a province only when it is marked as one: "(CR)", "- CR", ", CR", "prov. di Cremona" — a bare final
+    # two-letter word is part of the name ("San Daniele Po")
+    text = re.sub(r"\(\s*[a-z]{2}\s*\)|[,\-]\s*[a-z]{2}\s*$|\bprov(?:incia)?\.?\s+(?:di\s+)?\w+\s*$", " ", text)
     text = re.sub(r"[-'’./,]", " ", text)
     return re.sub(r"\s+", " ", text).strip()
 

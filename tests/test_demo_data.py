@@ -31,10 +31,6 @@ from sync.validate import check, check_tax_code
 PRESETS = ("crema", "cremonese", "cernusco")
 COLUMN = {f: i for i, f in enumerate(FIELDS)}
 TIMESTAMP = re.compile(r"\d{2}/\d{2}/\d{4} \d{2}\.\d{2}\.\d{2}")
-# A comune whose last word has two letters, followed by a province ("San Daniele Po (CR)", "Bellinzago L.do
-# (MI)"): the validator does not recognise it (see the xfail test below), so the truth's "no warning" and the
-# validator's `comune_sconosciuto` may differ on such rows, and only there.
-KNOWN_COMUNE_BUG = re.compile(r"\b[a-z]{2}\s*\([a-z]{2}\)\s*$", re.IGNORECASE)
 
 
 @pytest.fixture(scope="module")
@@ -169,17 +165,12 @@ def test_parsing_and_validating_gives_the_truth(preset: str, ambiti: dict[str, A
             sorted(p.code for p in checked.problems if p.severity is Severity.WARNING),
         )
         want = (truth["expected"], codes(truth["reasons"]), codes(truth["warnings"]))
-        if got == want:
-            continue
-        known = KNOWN_COMUNE_BUG.search(response.comune) and got[:2] == want[:2] and got[2] == sorted(
-            [*want[2], "comune_sconosciuto"])
-        if not known:
+        if got != want:
             wrong.append((truth["row"], response.name, response.tax_code, response.comune, got, want))
     assert wrong == []
 
 
-@pytest.mark.xfail(strict=True, reason="validator bug: sync.comuni.comune_key strips a final two-letter word "
-                   "('Po', 'do') as if it were a province, but not when a real '(CR)' follows it")
+# regression: a final two-letter word ("Po", "L.do") is part of the name, not a province
 @pytest.mark.parametrize(("preset", "typed"), [("cremonese", "San Daniele Po (CR)"),
                                               ("cernusco", "Bellinzago L.do (MI)")])
 def test_comune_ending_in_a_two_letter_word_with_province_is_in_the_ambito(
