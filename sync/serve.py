@@ -1,0 +1,98 @@
+"""`elenco serve`: the webhook under a real WSGI server (waitress) plus a periodic sync, for a laptop.
+
+waitress is pure Python, so this also runs on Windows. Stops cleanly on Ctrl-C, SIGTERM or `stop_event`:
+the HTTP server closes, the scheduler finishes a running sync, the timer thread ends, and the call returns.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from sync.config import Settings, XlsxBackend
+from webhook.scheduler import SyncRunner
+
+LOOP_TIMEOUT_S = 0.5  # how often the HTTP loop looks at the stop event (a signal also wakes it)
+
+
+def _say(text: str) -> None:
+    print(text, flush=True)
+
+
+def default_instance_path(settings: Settings) -> Path | None:
+    """Where the local service keeps its replay store and lock: beside the xlsx files, else Flask's default."""
+    if isinstance(settings.backend, XlsxBackend):
+        return settings.backend.folder / ".elenco"
+    return None
+
+
+def serve(
+    settings: Settings,
+    host: str = "127.0.0.1",
+    port: int = 8080,
+    *,
+    stop_event: threading.Event | None = None,
+    secret: str | None = None,
+    instance_path: Path | None = None,
+    runner: SyncRunner | None = None,
+    on_ready: Callable[[str, int], None] | None = None,
+    threads: int = 8,
+) -> None:
+    """Serve the webhook on host:port and sync every `settings.sync_interval_s` s until stopped."""
+    import waitress
+    from waitress import wasyncore
+    from waitress.server import MultiSocketServer
+
+    from webhook.app import create_app, state_of
+
+    stop = stop_event or threading.Event()
+    app = create_app(settings, secret=secret, runner=runner,
+                     instance_path=instance_path or default_instance_path(settings))
+    scheduler = state_of(app).scheduler
+    server: Any = waitress.create_server(app, host=host, port=port, threads=threads, ident="elenco")
+    if isinstance(server, MultiSocketServer):
+        socket_map = server.map
+        listen = [(str(h), int(p)) for h, p, *_ in server.effective_listen]
+    else:
+        socket_map = server._map
+        listen = [(str(server.effective_host), int(server.effective_port))]
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        # the HTTP loop wakes at least every LOOP_TIMEOUT_S and sees the event
+        stop.set()
+
+    previous: dict[signal.Signals, Any] = {}
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            previous[sig] = signal.signal(sig, on_signal)
+
+    def periodic() -> None:
+        # one sync at start catches up whatever arrived while the service was off
+        scheduler.request("periodica")
+        while not stop.wait(settings.sync_interval_s):
+            scheduler.request("periodica")
+
+    timer = threading.Thread(target=periodic, name="elenco-periodic-sync", daemon=True)
+    for h, p in listen:
+        _say(f"elenco in ascolto su http://{h}:{p} (modulo: POST /hooks/form, stato: GET /status)")
+    _say(f"Sincronizzazione automatica ogni {settings.sync_interval_s} secondi. Premere Ctrl-C per fermare.")
+    timer.start()
+    if on_ready is not None:
+        on_ready(*listen[0])
+    try:
+        while not stop.is_set() and socket_map:
+            wasyncore.loop(timeout=LOOP_TIMEOUT_S, map=socket_map, use_poll=server.adj.asyncore_use_poll, count=1)
+    finally:
+        stop.set()
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        _say("Arresto in corso: attendo la fine della sincronizzazione in corso…")
+        server.task_dispatcher.shutdown(cancel_pending=True, timeout=5)
+        wasyncore.close_all(socket_map)
+        timer.join(5)
+        scheduler.shutdown(timeout=120)
+        _say("elenco fermato.")

@@ -1,0 +1,49 @@
+"""Structured logs: one JSON object per line, which Cloud Logging reads as `severity` and `message`.
+
+Log calls pass their figures as `extra={"fields": {...}}`. What goes there is chosen at each call site:
+response ids, verdicts, codes, counts and durations — never emails, names, answers, tax codes, secrets or
+tokens.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import traceback
+from datetime import UTC, datetime
+
+LOGGER = "elenco"
+
+
+class JsonFormatter(logging.Formatter):
+    """Format a record as one JSON line."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        """The record as JSON: time, severity, logger, message and the record's `fields`."""
+        data: dict[str, object] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "severity": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        fields = getattr(record, "fields", None)
+        if isinstance(fields, dict):
+            data.update(fields)
+        if record.exc_info and record.exc_info[1] is not None:
+            err = record.exc_info[1]
+            # the exception's type and frames only: its message may quote the data that caused it
+            data["error"] = type(err).__name__
+            data["frames"] = traceback.format_tb(err.__traceback__)
+        return json.dumps(data, ensure_ascii=False, default=str)
+
+
+def configure_logging(level: int = logging.INFO) -> None:
+    """Send the `elenco` loggers to stderr as JSON lines, unless logging is already configured."""
+    logger = logging.getLogger(LOGGER)
+    logger.setLevel(level)
+    # under pytest (caplog) or an embedding program, whoever configured the root logger decides
+    if logger.handlers or logging.getLogger().handlers:
+        return
+    handler = logging.StreamHandler()
+    handler.setFormatter(JsonFormatter())
+    logger.addHandler(handler)

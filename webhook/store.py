@@ -1,0 +1,138 @@
+"""What the webhook remembers on one machine: seen signatures and response ids, and the last sync's figures.
+
+A small SQLite file in the instance folder, so that it survives a restart and is shared by the gunicorn
+workers of one machine (WAL mode: readers never wait for the writer). Bounded: expired entries are pruned
+and, beyond `max_entries` response ids, the oldest are dropped — a dropped id could only be replayed with a
+fresh valid signature, i.e. by someone who holds the secret.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, Literal
+
+SIGNATURE_TTL_S = 600.0  # a signature is usable only within ±300 s of its timestamp
+RESPONSE_TTL_S = 7 * 24 * 3600.0  # far beyond the retries of the Apps Script and of Google
+MAX_ENTRIES = 200_000
+PRUNE_EVERY_S = 60.0
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS seen (key TEXT PRIMARY KEY, expires REAL NOT NULL);
+CREATE INDEX IF NOT EXISTS seen_expires ON seen (expires);
+CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+Replay = Literal["signature", "response"]
+
+
+class InstanceStore:
+    """Replay protection and shared status, in `<instance>/webhook.sqlite3`."""
+
+    def __init__(self, folder: Path, *, max_entries: int = MAX_ENTRIES,
+                 response_ttl_s: float = RESPONSE_TTL_S) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        self.path = folder / "webhook.sqlite3"
+        self.max_entries = max_entries
+        self.response_ttl_s = response_ttl_s
+        self._last_prune = 0.0
+        with self._connect() as con:
+            con.execute("PRAGMA journal_mode=WAL")
+            con.executescript(_SCHEMA)
+
+    @contextlib.contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        # one short-lived connection per call: safe across threads and worker processes
+        con = sqlite3.connect(self.path, timeout=10.0, isolation_level=None)
+        try:
+            # WAL + NORMAL: no fsync per commit; a power cut may forget the last few seconds of ids,
+            # which the ±300 s window and the idempotent sync make harmless
+            con.execute("PRAGMA synchronous=NORMAL")
+            yield con
+        finally:
+            con.close()
+
+    def claim(self, signature: str, response_key: str, now: float) -> Replay | None:
+        """Record a signature and a response key together; return which one was already seen (and record nothing)."""
+        keys = ((f"sig:{signature}", now + SIGNATURE_TTL_S, "signature"),
+                (f"resp:{response_key}", now + self.response_ttl_s, "response"))
+        with self._connect() as con:
+            con.execute("BEGIN IMMEDIATE")
+            try:
+                for key, _, kind in keys:
+                    row = con.execute("SELECT expires FROM seen WHERE key = ?", (key,)).fetchone()
+                    if row is not None and row[0] > now:
+                        con.execute("ROLLBACK")
+                        return "signature" if kind == "signature" else "response"
+                con.executemany("INSERT OR REPLACE INTO seen (key, expires) VALUES (?, ?)",
+                                [(k, e) for k, e, _ in keys])
+                self._set(con, "last_submission_at", now)
+                if now - self._last_prune >= PRUNE_EVERY_S:
+                    self._prune(con, now)
+                con.execute("COMMIT")
+            except BaseException:
+                if con.in_transaction:
+                    con.execute("ROLLBACK")
+                raise
+        return None
+
+    def _prune(self, con: sqlite3.Connection, now: float) -> None:
+        self._last_prune = now
+        con.execute("DELETE FROM seen WHERE expires <= ?", (now,))
+        # only response keys are capped: live signatures are few (one per request in the last 10 minutes)
+        # and dropping one would let it be replayed inside its window
+        (count,) = con.execute("SELECT COUNT(*) FROM seen WHERE key LIKE 'resp:%'").fetchone()
+        if count > self.max_entries:
+            con.execute("DELETE FROM seen WHERE key IN (SELECT key FROM seen WHERE key LIKE 'resp:%' "
+                        "ORDER BY expires LIMIT ?)", (count - self.max_entries,))
+
+    def prune(self, now: float) -> None:
+        """Drop expired entries and keep at most `max_entries`."""
+        with self._connect() as con:
+            con.execute("BEGIN IMMEDIATE")
+            self._prune(con, now)
+            con.execute("COMMIT")
+
+    def entries(self, kind: Replay | None = None) -> int:
+        """How many signatures and/or response keys are remembered."""
+        prefix = {"signature": "sig:%", "response": "resp:%", None: "%"}[kind]
+        with self._connect() as con:
+            (count,) = con.execute("SELECT COUNT(*) FROM seen WHERE key LIKE ?", (prefix,)).fetchone()
+        return int(count)
+
+    @staticmethod
+    def _set(con: sqlite3.Connection, name: str, value: Any) -> None:
+        con.execute("INSERT OR REPLACE INTO meta (name, value) VALUES (?, ?)", (name, json.dumps(value)))
+
+    def set(self, **values: Any) -> None:
+        """Store status values (JSON-serialisable)."""
+        with self._connect() as con:
+            con.execute("BEGIN IMMEDIATE")
+            for name, value in values.items():
+                self._set(con, name, value)
+            con.execute("COMMIT")
+
+    def increment(self, name: str) -> int:
+        """Add one to a counter shared by the workers; return the new value."""
+        with self._connect() as con:
+            con.execute("BEGIN IMMEDIATE")
+            row = con.execute("SELECT value FROM meta WHERE name = ?", (name,)).fetchone()
+            value = (int(json.loads(row[0])) if row else 0) + 1
+            self._set(con, name, value)
+            con.execute("COMMIT")
+        return value
+
+    def get(self, name: str, default: Any = None) -> Any:
+        """A stored status value."""
+        with self._connect() as con:
+            row = con.execute("SELECT value FROM meta WHERE name = ?", (name,)).fetchone()
+        return json.loads(row[0]) if row else default
+
+    def status(self) -> dict[str, Any]:
+        """Every stored status value."""
+        with self._connect() as con:
+            rows = con.execute("SELECT name, value FROM meta").fetchall()
+        return {name: json.loads(value) for name, value in rows}

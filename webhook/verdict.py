@@ -1,0 +1,204 @@
+"""A form submission (JSON from the Apps Script bridge) → the verdict, with the SAME core as the sync.
+
+The answers become the two-row grid the sync would read (header = question titles, row = answers, list
+answers joined by `LIST_SEPARATOR` so checkboxes are matched item by item), then `parse_rows` and `check`.
+Pure: no I/O, no clock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sync.config import Ambito, normalise_title
+from sync.model import Checked, Problem, Severity
+from sync.parse import LIST_SEPARATOR, QUESTION_LABELS, clean_text, parse_rows
+from sync.validate import check
+from webhook import labels
+
+ROME = ZoneInfo("Europe/Rome")
+# List answers are joined with LIST_SEPARATOR so that checkboxes are matched item by item — as long as the
+# core's cell cleaning keeps it; otherwise with ", ", exactly as Google writes them in the response sheet
+# (the core then splits them against the known labels, longest first, as in a sync).
+LIST_JOIN = LIST_SEPARATOR if LIST_SEPARATOR in clean_text(f"a{LIST_SEPARATOR}b") else ", "
+MAX_ANSWERS = 500
+MAX_ID = 200
+
+
+class SubmissionError(ValueError):
+    """The JSON body does not have the documented shape; the message is an Italian detail."""
+
+
+@dataclass(frozen=True)
+class Submission:
+    """One form submission as posted by the Apps Script trigger."""
+
+    response_id: str
+    submitted_at: datetime  # naive local time in Italy, as the form's own timestamp column
+    answers: dict[str, str]  # question title -> text (list answers joined with LIST_JOIN)
+    respondent_email: str = ""
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What the webhook answers at once about one submission."""
+
+    checked: Checked
+    fields: dict[str, str]  # field -> question title as on the form, for messages
+
+    @property
+    def accepted(self) -> bool:
+        """No blocking problem."""
+        return self.checked.accepted
+
+    @property
+    def status(self) -> str:
+        """`accepted` or `rejected`."""
+        return "accepted" if self.accepted else "rejected"
+
+    @property
+    def codes(self) -> list[str]:
+        """The problem codes, for logs (no personal data)."""
+        return [p.code for p in self.checked.problems]
+
+
+def parse_submission(data: Any) -> Submission:
+    """Check the JSON body's shape and types; raise SubmissionError with an Italian detail."""
+    if not isinstance(data, dict):
+        raise SubmissionError(labels.DETAILS["not_object"])
+    response_id = data.get("response_id")
+    if not isinstance(response_id, str) or not response_id.strip() or len(response_id) > MAX_ID:
+        raise SubmissionError(labels.DETAILS["response_id"])
+    submitted = data.get("submitted_at")
+    if not isinstance(submitted, str):
+        raise SubmissionError(labels.DETAILS["submitted_at"])
+    try:
+        when = datetime.fromisoformat(submitted.strip())
+    except ValueError:
+        raise SubmissionError(labels.DETAILS["submitted_at"]) from None
+    # the form's own timestamp column is naive Italian time; Apps Script sends UTC (`toISOString()`)
+    if when.tzinfo is not None:
+        when = when.astimezone(ROME).replace(tzinfo=None)
+    answers = data.get("answers")
+    if not isinstance(answers, dict):
+        raise SubmissionError(labels.DETAILS["answers"])
+    if len(answers) > MAX_ANSWERS:
+        raise SubmissionError(labels.DETAILS["too_many"])
+    texts: dict[str, str] = {}
+    for title, value in answers.items():
+        if isinstance(value, str):
+            texts[title] = value
+        elif isinstance(value, list) and all(isinstance(v, str) for v in value):
+            texts[title] = LIST_JOIN.join(value)
+        else:
+            raise SubmissionError(labels.DETAILS["answers"])
+    email = data.get("respondent_email")
+    if email is None:
+        email = ""
+    if not isinstance(email, str):
+        raise SubmissionError(labels.DETAILS["respondent_email"])
+    return Submission(response_id.strip(), when.replace(microsecond=0), texts, email.strip())
+
+
+def form_timestamp(when: datetime) -> str:
+    """The text Google writes in an Italian-locale response sheet: `03/04/2024 11.09.13`."""
+    return when.strftime("%d/%m/%Y %H.%M.%S")
+
+
+def build_grid(submission: Submission, ambito: Ambito) -> list[list[str]]:
+    """The header and the one row the response sheet would hold for this submission."""
+    header = list(submission.answers)
+    row = list(submission.answers.values())
+    titles = {normalise_title(t) for t in header}
+
+    def has(field: str) -> bool:
+        return any(normalise_title(a) in titles for a in getattr(ambito.questions, field))
+
+    # collected emails and the timestamp are columns of the sheet, not questions of the form
+    if submission.respondent_email and not has("email"):
+        header.insert(0, ambito.questions.email[0])
+        row.insert(0, submission.respondent_email)
+    if not has("timestamp"):
+        header.insert(0, ambito.questions.timestamp[0])
+        row.insert(0, form_timestamp(submission.submitted_at))
+    return [header, row]
+
+
+def judge(submission: Submission, ambito: Ambito) -> Verdict:
+    """Validate the answers exactly as the sync will; a missing required question raises ConfigError."""
+    grid = build_grid(submission, ambito)
+    parsed = parse_rows(grid, ambito)
+    header = grid[0]
+    fields = {f: header[cols[0]] for f, cols in parsed.columns.columns.items()}
+    # the timestamp column is always present, so the row is never blank and always parses to one response
+    return Verdict(check(parsed.responses[0], ambito), fields)
+
+
+def _problem_json(p: Problem, fields: dict[str, str]) -> dict[str, str]:
+    return {
+        "codice": p.code,
+        "campo": fields.get(p.field) or QUESTION_LABELS.get(p.field, p.field),
+        "messaggio": p.message,
+        "gravita": labels.SEVERITY[p.severity.value],
+        "suggerimento": p.suggestion,
+    }
+
+
+def _when(submission: Submission) -> str:
+    return submission.submitted_at.strftime("%d/%m/%Y alle %H:%M")
+
+
+def email_text(verdict: Verdict, submission: Submission, ambito: Ambito) -> tuple[str, str]:
+    """The subject and body of the email to the applicant ("", "" when there is nothing to say)."""
+    problems = verdict.checked.problems
+    if not problems:
+        return "", ""
+    blocking = [p for p in problems if p.severity is Severity.BLOCKING]
+    warnings = [p for p in problems if p.severity is Severity.WARNING]
+    name = verdict.checked.response.name
+    lines = [
+        labels.EMAIL_GREETING,
+        "",
+        labels.EMAIL_RECEIVED.format(notice=ambito.notice, when=_when(submission),
+                                     name=f" per «{name}»" if name else ""),
+        "",
+    ]
+
+    def items(ps: list[Problem]) -> list[str]:
+        out = []
+        for p in ps:
+            hint = f" ({p.suggestion})" if p.suggestion else ""
+            out.append(f"- {p.message}{hint}")
+        return out
+
+    if blocking:
+        lines += [labels.EMAIL_REJECTED, *items(blocking), ""]
+        if warnings:
+            lines += [labels.EMAIL_WARNINGS_TOO, *items(warnings), ""]
+    else:
+        lines += [labels.EMAIL_ACCEPTED, *items(warnings), ""]
+    lines += [labels.EMAIL_FIX, "", labels.EMAIL_SIGN_OFF, ambito.office.name]
+    lines += [x for x in (ambito.office.email, ambito.office.phone) if x]
+    lines += ["", labels.EMAIL_AUTOMATIC]
+    subject = labels.EMAIL_SUBJECT[verdict.status].format(ambito=ambito.name)
+    return subject, "\n".join(lines)
+
+
+def verdict_json(verdict: Verdict, submission: Submission, ambito: Ambito) -> dict[str, Any]:
+    """The JSON answer of POST /hooks/form."""
+    checked = verdict.checked
+    subject, body = email_text(verdict, submission, ambito)
+    # the applicant can be written to only at a valid address; `check` normalises it
+    recipient = checked.email
+    return {
+        "esito": labels.OUTCOME[verdict.status],
+        "status": verdict.status,
+        "response_id": submission.response_id,
+        "problemi": [_problem_json(p, verdict.fields) for p in checked.problems],
+        "email_richiedente": bool(ambito.email_applicants and checked.problems and recipient),
+        "destinatario": recipient,
+        "oggetto_email": subject,
+        "testo_email": body,
+    }
