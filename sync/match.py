@@ -95,7 +95,8 @@ class MatchResult:
 _NONE, _WEAK, _PARTIAL, _NEAR, _SAME = range(5)
 
 _WEAK_SCORE = 85.0  # name similarity below which a pair is not worth a reviewer's time
-_MAX_BLOCK = 48  # a blocking key shared by more records is generic (a shared office phone, "amici")
+_MAX_BLOCK = 20  # a name key shared by more records is too common to say anything ("amici", "avis")
+_MAX_SHARED = 12  # a contact shared by more records is an office's, not one body's (a CSV's email)
 _RARE_TOKENS = 5  # rare name words per record used to build word-pair blocking keys
 _MIN_COMPACT = 8  # shorter compact names get no one-typo tolerance: "avis" vs "avio" is two bodies
 _MIN_FUZZY_WORD = 5  # shorter words must match exactly ("crema" ~ "cerma", but not "avis" ~ "avio")
@@ -275,7 +276,7 @@ def _profile(rec: MatchRecord) -> _Profile:
         sorted_pri=tuple(sorted(pri_tokens)),
         sec_text=" ".join(key.tokens),
         compacts=(key.primary.replace(" ", ""), key.secondary.replace(" ", ""), key.full.replace(" ", "")),
-        numbers=frozenset(t for t in key.tokens if any(c.isdigit() for c in t)),
+        numbers=frozenset(t for t in key.tokens if not t.isalpha()),  # tokens are [a-z0-9]+
         abbreviations=frozenset(short for form, short in default_table().abbreviations if form in forms),
         sections=frozenset(_SECTION[f] for f in forms if f in _SECTION),
         bodies=frozenset(bodies),
@@ -312,11 +313,14 @@ def _word_match(x: str, y: str, relaxed: bool) -> bool:
 
 def _align(a: tuple[str, ...], b: tuple[str, ...], relaxed: bool = False) -> int:
     """Name class from word alignment: exact words, then typos/abbreviations, then an acronym."""
-    ca, cb = Counter(a), Counter(b)
-    common = ca & cb
-    ra = sorted((ca - common).elements())
-    rb = sorted((cb - common).elements())
-    matched = sum(common.values())
+    rb = list(b)
+    ra: list[str] = []
+    for w in a:
+        if w in rb:
+            rb.remove(w)
+        else:
+            ra.append(w)
+    matched = len(a) - len(ra)
     fuzzy = 0
     if ra and rb:
         pairs = sorted((x, y) for x in set(ra) for y in set(rb) if _word_match(x, y, relaxed))
@@ -397,10 +401,6 @@ def _same_address(p: _Profile, q: _Profile) -> bool:
 
 def _judge(p: _Profile, q: _Profile) -> _Verdict | None:
     """Merge, review or nothing for one candidate pair (no shared valid tax id)."""
-    cls, score = _name_class(p, q)
-    raw_near = bool(p.raw_id and q.raw_id) and OSA.distance(p.raw_id, q.raw_id, score_cutoff=2) <= 1
-    if cls == _NONE and not raw_near:
-        return None
     same_comune = bool(p.comune) and p.comune == q.comune
     other_comune = bool(p.comune and q.comune) and not same_comune
     if other_comune and not (p.comune.isdigit() or q.comune.isdigit()):
@@ -415,11 +415,19 @@ def _judge(p: _Profile, q: _Profile) -> _Verdict | None:
     address = not other_comune and _same_address(p, q)
     email = bool(p.email) and p.email == q.email
     pec = bool(p.pec) and p.pec == q.pec
+    raw_near = bool(p.raw_id and q.raw_id) and OSA.distance(p.raw_id, q.raw_id, score_cutoff=2) <= 1
     other_form = _disjoint(p.sections, q.sections) or _disjoint(p.bodies, q.bodies)
     other_id = _disjoint(p.cf, q.cf) or _disjoint(p.piva, q.piva)
     strong = phone or address
     weak = email + pec + raw_near
     contradicted = other_form or other_id or other_comune
+    # Nothing shared, or a contradiction with no phone or address to outweigh it: neither a merge
+    # nor worth a reviewer's time, whatever the names say (namesakes in other towns are common).
+    if not (strong or weak or same_comune) or (contradicted and not strong):
+        return None
+    cls, score = _name_class(p, q)
+    if cls == _NONE and not raw_near:
+        return None
     if _WEAK <= cls < _NEAR and phone and address and (email or pec) and same_comune and not contradicted:
         # Every contact agrees: allow two typos per long word (each submission may carry its own).
         relaxed, _ = _name_class(p, q, relaxed=True)
@@ -477,34 +485,82 @@ def _deletions(text: str) -> Iterable[str]:
 
 
 def _blocking_keys(p: _Profile, rare: Sequence[str]) -> set[str]:
-    keys = {"f|" + " ".join(p.sorted_sec), "g|" + " ".join(p.sorted_pri)}
+    # Name keys carry the comune: a pair with similar names but no contact in common is only
+    # worth a look in the same town (with a contact in common, the contact keys find it).
+    town = "|" + p.comune
+    keys = {"f|" + " ".join(p.sorted_sec) + town, "g|" + " ".join(p.sorted_pri) + town}
     for prefix, value in (("e|", p.email), ("p|", p.pec), ("t|", p.phone), ("r|", p.raw_id)):
         if value:
             keys.add(prefix + value)
     if p.address:
-        keys.add(f"a|{p.address}|{p.comune}")
-    for compact in {p.compacts[0], p.compacts[2]}:
-        if len(compact) >= _MIN_COMPACT:
-            keys.update("d|" + d for d in _deletions(compact))
-    keys.update(f"w|{x}|{y}" for x, y in combinations(sorted(rare), 2))
+        keys.add(f"a|{p.address}{town}")
+    keys.update(f"w|{x}|{y}{town}" for x, y in combinations(sorted(rare), 2))
     if len(rare) == 1:
-        keys.add("w|" + rare[0])
+        keys.add(f"w|{rare[0]}{town}")
     return keys
+
+
+def _shared(keys: Iterable[tuple[str, int]]) -> dict[str, list[int]]:
+    """The keys given more than once, with their members in order. Keys seen once (most of them)
+    cost a string and an int, not a list: fewer objects for the garbage collector to walk."""
+    first: dict[str, int] = {}
+    shared: dict[str, list[int]] = {}
+    for key, member in keys:
+        seen = first.setdefault(key, member)
+        if seen != member:
+            group = shared.setdefault(key, [seen])
+            if group[-1] != member:
+                group.append(member)
+    return shared
 
 
 def _candidates(profiles: Sequence[_Profile]) -> list[tuple[int, int]]:
     """Pairs of profile indices that share a blocking key, in a canonical order."""
     df = Counter(t for p in profiles for t in set(p.sec_tokens))
-    buckets: dict[str, list[int]] = defaultdict(list)
+
+    def keys() -> Iterable[tuple[str, int]]:
+        for i, p in enumerate(profiles):
+            words = sorted(set(p.sec_tokens), key=lambda t: (df[t], t))[:_RARE_TOKENS]
+            for k in _blocking_keys(p, words):
+                yield k, i
+
+    n = len(profiles)
+    pairs: set[int] = set()  # i * n + j for i < j: ints are cheaper to keep than tuples
+
+    def add(members: Sequence[int]) -> None:
+        pairs.update(i * n + j for i, j in combinations(members, 2))  # members ascend: i < j
+
+    for key, members in _shared(keys()).items():
+        if len(members) <= (_MAX_BLOCK if key[0] in "fgw" else _MAX_SHARED):
+            add(members)
+    # Names one typo apart, spaces included, in the same comune: index the one-character deletions
+    # of each distinct compact name (resubmissions share their name: no need to repeat the work).
+    compacts = sorted(
+        {p.compacts[0] + "|" + p.comune for p in profiles if len(p.compacts[0]) >= _MIN_COMPACT}
+    )
+    code = {c: k for k, c in enumerate(compacts)}
+    members_of: dict[int, list[int]] = defaultdict(list)
     for i, p in enumerate(profiles):
-        words = sorted(set(p.sec_tokens), key=lambda t: (df[t], t))[:_RARE_TOKENS]
-        for k in _blocking_keys(p, words):
-            buckets[k].append(i)
-    pairs: set[tuple[int, int]] = set()
-    for members in buckets.values():
+        if len(p.compacts[0]) >= _MIN_COMPACT:
+            members_of[code[p.compacts[0] + "|" + p.comune]].append(i)
+    for members in members_of.values():
         if 1 < len(members) <= _MAX_BLOCK:
-            pairs.update(combinations(members, 2))  # members are ascending: (i, j) with i < j
-    return sorted(pairs)
+            add(members)
+
+    def deletion_keys() -> Iterable[tuple[str, int]]:
+        for k, compact in enumerate(compacts):
+            name, town = compact.split("|", 1)
+            for d in {*_deletions(name)}:
+                yield d + "|" + town, k
+
+    for similar in _shared(deletion_keys()).values():
+        if len(similar) > _MAX_BLOCK:
+            continue
+        for x, y in combinations(similar, 2):
+            left, right = members_of[x], members_of[y]
+            if len(left) * len(right) <= _MAX_BLOCK * _MAX_BLOCK:
+                pairs.update(min(i, j) * n + max(i, j) for i in left for j in right)
+    return [divmod(code, n) for code in sorted(pairs)]
 
 
 def _link(profiles: Sequence[_Profile], i: int, j: int, score: float, evidence: tuple[str, ...]) -> Link:
