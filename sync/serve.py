@@ -90,7 +90,8 @@ def serve(
         stop.set()
         for signum, handler in previous.items():
             signal.signal(signum, handler)
-        _say("Arresto in corso: attendo la fine della sincronizzazione in corso…")
+        _say("Arresto in corso: attendo la fine della sincronizzazione in corso…" if scheduler.running
+             else "Arresto in corso…")
         server.task_dispatcher.shutdown(cancel_pending=True, timeout=5)
         wasyncore.close_all(socket_map)
         timer.join(5)
