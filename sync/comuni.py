@@ -33,7 +33,9 @@ def comune_key(text: str) -> str:
     text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
     # a province only when it is marked as one: "(CR)", "- CR", ", CR", "prov. di Cremona" — a bare final
     # two-letter word is part of the name ("San Daniele Po")
-    text = re.sub(r"\(\s*[a-z]{2}\s*\)|[,\-]\s*[a-z]{2}\s*$|\bprov(?:incia)?\.?\s+(?:di\s+)?\w+\s*$", " ", text)
+    text = re.sub(
+        r"\(\s*[a-z]{2}\s*\)|[,\-]\s*[a-z]{2}\s*$|\bprov(?:incia)?\.?\s+(?:di\s+)?\w+\s*$", " ", text
+    )
     text = re.sub(r"[-'’./,]", " ", text)
     return re.sub(r"\s+", " ", text).strip()
 
@@ -62,9 +64,16 @@ class ComuniIndex:
                 self._ambito[comune_key(spelling)] = (c.istat, c.nome)
         self._province = ambito.province
         self._names = sorted({c.nome for c in ambito.comuni})
+        self._seen: dict[str, ComuneMatch] = {}
 
     def resolve(self, typed: str) -> ComuneMatch:
         """Resolve a typed comune; a near miss carries a suggestion."""
+        hit = self._seen.get(typed)
+        if hit is None:
+            hit = self._seen[typed] = self._resolve(typed)
+        return hit
+
+    def _resolve(self, typed: str) -> ComuneMatch:
         key = comune_key(typed)
         if not key:
             return ComuneMatch()

@@ -9,6 +9,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from sync.config import FIELDS, REQUIRED_FIELDS, Ambito, normalise_title
 from sync.errors import ConfigError
@@ -147,19 +148,28 @@ def _serial(days: float) -> datetime | None:
     return (_SHEETS_EPOCH + timedelta(days=days)).replace(microsecond=0)
 
 
+@lru_cache(maxsize=65_536)
 def _fold(text: str) -> str:
+    """Accents, case, curly apostrophes and spaces folded (cached: checkbox cells repeat a lot)."""
     text = unicodedata.normalize("NFKD", text.replace("\u2019", "'").replace("\u2018", "'"))
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    if not text.isascii():
+        text = "".join(ch for ch in text if not unicodedata.combining(ch))
     return re.sub(r"\s+", " ", text).strip().casefold()
 
 
-def split_choices(cell: str, options: Sequence[tuple[str, str]]) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """Split a checkbox cell against (code, label) options, longest label first; labels may hold commas.
+@lru_cache(maxsize=64)
+def _option_patterns(options: tuple[tuple[str, str], ...]) -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """One pattern per option label, longest first: a label counts only between separators."""
+    out = []
+    for code, label in sorted(options, key=lambda o: -len(o[1])):
+        needle = _fold(label)
+        if needle:
+            out.append((code, re.compile(r"(?:^|(?<=[,\x1f]))\s*" + re.escape(needle) + r"\s*(?=[,\x1f]|$)")))
+    return tuple(out)
 
-    Returns (codes in option order, unrecognised pieces).
-    """
-    if not cell.strip():
-        return (), ()
+
+@lru_cache(maxsize=16_384)
+def _split_cached(cell: str, options: tuple[tuple[str, str], ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
     # fold each answer on its own: the separator is whitespace to `_fold`
     text = (
         LIST_SEPARATOR
@@ -167,12 +177,7 @@ def split_choices(cell: str, options: Sequence[tuple[str, str]]) -> tuple[tuple[
         + LIST_SEPARATOR
     )
     found: set[str] = set()
-    for code, label in sorted(options, key=lambda o: -len(o[1])):
-        needle = _fold(label)
-        if not needle:
-            continue
-        # a label counts only between separators, so "Lavoro" never matches inside a longer label
-        pattern = re.compile(r"(?:^|(?<=[,\x1f]))\s*" + re.escape(needle) + r"\s*(?=[,\x1f]|$)")
+    for code, pattern in _option_patterns(options):
         text, n = pattern.subn(LIST_SEPARATOR, text)
         if n:
             found.add(code)
@@ -182,6 +187,16 @@ def split_choices(cell: str, options: Sequence[tuple[str, str]]) -> tuple[tuple[
     )
     order = [code for code, _ in options]
     return tuple(sorted(found, key=order.index)), leftovers
+
+
+def split_choices(cell: str, options: Sequence[tuple[str, str]]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Split a checkbox cell against (code, label) options, longest label first; labels may hold commas.
+
+    Returns (codes in option order, unrecognised pieces).
+    """
+    if not cell.strip():
+        return (), ()
+    return _split_cached(cell, tuple(options))
 
 
 def fingerprint(submitted: str, email: str, name: str, tax_code: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from email_validator import EmailNotValidError, validate_email
 from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength, ValidationError
@@ -30,6 +31,7 @@ def normalise_tax_code(value: str) -> str:
     return text
 
 
+@lru_cache(maxsize=65_536)
 def check_tax_code(value: str) -> tuple[str, str, str]:
     """Validate a codice fiscale or partita IVA → (normalised, kind, error detail)."""
     code = normalise_tax_code(value)
@@ -50,6 +52,7 @@ def check_tax_code(value: str) -> tuple[str, str, str]:
         return code, "", labels.CF_DETAILS["format"]
 
 
+@lru_cache(maxsize=65_536)
 def check_email(value: str) -> tuple[str, str]:
     """Validate an email address without DNS → (normalised, error detail)."""
     try:
@@ -81,19 +84,26 @@ def phone_digits(value: str) -> str:
     return digits
 
 
+@lru_cache(maxsize=65_536)
 def _fold(text: str) -> str:
     text = unicodedata.normalize("NFKD", text)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    if not text.isascii():
+        text = "".join(ch for ch in text if not unicodedata.combining(ch))
     return re.sub(r"[^a-z0-9@.]+", " ", text.casefold()).strip()
+
+
+@lru_cache(maxsize=16)
+def _test_markers(words: tuple[str, ...], emails: tuple[str, ...]) -> tuple[frozenset[str], frozenset[str]]:
+    return frozenset(_fold(w) for w in words), frozenset(_fold(e) for e in emails)
 
 
 def is_test_submission(response: Response, ambito: Ambito) -> bool:
     """A name that is only a test phrase ("Prova invio modulo", "TEST"), or a test email with one."""
+    words, emails = _test_markers(ambito.test_words, ambito.test_emails)
     name = _fold(response.name)
-    words = {_fold(w) for w in ambito.test_words}
     if name and name in words:
         return True
-    if _fold(response.email) in {_fold(e) for e in ambito.test_emails}:
+    if _fold(response.email) in emails:
         return bool(set(name.split()) & {"prova", "test", "collaudo"})
     return False
 
