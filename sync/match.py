@@ -41,6 +41,7 @@ from sync.names import NameKey, default_table, name_key, prenormalise
 EVIDENCE_TAX_ID = "stesso codice fiscale"
 EVIDENCE_SAME_NAME = "stesso nome"
 EVIDENCE_SIMILAR_NAME = "nome simile {score}%"
+EVIDENCE_SHORT_NAME = "nome abbreviato o in sigla"
 EVIDENCE_EMAIL = "stessa email"
 EVIDENCE_PEC = "stessa PEC"
 EVIDENCE_PHONE = "stesso telefono"
@@ -421,9 +422,9 @@ def _judge(p: _Profile, q: _Profile) -> _Verdict | None:
     strong = phone or address
     weak = email + pec + raw_near
     contradicted = other_form or other_id or other_comune
-    # Nothing shared, or a contradiction with no phone or address to outweigh it: neither a merge
-    # nor worth a reviewer's time, whatever the names say (namesakes in other towns are common).
-    if not (strong or weak or same_comune) or (contradicted and not strong):
+    # Nothing shared, or a contradiction with nothing strong to outweigh it: neither a merge nor
+    # worth a reviewer's time, whatever the names say (namesakes in other towns are common).
+    if not (strong or weak or same_comune) or (contradicted and not (strong or raw_near)):
         return None
     cls, score = _name_class(p, q)
     if cls == _NONE and not raw_near:
@@ -446,8 +447,9 @@ def _judge(p: _Profile, q: _Profile) -> _Verdict | None:
     if merge:
         review = False
     elif contradicted:
-        # Two ids, two forms or two seats make it two bodies, unless they share a phone or an address.
-        review = strong and cls >= _PARTIAL
+        # Two ids, two forms or two seats make it two bodies, unless they share a phone, an address
+        # or a tax code typed one character apart.
+        review = (strong or raw_near) and cls >= _PARTIAL
     elif cls >= _NEAR:
         review = strong or weak > 0 or same_comune
     elif cls == _PARTIAL:
@@ -457,9 +459,13 @@ def _judge(p: _Profile, q: _Profile) -> _Verdict | None:
     if not merge and not review:
         return None
 
-    evidence: list[str] = [
-        EVIDENCE_SAME_NAME if cls == _SAME else EVIDENCE_SIMILAR_NAME.format(score=int(score))
-    ]
+    if cls == _SAME:
+        name = EVIDENCE_SAME_NAME
+    elif cls == _NEAR and score < _WEAK_SCORE:
+        name = EVIDENCE_SHORT_NAME  # "CAV" for "Centro di Aiuto alla Vita": the ratio would mislead
+    else:
+        name = EVIDENCE_SIMILAR_NAME.format(score=int(score))
+    evidence: list[str] = [name]
     for flag, phrase in (
         (raw_near, EVIDENCE_SIMILAR_TAX_ID),
         (phone, EVIDENCE_PHONE),

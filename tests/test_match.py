@@ -1,0 +1,432 @@
+"""Clustering of response records into organisations (sync/match.py)."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from itertools import combinations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sync.match import (
+    EVIDENCE_CONFLICT,
+    EVIDENCE_MUST_LINK,
+    EVIDENCE_TAX_ID,
+    Link,
+    MatchRecord,
+    MatchResult,
+    match,
+)
+
+# Valid 11-digit ids: codici fiscali of non-commercial bodies (8/9 first) and partite IVA (0/1 first).
+CF_A, CF_B, CF_C = "93378570191", "95515220192", "80959640196"
+PIVA_A, PIVA_B = "01710570191", "04288490198"
+
+
+def rec(
+    key: int,
+    name: str,
+    *,
+    tax: str = "",
+    raw: str | None = None,
+    email: str = "",
+    pec: str = "",
+    phone: str = "",
+    comune: str = "",
+    address: str = "",
+    form: str = "",
+) -> MatchRecord:
+    return MatchRecord(
+        key=key,
+        name=name,
+        tax_ids=(tax,) if tax else (),
+        raw_tax_id=tax if raw is None else raw,
+        email=email,
+        pec=pec,
+        phone=phone,
+        comune=comune,
+        address=address,
+        submitted_at=None,
+        legal_form=form,
+    )
+
+
+def together(result: MatchResult, a: int, b: int) -> bool:
+    return any(a in c and b in c for c in result.clusters)
+
+
+# --- behaviour tables: (first record, second record, expected evidence) ------------------------
+
+MERGE = [
+    pytest.param(
+        rec(1, "Il Faro Società Cooperativa Sociale", tax=PIVA_B),
+        rec(2, "Faro (Il) Coop. Soc.", tax=PIVA_B),
+        (EVIDENCE_TAX_ID,),
+        id="same tax id",
+    ),
+    pytest.param(
+        rec(1, "Cascina Biblioteca", tax=PIVA_B),
+        rec(2, "Fondazione Somaschi", tax=PIVA_B),
+        (EVIDENCE_TAX_ID,),
+        id="same tax id whatever the names (the rule)",
+    ),
+    pytest.param(
+        rec(1, "Auser Crema ODV", tax=CF_A, phone="0373530551", comune="crema"),
+        rec(2, "AUSER CREMA O.d.V.", tax=PIVA_A, phone="0373530551", comune="crema"),
+        ("stesso nome", "stesso telefono", "stesso comune"),
+        id="partita IVA typed instead of the codice fiscale",
+    ),
+    pytest.param(
+        rec(1, "Cooperativa Sociale Il Girasole", address="via dante 20", comune="crema"),
+        rec(2, "Girasole Società Cooperativa Sociale", address="Via Dante, 20", comune="crema"),
+        ("stesso nome", "stesso indirizzo", "stesso comune"),
+        id="word order, article, legal form spelling; no tax code",
+    ),
+    pytest.param(
+        rec(1, "Associazione Alzheimer Cremasco APS", phone="0372756805", comune="offanengo"),
+        rec(2, "Associazione Alzheimer Cremtsco", phone="0372756805", comune="offanengo"),
+        ("nome simile 96%", "stesso telefono", "stesso comune"),
+        id="one typo",
+    ),
+    pytest.param(
+        rec(1, "Gruppo Volontari Castelverde", email="e.rossi@tiscali.it", pec="gvc@pec.it", comune="castelverde"),
+        rec(2, "“Gruppo Volontari Castelverde”", email="e.rossi@tiscali.it", pec="gvc@pec.it", comune="castelverde"),
+        ("stesso nome", "stessa email", "stessa PEC", "stesso comune"),
+        id="same name, email and PEC with no phone or address to compare",
+    ),
+    pytest.param(
+        rec(1, "Ass.ne Amici di S. Luigi", phone="0374521999", comune="genivolta"),
+        rec(2, "Associazione Amici di San Luigi", phone="0374521999", comune="genivolta"),
+        ("nome simile 96%", "stesso telefono", "stesso comune"),
+        id="abbreviations",
+    ),
+    pytest.param(
+        rec(1, "CAV Quintano APS", phone="0372885931", comune="quintano"),
+        rec(2, "Centro di Aiuto alla Vita Quintano APS", phone="0372885931", comune="quintano"),
+        ("nome abbreviato o in sigla", "stesso telefono", "stesso comune"),
+        id="acronym",
+    ),
+    pytest.param(
+        rec(1, "AssociazioneIl Nodo ODV", phone="0373302766", comune="crema"),
+        rec(2, "Associazione Il Nodo ODV", phone="0373302766", comune="crema"),
+        ("stesso nome", "stesso telefono", "stesso comune"),
+        id="missing space",
+    ),
+    pytest.param(
+        rec(1, "ANTEAS Torlino Vimercati nDV", phone="0374270219", comune="torlino vimercati"),
+        rec(2, "«ANTEAS Torlino Vimercati» ODV", phone="0374270219", comune="torlino vimercati"),
+        ("nome simile 93%", "stesso telefono", "stesso comune"),
+        id="typo in the legal form",
+    ),
+    pytest.param(
+        rec(1, "Associazione Genitroi Creomna ODV", phone="0372872806", address="via roma 116", email="a@b.it", comune="cremona"),
+        rec(2, "Associazione Geunitori Cremona ODV", phone="0372872806", address="via roma 116", email="a@b.it", comune="cremona"),
+        ("nome simile 90%", "stesso telefono", "stesso indirizzo", "stessa email", "stesso comune"),
+        id="a typo on each side, every contact agreeing",
+    ),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("first", "second", "evidence"), MERGE)
+def test_merges(first: MatchRecord, second: MatchRecord, evidence: tuple[str, ...]) -> None:
+    result = match([first, second])
+    assert result.clusters == [[1, 2]]
+    assert [link.evidence for link in result.links] == [evidence]
+    assert result.review == []
+
+
+APART = [
+    pytest.param(
+        rec(1, "Auser Crema", comune="crema", phone="0373111111"),
+        rec(2, "Auser Soncino", comune="soncino", phone="0373222222"),
+        id="another town in the name and seat",
+    ),
+    pytest.param(
+        rec(1, "Polisportiva Crema 41 ASD", comune="crema", phone="0373111111"),
+        rec(2, "Polisportiva Crema 42 ASD", comune="crema", phone="0373222222"),
+        id="another number",
+    ),
+    pytest.param(
+        rec(1, "Associazione Genitori Crema", comune="crema", email="associazionegenito@gmail.com"),
+        rec(2, "Associazione Genitori Pianengo", comune="pianengo", email="associazionegenito@gmail.com"),
+        id="a shared generic email",
+    ),
+    pytest.param(
+        rec(1, "Amici di San Francesco", comune="ripalta guerina", email="amici@alice.it"),
+        rec(2, "Amici di San Francesco APS", comune="salvirola", email="amici@alice.it"),
+        id="namesakes in two towns sharing a person's email",
+    ),
+    pytest.param(
+        rec(1, "Associazione Donne contro la Violenza ODV", tax=CF_C, comune="crema", email="d@o.it", pec="d@pec.it"),
+        rec(2, "Associazione Donne contro la Violenza APS", tax=CF_B, comune="crema", email="d@o.it", pec="d@pec.it"),
+        id="ODV and APS twins with two codici fiscali",
+    ),
+    pytest.param(
+        rec(1, "Il Timone Società Cooperativa Sociale", comune="cremona", pec="iltimone@pec.it"),
+        rec(2, "Il Timone Impresa Sociale S.r.l.", comune="cremona", pec="iltimone@pec.it"),
+        id="a cooperative and a company with one PEC",
+    ),
+    pytest.param(
+        rec(1, "Fondazione Benefattori Casaletto di Sopra", email="benefattori@virgilio.it"),
+        rec(2, "Fondazione Benefattori Casaletto Vaprio", email="benefattori@virgilio.it"),
+        id="a longer place name",
+    ),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("first", "second"), APART)
+def test_apart_without_review(first: MatchRecord, second: MatchRecord) -> None:
+    result = match([first, second])
+    assert result.clusters == [[1], [2]]
+    assert result.links == []
+    assert result.review == []
+
+
+REVIEW = [
+    pytest.param(
+        rec(1, "Gruppo Alpini Crema", comune="crema", phone="0373111111"),
+        rec(2, "Gruppo Alpini Crema", comune="crema", phone="0373222222"),
+        ("stesso nome", "stesso comune"),
+        id="same name and town, other contacts",
+    ),
+    pytest.param(
+        rec(1, "Polisportiva Crema 41 ASD", comune="crema", phone="0373111111"),
+        rec(2, "Polisportiva Crema 42 ASD", comune="crema", phone="0373111111"),
+        ("nome simile 95%", "stesso telefono", "stesso comune", "numero diverso nel nome"),
+        id="another number, one phone",
+    ),
+    pytest.param(
+        rec(1, "AIDO Cremona ODV", comune="cremona", phone="0373111111"),
+        rec(2, "AIDO Cremona APS", comune="cremona", phone="0373111111"),
+        ("stesso nome", "stesso telefono", "stesso comune", "forma giuridica diversa"),
+        id="ODV and APS with one phone",
+    ),
+    pytest.param(
+        rec(1, "Associazione Nuovi Orizzonti", comune="crema", email="n@v.it", phone="0374454347"),
+        rec(2, "ASSOCIAZIONE NUOVI ORIZZONTI", comune="crema", email="n@v.it", phone="0244373900", form="Organizzazione di volontariato (ODV)"),
+        ("stesso nome", "stessa email", "stesso comune"),
+        id="same name, email and town, other phone",
+    ),
+    pytest.param(
+        rec(1, "Gruppo Volontari Crema", tax=CF_A, comune="crema", phone="0373111111"),
+        rec(2, "Gruppo Volontari Crema", tax=CF_B, comune="crema", phone="0373111111"),
+        ("stesso nome", "stesso telefono", "stesso comune", "codici fiscali diversi"),
+        id="two codici fiscali, one phone",
+    ),
+    pytest.param(
+        rec(1, "Auser", email="auser@libero.it", comune="crema"),
+        rec(2, "Auser Crema", email="auser@libero.it", comune="crema"),
+        ("nome simile 66%", "stessa email", "stesso comune"),
+        id="one name inside the other",
+    ),
+    pytest.param(
+        rec(1, "Uidlm Cremona Odv", comune="cremona", phone="0372162271", address="via xx settembre 50"),
+        rec(2, "ULDM Cremona ODV", comune="cremona", phone="0372162271", address="via xx settembre 50"),
+        ("nome simile 88%", "stesso telefono", "stesso indirizzo", "stesso comune"),
+        id="two typos in a short word",
+    ),
+    pytest.param(
+        rec(1, "Amici di San Martino", raw="83423840294", comune="crema", email="m@alice.it"),
+        rec(2, "Amici di S. Martino", tax="83423840194", comune="cremona", email="m@alice.it"),
+        ("nome simile 93%", "codice fiscale simile", "stessa email", "comune diverso"),
+        id="a mistyped tax code outweighs another comune",
+    ),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("first", "second", "evidence"), REVIEW)
+def test_review(first: MatchRecord, second: MatchRecord, evidence: tuple[str, ...]) -> None:
+    result = match([first, second])
+    assert result.clusters == [[1], [2]]
+    assert [(link.a, link.b, link.evidence) for link in result.review] == [(1, 2, evidence)]
+
+
+def test_a_conflicting_union_is_never_made_by_a_chain() -> None:
+    """Two bodies with their own codici fiscali are not joined through a third record."""
+    records = [
+        rec(1, "Gruppo Volontari Crema", tax=CF_A, phone="0373111111", comune="crema"),
+        rec(2, "Gruppo Volontari Crema", phone="0373111111", address="via roma 1", comune="crema"),
+        rec(3, "Gruppo Volontari Crema", tax=CF_B, address="via roma 1", comune="crema"),
+    ]
+    result = match(records)
+    assert not together(result, 1, 3)
+    assert len(result.clusters) == 2
+    (link,) = result.review
+    assert link.evidence[-1] == "codici fiscali diversi"
+
+
+def test_one_review_line_per_pair_of_clusters() -> None:
+    records = [
+        rec(1, "Gruppo Alpini Crema", tax=CF_A, comune="crema"),
+        rec(2, "Gruppo Alpini Crema", tax=CF_A, comune="crema"),
+        rec(3, "Gruppo Alpini Crema", comune="crema", email="x@y.it", pec="x@pec.it"),
+        rec(4, "Gruppo Alpini Crema", comune="crema", email="x@y.it", pec="x@pec.it"),
+    ]
+    result = match(records)
+    assert result.clusters == [[1, 2], [3, 4]]
+    assert len(result.review) == 1
+
+
+# --- staff decisions ----------------------------------------------------------------------------
+
+
+def test_cannot_link_keeps_apart_even_with_one_tax_id() -> None:
+    records = [rec(k, "Auser Crema ODV", tax=CF_A) for k in (1, 2, 3)]
+    result = match(records, cannot_link=[(1, 3)])
+    assert not together(result, 1, 3)
+    assert len(result.clusters) == 2  # 2 joins one of them: it shares the id with both
+    assert result.review == []  # staff already decided: nothing to ask
+
+
+def test_must_link_joins_unrelated_records() -> None:
+    result = match([rec(1, "Auser Crema"), rec(2, "Arci Soncino")], must_link=[(2, 1)])
+    assert result.clusters == [[1, 2]]
+    assert result.links == [Link(1, 2, result.links[0].score, (EVIDENCE_MUST_LINK,))]
+
+
+def test_must_link_against_cannot_link_is_reported() -> None:
+    records = [rec(1, "Auser Crema"), rec(2, "Auser Crema"), rec(3, "Auser Crema")]
+    result = match(records, must_link=[(1, 2), (2, 3)], cannot_link=[(1, 3)])
+    assert not together(result, 1, 3)
+    assert together(result, 1, 2)
+    assert [(lk.a, lk.b, lk.evidence) for lk in result.review] == [(2, 3, (EVIDENCE_CONFLICT,))]
+
+
+def test_unknown_keys_in_decisions_are_ignored() -> None:
+    result = match([rec(1, "Auser Crema")], must_link=[(1, 99)], cannot_link=[(98, 99)])
+    assert result.clusters == [[1]]
+
+
+def test_duplicate_keys_are_refused() -> None:
+    with pytest.raises(ValueError, match="unique"):
+        match([rec(1, "A"), rec(1, "B")])
+
+
+# --- properties ---------------------------------------------------------------------------------
+
+NAMES = [
+    "Auser Crema ODV",
+    "AUSER CREMA O.d.V.",
+    "Auser Cerma",
+    "Auser Soncino APS",
+    "Polisportiva Crema 41 ASD",
+    "Polisportiva Crema 42 ASD",
+    "Il Girasole Società Cooperativa Sociale",
+    "Cooperativa Sociale Il Girasole",
+    "Il Girasole Impresa Sociale S.r.l.",
+    "Associazione Il Volo APS",
+    "Associazione Il Volo ODV",
+    "Il Volo",
+    "Fondazione San Luigi",
+    "CAV Crema",
+    "Centro di Aiuto alla Vita Crema",
+]
+RECORD = st.fixed_dictionaries(
+    {
+        "name": st.sampled_from(NAMES),
+        "tax": st.sampled_from(["", "", CF_A, CF_B, PIVA_A]),
+        "email": st.sampled_from(["", "a@libero.it", "b@gmail.com"]),
+        "pec": st.sampled_from(["", "a@pec.it"]),
+        "phone": st.sampled_from(["", "0373111111", "0373222222"]),
+        "comune": st.sampled_from(["", "crema", "soncino"]),
+        "address": st.sampled_from(["", "via roma 1", "via dante 2"]),
+    }
+)
+
+
+@st.composite
+def batches(draw: st.DrawFn) -> list[MatchRecord]:
+    fields = draw(st.lists(RECORD, min_size=1, max_size=9))
+    keys = draw(st.lists(st.integers(0, 999), min_size=len(fields), max_size=len(fields), unique=True))
+    return [rec(k, **f) for k, f in zip(keys, fields, strict=True)]
+
+
+@st.composite
+def key_pairs(draw: st.DrawFn, records: Sequence[MatchRecord]) -> list[tuple[int, int]]:
+    keys = [r.key for r in records]
+    if len(keys) < 2:
+        return []
+    return draw(st.lists(st.tuples(st.sampled_from(keys), st.sampled_from(keys)), max_size=4))
+
+
+def check_shape(records: Sequence[MatchRecord], result: MatchResult) -> None:
+    """Every key once; sorted clusters; links a spanning forest of them; review across clusters."""
+    keys = sorted(r.key for r in records)
+    assert sorted(k for c in result.clusters for k in c) == keys
+    assert all(c == sorted(c) for c in result.clusters)
+    assert result.clusters == sorted(result.clusters)
+    cluster_of = {k: i for i, c in enumerate(result.clusters) for k in c}
+    assert len(result.links) == len(records) - len(result.clusters)
+    for link in result.links:
+        assert link.a < link.b
+        assert cluster_of[link.a] == cluster_of[link.b]
+    pairs = set()
+    for link in result.review:
+        assert link.a < link.b
+        assert cluster_of[link.a] != cluster_of[link.b]
+        pair = frozenset((cluster_of[link.a], cluster_of[link.b]))
+        assert pair not in pairs or EVIDENCE_CONFLICT in link.evidence
+        pairs.add(pair)
+
+
+@settings(max_examples=150, deadline=None)
+@given(batches(), st.randoms(use_true_random=False))
+def test_order_does_not_matter(records: list[MatchRecord], rnd: random.Random) -> None:
+    result = match(records)
+    check_shape(records, result)
+    shuffled = records[:]
+    rnd.shuffle(shuffled)
+    assert match(shuffled) == result
+
+
+@settings(max_examples=100, deadline=None)
+@given(batches(), st.randoms(use_true_random=False))
+def test_keys_are_only_labels(records: list[MatchRecord], rnd: random.Random) -> None:
+    """Renumbering the records renumbers the clusters, nothing else."""
+    new_keys = [r.key for r in records]
+    rnd.shuffle(new_keys)
+    relabel = dict(zip((r.key for r in records), new_keys, strict=True))
+    renamed = [rec(relabel[r.key], r.name, tax=r.raw_tax_id, email=r.email, pec=r.pec, phone=r.phone,
+                   comune=r.comune, address=r.address) for r in records]  # fmt: skip
+    before = {frozenset(relabel[k] for k in c) for c in match(records).clusters}
+    assert {frozenset(c) for c in match(renamed).clusters} == before
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.data())
+def test_decisions_are_kept(data: st.DataObject) -> None:
+    records = data.draw(batches())
+    must = data.draw(key_pairs(records))
+    cannot = data.draw(key_pairs(records))
+    result = match(records, must_link=must, cannot_link=cannot)
+    check_shape(records, result)
+    for a, b in cannot:
+        assert a == b or not together(result, a, b)
+    conflicts = {frozenset((lk.a, lk.b)) for lk in result.review if lk.evidence == (EVIDENCE_CONFLICT,)}
+    for a, b in must:
+        assert together(result, a, b) or frozenset((a, b)) in conflicts
+    if not cannot:
+        assert not conflicts
+        assert all(together(result, a, b) for a, b in must)
+
+
+@settings(max_examples=100, deadline=None)
+@given(batches())
+def test_a_shared_tax_id_always_merges(records: list[MatchRecord]) -> None:
+    result = match(records)
+    for r, s in combinations(records, 2):
+        if set(r.tax_ids) & set(s.tax_ids):
+            assert together(result, r.key, s.key)
+
+
+@settings(max_examples=100, deadline=None)
+@given(batches(), st.integers(1000, 2000))
+def test_an_unrelated_record_changes_nothing(records: list[MatchRecord], key: int) -> None:
+    """Adding records never splits clusters apart - here for a record that shares nothing."""
+    before = match(records)
+    after = match([*records, rec(key, "Circolo Scacchistico Zeta 7", comune="ostiano", phone="0375999999")])
+    assert after.clusters == sorted([*before.clusters, [key]])
+    assert after.links == before.links
+    assert after.review == before.review

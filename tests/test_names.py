@@ -1,0 +1,157 @@
+"""Legal-form-aware name keys (sync/names.py)."""
+
+from __future__ import annotations
+
+import string
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from sync.names import (
+    NameKey,
+    compile_table,
+    default_table,
+    fingerprint,
+    name_key,
+    normalise_name,
+    prenormalise,
+)
+
+# The reference examples (shared/reference/name_normaliser_examples.csv), copied here so that the
+# tests do not need the shared folder: input, primary key, secondary key, forms (* = secondary).
+REFERENCE = [
+    ("Cooperativa Sociale Il Sorriso Soc. Coop. Soc. a r.l. Onlus", "il sorriso", "il sorriso", "cooperativa_sociale|onlus"),
+    ("IL SORRISO - Società Cooperativa Sociale a r.l.", "il sorriso", "il sorriso", "cooperativa_sociale"),
+    ("Il Sorriso Coop. Soc. ONLUS", "il sorriso", "il sorriso", "cooperativa_sociale|onlus"),
+    ("«Il Sorriso» S.C.S.", "il sorriso", "il sorriso", "cooperativa_sociale"),
+    ("Associazione Amici del Cuore O.d.V.", "associazione amici del cuore", "amici del cuore", "associazione_riconosciuta*|odv"),
+    ("AMICI DEL CUORE ODV-ETS", "amici del cuore", "amici del cuore", "ets|odv"),
+    ("Amici del cuore - organizzazione di volontariato", "amici del cuore", "amici del cuore", "odv"),
+    ("Associazione “La Gente del Ma.Go” APS", "associazione la gente del ma go", "la gente del ma go", "aps|associazione_riconosciuta*"),
+    ("La Gente del Ma.Go A.P.S. – E.T.S.", "la gente del ma go", "la gente del ma go", "aps|ets"),
+    ("Fondazione Somaschi Onlus", "fondazione somaschi", "somaschi", "fondazione*|onlus"),
+    ("Consorzio Arcobaleno Società Cooperativa Sociale", "consorzio arcobaleno", "arcobaleno", "consorzio_cooperative_sociali*|cooperativa_sociale"),
+    ("Cascina Biblioteca Società Cooperativa Sociale di tipo B a r.l. Impresa Sociale", "cascina biblioteca", "cascina biblioteca", "company_forms|cooperativa_sociale|impresa_sociale"),
+    ("A.S.D. Polisportiva Capsula", "polisportiva capsula", "polisportiva capsula", "asd"),
+    ("Polisportiva Pandino SSD a r.l.", "polisportiva pandino", "polisportiva pandino", "ssd"),
+    ("Società di Mutuo Soccorso di Castelleone", "di castelleone", "di castelleone", "societa_mutuo_soccorso"),
+    ("Parrocchia di San Giacomo - Ramo ETS", "parrocchia di san giacomo", "parrocchia di san giacomo", "ets"),
+    ("Punto d'Incontro Coop. Soc. Onlus", "punto d incontro", "punto d incontro", "cooperativa_sociale|onlus"),
+    ("Punto d’Incontro società cooperativa sociale", "punto d incontro", "punto d incontro", "cooperativa_sociale"),
+    ("Impronte Diverse S.r.l. Impresa Sociale", "impronte diverse", "impronte diverse", "company_forms|impresa_sociale"),
+    ("Associazione Apsara", "associazione apsara", "apsara", "associazione_riconosciuta*"),
+    ("Caritas Cremonese", "caritas cremonese", "caritas cremonese", ""),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("name", "primary", "secondary", "forms"), REFERENCE)
+def test_reference_examples(name: str, primary: str, secondary: str, forms: str) -> None:
+    key = name_key(name)
+    assert (key.primary, key.secondary) == (primary, secondary)
+    assert key.forms == tuple(sorted(f.rstrip("*") for f in forms.split("|") if f))
+
+
+@pytest.mark.parametrize(
+    ("name", "tokens", "forms"),
+    [
+        # articles, prepositions and generic heads are not comparison tokens
+        ("Associazione Il Volo APS", ("volo",), ("aps", "associazione_riconosciuta")),
+        ("Gruppo Volontari di Crema", ("volontari", "crema"), ()),
+        ("Robecco d'Oglio", ("robecco", "oglio"), ()),
+        # numbers and place names are identity: they stay
+        ("Polisportiva Crema 41 ASD", ("polisportiva", "crema", "41"), ("asd",)),
+        # a typo in a legal-form word still reads as the form
+        ("Il Seme Impresa Snciale S.r.l.", ("seme",), ("company_forms", "impresa_sociale")),
+        ("La Bottega Oscietà Cooperativa Sociale", ("bottega",), ("cooperativa_sociale",)),
+        ("Asscoiazione L'Aquilone APS", ("aquilone",), ("aps", "associazione_riconosciuta")),
+        ("ANFFAS Torre nOlus", ("anffas", "torre"), ("onlus",)),
+        # but a real word near a form word stays itself
+        ("Gruppo Sportivo Pescarolo ASD", ("sportivo", "pescarolo"), ("asd",)),
+        ("Polisportiva Crema", ("polisportiva", "crema"), ()),
+        # a word glued to the word that opens a legal form is split off
+        ("AssociazioneIl Nodo ODV", ("nodo",), ("associazione_riconosciuta", "odv")),
+        ("InsiemeSocietà Cooperativa Sociale", ("insieme",), ("cooperativa_sociale",)),
+        # abbreviated heads are read in full, so the spelled-out form is still found
+        ("Ass.ne di Promozione Sociale Il Nodo", ("nodo",), ("aps",)),
+        ("Gruppo X Ass. Sportiva Dilettantistica", ("x",), ("asd",)),
+        ("Fond. San Luigi", ("san", "luigi"), ("fondazione",)),
+        # a typo of a long stopword is a stopword
+        ("Grupo Volontari Milano", ("volontari", "milano"), ()),
+        # a name that is only a legal form keeps its words rather than becoming empty
+        ("Cooperativa Sociale", ("sociale",), ("cooperativa_sociale",)),
+    ],
+)
+def test_tokens_and_forms(name: str, tokens: tuple[str, ...], forms: tuple[str, ...]) -> None:
+    key = name_key(name)
+    assert key.tokens == tokens
+    assert key.forms == forms
+
+
+def test_spellings_of_one_name_share_a_fingerprint() -> None:
+    spellings = [
+        "Il Girasole Società Cooperativa Sociale",
+        "COOPERATIVA SOCIALE IL GIRASOLE",
+        "«Girasole» Soc. Coop. Soc. a r.l. Onlus",
+        "Girasole (Il) S.C.S.",
+    ]
+    assert len({fingerprint(name_key(s)) for s in spellings}) == 1
+
+
+def test_full_keeps_the_forms() -> None:
+    assert name_key("«Auser Crema» O.d.V.").full == "auser crema o d v"
+
+
+def test_patterns_come_from_the_table_given() -> None:
+    """The pure function uses only the table it is given, not the packaged one."""
+    doc = {
+        "legal_forms": [
+            {"id": "club", "strip": True, "patterns": ["(?<![a-z0-9])club(?![a-z0-9])"]},
+            {"id": "casa", "strip": "secondary", "patterns": ["(?<![a-z0-9])casa(?![a-z0-9])"]},
+        ],
+        "secondary_stopwords": ["di"],
+    }
+    key = normalise_name("Casa di Luca Club APS", compile_table(doc))
+    assert key == NameKey(
+        "casa di luca aps", "di luca aps", ("casa", "club"), ("luca", "aps"), "casa di luca club aps"
+    )
+
+
+def test_default_table_is_loaded_once() -> None:
+    assert default_table() is default_table()
+    assert {p.form for p in default_table().primary} >= {"odv", "aps", "cooperativa_sociale", "onlus"}
+
+
+@pytest.mark.parametrize(
+    ("typed", "clean"),
+    [
+        ("  Società   Cooperativa ", "societa cooperativa"),
+        ("L’Aquilone – «APS»", 'l\'aquilone - "aps"'),
+        ("CAFÉ ÀÈÌÒÙ", "cafe aeiou"),
+    ],
+)
+def test_prenormalise(typed: str, clean: str) -> None:
+    assert prenormalise(typed) == clean
+
+
+NAME_TEXT = st.text(
+    alphabet=st.sampled_from(string.ascii_letters + string.digits + " .'’-«»\"()àèéìòùÀÈ&/"), max_size=60
+)
+
+
+@given(NAME_TEXT)
+def test_keys_are_plain_words(name: str) -> None:
+    key = name_key(name)
+    for text in (key.primary, key.secondary, key.full):
+        assert text == " ".join(text.split())
+        assert set(text) <= set(string.ascii_lowercase + string.digits + " ")
+    assert all(t and set(t) <= set(string.ascii_lowercase + string.digits) for t in key.tokens)
+    assert list(key.forms) == sorted(set(key.forms))
+
+
+@given(NAME_TEXT)
+def test_case_quotes_and_spacing_do_not_matter(name: str) -> None:
+    key = name_key(name)
+    assert name_key(name.upper()) == key or name_key(name.upper()).tokens == key.tokens
+    assert name_key(f"  «{name}»  ").tokens == key.tokens
+    assert name_key(name.replace(" ", "  ")) == key
