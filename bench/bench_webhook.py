@@ -67,14 +67,32 @@ class Service:
     def __init__(self, folder: Path, config: Path, secret: str, token: str) -> None:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        env = {**os.environ, "ELENCO_CONFIG": str(config), "ELENCO_WEBHOOK_SECRET": secret,
-               "ELENCO_TASK_TOKEN": token, "ELENCO_INSTANCE_DIR": str(folder / "instance"),
-               "PYTHONPATH": str(ROOT)}
+        env = {
+            **os.environ,
+            "ELENCO_CONFIG": str(config),
+            "ELENCO_WEBHOOK_SECRET": secret,
+            "ELENCO_TASK_TOKEN": token,
+            "ELENCO_INSTANCE_DIR": str(folder / "instance"),
+            "PYTHONPATH": str(ROOT),
+        }
         self.log = (folder / "gunicorn.log").open("w")
         gunicorn = Path(sys.executable).with_name("gunicorn")
         self.proc = subprocess.Popen(
-            [str(gunicorn), "-b", f"127.0.0.1:{self.port}", "-w", "2", "--threads", "4",
-             "webhook.app:create_app()"], env=env, stdout=self.log, stderr=subprocess.STDOUT, cwd=ROOT)
+            [
+                str(gunicorn),
+                "-b",
+                f"127.0.0.1:{self.port}",
+                "-w",
+                "2",
+                "--threads",
+                "4",
+                "webhook.app:create_app()",
+            ],
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            cwd=ROOT,
+        )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
@@ -122,15 +140,22 @@ class Submissions:
         """The JSON the Apps Script would send for this row."""
         when = parse_timestamp(row[0])
         answers = dict(zip(self.header[1:], row[1:], strict=False))
-        return json.dumps({"response_id": response_id,
-                           "submitted_at": when.isoformat() if when else "2024-04-03T09:09:13",
-                           "answers": answers}).encode()
+        return json.dumps(
+            {
+                "response_id": response_id,
+                "submitted_at": when.isoformat() if when else "2024-04-03T09:09:13",
+                "answers": answers,
+            }
+        ).encode()
 
     def post(self, session: requests.Session, base: str, body: bytes) -> tuple[int, float]:
         """Sign and post one body; return the status and the latency in seconds."""
         ts = str(int(time.time()))
-        headers = {"Content-Type": "application/json", "X-Elenco-Timestamp": ts,
-                   "X-Elenco-Signature": sign(self.secret, ts, body)}
+        headers = {
+            "Content-Type": "application/json",
+            "X-Elenco-Timestamp": ts,
+            "X-Elenco-Signature": sign(self.secret, ts, body),
+        }
         started = time.perf_counter()
         r = session.post(f"{base}/hooks/form", data=body, headers=headers, timeout=30)
         return r.status_code, time.perf_counter() - started
@@ -165,13 +190,24 @@ def throughput(service: Service, subs: Submissions, clients: int, seconds: float
     for t in threads:
         t.join()
     elapsed = time.monotonic() - started
-    return {"requests": len(latencies), "per_s": len(latencies) / elapsed,
-            "p50_ms": percentile(latencies, 0.5) * 1000, "p99_ms": percentile(latencies, 0.99) * 1000,
-            "statuses": statuses}
+    return {
+        "requests": len(latencies),
+        "per_s": len(latencies) / elapsed,
+        "p50_ms": percentile(latencies, 0.5) * 1000,
+        "p99_ms": percentile(latencies, 0.99) * 1000,
+        "statuses": statuses,
+    }
 
 
-def burst(service: Service, subs: Submissions, rows: list[list[str]], seconds: float, fake: Any,
-          staff_id: str, first_row: int) -> dict[str, Any]:
+def burst(
+    service: Service,
+    subs: Submissions,
+    rows: list[list[str]],
+    seconds: float,
+    fake: Any,
+    staff_id: str,
+    first_row: int,
+) -> dict[str, Any]:
     """`len(rows)` submissions evenly over `seconds`, each row written to the fake sheet first."""
     before = service.status()["syncs_run"]
     samples: list[tuple[float, int]] = []
@@ -194,8 +230,9 @@ def burst(service: Service, subs: Submissions, rows: list[list[str]], seconds: f
                     time.sleep(delay)
                 if fake is not None:
                     # the form writes its row, then the trigger calls us
-                    fake.set_values(staff_id, RESPONSES_TAB, [rows[i]], start=f"A{first_row + i}",
-                                    input_option="RAW")
+                    fake.set_values(
+                        staff_id, RESPONSES_TAB, [rows[i]], start=f"A{first_row + i}", input_option="RAW"
+                    )
                 code, _ = subs.post(session, service.base, subs.body(rows[i], f"burst-{i}"))
                 with lock:
                     statuses[code] = statuses.get(code, 0) + 1
@@ -229,14 +266,23 @@ def burst(service: Service, subs: Submissions, rows: list[list[str]], seconds: f
             if t1 - t0 <= 60.0:
                 worst = max(worst, c1 - c0)
     status = service.status()
-    return {"sent": len(rows), "sent_s": sent_s, "statuses": statuses, "syncs": status["syncs_run"] - before,
-            "api_requests": samples[-1][1] - base_count, "max_per_minute": worst,
-            "last_outcome": status["last_sync_outcome"], "responses": (status["last_report"] or {}).get("responses")}
+    return {
+        "sent": len(rows),
+        "sent_s": sent_s,
+        "statuses": statuses,
+        "syncs": status["syncs_run"] - before,
+        "api_requests": samples[-1][1] - base_count,
+        "max_per_minute": worst,
+        "last_outcome": status["last_sync_outcome"],
+        "responses": (status["last_report"] or {}).get("responses"),
+    }
 
 
 def main() -> int:
     """Run both measurements and print the table."""
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=15.0)
     parser.add_argument("--burst", type=int, default=1000)
@@ -248,7 +294,7 @@ def main() -> int:
     token = secrets.token_hex(32)
     ambito = load_settings("crema").ambito
     demo = generate(ambito, args.organisations + args.burst, seed=11)
-    initial, extra = demo.rows[: len(demo.rows) - args.burst], demo.rows[len(demo.rows) - args.burst:]
+    initial, extra = demo.rows[: len(demo.rows) - args.burst], demo.rows[len(demo.rows) - args.burst :]
     fake: Any = None
     staff_id = ""
     with tempfile.TemporaryDirectory(prefix="elenco-bench-") as tmp:
@@ -257,13 +303,16 @@ def main() -> int:
         if SheetsFake is not None:
             fake = SheetsFake().start()
             fake.quota_per_minute = 60  # as Google: a 429 would show in the figures
-            staff_id = fake.create_spreadsheet("Modulo (risposte)", {RESPONSES_TAB: [demo.header, *initial]},
-                                               rows=len(demo.rows) + 100)
+            staff_id = fake.create_spreadsheet(
+                "Modulo (risposte)", {RESPONSES_TAB: [demo.header, *initial]}, rows=len(demo.rows) + 100
+            )
             public_id = fake.create_spreadsheet("Elenco pubblico")
             config.write_text(
                 "preset: crema\nbackend:\n  kind: gsheets\n"
                 f"  staff_spreadsheet_id: {staff_id}\n  public_spreadsheet_id: {public_id}\n"
-                f"  endpoint: {fake.base_url}\n  credentials: none\n", encoding="utf-8")
+                f"  endpoint: {fake.base_url}\n  credentials: none\n",
+                encoding="utf-8",
+            )
             backend = "gsheets on the Sheets API fake"
         else:
             (folder / "risposte.csv").write_text(to_csv_text(demo), encoding="utf-8")
@@ -271,8 +320,9 @@ def main() -> int:
             backend = "xlsx in a temp folder"
         service = Service(folder, config, secret, token)
         try:
-            first = requests.post(f"{service.base}/tasks/sync", headers={"Authorization": f"Bearer {token}"},
-                                  timeout=120)
+            first = requests.post(
+                f"{service.base}/tasks/sync", headers={"Authorization": f"Bearer {token}"}, timeout=120
+            )
             if first.status_code != 200:
                 raise SystemExit(f"initial sync failed: {first.status_code} {first.text}")
             subs = Submissions(demo.header, initial, secret)
@@ -301,8 +351,10 @@ def main() -> int:
     print(f"| signed submissions/s ({args.clients} clients, {args.seconds:.0f} s)    | {tp['per_s']:.0f} |")
     print(f"| latency p50 / p99 (ms)                    | {tp['p50_ms']:.1f} / {tp['p99_ms']:.1f} |")
     print(f"| submissions sent / HTTP statuses          | {tp['requests']} / {tp['statuses']} |")
-    print(f"| burst: submissions over {args.burst_seconds:.0f} s               | {b['sent']} in {b['sent_s']:.1f} s, "
-          f"statuses {b['statuses']} |")
+    print(
+        f"| burst: submissions over {args.burst_seconds:.0f} s               | {b['sent']} in {b['sent_s']:.1f} s, "
+        f"statuses {b['statuses']} |"
+    )
     print(f"| burst: syncs run                          | {b['syncs']} |")
     print(f"| burst: Sheets API requests (total)        | {b['api_requests']} |")
     print(f"| burst: max Sheets API requests in 60 s    | {b['max_per_minute']} (quota 60) |")
