@@ -9,9 +9,11 @@ valid tax ids), runs `match`, writes `row,entity_id,status,reasons,warnings` and
 `DATA_DIR/../tools/score_resolve.py`. The truth file is used only to leave out the rows the
 product rejects anyway (no consent, no name...), never to match.
 
-Perturbations (seeded, the truth is unchanged) check that the figures are not tuned to the rows:
-no tax codes at all; shuffled word order; dropped articles; legal forms spelled differently;
-one-character typos; and all of them at once.
+Perturbations (seeded) check that the figures are not tuned to the rows: no tax codes at all;
+shuffled word order; dropped articles; legal forms spelled differently; one-character typos; all
+of them at once (the truth is unchanged for these); and "twins": different bodies added with a
+near-identical name (the other legal form with the same email and PEC, the same name in another
+town, another number), with and without tax codes (these extend the truth).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from stdnum import luhn
 from stdnum.it import codicefiscale, iva
 
 from sync.match import MatchRecord, MatchResult, match
@@ -216,6 +219,66 @@ def everything(row: Row, rng: random.Random) -> Row:
     return row
 
 
+def _new_tax_code(rng: random.Random) -> str:
+    body = rng.choice("89") + "".join(rng.choice("0123456789") for _ in range(6)) + "019"
+    return body + luhn.calc_check_digit(body)
+
+
+def add_twins(rows: dict[int, Row], truth: dict[int, Row], rng: random.Random) -> None:
+    """Add, for a quarter of the bodies, a different body with a near-identical name: the other
+    legal form (ODV/APS) with the same email and PEC, the same name in another town, or another
+    number. Its seat, phone and tax code are its own; the truth gets a new entity for it."""
+    towns = sorted(
+        {r["Comune della sede legale"].strip() for r in rows.values() if r["Comune della sede legale"]}
+    )
+    first_rows: dict[str, int] = {}
+    for n, t in sorted(truth.items()):
+        if t["expected"] == "accepted":
+            first_rows.setdefault(t["entity"], n)
+    next_row = max(rows) + 1
+    for entity, n in sorted(first_rows.items()):
+        if rng.random() >= 0.25:
+            continue
+        row = dict(rows[n])
+        name, town = row[NAME], row["Comune della sede legale"].strip()
+        kind = rng.choice(["form", "place", "number"])
+        if kind == "form":
+            if re.search(r"\bODV\b", name, re.I):
+                name, form = re.sub(r"(?i)\bODV\b", "APS", name), "Associazione di promozione sociale (APS)"
+            elif re.search(r"\bAPS\b", name, re.I):
+                name, form = re.sub(r"(?i)\bAPS\b", "ODV", name), "Organizzazione di volontariato (ODV)"
+            else:
+                name, form = name + " ODV", "Organizzazione di volontariato (ODV)"
+            row["Forma giuridica"] = form
+        elif kind == "place" and town and re.search(re.escape(town), name, re.I):
+            other = rng.choice([t for t in towns if t.lower() != town.lower()] or [town])
+            name = re.sub(re.escape(town), other, name, flags=re.I)
+            row["Comune della sede legale"] = other
+        else:
+            number = re.search(r"\b(\d+)\b", name)
+            name = name.replace(number.group(1), str(int(number.group(1)) + 1)) if number else name + " 2"
+        row[NAME] = name
+        row[TAX] = _new_tax_code(rng)
+        row["Telefono del referente"] = f"0373 {rng.randint(100000, 999999)}"
+        row["Indirizzo della sede legale"] = f"Via Marconi {rng.randint(1, 200)}"
+        rows[next_row] = row
+        truth[next_row] = {"row": str(next_row), "entity": f"TWIN-{entity}", "expected": "accepted",
+                           "reasons": "", "warnings": ""}  # fmt: skip
+        next_row += 1
+
+
+def twins_without_tax(rows: dict[int, Row], truth: dict[int, Row], rng: random.Random) -> None:
+    add_twins(rows, truth, rng)
+    for n in rows:
+        rows[n] = no_tax(rows[n], rng)
+
+
+# Perturbations that add rows (and truth) rather than rewrite them.
+SET_PERTURBATIONS: dict[str, Callable[[dict[int, Row], dict[int, Row], random.Random], None]] = {
+    "twins": add_twins,
+    "twins_no_tax": twins_without_tax,
+}
+
 PERTURBATIONS: dict[str, Callable[[Row, random.Random], Row]] = {
     "no_tax_codes": no_tax,
     "shuffled_words": shuffle_words,
@@ -278,7 +341,15 @@ def run_set(data: Path, name: str, out: Path, perturb: str | None, seed: int, er
         truth = {int(r["row"]): r for r in csv.DictReader(f)}
     with csv_path.open(newline="", encoding="utf-8") as f:
         rows = {n: r for n, r in enumerate(csv.DictReader(f), start=2)}
-    if perturb:
+    if perturb in SET_PERTURBATIONS:
+        rng = random.Random(f"{seed}-{name}-{perturb}")
+        SET_PERTURBATIONS[perturb](rows, truth, rng)
+        truth_path = out / f"{name}-{perturb}.truth.csv"
+        with truth_path.open("w", newline="", encoding="utf-8") as f:
+            w = csv.DictWriter(f, fieldnames=["row", "entity", "expected", "reasons", "warnings"])
+            w.writeheader()
+            w.writerows(truth[n] for n in sorted(truth))
+    elif perturb:
         rng = random.Random(f"{seed}-{name}-{perturb}")
         rows = {n: PERTURBATIONS[perturb](r, rng) for n, r in rows.items()}
     records = [record(n, r) for n, r in rows.items() if truth[n]["expected"] == "accepted"]
@@ -316,7 +387,7 @@ def main() -> int:
         return 2
     out = Path(a.out)
     out.mkdir(parents=True, exist_ok=True)
-    variants: list[str | None] = [None] + ([] if a.no_perturb else list(PERTURBATIONS))
+    variants: list[str | None] = [None] + ([] if a.no_perturb else [*PERTURBATIONS, *SET_PERTURBATIONS])
     if a.only:
         variants = [None if a.only == "none" else a.only]
     print(

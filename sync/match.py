@@ -8,13 +8,27 @@ Rules, strongest first (a false merge is worse than a missed one):
    `EVIDENCE_CONFLICT` so staff see their two decisions disagree.
 2. Records sharing a valid tax id are merged ("stesso codice fiscale").
 3. Otherwise a pair is merged only when the names are the same or nearly so after the legal-form
-   normalisation of `sync.names` (order, articles, forms and one typo per word do not matter;
-   numbers and every other word do), *and* a strong contact is shared (phone, or street address in
-   the same comune), *and* nothing contradicts it: a different comune, incompatible legal forms
-   (ODV/APS, cooperativa/S.r.l., associazione/fondazione) or two different tax ids of the same
-   kind (two codici fiscali of non-commercial bodies, or two partite IVA). The same checks run on
-   whole clusters before each union, so a chain of merges cannot join two bodies that conflict.
-4. Pairs that are plausible but not proven go to `review`, one per pair of clusters.
+   normalisation of `sync.names` (order, articles, forms, abbreviations and one typo per word do
+   not matter; numbers and every other word do), *and* a strong contact is shared (phone, or
+   street address in the same comune), *and* nothing contradicts it: a different comune,
+   incompatible legal forms (ODV/APS, cooperativa/S.r.l., associazione/fondazione) or two
+   different tax ids of the same kind (two codici fiscali of non-commercial bodies, or two
+   partite IVA). Two narrow extensions: the very same name in the same comune with the same
+   email and PEC merges when no phone or address contradicts it; and when phone, address, email
+   or PEC and comune all agree, each long word may carry two typos. The id and form checks also
+   run on whole clusters before each union, so a chain of merges cannot join two bodies that
+   conflict (the pair goes to review instead).
+4. Pairs that are plausible but not proven go to `review`, one per pair of clusters: a similar
+   name with some shared contact or the same comune, or a contradiction outweighed by a shared
+   phone, address or near-identical tax code. Pairs staff separated are not asked again.
+
+Guaranteed properties (tested with hypothesis): every key in exactly one cluster; the result does
+not depend on the order of the records, nor on their keys beyond labelling; `cannot_link` pairs
+are apart; `must_link` pairs are together unless reported as conflicts; a shared valid tax id
+always merges (cannot-links aside); a record sharing no blocking key with the others leaves their
+clusters, links and review unchanged. Adding records can in general split a cluster (a new record
+may make a key too common to block on, or bring an id that conflicts): no wider monotonicity is
+promised.
 
 Candidates come from blocking keys (tax ids, contacts, name fingerprints, typo-tolerant compact
 names, pairs of rare name words), so the cost grows with the number of records, not its square.
@@ -128,12 +142,14 @@ _BODY = {
     "ente_religioso": "ente_religioso",
 }
 # Street-type words and number markers: "Via Roma, 5" and "V. Roma n. 5" are one address.
-_STREET_WORDS = frozenset(
-    {"via", "v", "viale", "vle", "piazza", "p", "pza", "piazzale", "le", "corso", "c", "so", "largo"}
-    | {"vicolo", "strada", "localita", "loc", "frazione", "fraz", "n", "nr", "num", "numero", "civico", "snc"}
-)
+_STREET_WORDS = frozenset((
+    "via", "v", "viale", "vle", "vl", "piazza", "p", "pza", "pzza", "zza", "za", "piazzale", "le", "corso",
+    "c", "so", "largo", "vicolo", "strada", "localita", "loc", "frazione", "fraz", "n", "nr", "num",
+    "numero", "civico", "snc",
+))  # fmt: skip
 _DIGITS = re.compile(r"\d+")
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
+_PROVINCE = re.compile(r"\(\s*[a-z]{2}\s*\)\s*$")
 
 
 @dataclass(slots=True)
@@ -230,9 +246,9 @@ def _disjoint(a: frozenset[str], b: frozenset[str]) -> bool:
 
 
 def _place(text: str) -> str:
-    """A comune for comparison: an ISTAT code as is, a name folded to letters and digits."""
+    """A comune for comparison: an ISTAT code as is, a name folded to letters, without "(CR)"."""
     text = text.strip()
-    return text if text.isdigit() else _NON_ALNUM.sub("", prenormalise(text))
+    return text if text.isdigit() else _NON_ALNUM.sub("", _PROVINCE.sub("", prenormalise(text)))
 
 
 def _address(text: str) -> tuple[str, tuple[str, ...]]:
@@ -255,7 +271,12 @@ def _profile(rec: MatchRecord) -> _Profile:
         bodies.add("cooperativa" if coop else "societa")
     ids = [i for i in rec.tax_ids if len(i) == 11 and i.isdigit()]
     address, address_numbers = _address(rec.address)
-    phone = rec.phone if len(rec.phone) >= 6 else ""
+    if not address_numbers:
+        address = ""  # no street number: a square or a hamlet, not a seat
+    # Placeholders ("0000000", "non disponibile", "via Roma snc") would tie unrelated bodies together.
+    phone = rec.phone if len(rec.phone) >= 6 and len(set(rec.phone)) > 2 else ""
+    raw = rec.raw_tax_id
+    raw_id = raw if sum(c.isdigit() for c in raw) >= 7 and len(set(raw)) > 2 else ""
     return _Profile(
         rec=rec,
         sig=(
@@ -278,7 +299,7 @@ def _profile(rec: MatchRecord) -> _Profile:
         sec_text=" ".join(key.tokens),
         compacts=(key.primary.replace(" ", ""), key.secondary.replace(" ", ""), key.full.replace(" ", "")),
         numbers=frozenset(t for t in key.tokens if not t.isalpha()),  # tokens are [a-z0-9]+
-        abbreviations=frozenset(short for form, short in default_table().abbreviations if form in forms),
+        abbreviations=frozenset(ab for form in forms for ab in _abbreviations().get(form, ())),
         sections=frozenset(_SECTION[f] for f in forms if f in _SECTION),
         bodies=frozenset(bodies),
         # Non-commercial bodies without a partita IVA get an 11-digit CF starting with 8 or 9;
@@ -286,7 +307,7 @@ def _profile(rec: MatchRecord) -> _Profile:
         # kind is the usual "typed the partita IVA instead of the codice fiscale".
         cf=frozenset(i for i in ids if i[0] in "89"),
         piva=frozenset(i for i in ids if i[0] not in "89"),
-        raw_id=rec.raw_tax_id if len(rec.raw_tax_id) >= 8 else "",
+        raw_id=raw_id,
         phone=phone,
         comune=_place(rec.comune),
         address=address,
@@ -359,6 +380,15 @@ def _without_form_noise(words: tuple[str, ...], others: tuple[str, ...], other: 
         if w in others or not residue:
             kept.append(w)
     return tuple(kept)
+
+
+@cache
+def _abbreviations() -> dict[str, tuple[str, ...]]:
+    """Legal form id -> its abbreviations ("odv" -> ("odv",)), from the packaged table."""
+    out: dict[str, tuple[str, ...]] = {}
+    for form, short in default_table().abbreviations:
+        out[form] = (*out.get(form, ()), short)
+    return out
 
 
 @cache
@@ -539,16 +569,19 @@ def _candidates(profiles: Sequence[_Profile]) -> list[tuple[int, int]]:
     for key, members in _shared(keys()).items():
         if len(members) <= (_MAX_BLOCK if key[0] in "fgw" else _MAX_SHARED):
             add(members)
-    # Names one typo apart, spaces included, in the same comune: index the one-character deletions
-    # of each distinct compact name (resubmissions share their name: no need to repeat the work).
-    compacts = sorted(
-        {p.compacts[0] + "|" + p.comune for p in profiles if len(p.compacts[0]) >= _MIN_COMPACT}
-    )
+
+    # Short names one typo apart, spaces included, in the same comune (a longer name keeps a pair
+    # of its words intact): index the one-character deletions of each distinct compact name.
+    short = {
+        i: p.compacts[0] + "|" + p.comune
+        for i, p in enumerate(profiles)
+        if len(p.compacts[0]) >= _MIN_COMPACT and len(set(p.sec_tokens)) <= 2
+    }
+    compacts = sorted(set(short.values()))
     code = {c: k for k, c in enumerate(compacts)}
     members_of: dict[int, list[int]] = defaultdict(list)
-    for i, p in enumerate(profiles):
-        if len(p.compacts[0]) >= _MIN_COMPACT:
-            members_of[code[p.compacts[0] + "|" + p.comune]].append(i)
+    for i, compact in short.items():  # ascending i
+        members_of[code[compact]].append(i)
     for members in members_of.values():
         if 1 < len(members) <= _MAX_BLOCK:
             add(members)
