@@ -203,7 +203,8 @@ class GSheetsBackend(_Model):
     staff_spreadsheet_id: Annotated[str, Field(min_length=10)]
     public_spreadsheet_id: Annotated[str, Field(min_length=10)]
     responses_tab: str = "Risposte del modulo 1"
-    # A service-account key file, or "adc" for Application Default Credentials (App Engine).
+    # A service-account key file, "adc" for Application Default Credentials (App Engine), or "none"
+    # (only together with `endpoint`, for the offline fake and proxies).
     credentials: str = "adc"
     # Only for tests and proxies: where the Sheets API answers (default: Google).
     endpoint: str = ""
@@ -304,15 +305,19 @@ def parse_settings(data: Any, *, source: str, base_dir: Path | None = None) -> S
         settings = Settings.model_validate({**data, "source": source})
     except ValidationError as err:
         raise ConfigError(_format_error(err, source)) from None
-    if (
+    backend = settings.backend
+    if base_dir is not None and isinstance(backend, XlsxBackend) and not backend.folder.is_absolute():
+        folder = (base_dir / backend.folder).resolve()
+        settings = settings.model_copy(update={"backend": backend.model_copy(update={"folder": folder})})
+    elif (
         base_dir is not None
-        and isinstance(settings.backend, XlsxBackend)
-        and not settings.backend.folder.is_absolute()
+        and isinstance(backend, GSheetsBackend)
+        and backend.credentials not in ("adc", "none", "anonymous")
+        and not Path(backend.credentials).is_absolute()
     ):
-        folder = (base_dir / settings.backend.folder).resolve()
-        settings = settings.model_copy(
-            update={"backend": settings.backend.model_copy(update={"folder": folder})}
-        )
+        # a key file named in elenco.yaml is found beside elenco.yaml, wherever the command runs from
+        key = str((base_dir / backend.credentials).resolve())
+        settings = settings.model_copy(update={"backend": backend.model_copy(update={"credentials": key})})
     return settings
 
 
