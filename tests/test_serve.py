@@ -63,6 +63,7 @@ def test_serve_answers_syncs_and_stops(tmp_path: Path, monkeypatch: pytest.Monke
                                        capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setenv("ELENCO_DEBOUNCE_S", "0.1")
     monkeypatch.setenv("ELENCO_MAX_DELAY_S", "1")
+    monkeypatch.setenv("ELENCO_MIN_INTERVAL_S", "0")
     settings: Settings = load_settings(demo_folder(tmp_path / "demo"))
     stop = threading.Event()
     ports: queue.Queue[int] = queue.Queue()

@@ -200,6 +200,7 @@ def make_app(tmp_path: Path, crema: Settings, runner: RecordingRunner, clock: Cl
             "secret": SECRET, "runner": runner, "clock": clock, "instance_path": tmp_path / "instance",
             "certs_request": certs, "pubsub_audience": AUDIENCE, "pubsub_service_account": PUSH_SA,
             "task_token": TOKEN, "trust_cron_header": False, "debounce_s": 0.05, "max_delay_s": 0.5,
+            "min_interval_s": 0.0,
             "environ": {},
         }
         options.update(kw)
@@ -639,6 +640,25 @@ def test_debounce_and_max_delay(tmp_path: Path) -> None:
         scheduler.shutdown(5)
 
 
+def test_syncs_keep_a_minimum_interval_across_processes(tmp_path: Path) -> None:
+    fast = RecordingRunner()
+    a = SyncScheduler(fast, tmp_path / "sync.lock", store=InstanceStore(tmp_path), debounce_s=0.01,
+                      min_interval_s=0.4)
+    b = SyncScheduler(fast, tmp_path / "sync.lock", store=InstanceStore(tmp_path), debounce_s=0.01,
+                      min_interval_s=0.4)
+    try:
+        a.request("modulo")
+        assert wait_for(lambda: fast.calls == 1)
+        b.request("modulo")  # another worker, right after: it waits for the interval, then runs
+        assert wait_for(lambda: fast.calls == 2)
+        starts = [start for start, _, _ in fast.runs]
+        assert starts[1] - starts[0] >= 0.35
+        assert a.wait_idle(2) and b.wait_idle(2)
+    finally:
+        a.shutdown(5)
+        b.shutdown(5)
+
+
 def test_two_processes_never_sync_at_once(tmp_path: Path) -> None:
     """Two schedulers (two gunicorn workers) on one lock file: their syncs never overlap."""
     slow = RecordingRunner(duration_s=0.05)
@@ -666,9 +686,15 @@ def test_a_request_covered_by_another_process_sync_is_skipped(tmp_path: Path) ->
     scheduler = SyncScheduler(runner, tmp_path / "sync.lock", store=store, debounce_s=0.2, max_delay_s=1)
     try:
         scheduler.request("modulo")
-        store.set(last_sync_started_at=time.time() + 1)  # another worker started a sync after our request
+        # another worker started a sync after our request, and it succeeded
+        store.set(last_sync_started_at=time.time() + 0.1, last_ok_sync_started_at=time.time() + 0.1)
         assert scheduler.wait_idle(5)
         assert runner.calls == 0 and scheduler.skipped == 1
+        time.sleep(0.2)
+        scheduler.request("modulo")
+        store.set(last_sync_started_at=time.time() + 0.1)  # a later sync that failed covers nothing
+        assert wait_for(lambda: runner.calls == 1)
+        assert scheduler.skipped == 1
     finally:
         scheduler.shutdown(5)
 
@@ -883,11 +909,13 @@ def test_everything_from_the_environment(tmp_path: Path) -> None:
     app = create_app(environ={
         "ELENCO_WEBHOOK_SECRET": SECRET, "ELENCO_CONFIG": "cremonese", "ELENCO_INSTANCE_DIR": str(tmp_path / "i"),
         "ELENCO_TASK_TOKEN": TOKEN, "ELENCO_PUBSUB_AUDIENCE": AUDIENCE, "ELENCO_PUBSUB_SERVICE_ACCOUNT": PUSH_SA,
-        "ELENCO_DEBOUNCE_S": "0.5", "ELENCO_MAX_DELAY_S": "10", "ELENCO_TRUST_CRON_HEADER": "1"})
+        "ELENCO_DEBOUNCE_S": "0.5", "ELENCO_MAX_DELAY_S": "10", "ELENCO_MIN_INTERVAL_S": "5",
+        "ELENCO_TRUST_CRON_HEADER": "1"})
     st = state_of(app)
     assert st.settings.ambito.code == "cremonese"
     assert (st.task_token, st.pubsub_audience, st.pubsub_service_account) == (TOKEN, AUDIENCE, PUSH_SA)
-    assert (st.scheduler.debounce_s, st.scheduler.max_delay_s, st.trust_cron_header) == (0.5, 10.0, True)
+    assert (st.scheduler.debounce_s, st.scheduler.max_delay_s, st.scheduler.min_interval_s) == (0.5, 10.0, 5.0)
+    assert st.trust_cron_header is True
     assert st.instance_path == tmp_path / "i" and (tmp_path / "i" / "webhook.sqlite3").exists()
     with pytest.raises(ConfigError, match="ELENCO_DEBOUNCE_S deve essere un numero"):
         create_app(environ={"ELENCO_WEBHOOK_SECRET": SECRET, "ELENCO_CONFIG": "crema",

@@ -16,7 +16,7 @@ configuration problem, not the applicant's), 503 a temporary failure of the sync
 Configuration (environment): ELENCO_CONFIG (path of elenco.yaml, or a preset name), ELENCO_WEBHOOK_SECRET
 (or ELENCO_WEBHOOK_SECRET_RESOURCE, see `webhook.secret_source`), ELENCO_INSTANCE_DIR, ELENCO_TASK_TOKEN,
 ELENCO_TRUST_CRON_HEADER, ELENCO_PUBSUB_AUDIENCE, ELENCO_PUBSUB_SERVICE_ACCOUNT, ELENCO_DEBOUNCE_S,
-ELENCO_MAX_DELAY_S. On App Engine (GAE_ENV=standard) the X-Appengine-Cron header is trusted: App Engine
+ELENCO_MAX_DELAY_S, ELENCO_MIN_INTERVAL_S. On App Engine (GAE_ENV=standard) the X-Appengine-Cron header is trusted: App Engine
 removes X-Appengine-* headers from requests that come from outside, so only its cron service can set it.
 """
 
@@ -145,6 +145,7 @@ def create_app(
     trust_cron_header: bool | None = None,
     debounce_s: float | None = None,
     max_delay_s: float | None = None,
+    min_interval_s: float | None = None,
     secret_session: SessionFactory | None = None,
 ) -> Flask:
     """Build the webhook app; every argument left out comes from the environment (module docstring)."""
@@ -176,6 +177,9 @@ def create_app(
         store=store,
         debounce_s=debounce_s if debounce_s is not None else _number(env, "ELENCO_DEBOUNCE_S", 2.0),
         max_delay_s=max_delay_s if max_delay_s is not None else _number(env, "ELENCO_MAX_DELAY_S", 30.0),
+        # at most 6 syncs a minute from submissions (≈ 4 Sheets API requests each): under the 60/min quota
+        min_interval_s=(min_interval_s if min_interval_s is not None
+                        else _number(env, "ELENCO_MIN_INTERVAL_S", 10.0)),
     )
     app.extensions[EXTENSION] = WebhookState(
         settings=settings,

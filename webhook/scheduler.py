@@ -1,6 +1,7 @@
 """Coalescing sync scheduler: bursts of submissions → few syncs, never two at once, the last one always covered.
 
-    request() ──► dirty=True, generation+1 ──► background thread waits for quiet (debounce_s) or max_delay_s
+    request() ──► dirty=True ──► background thread waits for quiet (debounce_s) or max_delay_s,
+                                 and min_interval_s since the last sync started on this machine (quota)
                                                    │
                           in-process lock + file lock (gunicorn workers, `elenco sync` on the same machine)
                                                    │
@@ -47,6 +48,7 @@ class SyncScheduler:
         store: InstanceStore | None = None,
         debounce_s: float = 2.0,
         max_delay_s: float = 30.0,
+        min_interval_s: float = 0.0,
         lock_timeout_s: float = 300.0,
         retry_delay_s: float = 60.0,
         max_retries: int = 3,
@@ -57,6 +59,7 @@ class SyncScheduler:
         self._store = store
         self.debounce_s = debounce_s
         self.max_delay_s = max(max_delay_s, debounce_s)
+        self.min_interval_s = min_interval_s
         self.lock_timeout_s = lock_timeout_s
         self.retry_delay_s = retry_delay_s
         self.max_retries = max_retries
@@ -73,6 +76,8 @@ class SyncScheduler:
         self._last_request = 0.0
         self._last_request_wall = 0.0
         self._not_before = 0.0
+        self._last_start_wall = 0.0
+        self._last_ok_start_wall = 0.0
         self._retries = 0
         self._stopping = False
         self._running = False
@@ -103,8 +108,8 @@ class SyncScheduler:
 
     def run_now(self, trigger: str) -> Report:
         """Run one sync in the calling thread, under the same locks; it covers every pending request."""
-        report = self._execute(trigger, skip_if_covered=False)
-        assert report is not None  # only skip_if_covered runs can be skipped
+        report = self._execute(trigger, background=False)
+        assert report is not None  # only background runs can be skipped or deferred
         return report
 
     @property
@@ -174,7 +179,7 @@ class SyncScheduler:
             if trigger is None:
                 return
             try:
-                self._execute(trigger, skip_if_covered=True)
+                self._execute(trigger, background=True)
                 self._retries = 0
             except TransientError as err:
                 self._retry_later(err)
@@ -203,7 +208,7 @@ class SyncScheduler:
             "event": "sync_failed", "error": type(err).__name__, "detail": str(err),
             "retry": retry, "attempt": self._retries}})
 
-    def _execute(self, trigger: str, *, skip_if_covered: bool) -> Report | None:
+    def _execute(self, trigger: str, *, background: bool) -> Report | None:
         if not self._run_lock.acquire(timeout=self.lock_timeout_s):
             raise TransientError(BUSY.format(seconds=self.lock_timeout_s))
         try:
@@ -212,30 +217,44 @@ class SyncScheduler:
             except filelock.Timeout:
                 raise TransientError(BUSY.format(seconds=self.lock_timeout_s)) from None
             try:
-                return self._run_locked(trigger, skip_if_covered)
+                return self._run_locked(trigger, background)
             finally:
                 self._file_lock.release()
         finally:
             self._run_lock.release()
 
-    def _run_locked(self, trigger: str, skip_if_covered: bool) -> Report | None:
+    def _run_locked(self, trigger: str, background: bool) -> Report | None:
+        if background:
+            # shared by the worker processes of this machine through the store
+            # a sync covers the requests made before it started, if it succeeded
+            last_start, last_ok = self._last_start_wall, self._last_ok_start_wall
+            if self._store is not None:
+                shared = self._store.status()
+                last_start = max(last_start, float(shared.get("last_sync_started_at", 0.0)))
+                last_ok = max(last_ok, float(shared.get("last_ok_sync_started_at", 0.0)))
+            with self._cond:
+                if last_ok > self._last_request_wall:
+                    # another process started a sync after our last request: it covers it
+                    self._dirty = False
+                    self._not_before = 0.0
+                    self.skipped += 1
+                    log.info("sync skipped: covered by another process", extra={"fields": {
+                        "event": "sync_skipped", "trigger": trigger}})
+                    return None
+                wait = last_start + self.min_interval_s - self._wall()
+                if wait > 0:
+                    # too soon after the previous sync (quota): still pending, the loop waits and retries
+                    self._not_before = self._clock() + wait
+                    return None
         with self._cond:
             # the sync starts now: every request made before this point is covered by it
-            last_request_wall = self._last_request_wall
             self._dirty = False
             self._not_before = 0.0
             self._running = True
         try:
             store = self._store
-            if skip_if_covered and store is not None:
-                # another worker process may have started a sync after our last request: it covers it
-                other_start = float(store.get("last_sync_started_at", 0.0))
-                if other_start > last_request_wall:
-                    self.skipped += 1
-                    log.info("sync skipped: covered by another process", extra={"fields": {
-                        "event": "sync_skipped", "trigger": trigger}})
-                    return None
             started_wall = self._wall()
+            self._last_start_wall = started_wall
             if store is not None:
                 store.set(last_sync_started_at=started_wall)
             self.runs += 1
@@ -252,6 +271,7 @@ class SyncScheduler:
                 self._record(started_wall, "error", None, type(err).__name__)
                 raise
             duration = time.perf_counter() - started
+            self._last_ok_start_wall = started_wall
             self._record(started_wall, report.outcome, report, report.message)
             self.last_error = ""
             log.info("sync done", extra={"fields": {
@@ -273,5 +293,6 @@ class SyncScheduler:
         }
         if report is not None:
             values["last_report"] = report.model_dump(mode="json")
+            values["last_ok_sync_started_at"] = started_wall
         self._store.set(**values)
         self._store.increment("syncs_run")
