@@ -44,7 +44,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
-from itertools import combinations
+from itertools import combinations, pairwise
 
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
@@ -157,12 +157,12 @@ class _Profile:
     """Everything a comparison needs, computed once per record."""
 
     rec: MatchRecord
-    sig: tuple[str, ...]  # content signature: canonical order independent of keys
+    sig: str  # content signature: a canonical order that does not depend on keys
     key: NameKey
     sec_tokens: tuple[str, ...]
     pri_tokens: tuple[str, ...]
-    sorted_sec: tuple[str, ...]
-    sorted_pri: tuple[str, ...]
+    sorted_sec: str  # the words, sorted and joined (strings: no work for the garbage collector)
+    sorted_pri: str
     sec_text: str
     compacts: tuple[str, str, str]  # primary, secondary, full name without spaces
     numbers: frozenset[str]
@@ -279,23 +279,25 @@ def _profile(rec: MatchRecord) -> _Profile:
     raw_id = raw if sum(c.isdigit() for c in raw) >= 7 and len(set(raw)) > 2 else ""
     return _Profile(
         rec=rec,
-        sig=(
-            rec.name,
-            " ".join(sorted(rec.tax_ids)),
-            rec.raw_tax_id,
-            rec.email,
-            rec.pec,
-            rec.phone,
-            rec.comune,
-            rec.address,
-            rec.legal_form,
-            rec.submitted_at.isoformat() if rec.submitted_at else "",
+        sig="\x1f".join(
+            (
+                rec.name,
+                " ".join(sorted(rec.tax_ids)),
+                rec.raw_tax_id,
+                rec.email,
+                rec.pec,
+                rec.phone,
+                rec.comune,
+                rec.address,
+                rec.legal_form,
+                rec.submitted_at.isoformat() if rec.submitted_at else "",
+            )
         ),
         key=key,
         sec_tokens=key.tokens,
         pri_tokens=pri_tokens,
-        sorted_sec=tuple(sorted(key.tokens)),
-        sorted_pri=tuple(sorted(pri_tokens)),
+        sorted_sec=" ".join(sorted(key.tokens)),
+        sorted_pri=" ".join(sorted(pri_tokens)),
         sec_text=" ".join(key.tokens),
         compacts=(key.primary.replace(" ", ""), key.secondary.replace(" ", ""), key.full.replace(" ", "")),
         numbers=frozenset(t for t in key.tokens if not t.isalpha()),  # tokens are [a-z0-9]+
@@ -366,6 +368,21 @@ def _align(a: tuple[str, ...], b: tuple[str, ...], relaxed: bool = False) -> int
     return _NONE
 
 
+def _unglue(words: tuple[str, ...], other: list[str], stopwords: frozenset[str]) -> tuple[str, ...]:
+    """Split a word that is two consecutive words of the other name typed without the space
+    ("pessanocon" against "pessano con", "ilsentiero" against "il sentiero")."""
+    if len(other) < 2 or all(w in other for w in words):
+        return words
+    glued = {a + b: (a, b) for a, b in pairwise(other)}
+    out: list[str] = []
+    for w in words:
+        if w not in other and w in glued:
+            out.extend(part for part in glued[w] if part not in stopwords)
+        else:
+            out.append(w)
+    return tuple(out)
+
+
 def _without_form_noise(words: tuple[str, ...], others: tuple[str, ...], other: _Profile) -> tuple[str, ...]:
     """Drop words that are legal-form residue when the other name spells a legal form: a typo of
     its abbreviation ("nDV" against "ODV") or a form word left alone ("Società" + "S.C.S.")."""
@@ -405,10 +422,11 @@ def _name_class(p: _Profile, q: _Profile, relaxed: bool = False) -> tuple[int, f
     ):
         cls, score = _SAME, 100.0
     else:
-        sec_p = _without_form_noise(p.sec_tokens, q.sec_tokens, q)
-        sec_q = _without_form_noise(q.sec_tokens, p.sec_tokens, p)
-        pri_p = _without_form_noise(p.pri_tokens, q.pri_tokens, q)
-        pri_q = _without_form_noise(q.pri_tokens, p.pri_tokens, p)
+        stop = default_table().stopwords
+        sec_p = _without_form_noise(_unglue(p.sec_tokens, q.key.secondary.split(), stop), q.sec_tokens, q)
+        sec_q = _without_form_noise(_unglue(q.sec_tokens, p.key.secondary.split(), stop), p.sec_tokens, p)
+        pri_p = _without_form_noise(_unglue(p.pri_tokens, q.key.primary.split(), stop), q.pri_tokens, q)
+        pri_q = _without_form_noise(_unglue(q.pri_tokens, p.key.primary.split(), stop), p.pri_tokens, p)
         cls = max(_align(sec_p, sec_q, relaxed), _align(pri_p, pri_q, relaxed))
         if cls < _NEAR and any(
             min(len(x), len(y)) >= _MIN_COMPACT and OSA.distance(x, y, score_cutoff=1) <= 1
@@ -457,12 +475,18 @@ def _judge(p: _Profile, q: _Profile) -> _Verdict | None:
     if not (strong or weak or same_comune) or (contradicted and not (strong or raw_near)):
         return None
     cls, score = _name_class(p, q)
+    typos = False
+    if cls < _NEAR and strong and not contradicted:
+        # Names a typo or two apart in every word (each submission may carry its own; "Nodo" and
+        # "oNdo"): the same body when every contact agrees, worth a look when a phone or an
+        # address does.
+        typos = _name_class(p, q, relaxed=True)[0] >= _NEAR
+        if typos and phone and address and (email or pec) and same_comune:
+            cls = _NEAR
+        elif typos:
+            cls = max(cls, _WEAK)
     if cls == _NONE and not raw_near:
         return None
-    if _WEAK <= cls < _NEAR and phone and address and (email or pec) and same_comune and not contradicted:
-        # Every contact agrees: allow two typos per long word (each submission may carry its own).
-        relaxed, _ = _name_class(p, q, relaxed=True)
-        cls = max(cls, min(relaxed, _NEAR))
 
     merge = False
     if cls >= _NEAR and not contradicted:
@@ -491,7 +515,7 @@ def _judge(p: _Profile, q: _Profile) -> _Verdict | None:
 
     if cls == _SAME:
         name = EVIDENCE_SAME_NAME
-    elif cls == _NEAR and score < _WEAK_SCORE:
+    elif cls == _NEAR and score < _WEAK_SCORE and not typos:
         name = EVIDENCE_SHORT_NAME  # "CAV" for "Centro di Aiuto alla Vita": the ratio would mislead
     else:
         name = EVIDENCE_SIMILAR_NAME.format(score=int(score))
@@ -524,7 +548,7 @@ def _blocking_keys(p: _Profile, rare: Sequence[str]) -> set[str]:
     # Name keys carry the comune: a pair with similar names but no contact in common is only
     # worth a look in the same town (with a contact in common, the contact keys find it).
     town = "|" + p.comune
-    keys = {"f|" + " ".join(p.sorted_sec) + town, "g|" + " ".join(p.sorted_pri) + town}
+    keys = {"f|" + p.sorted_sec + town, "g|" + p.sorted_pri + town}
     for prefix, value in (("e|", p.email), ("p|", p.pec), ("t|", p.phone), ("r|", p.raw_id)):
         if value:
             keys.add(prefix + value)
@@ -664,7 +688,8 @@ def match(
 
     merges: list[tuple[tuple[int, int, float], int, int, _Verdict]] = []
     for i, j in _candidates(profiles):
-        if set(profiles[i].rec.tax_ids) & set(profiles[j].rec.tax_ids):
+        ids = profiles[j].rec.tax_ids
+        if ids and any(t in ids for t in profiles[i].rec.tax_ids):
             continue  # already decided by rule 2
         verdict = _judge(profiles[i], profiles[j])
         if verdict is None:

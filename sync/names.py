@@ -84,8 +84,16 @@ class PatternTable:
         object.__setattr__(self, "secondary_index", _by_initial(self.secondary))
         object.__setattr__(self, "long_stopwords", tuple(sorted(w for w in self.stopwords if len(w) >= 6)))
         if self.expansions:
-            shorts = sorted((re.escape(short) for short, _ in self.expansions), key=len, reverse=True)
-            regex = re.compile(rf"(?<![a-z0-9])(?:{'|'.join(shorts)})(?![a-z0-9])")
+            # "ass." may be glued to the next word ("ass.genitori"); "ass.ne" must end a word
+            shorts = sorted(
+                (
+                    re.escape(short) + ("" if short.endswith(".") else "(?![a-z0-9])")
+                    for short, _ in self.expansions
+                ),
+                key=len,
+                reverse=True,
+            )
+            regex = re.compile(rf"(?<![a-z0-9])(?:{'|'.join(shorts)})")
             object.__setattr__(self, "expansion_regex", regex)
             object.__setattr__(self, "expansion_map", dict(self.expansions))
 
@@ -239,7 +247,7 @@ def normalise_name(name: str, table: PatternTable) -> NameKey:
     """Reduce a typed name to its comparison key with the given pattern table."""
     text = _QUOTES_AND_BRACKETS.sub(" ", prenormalise(name))
     if table.expansion_regex is not None:
-        text = table.expansion_regex.sub(lambda m: table.expansion_map[m.group(0)], text)
+        text = table.expansion_regex.sub(lambda m: table.expansion_map[m.group(0)] + " ", text)
     text = _fix_form_words(text, table.form_words, table.glue_words)
     full = _collapse(text)
     stripped, forms = _strip(text, table.primary_index)

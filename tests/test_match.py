@@ -126,6 +126,18 @@ MERGE = [
         ("nome simile 90%", "stesso telefono", "stesso indirizzo", "stessa email", "stesso comune"),
         id="a typo on each side, every contact agreeing",
     ),
+    pytest.param(
+        rec(1, "Ass. Il oNdo Aps", phone="0373743162", address="via verdi 61", email="n@v.it", comune="cremona"),
+        rec(2, "Nodo Ass.ne A.P.S.", phone="0373743162", address="via verdi 61", email="n@v.it", comune="cremona"),
+        ("nome simile 75%", "stesso telefono", "stesso indirizzo", "stessa email", "stesso comune"),
+        id="a typo in a short word, every contact agreeing",
+    ),
+    pytest.param(
+        rec(1, "Volontari Gruppo Pessanocon Bornago APS", phone="0373533371", comune="pessano con bornago"),
+        rec(2, "Gruppo Volontari Pessano con Bornago A.P.S.", phone="0373533371", comune="pessano con bornago"),
+        ("nome simile 94%", "stesso telefono", "stesso comune"),
+        id="word order and a missing space",
+    ),
 ]  # fmt: skip
 
 
@@ -226,6 +238,12 @@ REVIEW = [
         rec(2, "ULDM Cremona ODV", comune="cremona", phone="0372162271", address="via xx settembre 50"),
         ("nome simile 88%", "stesso telefono", "stesso indirizzo", "stesso comune"),
         id="two typos in a short word",
+    ),
+    pytest.param(
+        rec(1, "Ass. Il oNdo Aps", phone="0373743162", comune="cremona"),
+        rec(2, "Nodo Ass.ne A.P.S.", phone="0373743162", comune="cremona"),
+        ("nome simile 75%", "stesso telefono", "stesso comune"),
+        id="a typo in a short word, one phone",
     ),
     pytest.param(
         rec(1, "Amici di San Martino", raw="83423840294", comune="crema", email="m@alice.it"),
