@@ -222,6 +222,12 @@ REVIEW = [
         id="same name, email and town, other phone",
     ),
     pytest.param(
+        rec(1, "Amici del Cuore", comune="crema", phone="0373111111", form="Organizzazione di volontariato (ODV)"),
+        rec(2, "Amici del Cuore", comune="crema", phone="0373111111", form="Associazione di promozione sociale (APS)"),
+        ("stesso nome", "stesso telefono", "stesso comune", "forma giuridica diversa"),
+        id="the declared legal forms differ",
+    ),
+    pytest.param(
         rec(1, "Gruppo Volontari Crema", tax=CF_A, comune="crema", phone="0373111111"),
         rec(2, "Gruppo Volontari Crema", tax=CF_B, comune="crema", phone="0373111111"),
         ("stesso nome", "stesso telefono", "stesso comune", "codici fiscali diversi"),
