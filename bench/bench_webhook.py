@@ -1,12 +1,15 @@
 """Webhook figures under gunicorn on loopback (2 workers x 4 threads, as app.yaml), syncing to a Google fake.
 
     .venv/bin/python bench/bench_webhook.py [--clients 32] [--seconds 15] [--burst 1000] [--burst-seconds 60]
+                                            [--sparse 24]
 
 1. Throughput: `--clients` threads, each with its own `requests.Session`, post signed submissions for
    `--seconds`; prints submissions/s and p50/p99 latency.
 2. Burst: `--burst` submissions spread over `--burst-seconds`, each preceded by its row landing in the
    fake's response sheet (as Google Forms does); prints how many syncs ran and the Sheets API requests the
    fake received per minute (the quota is 60/min per user).
+3. Sparse: `--sparse` submissions over 60 s, spaced just beyond the 2 s debounce — the pattern that
+   would make one sync per submission without the 10 s minimum interval between syncs.
 
 The sync is the real `run_sync` on the gsheets backend, talking over HTTP to the offline Sheets API fake
 (`tests/fakes/sheets_api.py`) started here; without it, the xlsx backend in a temp folder. Everything
@@ -207,6 +210,7 @@ def burst(
     fake: Any,
     staff_id: str,
     first_row: int,
+    label: str = "burst",
 ) -> dict[str, Any]:
     """`len(rows)` submissions evenly over `seconds`, each row written to the fake sheet first."""
     before = service.status()["syncs_run"]
@@ -233,7 +237,7 @@ def burst(
                     fake.set_values(
                         staff_id, RESPONSES_TAB, [rows[i]], start=f"A{first_row + i}", input_option="RAW"
                     )
-                code, _ = subs.post(session, service.base, subs.body(rows[i], f"burst-{i}"))
+                code, _ = subs.post(session, service.base, subs.body(rows[i], f"{label}-{i}"))
                 with lock:
                     statuses[code] = statuses.get(code, 0) + 1
 
@@ -287,14 +291,16 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=15.0)
     parser.add_argument("--burst", type=int, default=1000)
     parser.add_argument("--burst-seconds", type=float, default=60.0)
+    parser.add_argument("--sparse", type=int, default=24)
     parser.add_argument("--organisations", type=int, default=300)
     args = parser.parse_args()
 
     secret = secrets.token_hex(32)
     token = secrets.token_hex(32)
     ambito = load_settings("crema").ambito
-    demo = generate(ambito, args.organisations + args.burst, seed=11)
-    initial, extra = demo.rows[: len(demo.rows) - args.burst], demo.rows[len(demo.rows) - args.burst :]
+    demo = generate(ambito, args.organisations + args.burst + args.sparse, seed=11)
+    added = args.burst + args.sparse
+    initial, extra = demo.rows[: len(demo.rows) - added], demo.rows[len(demo.rows) - added :]
     fake: Any = None
     staff_id = ""
     with tempfile.TemporaryDirectory(prefix="elenco-bench-") as tmp:
@@ -337,7 +343,11 @@ def main() -> int:
             time.sleep(3)
             if fake is not None:
                 fake.reset_counts()
-            b = burst(service, subs, extra, args.burst_seconds, fake, staff_id, len(initial) + 2)
+            b = burst(service, subs, extra[: args.burst], args.burst_seconds, fake, staff_id, len(initial) + 2)
+            if fake is not None:
+                fake.reset_counts()
+            sp = burst(service, subs, extra[args.burst :], 60.0, fake, staff_id, len(initial) + 2 + args.burst,
+                       label="sparse")
         finally:
             service.stop()
             if fake is not None:
@@ -358,7 +368,10 @@ def main() -> int:
     print(f"| burst: syncs run                          | {b['syncs']} |")
     print(f"| burst: Sheets API requests (total)        | {b['api_requests']} |")
     print(f"| burst: max Sheets API requests in 60 s    | {b['max_per_minute']} (quota 60) |")
-    print(f"| last sync: outcome / responses read       | {b['last_outcome']} / {b['responses']} |")
+    print(f"| sparse: submissions over 60 s             | {sp['sent']}, statuses {sp['statuses']} |")
+    print(f"| sparse: syncs run                         | {sp['syncs']} |")
+    print(f"| sparse: max Sheets API requests in 60 s   | {sp['max_per_minute']} (quota 60) |")
+    print(f"| last sync: outcome / responses read       | {sp['last_outcome']} / {sp['responses']} |")
     return 0
 
 
