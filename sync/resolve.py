@@ -91,6 +91,7 @@ def _record(key: int, c: Checked) -> MatchRecord:
         comune=c.comune_istat or r.comune.strip().casefold(),
         address=" ".join(r.address.casefold().split()),
         submitted_at=r.submitted_at,
+        legal_form=r.legal_form,
     )
 
 
