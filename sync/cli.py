@@ -20,7 +20,7 @@ import click
 
 from sync.backends.base import Backend
 from sync.config import Settings, XlsxBackend, load_settings
-from sync.errors import ElencoError, TransientError
+from sync.errors import ConfigError, ElencoError, TransientError
 
 F = TypeVar("F", bound=Callable[..., Any])
 ROME_TZ = "Europe/Rome"
@@ -186,6 +186,25 @@ def check(config: str) -> None:
     if todo:
         sys.exit(1)
     click.echo("Struttura dei fogli completa.")
+
+
+@cli.command()
+@_config_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Indirizzo su cui ascoltare.")
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535), help="Porta.")
+def serve(config: str, host: str, port: int) -> None:
+    """Webhook del modulo e sincronizzazione periodica, per l'uso su un portatile (Ctrl-C per fermare)."""
+    from sync.serve import serve as run_server
+
+    with _errors():
+        settings = _load(config)
+        if not os.environ.get("ELENCO_WEBHOOK_SECRET"):
+            raise ConfigError(
+                "Manca il segreto del webhook: impostare la variabile d'ambiente ELENCO_WEBHOOK_SECRET "
+                "(lo stesso valore messo nelle proprietà dello script del modulo), ad esempio "
+                "export ELENCO_WEBHOOK_SECRET=$(python3 -c 'import secrets; print(secrets.token_hex(32))')"
+            )
+        run_server(settings, host=host, port=port)
 
 
 @cli.command()
