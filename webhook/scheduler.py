@@ -3,7 +3,8 @@
     request() ──► dirty=True ──► background thread waits for quiet (debounce_s) or max_delay_s,
                                  and min_interval_s since the last sync started on this machine (quota)
                                                    │
-                          in-process lock + file lock (gunicorn workers, `elenco sync` on the same machine)
+           in-process lock + file lock in the instance folder (the gunicorn workers of this machine);
+           inside the sync, the backend's own sync_lock() also keeps out an `elenco sync` run by hand
                                                    │
                             dirty=False  ◄── the sync STARTS here: every request before it is covered
                                                    │
@@ -179,8 +180,8 @@ class SyncScheduler:
             if trigger is None:
                 return
             try:
-                self._execute(trigger, background=True)
-                self._retries = 0
+                if self._execute(trigger, background=True) is not None:
+                    self._retries = 0
             except TransientError as err:
                 self._retry_later(err)
             except ElencoError as err:
