@@ -20,7 +20,7 @@ import click
 
 from sync.backends.base import Backend
 from sync.config import Settings, XlsxBackend, load_settings
-from sync.errors import ConfigError, ElencoError, TransientError
+from sync.errors import ElencoError, TransientError
 
 F = TypeVar("F", bound=Callable[..., Any])
 ROME_TZ = "Europe/Rome"
@@ -198,12 +198,6 @@ def serve(config: str, host: str, port: int) -> None:
 
     with _errors():
         settings = _load(config)
-        if not os.environ.get("ELENCO_WEBHOOK_SECRET"):
-            raise ConfigError(
-                "Manca il segreto del webhook: impostare la variabile d'ambiente ELENCO_WEBHOOK_SECRET "
-                "(lo stesso valore messo nelle proprietà dello script del modulo), ad esempio "
-                "export ELENCO_WEBHOOK_SECRET=$(python3 -c 'import secrets; print(secrets.token_hex(32))')"
-            )
         run_server(settings, host=host, port=port)
 
 

@@ -20,7 +20,8 @@ from sync.model import Response
 MAX_CELL = 5_000
 # Separator used when answers arrive as lists (webhook): never typed by people.
 LIST_SEPARATOR = "\x1f"
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# \x1f is kept: it is LIST_SEPARATOR, which only the webhook puts between checkbox answers
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1e\x7f]")
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u3000]+")
 _SHEETS_EPOCH = datetime(1899, 12, 30)
 
@@ -235,6 +236,8 @@ def parse_rows(rows: Sequence[Sequence[object]], ambito: Ambito, *, first_row: i
                     )
                     if value:
                         break
+            if f not in ("areas", "phases", "consent"):
+                value = value.replace(LIST_SEPARATOR, ", ")
             if len(value) > MAX_CELL:
                 value = value[:MAX_CELL]
                 truncated.setdefault(row_no, []).append(f)

@@ -155,7 +155,7 @@ def test_serve_needs_the_secret(demo: Path, runner: CliRunner, monkeypatch: pyte
     result = runner.invoke(cli, ["serve", "--config", str(demo / "elenco.yaml")])
     assert result.exit_code == 1
     assert result.output.startswith(
-        "Errore: Manca il segreto del webhook: impostare la variabile d'ambiente ELENCO_WEBHOOK_SECRET"
+        "Errore: Manca la chiave segreta del webhook: impostare la variabile d'ambiente ELENCO_WEBHOOK_SECRET"
     )
 
 
