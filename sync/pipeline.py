@@ -233,7 +233,11 @@ def run_sync(
             width = max(len(r) for r in grid)
             if old is None or old[0] != digest:
                 old_rows, old_cols = (old[1], old[2]) if old else (0, 0)
-                writes = full_rewrite(title, grid, old_rows, old_cols)
+                # A sync interrupted between the public write and the staff write (which carries this record)
+                # may have left more rows than recorded: a list holds each ID at most once, so clear down to
+                # one row per ID ever given.
+                clear_rows = old_rows if title == INFORMAZIONI else max(old_rows, resolution.state.next_id)
+                writes = full_rewrite(title, grid, clear_rows, old_cols)
                 public_writes += writes
                 public_changed = True
                 changes[f"pubblico: {title}"] = TabChange(

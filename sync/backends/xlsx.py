@@ -54,6 +54,7 @@ PUBLIC_FILE = "elenco-pubblico.xlsx"
 PUBLIC_CSV = "elenco-pubblico.csv"
 PUBLIC_JSON = "elenco-pubblico.json"
 LOCK_FILE = ".elenco.lock"
+TEMP_PREFIX, TEMP_SUFFIX = ".elenco-", ".tmp"  # an atomic write's temp file: `.elenco-<16 hex>.tmp`
 
 MAIN_PUBLIC_TAB = "Elenco"
 INFO_TAB = "Informazioni"
@@ -182,6 +183,7 @@ class XlsxStore:
         """Hold the folder's lock for a whole sync: two syncs on one machine never overlap."""
         self._require_folder()
         with self._locked(self.lock_timeout_s if timeout_s is None else timeout_s):
+            self._remove_stale_temp_files()
             yield
 
     # -- read ------------------------------------------------------------------------------------------------
@@ -328,13 +330,20 @@ class XlsxStore:
         finally:
             self._lock.release()
 
+    def _remove_stale_temp_files(self) -> None:
+        # A writer killed mid-save (power cut, SIGKILL) leaves its temp file behind; under the folder's lock no
+        # other sync is writing one, so any left is stale.
+        for tmp in self.folder.glob(f"{TEMP_PREFIX}{'?' * 16}{TEMP_SUFFIX}"):
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+
     def _save(self, wb: Any, path: Path) -> None:
         _keep_one_sheet_visible(wb)
         self._atomic_write(path, wb.save)
 
     def _atomic_write(self, path: Path, dump: Callable[[Any], object]) -> None:
         """Write through a temp file in the same folder, fsync it, and rename it onto `path`."""
-        tmp = self.folder / f".elenco-{secrets.token_hex(8)}.tmp"
+        tmp = self.folder / f"{TEMP_PREFIX}{secrets.token_hex(8)}{TEMP_SUFFIX}"
         try:
             # Not mkstemp: its 0600 mode would replace the file's own; 0666 minus the umask, like any new
             # file, or the mode the file already has (a folder shared with colleagues stays readable).

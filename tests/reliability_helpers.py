@@ -1,0 +1,934 @@
+"""Shared helpers of the reliability suites (`tests/test_reliability_*.py`, `bench/reliability.py`).
+
+A fixed synthetic dataset split in three (rows present at the first sync, rows that arrive later, rows that
+arrive *during* a sync), the staff edits a person types (a decision, attendance marks, free notes), stores
+wired to the Sheets API fake with instant retries, and the comparisons that define "nothing lost":
+
+- `comparable(book)` is a workbook as the suites compare it. Every tab is compared cell for cell except
+  `Registro sincronizzazioni`, of which only the header and the figures of the last line are kept: its
+  "Data e ora" is the wall time of a sync and its "Celle scritte" depends on what the previous attempt
+  already wrote, and a sync that failed may or may not have logged its line, so the number of lines is
+  not compared either.
+- `typed_cells_present(book, edits)` checks that every cell a person typed is still where it was typed.
+
+Run as a script, it is the child process that the SIGKILL suite kills (`python -m tests.reliability_helpers
+sync FOLDER ISO_NOW [KILL_AT]`): with KILL_AT = n > 0 the child kills itself at the n-th I/O step of the
+writes (a zip member, an fsync or a rename, before or after it), with 0 it only counts the steps.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import random
+import shutil
+import signal
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from sync.backends.base import Grid
+from sync.backends.gsheets import GSheetsStore
+from sync.config import Settings, load_settings
+from sync.demo_data import generate
+
+RESPONSES_TAB = "Risposte del modulo 1"
+REGISTRO = "Registro sincronizzazioni"
+DECISIONI = "Decisioni"
+ELENCO = "Elenco"
+RISPOSTE = "Risposte"
+STATE_TAB = "_stato"
+# Three sync times: the first sync, then every later one (a recovery sync keeps the time of the sync it
+# recovers, so that "Ultimo aggiornamento" of the public list - the time its data last changed - matches).
+T1 = datetime(2024, 5, 20, 10, 0)
+T2 = datetime(2024, 5, 27, 10, 0)
+FREE_NOTE_HEADER = "Note ufficio"
+# Figures of a `Registro sincronizzazioni` line that must match: Avvio, Risposte … Duplicati, Esito.
+REGISTRO_FIGURES = (1, 2, 3, 4, 5, 6, 8)
+
+
+@lru_cache(maxsize=1)
+def crema() -> Settings:
+    """The Crema preset (tax code and RUNTS required), loaded once."""
+    return load_settings("crema")
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """A form export split by arrival: at the first sync, before the second, during a sync."""
+
+    header: list[str]
+    initial: list[list[str]]
+    later: list[list[str]]
+    mid: list[list[str]]
+
+    @property
+    def all_rows(self) -> list[list[str]]:
+        """Every data row, in arrival order."""
+        return [*self.initial, *self.later, *self.mid]
+
+
+@lru_cache(maxsize=4)
+def dataset(organisations: int = 60, seed: int = 3) -> Dataset:
+    """Realistic rows of `organisations` organisations; the last rows (latest timestamps) arrive mid-sync."""
+    demo = generate(crema().ambito, organisations, seed=seed)
+    rows = [list(r) for r in demo.rows]
+    a, b = int(len(rows) * 0.7), len(rows) - 3
+    return Dataset(list(demo.header), rows[:a], rows[a:b], rows[b:])
+
+
+# -- staff edits ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Typed:
+    """A cell a person types: in `tab`, on the row whose column A is `entity`, under the header `column`.
+
+    A header missing from the tab is typed too, in the first free column (a column staff add).
+    """
+
+    tab: str
+    entity: str
+    column: str
+    value: str
+
+
+@dataclass(frozen=True)
+class StaffEdits:
+    """What a person types at one moment: decision rows appended to `Decisioni`, and single cells."""
+
+    decisions: tuple[tuple[str, ...], ...] = ()
+    cells: tuple[Typed, ...] = ()
+
+
+def _col_of(header: Sequence[str], column: str) -> int:
+    return list(header).index(column) if column in header else len(header)
+
+
+def _row_of(grid: Grid, entity: str) -> int:
+    for r, row in enumerate(grid):
+        if r and row and row[0] == entity:
+            return r
+    raise AssertionError(f"no row for {entity!r} in the tab")
+
+
+def edit_cells(grid: Grid, edits: StaffEdits, tab: str) -> list[tuple[int, int, str]]:
+    """The (row, column, value) cells, 0-based, that typing `edits` into `tab` (currently `grid`) sets."""
+    out: list[tuple[int, int, str]] = []
+    if tab == DECISIONI:
+        last = max((r for r, row in enumerate(grid) if any(row)), default=0)
+        for i, decision in enumerate(edits.decisions):
+            out += [(last + 1 + i, c, v) for c, v in enumerate(decision) if v]
+    header = list(grid[0]) if grid else []
+    for t in edits.cells:
+        if t.tab != tab:
+            continue
+        c = _col_of(header, t.column)
+        if c == len(header):
+            header.append(t.column)
+            out.append((0, c, t.column))
+        out.append((_row_of(grid, t.entity), c, t.value))
+    return out
+
+
+def tabs_touched(edits: StaffEdits) -> list[str]:
+    """The tabs a set of edits types into."""
+    return list(dict.fromkeys([*([DECISIONI] if edits.decisions else []), *(t.tab for t in edits.cells)]))
+
+
+def type_into_grids(book: dict[str, Grid], edits: StaffEdits) -> None:
+    """Type the edits into in-memory grids (a MemoryStore's `staff`)."""
+    for tab in tabs_touched(edits):
+        grid = book[tab]
+        for r, c, v in edit_cells(grid, edits, tab):
+            while len(grid) <= r:
+                grid.append([])
+            row = grid[r]
+            row.extend([""] * (c + 1 - len(row)))
+            row[c] = v
+
+
+def a1(row: int, col: int) -> str:
+    """A 0-based cell as A1."""
+    letters, n = "", col + 1
+    while n:
+        n, rem = divmod(n - 1, 26)
+        letters = chr(ord("A") + rem) + letters
+    return f"{letters}{row + 1}"
+
+
+def type_into_fake(fake: Any, sid: str, edits: StaffEdits) -> None:
+    """Type the edits into the fake's spreadsheet as a person does (USER_ENTERED, cell by cell)."""
+    for tab in tabs_touched(edits):
+        for r, c, v in edit_cells(fake.values(sid, tab), edits, tab):
+            fake.set_values(sid, tab, [[v]], start=a1(r, c))
+
+
+def typed_cells_present(book: Mapping[str, Grid], edits: StaffEdits) -> list[str]:
+    """What a person typed and is no longer where it was typed (empty = nothing lost)."""
+    lost: list[str] = []
+    for t in edits.cells:
+        grid = book.get(t.tab, [])
+        header = grid[0] if grid else []
+        if t.column not in header:
+            lost.append(f"{t.tab}: column {t.column!r}")
+            continue
+        c = header.index(t.column)
+        rows = [row for row in grid[1:] if row and row[0] == t.entity]
+        if len(rows) != 1 or rows[0][c : c + 1] != [t.value]:
+            lost.append(f"{t.tab}: {t.entity} / {t.column} = {t.value!r}")
+    decisions = [tuple(row) for row in book.get(DECISIONI, [])]
+    for d in edits.decisions:
+        wanted = tuple(v for v in d)
+        if not any(tuple(row[: len(wanted)]) == wanted for row in decisions):
+            lost.append(f"{DECISIONI}: {d!r}")
+    return lost
+
+
+def pick_entities(book: Mapping[str, Grid]) -> list[tuple[str, str]]:
+    """(roster tab, ID) of listed organisations, in roster order, from the roster with the most rows."""
+    rosters = sorted((t for t in book if t.startswith("Presenze ")), key=lambda t: (-len(book[t]), t))
+    out: list[tuple[str, str]] = []
+    for tab in rosters:
+        out += [(tab, row[0]) for row in book[tab][1:] if row and row[0]]
+    return out
+
+
+def meeting_columns(grid: Grid) -> list[str]:
+    """The meeting columns of a roster (after the fixed ones)."""
+    return [h for h in grid[0][7:] if h]
+
+
+def edits_between(book: Mapping[str, Grid]) -> StaffEdits:
+    """Edits typed between two syncs: a suspension, an attendance mark, a roster note, a free note."""
+    picks = pick_entities(book)
+    (tab_a, a), (_, b), (_, c) = picks[0], picks[1], picks[2]
+    meeting = meeting_columns(book[tab_a])[0]
+    return StaffEdits(
+        decisions=((c, "Sospendi", "", "documentazione incompleta", "Ufficio di Piano", "21/05/2024"),),
+        cells=(
+            Typed(tab_a, a, meeting, "P"),
+            Typed(tab_a, a, "Note", "nuovo referente da giugno"),
+            Typed(ELENCO, b, FREE_NOTE_HEADER, "telefonare per il RUNTS"),
+        ),
+    )
+
+
+def edits_during(book: Mapping[str, Grid]) -> StaffEdits:
+    """Edits typed while a sync runs: an exclusion, another attendance mark, another free note."""
+    picks = pick_entities(book)
+    (tab_a, a), (_, d), (_, e) = picks[0], picks[3], picks[4]
+    meeting = meeting_columns(book[tab_a])[-1]
+    return StaffEdits(
+        decisions=((d, "Escludi", "", "requisiti non posseduti", "Ufficio di Piano", "22/05/2024"),),
+        cells=(
+            Typed(tab_a, a, meeting, "A"),
+            Typed(ELENCO, e, FREE_NOTE_HEADER, "verificare la PEC"),
+        ),
+    )
+
+
+def merge_edits(*parts: StaffEdits) -> StaffEdits:
+    """Several sets of edits as one (for the final check)."""
+    return StaffEdits(
+        decisions=tuple(d for p in parts for d in p.decisions), cells=tuple(c for p in parts for c in p.cells)
+    )
+
+
+# -- comparisons ---------------------------------------------------------------------------------------------
+
+
+def comparable(book: Mapping[str, Grid], skip: Sequence[str] = (RESPONSES_TAB, "Sheet1")) -> dict[str, Grid]:
+    """A workbook as compared: every tab as is, `Registro sincronizzazioni` as header + last line's figures."""
+    out: dict[str, Grid] = {}
+    for title, grid in book.items():
+        if title in skip:
+            continue
+        if title == REGISTRO and grid:
+            last = [*grid[-1], *[""] * 9][:9] if len(grid) > 1 else []
+            out[title] = [list(grid[0]), [last[i] for i in REGISTRO_FIGURES] if last else []]
+        else:
+            out[title] = [list(r) for r in grid]
+    return out
+
+
+def diff_books(got: Mapping[str, Grid], want: Mapping[str, Grid], limit: int = 5) -> list[str]:
+    """Human-readable differences between two comparable workbooks (empty = equal)."""
+    out: list[str] = []
+    for title in sorted(set(got) | set(want)):
+        if title not in got or title not in want:
+            out.append(f"tab {title!r} only in {'expected' if title in want else 'actual'}")
+            continue
+        g, w = got[title], want[title]
+        for r in range(max(len(g), len(w))):
+            gr, wr = (g[r] if r < len(g) else None), (w[r] if r < len(w) else None)
+            if gr != wr:
+                out.append(f"{title} row {r + 1}: got {gr!r}, want {wr!r}")
+                if len(out) >= limit:
+                    return out
+    return out
+
+
+def ids_problems(book: Mapping[str, Grid], before: Mapping[str, Grid] | None = None) -> list[str]:
+    """Duplicate or missing IDs in `Elenco`, and IDs of response rows that changed since `before`."""
+    problems: list[str] = []
+    ids = [row[0] for row in book.get(ELENCO, [])[1:] if row]
+    if len(ids) != len(set(ids)):
+        problems.append(f"duplicate IDs in Elenco: {sorted(i for i in set(ids) if ids.count(i) > 1)}")
+    if ids != [f"E-{n:04d}" for n in range(1, len(ids) + 1)]:
+        problems.append("Elenco IDs are not E-0001… in order without gaps")
+    if before is not None:
+        now = _row_ids(book)
+        for row, entity in _row_ids(before).items():
+            if entity and now.get(row) != entity:
+                problems.append(f"response row {row}: ID {entity} became {now.get(row)!r}")
+    return problems
+
+
+def _row_ids(book: Mapping[str, Grid]) -> dict[str, str]:
+    return {row[0]: (row[3] if len(row) > 3 else "") for row in book.get(RISPOSTE, [])[1:] if row}
+
+
+# -- the Google fake -----------------------------------------------------------------------------------------
+
+
+class FakeClock:
+    """A monotonic clock that moves only when someone sleeps: backoff and the rate limiter never wait."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.slept = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        """Advance the clock instead of waiting."""
+        self.slept += seconds
+        self.now += seconds
+
+
+class HookedSession(requests.Session):
+    """A `requests.Session` that runs `before[n]` just before sending its n-th request (1-based)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.trust_env = False  # 127.0.0.1 only: never a proxy from the environment
+        self.sent = 0
+        self.before: dict[int, Callable[[], None]] = {}
+
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        """Run the hook of this request number, if any, then send."""
+        self.sent += 1
+        hook = self.before.pop(self.sent, None)
+        if hook is not None:
+            hook()
+        return super().send(request, **kwargs)
+
+
+def gsheets_store(
+    fake: Any,
+    staff: str,
+    public: str,
+    lock_dir: Path,
+    *,
+    session: requests.Session | None = None,
+    seed: int = 0,
+    max_retries: int = 3,
+    timeout_s: float = 1.0,
+) -> GSheetsStore:
+    """A GSheetsStore on the fake whose backoff and rate limiter use a fake clock (no real waiting)."""
+    clock = FakeClock()
+    if session is None:
+        session = HookedSession()
+    return GSheetsStore(
+        session,
+        staff,
+        public,
+        endpoint=fake.base_url,
+        timeout_s=timeout_s,
+        max_retries=max_retries,
+        clock=clock,
+        sleep=clock.sleep,
+        rng=random.Random(seed),
+        lock_dir=lock_dir,
+    )
+
+
+def fake_book(fake: Any, sid: str) -> dict[str, Grid]:
+    """Every tab of a fake spreadsheet as text."""
+    return {t: [[str(v) for v in row] for row in fake.values(sid, t)] for t in fake.sheet_titles(sid)}
+
+
+def fake_structure(fake: Any, sid: str) -> list[tuple[Any, ...]]:
+    """Tabs in order with visibility, frozen panes, protections and dropdowns (no ids, no grid sizes)."""
+    out: list[tuple[Any, ...]] = []
+    for title in fake.sheet_titles(sid):
+        props = fake.sheet_properties(sid, title)
+        grid = props.get("gridProperties", {})
+        protections = sorted(
+            (
+                str(p.get("description", "")),
+                bool(p.get("warningOnly", False)),
+                json.dumps({k: v for k, v in p.get("range", {}).items() if k != "sheetId"}, sort_keys=True),
+            )
+            for p in fake.protected_ranges(sid, title)
+        )
+        rules = len(fake.data_validations(sid, title))
+        out.append(
+            (
+                title,
+                bool(props.get("hidden", False)),
+                grid.get("frozenRowCount", 0),
+                grid.get("frozenColumnCount", 0),
+                tuple(protections),
+                rules,
+            )
+        )
+    return out
+
+
+# -- fault scenarios on the Google fake ----------------------------------------------------------------------
+
+FAULT_KINDS = ("429", "500", "503", "timeout", "drop")
+# The store gives up after this many attempts of one request, so a run of this many faults in a row makes
+# the sync fail at that point (e.g. between the public and the staff write).
+ATTEMPTS = 3
+# A "timeout" fault holds the answer longer than the store waits for it.
+CLIENT_TIMEOUT_S = 0.4
+HOLD_S = 0.6
+
+
+@dataclass
+class Played:
+    """The end of one scenario: both workbooks as compared, their structure, and what happened on the way."""
+
+    staff: dict[str, Grid]
+    public: dict[str, Grid]
+    structure: tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]
+    setup: dict[str, Grid]
+    failed_syncs: int = 0
+    outcome: str = ""  # of the faulty sync: ok | failed before writing | failed between writes | …
+    idle_requests: int = 0
+    lost: tuple[str, ...] = ()
+    id_problems: tuple[str, ...] = ()
+    fake_errors: int = 0
+
+
+def random_schedule(rng: random.Random, span: int, staff_write: int) -> dict[int, Any]:
+    """Faults on random request numbers (1-based from the faulty sync's first request) within `span`.
+
+    Half the outages start at the staff write (request `staff_write` of a fault-free run, shifted by the
+    retries of earlier faults): the sync then stops between its public and its staff write.
+    """
+    from tests.fakes.sheets_api import Fault
+
+    def one() -> Any:
+        kind = rng.choice(FAULT_KINDS)
+        return Fault(kind, rng.random() < 0.5, HOLD_S if kind == "timeout" else None)
+
+    schedule: dict[int, Any] = {}
+    for _ in range(rng.choice((1, 1, 2, 3))):
+        schedule[rng.randint(1, span)] = one()
+    if rng.random() < 0.5:
+        # an outage: ATTEMPTS faults in a row, the store gives up there
+        if rng.random() < 0.5:
+            start = staff_write + sum(1 for n in schedule if n <= staff_write)
+        else:
+            start = rng.randint(1, span)
+        outage = one()  # one cause for the whole outage (a network down, a quota exhausted)
+        for n in range(start, start + ATTEMPTS):
+            schedule[n] = outage
+    return schedule
+
+
+SPAN = {"first": 16, "incremental": 7}
+# The staff write's request number in a fault-free faulty sync (`tests/test_backend_gsheets.py` counts them).
+STAFF_WRITE = {"first": 12, "incremental": 3}
+
+
+def play(
+    fake: Any,
+    lock_dir: Path,
+    scenario: str,
+    *,
+    schedule: Mapping[int, Any] | None = None,
+    event_at: int | None = None,
+    seed: int = 0,
+) -> Played:
+    """Run a scenario on fresh spreadsheets of `fake`; `schedule` faults hit its faulty sync.
+
+    "first": the very first sync is the faulty one (tabs, protections and headers are created in it) and
+    new form rows arrive during it. "incremental": after a first sync and edits typed by staff, new rows
+    arrive, and the faulty sync sees staff type a decision, an attendance mark and a free note, and more form
+    rows arrive, while it runs. `event_at` = n: that happens just before the faulty sync's n-th request
+    (None: right after the faulty sync). After the faulty sync, one more sync (faults scheduled beyond the
+    faulty sync's requests hit it), then faults are cleared and one fault-free sync must converge; a last
+    sync must then make a single request (nothing new, nothing written).
+    """
+    from sync.errors import TransientError
+    from sync.pipeline import run_sync
+
+    ds = dataset()
+    settings = crema()
+    staff = fake.create_spreadsheet("Modulo (risposte)", {RESPONSES_TAB: [ds.header, *ds.initial]})
+    public = fake.create_spreadsheet("Elenco pubblico")
+    session = HookedSession()
+    store = gsheets_store(
+        fake,
+        staff,
+        public,
+        lock_dir,
+        session=session,
+        seed=seed,
+        max_retries=ATTEMPTS,
+        timeout_s=CLIENT_TIMEOUT_S,
+    )
+    played = Played({}, {}, ([], []), {})
+    errors_before = len(fake.errors)
+    typed: list[StaffEdits] = []
+
+    def sync(now: datetime) -> bool:
+        try:
+            run_sync(store, settings, now, trigger="cron")
+        except TransientError:
+            played.failed_syncs += 1
+            return False
+        return True
+
+    def append(rows: Sequence[Sequence[str]]) -> None:
+        start = len(fake.values(staff, RESPONSES_TAB)) + 1
+        fake.set_values(staff, RESPONSES_TAB, [list(r) for r in rows], start=f"A{start}", input_option="RAW")
+
+    try:
+        if scenario == "first":
+
+            def event() -> None:
+                append(ds.later)
+
+            now = T1
+        else:
+            sync(T1)
+            edits = edits_between(fake_book(fake, staff))
+            type_into_fake(fake, staff, edits)
+            typed.append(edits)
+            append(ds.later)
+            during = edits_during(fake_book(fake, staff))
+
+            def event() -> None:
+                type_into_fake(fake, staff, during)
+                typed.append(during)
+                append(ds.mid)
+
+            now = T2
+        played.setup = fake_book(fake, staff)
+        fake.reset_counts()
+        fake.clear_faults()
+        fake.schedule_faults(dict(schedule or {}))
+        pending = event_at is not None
+        if event_at is not None:
+            session.before[session.sent + event_at] = event
+        ok = sync(now)
+        played.outcome = "ok" if ok else "failed " + _where(fake.log, staff, public)
+        if not pending:
+            event()
+        sync(now)  # faults scheduled beyond the faulty sync land here
+        if session.before:  # the faulty syncs stopped before the event's request: it happens now
+            session.before.clear()
+            event()
+        fake.clear_faults()
+        if not sync(now):
+            raise AssertionError("a fault-free sync failed")
+        fake.reset_counts()
+        sync(now)
+        played.idle_requests = fake.count()
+        staff_book, public_book = fake_book(fake, staff), fake_book(fake, public)
+        played.staff, played.public = comparable(staff_book), comparable(public_book)
+        played.structure = (fake_structure(fake, staff), fake_structure(fake, public))
+        played.lost = tuple(typed_cells_present(staff_book, merge_edits(*typed)))
+        played.id_problems = tuple(ids_problems(staff_book, played.setup if scenario != "first" else None))
+        played.fake_errors = len(fake.errors) - errors_before
+        return played
+    finally:
+        session.close()
+        fake.delete_spreadsheet(staff)
+        fake.delete_spreadsheet(public)
+
+
+def _where(log: Sequence[Any], staff: str, public: str) -> str:
+    """Where a failed sync stopped, from the fake's log: which value writes were committed."""
+    committed = [
+        e.path
+        for e in log
+        if e.kind == "values.batchUpdate"
+        and ((e.fault is None and e.status == 200) or (e.fault and e.fault.applied))
+    ]
+    last_public = max((i for i, p in enumerate(committed) if public in p), default=-1)
+    if last_public < 0:
+        return "before writing"
+    if any(staff in p for p in committed[last_public + 1 :]):
+        return "after writing"
+    return "between writes"
+
+
+@dataclass
+class FaultCase:
+    """One randomised fault schedule and what it proved."""
+
+    seed: int
+    scenario: str
+    schedule: dict[int, Any]
+    event_at: int
+    played: Played
+    problems: list[str]
+
+
+def references(fake: Any, lock_dir: Path, scenario: str) -> list[Played]:
+    """The fault-free runs a faulty one must end like: the mid-sync event before, or after, the sync."""
+    return [play(fake, lock_dir, scenario, event_at=1), play(fake, lock_dir, scenario, event_at=None)]
+
+
+def fault_case(fake: Any, lock_dir: Path, seed: int, refs: Mapping[str, list[Played]]) -> FaultCase:
+    """Play one randomised schedule (seeded) and list every way it differs from a fault-free run."""
+    rng = random.Random(seed)
+    scenario = "first" if rng.random() < 0.3 else "incremental"
+    schedule = random_schedule(rng, SPAN[scenario], STAFF_WRITE[scenario])
+    event_at = rng.randint(1, SPAN[scenario] - 2)
+    got = play(fake, lock_dir, scenario, schedule=schedule, event_at=event_at, seed=seed)
+    problems: list[str] = []
+    matches = [r for r in refs[scenario] if r.staff == got.staff and r.public == got.public]
+    if not matches:
+        best = refs[scenario][0]
+        problems += ["workbooks differ from every fault-free run:"]
+        problems += diff_books(got.staff, best.staff) + diff_books(got.public, best.public)
+    if got.structure != refs[scenario][0].structure:
+        problems.append("tabs, protections or dropdowns differ from the fault-free run")
+    if got.idle_requests != 1:
+        problems.append(f"a sync with nothing new made {got.idle_requests} requests")
+    problems += [f"lost: {x}" for x in got.lost]
+    problems += list(got.id_problems)
+    if got.fake_errors:
+        problems.append(f"{got.fake_errors} errors inside the fake")
+    return FaultCase(seed, scenario, dict(schedule), event_at, got, problems)
+
+
+# -- local files ---------------------------------------------------------------------------------------------
+
+
+def xlsx_book(path: Path) -> dict[str, Grid]:
+    """Every sheet of an xlsx file as text cells (trimmed), opened as a person's program would."""
+    from sync.backends.xlsx import _read_workbook
+
+    tabs, _hidden = _read_workbook(path)
+    return tabs
+
+
+def write_responses_csv(folder: Path, header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+    """The form's export, `risposte.csv`, as Google writes it (UTF-8, comma, quoted when needed)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    tmp = folder / "risposte.csv.part"
+    tmp.write_text(out.getvalue(), encoding="utf-8")
+    os.replace(tmp, folder / "risposte.csv")
+
+
+def type_into_xlsx(path: Path, edits: StaffEdits) -> None:
+    """A person opens the staff workbook, types the edits and saves it (as LibreOffice would)."""
+    import warnings
+
+    from openpyxl import load_workbook
+
+    book = xlsx_book(path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        wb = load_workbook(path)
+    try:
+        for tab in tabs_touched(edits):
+            ws = wb[tab]
+            for r, c, v in edit_cells(book[tab], edits, tab):
+                ws.cell(row=r + 1, column=c + 1).value = v
+        wb.save(path)
+    finally:
+        wb.close()
+
+
+def folder_files(folder: Path) -> dict[str, bytes]:
+    """The bytes of every output file of a local folder (not the lock, not the responses)."""
+    names = ("elenco-interno.xlsx", "elenco-pubblico.xlsx", "elenco-pubblico.csv", "elenco-pubblico.json")
+    return {n: (folder / n).read_bytes() for n in names if (folder / n).exists()}
+
+
+def leftovers(folder: Path) -> list[str]:
+    """Temp files a killed writer left in the folder."""
+    return sorted(p.name for p in folder.iterdir() if p.name.endswith(".tmp") or p.name.endswith(".part"))
+
+
+def copy_folder(src: Path, dst: Path) -> Path:
+    """A copy of a local folder (a fresh case from a prepared state)."""
+    shutil.copytree(src, dst)
+    return dst
+
+
+# -- SIGKILL at random points of a local sync -----------------------------------------------------------------
+
+# The child process: one local sync. It prints "ready" once imported, then runs the sync; with KILL_AT = n > 0
+# it SIGKILLs itself at the n-th I/O step of the writes (a zip member written by openpyxl, an fsync, a rename),
+# just before or just after it; at the end it prints how many steps there were.
+CHILD_CODE = """
+import os, random, signal, sys, zipfile
+from datetime import datetime
+from pathlib import Path
+from sync.backends.xlsx import XlsxStore
+from sync.config import load_settings
+from sync.pipeline import run_sync
+
+folder, when, kill_at = sys.argv[1], sys.argv[2], int(sys.argv[3])
+settings = load_settings("crema")
+store = XlsxStore(Path(folder))
+steps = [0]
+rng = random.Random(kill_at)
+
+def tick(fn):
+    def wrapped(*args, **kwargs):
+        steps[0] += 1
+        after = rng.random() < 0.5
+        if steps[0] == kill_at and not after:
+            os.kill(os.getpid(), signal.SIGKILL)
+        result = fn(*args, **kwargs)
+        if steps[0] == kill_at and after:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return result
+    return wrapped
+
+zipfile.ZipFile.write = tick(zipfile.ZipFile.write)
+zipfile.ZipFile.writestr = tick(zipfile.ZipFile.writestr)
+os.fsync = tick(os.fsync)
+os.replace = tick(os.replace)
+print("ready", flush=True)
+run_sync(store, settings, datetime.fromisoformat(when), trigger="cron")
+print("steps", steps[0], flush=True)
+"""
+OUTPUTS = ("elenco-interno.xlsx", "elenco-pubblico.xlsx", "elenco-pubblico.csv", "elenco-pubblico.json")
+
+
+@dataclass(frozen=True)
+class ChildRun:
+    """How a child sync ended: exit code (-9 = killed), write steps (-1 if killed), seconds after "ready"."""
+
+    code: int
+    steps: int
+    seconds: float
+
+
+def run_child(
+    folder: Path, when: datetime, *, kill_at: int = 0, kill_after_s: float | None = None
+) -> ChildRun:
+    """Run one local sync in a child process; SIGKILL it `kill_after_s` seconds after it is ready, or let it
+    kill itself at its `kill_at`-th write step."""
+    import subprocess
+    import time
+
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    proc = subprocess.Popen(
+        [sys.executable, "-c", CHILD_CODE, str(folder), when.isoformat(), str(kill_at)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=root,
+        env=env,
+    )
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        if line.strip() != "ready":
+            proc.kill()
+            _, err = proc.communicate(timeout=60)
+            raise AssertionError(f"the child did not start: {line!r} {err[-2000:]}")
+        ready = time.perf_counter()
+        if kill_after_s is not None:
+            time.sleep(kill_after_s)
+            proc.send_signal(signal.SIGKILL)
+        out, err = proc.communicate(timeout=120)
+        seconds = time.perf_counter() - ready
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    steps = -1
+    for word in out.split("\n"):
+        if word.startswith("steps "):
+            steps = int(word.split()[1])
+    if proc.returncode not in (0, -signal.SIGKILL):
+        raise AssertionError(f"the child sync failed ({proc.returncode}): {err[-2000:]}")
+    return ChildRun(proc.returncode, steps, seconds)
+
+
+@dataclass
+class LocalState:
+    """The output files of a local folder: bytes, and each workbook's sheets as text."""
+
+    files: dict[str, bytes]
+    books: dict[str, dict[str, Grid]]
+
+
+def local_state(folder: Path) -> LocalState:
+    """Read every output of a local folder (a workbook that does not open raises)."""
+    files = folder_files(folder)
+    books = {n: xlsx_book(folder / n) for n in files if n.endswith(".xlsx")}
+    for n, data in files.items():
+        if n.endswith(".json"):
+            json.loads(data.decode("utf-8"))
+    return LocalState(files, books)
+
+
+@dataclass
+class KillBase:
+    """A prepared folder (state before the killed sync) and what the killed sync would have left."""
+
+    scenario: str
+    before_dir: Path
+    before: LocalState
+    after: LocalState
+    when: datetime
+    edits: StaffEdits
+    steps: int
+    duration_s: float
+
+
+def prepare_kill_base(root: Path, scenario: str) -> KillBase:
+    """Prepare the folder a killed sync starts from, and the fault-free result of that sync.
+
+    "first": only `risposte.csv`, the sync creates every file. "incremental": after a first sync, staff
+    typed a decision, attendance marks and free notes in `elenco-interno.xlsx` and new rows arrived.
+    """
+    from sync.backends.xlsx import XlsxStore
+    from sync.pipeline import run_sync
+
+    ds = dataset()
+    before_dir = root / f"before-{scenario}"
+    before_dir.mkdir(parents=True)
+    edits = StaffEdits()
+    if scenario == "first":
+        write_responses_csv(before_dir, ds.header, [*ds.initial, *ds.later])
+        when = T1
+    else:
+        write_responses_csv(before_dir, ds.header, ds.initial)
+        run_sync(XlsxStore(before_dir), crema(), T1, trigger="cron")
+        staff = before_dir / "elenco-interno.xlsx"
+        first = edits_between(xlsx_book(staff))
+        type_into_xlsx(staff, first)
+        second = edits_during(xlsx_book(staff))
+        type_into_xlsx(staff, second)
+        edits = merge_edits(first, second)
+        write_responses_csv(before_dir, ds.header, ds.all_rows)
+        when = T2
+    (before_dir / ".elenco.lock").unlink(missing_ok=True)
+    after_dir = copy_folder(before_dir, root / f"after-{scenario}")
+    done = run_child(after_dir, when)
+    assert done.code == 0 and done.steps > 0
+    return KillBase(
+        scenario,
+        before_dir,
+        local_state(before_dir),
+        local_state(after_dir),
+        when,
+        edits,
+        done.steps,
+        done.seconds,
+    )
+
+
+def _same_file(a: LocalState, b: LocalState, name: str) -> bool:
+    """The same workbook content (xlsx bytes differ by their timestamps), or the same bytes."""
+    if name.endswith(".xlsx"):
+        return a.books.get(name) == b.books.get(name)
+    return a.files.get(name) == b.files.get(name)
+
+
+def _is_prefix(book: Mapping[str, Grid], final: Mapping[str, Grid]) -> bool:
+    """Every tab of `final` is there, holding only a beginning of its rows (header, seed rows), nothing else."""
+    return list(book) == list(final) and all(
+        len(grid) <= len(final[t]) and all(row == final[t][i][: len(row)] for i, row in enumerate(grid))
+        for t, grid in book.items()
+    )
+
+
+@dataclass
+class KillCase:
+    """One SIGKILL and what it proved."""
+
+    seed: int
+    scenario: str
+    how: str  # "at write step n/N" or "after x.xx s"
+    killed: bool
+    states: dict[str, str]  # file -> "before" | "after" | "absent"
+    leftovers: list[str]
+    problems: list[str]
+
+
+def kill_case(base: KillBase, work: Path, seed: int) -> KillCase:
+    """Kill a local sync at a random point, check every file, then check that one sync converges."""
+    from sync.backends.xlsx import XlsxStore
+    from sync.pipeline import run_sync
+
+    rng = random.Random(seed)
+    folder = copy_folder(base.before_dir, work / f"kill-{base.scenario}-{seed}")
+    if rng.random() < 0.5:
+        step = rng.randint(1, base.steps)
+        how = f"at write step {step}/{base.steps}"
+        code = run_child(folder, base.when, kill_at=step).code
+    else:
+        delay = rng.uniform(0.0, base.duration_s)
+        how = f"after {delay:.2f} s of {base.duration_s:.2f} s"
+        code = run_child(folder, base.when, kill_after_s=delay).code
+    problems: list[str] = []
+    states: dict[str, str] = {}
+    try:
+        now = local_state(folder)
+    except Exception as err:  # a broken file is exactly what this looks for
+        return KillCase(seed, base.scenario, how, code != 0, {}, leftovers(folder), [f"broken file: {err!r}"])
+    for name in OUTPUTS:
+        if name not in now.files:
+            states[name] = "absent"
+            if name in base.before.files:
+                problems.append(f"{name} disappeared")
+            continue
+        if name in base.before.files and _same_file(base.before, now, name):
+            states[name] = "before"
+        elif _same_file(base.after, now, name):
+            states[name] = "after"
+        elif name.endswith(".xlsx") and _is_prefix(now.books[name], base.after.books[name]):
+            states[name] = "tabs created"  # a first sync creates the tabs with their headers, then fills them
+        else:
+            states[name] = "other"
+            problems.append(f"{name} is neither the previous version nor the new one")
+    left = leftovers(folder)
+    run_sync(XlsxStore(folder, lock_timeout_s=10), crema(), base.when, trigger="cron")
+    final = local_state(folder)
+    if leftovers(folder):
+        problems.append(f"temp files left after the next sync: {leftovers(folder)}")
+    for name in OUTPUTS:
+        if name.endswith(".xlsx"):
+            got, want = comparable(final.books.get(name, {})), comparable(base.after.books[name])
+            problems += [f"{name}: {d}" for d in diff_books(got, want)]
+        elif final.files.get(name) != base.after.files[name]:
+            problems.append(f"{name} differs from the fault-free result")
+    problems += [f"lost: {x}" for x in typed_cells_present(final.books["elenco-interno.xlsx"], base.edits)]
+    problems += ids_problems(final.books["elenco-interno.xlsx"])
+    idle = XlsxStore(folder)
+    run_sync(idle, crema(), base.when, trigger="cron")
+    if idle.files_written:
+        problems.append(f"a sync with nothing new wrote {idle.files_written} files")
+    shutil.rmtree(folder)
+    return KillCase(seed, base.scenario, how, code != 0, states, left, problems)
