@@ -68,6 +68,8 @@ def clean_text(value: object) -> str:
     text = "" if value is None else str(value)
     if not text:
         return ""
+    if text.isprintable() and "  " not in text and text[0] != " " and text[-1] != " ":
+        return text  # the common case, without two regular expressions per cell
     text = _CONTROL.sub(" ", text.replace("\r\n", "\n"))
     return _SPACES.sub(" ", text).strip()
 
