@@ -125,12 +125,16 @@ def resolve(
         elif verb == "Separa":
             cannot.extend((x, y) for x in left for y in right)
     detached = {i for i, c in enumerate(accepted) if c.row in p.detach}
+    origins: dict[str, str] = {}  # fingerprint -> the organisation a detached row was split off
     for i in detached:
-        prev = state.responses.get(accepted[i].response.fingerprint)
-        cannot.extend((i, j) for j in previous.get(prev or "", []) if j != i)
+        fp = accepted[i].response.fingerprint
+        origin = state.detached.get(fp) or state.responses.get(fp) or ""
+        if origin:
+            origins[fp] = origin
+        cannot.extend((i, j) for j in previous.get(origin, []) if j != i)
 
     result = match(records, must_link=must, cannot_link=cannot)
-    ids, next_id = _assign(result.clusters, accepted, state, detached)
+    ids, next_id = _assign(result.clusters, accepted, state, detached, origins)
 
     outcomes_by_row: dict[int, RowOutcome] = {}
     entity_of: dict[int, str] = {}
@@ -160,6 +164,7 @@ def resolve(
     new_state = State(
         responses=dict(state.responses),
         tax_codes=dict(state.tax_codes),
+        detached={**state.detached, **origins},
         next_id=next_id,
         public=dict(state.public),
         order=dict(state.order),
@@ -195,17 +200,21 @@ def resolve(
 
 
 def _assign(
-    clusters: list[list[int]], accepted: list[Checked], state: State, detached: set[int]
+    clusters: list[list[int]],
+    accepted: list[Checked],
+    state: State,
+    detached: set[int],
+    origins: dict[str, str],
 ) -> tuple[list[str], int]:
     """Give each cluster an ID: the one most of its rows had, else its tax code's, else a new one."""
     votes: list[Counter[str]] = []
     for cluster in clusters:
         counter: Counter[str] = Counter()
         for k in cluster:
-            if k in detached:
-                continue
-            prev = state.responses.get(accepted[k].response.fingerprint)
-            if prev:
+            fp = accepted[k].response.fingerprint
+            prev = state.responses.get(fp)
+            # a row staff split off votes only once it has an ID of its own, not for the one it left
+            if prev and not (k in detached and prev == origins.get(fp)):
                 counter[prev] += 1
         votes.append(counter)
     ids: list[str | None] = [None] * len(clusters)

@@ -308,3 +308,62 @@ def test_every_row_is_accounted_for(crema: Settings, row: Callable[..., list[str
     store = MemoryStore(responses=rows)
     _sync(store, crema)
     assert [r[0] for r in store.staff["Risposte"][1:]] == ["2", "3", "4", "5", "6"]
+
+
+def _optional_cf(crema: Settings) -> Settings:
+    return crema.model_copy(update={"ambito": crema.ambito.model_copy(update={"tax_code_required": False})})
+
+
+def test_a_doubtful_pair_goes_to_review_with_its_evidence_and_separa_closes_it(crema: Settings) -> None:
+    rows = [
+        HEADER,
+        make_row(
+            name="Associazione Amici del Cuore",
+            tax_code="",
+            email="a@x.it",
+            phone="0373 111",
+            address="Via Roma 1",
+        ),
+        make_row(
+            timestamp="04/04/2024 10.00.00",
+            name="Amici del Cuore ODV",
+            tax_code="",
+            email="b@y.it",
+            phone="0373 222",
+            address="Via Verdi 2",
+        ),
+    ]
+    store = MemoryStore(responses=rows)
+    settings = _optional_cf(crema)
+    assert _sync(store, settings).report.review_pairs == 1
+    assert store.staff["Possibili duplicati"][1] == [
+        "E-0001",
+        "Associazione Amici del Cuore",
+        "Crema",
+        "E-0002",
+        "Amici del Cuore ODV",
+        "Crema",
+        "100%",
+        "stesso nome; stessa PEC; stesso comune",
+        "Stesso ente: in «Decisioni» E-0001 | Unisci | E-0002. Enti diversi: E-0001 | Separa | E-0002.",
+    ]
+    assert _col(store.staff["Elenco"], "ID") == ["E-0001", "E-0002"]  # never merged silently
+    store.staff["Decisioni"].append(["E-0002", "Separa", "E-0001", "enti diversi", "", ""])
+    assert _sync(store, settings).report.review_pairs == 0
+    assert [r for r in store.staff["Possibili duplicati"][1:] if any(r)] == []
+
+
+def test_scarta_and_separa_on_a_row(store: MemoryStore, crema: Settings) -> None:
+    _sync(store, crema)
+    store.staff["Decisioni"] += [
+        ["riga 3", "Scarta", "", "era una prova", "", ""],
+        ["riga 5", "Separa", "", "è la sezione giovani, un altro ente", "", ""],
+    ]
+    _sync(store, crema)
+    risposte = store.staff["Risposte"]
+    assert _col(risposte, "Esito")[1] == "respinta"
+    assert _col(risposte, "Nota")[1] == "scartata dall'Ufficio di Piano (decisione riga 2)"
+    assert _col(risposte, "ID ente") == ["E-0001", "", "", "E-0004", "E-0003"]
+    assert _col(store.staff["Elenco"], "Stato") == ["Attivo", "Senza risposte valide", "Attivo", "Attivo"]
+    _sync(store, crema)  # replayed: the detached row keeps its new ID
+    assert _col(store.staff["Risposte"], "ID ente") == ["E-0001", "", "", "E-0004", "E-0003"]
