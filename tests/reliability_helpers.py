@@ -26,6 +26,7 @@ import random
 import shutil
 import signal
 import sys
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -53,6 +54,8 @@ T2 = datetime(2024, 5, 27, 10, 0)
 FREE_NOTE_HEADER = "Note ufficio"
 # Figures of a `Registro sincronizzazioni` line that must match: Avvio, Risposte … Duplicati, Esito.
 REGISTRO_FIGURES = (1, 2, 3, 4, 5, 6, 8)
+# The same without "Avvio", for two syncs started together by different triggers (either may log the line).
+REGISTRO_FIGURES_ANY_TRIGGER = (2, 3, 4, 5, 6, 8)
 
 
 @lru_cache(maxsize=1)
@@ -185,12 +188,18 @@ def typed_cells_present(book: Mapping[str, Grid], edits: StaffEdits) -> list[str
         rows = [row for row in grid[1:] if row and row[0] == t.entity]
         if len(rows) != 1 or rows[0][c : c + 1] != [t.value]:
             lost.append(f"{t.tab}: {t.entity} / {t.column} = {t.value!r}")
-    decisions = [tuple(row) for row in book.get(DECISIONI, [])]
+    decisions = [_trimmed(row) for row in book.get(DECISIONI, [])]
     for d in edits.decisions:
-        wanted = tuple(v for v in d)
-        if not any(tuple(row[: len(wanted)]) == wanted for row in decisions):
+        if _trimmed(d) not in decisions:
             lost.append(f"{DECISIONI}: {d!r}")
     return lost
+
+
+def _trimmed(row: Sequence[str]) -> tuple[str, ...]:
+    end = len(row)
+    while end and not row[end - 1]:
+        end -= 1
+    return tuple(row[:end])
 
 
 def pick_entities(book: Mapping[str, Grid]) -> list[tuple[str, str]]:
@@ -246,7 +255,11 @@ def merge_edits(*parts: StaffEdits) -> StaffEdits:
 # -- comparisons ---------------------------------------------------------------------------------------------
 
 
-def comparable(book: Mapping[str, Grid], skip: Sequence[str] = (RESPONSES_TAB, "Sheet1")) -> dict[str, Grid]:
+def comparable(
+    book: Mapping[str, Grid],
+    skip: Sequence[str] = (RESPONSES_TAB, "Sheet1"),
+    figures: Sequence[int] = REGISTRO_FIGURES,
+) -> dict[str, Grid]:
     """A workbook as compared: every tab as is, `Registro sincronizzazioni` as header + last line's figures."""
     out: dict[str, Grid] = {}
     for title, grid in book.items():
@@ -254,7 +267,7 @@ def comparable(book: Mapping[str, Grid], skip: Sequence[str] = (RESPONSES_TAB, "
             continue
         if title == REGISTRO and grid:
             last = [*grid[-1], *[""] * 9][:9] if len(grid) > 1 else []
-            out[title] = [list(grid[0]), [last[i] for i in REGISTRO_FIGURES] if last else []]
+            out[title] = [list(grid[0]), [last[i] for i in figures] if last else []]
         else:
             out[title] = [list(r) for r in grid]
     return out
@@ -462,6 +475,7 @@ def play(
     *,
     schedule: Mapping[int, Any] | None = None,
     event_at: int | None = None,
+    event_delay_s: float | None = None,
     seed: int = 0,
 ) -> Played:
     """Run a scenario on fresh spreadsheets of `fake`; `schedule` faults hit its faulty sync.
@@ -469,8 +483,9 @@ def play(
     "first": the very first sync is the faulty one (tabs, protections and headers are created in it) and
     new form rows arrive during it. "incremental": after a first sync and edits typed by staff, new rows
     arrive, and the faulty sync sees staff type a decision, an attendance mark and a free note, and more form
-    rows arrive, while it runs. `event_at` = n: that happens just before the faulty sync's n-th request
-    (None: right after the faulty sync). After the faulty sync, one more sync (faults scheduled beyond the
+    rows arrive, while it runs. `event_at` = n: that happens just before the faulty sync's n-th request;
+    `event_delay_s` = s: another thread does it s seconds after the sync starts (None for both: right after
+    the faulty sync). After the faulty sync, one more sync (faults scheduled beyond the
     faulty sync's requests hit it), then faults are cleared and one fault-free sync must converge; a last
     sync must then make a single request (nothing new, nothing written).
     """
@@ -533,10 +548,15 @@ def play(
         fake.reset_counts()
         fake.clear_faults()
         fake.schedule_faults(dict(schedule or {}))
-        pending = event_at is not None
+        pending = event_at is not None or event_delay_s is not None
         if event_at is not None:
             session.before[session.sent + event_at] = event
+        timer = threading.Timer(event_delay_s, event) if event_delay_s is not None else None
+        if timer is not None:
+            timer.start()
         ok = sync(now)
+        if timer is not None:
+            timer.join()
         played.outcome = "ok" if ok else "failed " + _where(fake.log, staff, public)
         if not pending:
             event()
@@ -932,3 +952,270 @@ def kill_case(base: KillBase, work: Path, seed: int) -> KillCase:
         problems.append(f"a sync with nothing new wrote {idle.files_written} files")
     shutil.rmtree(folder)
     return KillCase(seed, base.scenario, how, code != 0, states, left, problems)
+
+
+# -- concurrency ----------------------------------------------------------------------------------------------
+
+
+def random_edits(rng: random.Random, book: Mapping[str, Grid], count: int = 6) -> StaffEdits:
+    """A random handful of what staff type: attendance marks, roster notes, free notes, decisions."""
+    picks = pick_entities(book)
+    cells: dict[tuple[str, str, str], Typed] = {}
+    decisions: list[tuple[str, ...]] = []
+    for _ in range(count):
+        tab, entity = rng.choice(picks)
+        kind = rng.choice(("attendance", "attendance", "note", "free", "decision"))
+        if kind == "attendance":
+            typed = Typed(
+                tab, entity, rng.choice(meeting_columns(book[tab])), rng.choice(("P", "A", "giust."))
+            )
+        elif kind == "note":
+            typed = Typed(tab, entity, "Note", rng.choice(("referente cambiato", "=SOMMA(A1:A3)", "+39 333")))
+        elif kind == "free":
+            typed = Typed(ELENCO, entity, FREE_NOTE_HEADER, rng.choice(("sollecitare", "-1", "@ufficio")))
+        else:
+            verb = rng.choice(("Sospendi", "Escludi", "Riammetti"))
+            decisions.append((entity, verb, "", "motivo " + str(rng.randint(1, 99)), "Ufficio di Piano", ""))
+            continue
+        cells[(typed.tab, typed.entity, typed.column)] = typed  # the last value typed in a cell wins
+    return StaffEdits(tuple(decisions), tuple(cells.values()))
+
+
+def memory_edit_case(seed: int) -> list[str]:
+    """Staff type at a random write of a MemoryStore sync (and new rows may land then): nothing is lost,
+    and after one more sync everything equals the sequential run (sync, then the edits, then a sync)."""
+    from sync.backends.memory import MemoryStore, trim
+    from sync.pipeline import run_sync
+
+    rng = random.Random(seed)
+    ds = dataset()
+    settings = crema()
+
+    def fresh() -> MemoryStore:
+        store = MemoryStore(responses=[list(ds.header), *(list(r) for r in ds.initial)])
+        run_sync(store, settings, T1)
+        store.responses += [list(r) for r in ds.later]
+        return store
+
+    store = fresh()
+    edits = random_edits(rng, {t: trim(g) for t, g in store.staff.items()})
+    rows = [list(r) for r in ds.mid] if rng.random() < 0.5 else []
+    at = rng.choice((1, 2))  # the public write, or the staff write
+    calls = [0]
+
+    def person() -> None:
+        calls[0] += 1
+        if calls[0] == at:
+            type_into_grids(store.staff, edits)
+            store.responses += rows
+
+    store.before_write = person
+    run_sync(store, settings, T2)
+    store.before_write = None
+    run_sync(store, settings, T2)
+    ref = fresh()
+    run_sync(ref, settings, T2)
+    type_into_grids(ref.staff, edits)
+    ref.responses += rows
+    run_sync(ref, settings, T2)
+
+    def book(s: MemoryStore, workbook: str) -> dict[str, Grid]:
+        return comparable({t: trim(g) for t, g in (s.staff if workbook == "staff" else s.public).items()})
+
+    problems = diff_books(book(store, "staff"), book(ref, "staff")) + diff_books(
+        book(store, "public"), book(ref, "public")
+    )
+    final = {t: trim(g) for t, g in store.staff.items()}
+    problems += [f"lost: {x}" for x in typed_cells_present(final, edits)]
+    problems += ids_problems(final)
+    return problems
+
+
+def fake_thread_edit_case(
+    fake: Any, lock_dir: Path, seed: int, refs: Mapping[str, list[Played]]
+) -> list[str]:
+    """Another thread types and appends rows at a random moment while a sync runs on a slow fake (latency)."""
+    rng = random.Random(seed)
+    fake.latency = 0.03
+    try:
+        got = play(fake, lock_dir, "incremental", event_delay_s=rng.uniform(0.0, 0.15), seed=seed)
+    finally:
+        fake.latency = 0.0
+    return _against(got, refs["incremental"])
+
+
+def fake_hook_edit_case(fake: Any, lock_dir: Path, at: int, refs: Mapping[str, list[Played]]) -> list[str]:
+    """Staff type and rows arrive just before request `at` of a sync (2: public write, 3: staff write)."""
+    return _against(play(fake, lock_dir, "incremental", event_at=at), refs["incremental"])
+
+
+def _against(got: Played, refs: Sequence[Played]) -> list[str]:
+    problems: list[str] = []
+    if not any(r.staff == got.staff and r.public == got.public for r in refs):
+        problems += ["workbooks differ from every sequential run:"]
+        problems += diff_books(got.staff, refs[0].staff) + diff_books(got.public, refs[0].public)
+    if got.idle_requests != 1:
+        problems.append(f"a sync with nothing new made {got.idle_requests} requests")
+    problems += [f"lost: {x}" for x in got.lost] + list(got.id_problems)
+    return problems
+
+
+def two_syncs_fake(
+    fake: Any, lock_dir: Path, refs: Mapping[str, list[Played]], *, same_machine: bool, rows_between: bool
+) -> list[str]:
+    """Two syncs (webhook and cron) of the same spreadsheets started together, each with its own store.
+
+    `same_machine`: both stores share the lock folder, as two gunicorn workers do; otherwise each has its
+    own (two machines) and they are interleaved by hand: A reads, B reads, A writes, B writes. With
+    `rows_between`, the last form rows arrive after A's read and before B's. Then one more sync; everything
+    must equal a sequential run - except, for two machines with rows between, the order of the rows in the
+    attendance tabs and in the hidden state tab (B writes its new rows over A's in its own order; rows are
+    stable afterwards), so there those tabs are compared as sets of rows. Two machines are not how elenco is deployed (App
+    Engine `max_instances: 1`; workers of one machine share the lock): this measures what would happen.
+    """
+    from sync.pipeline import run_sync
+
+    ds = dataset()
+    settings = crema()
+    staff = fake.create_spreadsheet("Modulo (risposte)", {RESPONSES_TAB: [ds.header, *ds.initial]})
+    public = fake.create_spreadsheet("Elenco pubblico")
+    sessions = [HookedSession(), HookedSession(), HookedSession()]
+    dirs = [lock_dir, lock_dir] if same_machine else [lock_dir / "a", lock_dir / "b"]
+    for d in dirs:
+        d.mkdir(exist_ok=True)
+    a, b = (gsheets_store(fake, staff, public, d, session=s) for d, s in zip(dirs, sessions, strict=False))
+    extra = gsheets_store(fake, staff, public, lock_dir, session=sessions[2])
+    errors: list[str] = []
+
+    def append(rows: Sequence[Sequence[str]]) -> None:
+        start = len(fake.values(staff, RESPONSES_TAB)) + 1
+        fake.set_values(staff, RESPONSES_TAB, [list(r) for r in rows], start=f"A{start}", input_option="RAW")
+
+    try:
+        run_sync(extra, settings, T1, trigger="cron")
+        first = edits_between(fake_book(fake, staff))
+        type_into_fake(fake, staff, first)
+        append(ds.later)
+        second = edits_during(fake_book(fake, staff))
+        type_into_fake(fake, staff, second)
+        if not rows_between:
+            append(ds.mid)
+        b_may_start, b_has_read, a_done = threading.Event(), threading.Event(), threading.Event()
+        if same_machine:
+            b_may_start.set()
+            if rows_between:
+                sessions[0].before[2] = lambda: append(ds.mid)
+        else:
+
+            def a_before_writing() -> None:
+                if rows_between:
+                    append(ds.mid)
+                b_may_start.set()
+                b_has_read.wait(10)
+
+            def b_before_writing() -> None:
+                b_has_read.set()
+                a_done.wait(10)
+
+            sessions[0].before[2] = a_before_writing
+            sessions[1].before[2] = b_before_writing
+
+        def run(
+            store: GSheetsStore, trigger: str, wait: threading.Event | None, done: threading.Event
+        ) -> None:
+            try:
+                if wait is not None:
+                    wait.wait(10)
+                run_sync(store, settings, T2, trigger=trigger)
+            except Exception as err:  # reported, not raised in a thread
+                errors.append(f"{trigger}: {err!r}")
+            finally:
+                done.set()
+
+        b_done = threading.Event()
+        threads = [
+            threading.Thread(target=run, args=(a, "cron", None, a_done)),
+            threading.Thread(target=run, args=(b, "webhook", b_may_start, b_done)),
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        if sessions[0].before:  # A found nothing to write (B had written it all): the rows arrive now
+            sessions[0].before.clear()
+            append(ds.mid)
+        run_sync(extra, settings, T2, trigger="cron")
+        book = fake_book(fake, staff)
+        got_staff = comparable(book, figures=REGISTRO_FIGURES_ANY_TRIGGER)
+        got_public = comparable(fake_book(fake, public))
+        problems = list(errors)
+        wants = [
+            ({**r.staff, REGISTRO: [r.staff[REGISTRO][0], r.staff[REGISTRO][1][1:]]}, r.public)
+            for r in refs["incremental"]
+        ]
+        if not same_machine and rows_between:
+            got_staff = _rosters_as_sets(got_staff)
+            wants = [(_rosters_as_sets(w), p) for w, p in wants]
+        if (got_staff, got_public) not in wants:
+            problems += ["workbooks differ from every sequential run:"]
+            w = wants[1] if rows_between else wants[0]
+            problems += diff_books(got_staff, w[0]) + diff_books(got_public, w[1])
+        problems += [f"lost: {x}" for x in typed_cells_present(book, merge_edits(first, second))]
+        problems += ids_problems(book)
+        return problems
+    finally:
+        for s in sessions:
+            s.close()
+        fake.delete_spreadsheet(staff)
+        fake.delete_spreadsheet(public)
+
+
+def _rosters_as_sets(book: Mapping[str, Grid]) -> dict[str, Grid]:
+    """Attendance tabs and the state tab with their rows sorted (header first): order ignored, rows kept."""
+    return {
+        t: [g[0], *sorted(g[1:])] if (t.startswith("Presenze ") or t == STATE_TAB) and g else g
+        for t, g in book.items()
+    }
+
+
+def two_syncs_local(base: KillBase, work: Path, name: str, *, processes: bool) -> list[str]:
+    """Two local syncs of one folder started together (threads of one process, or two processes)."""
+    from sync.backends.xlsx import XlsxStore
+    from sync.pipeline import run_sync
+
+    folder = copy_folder(base.before_dir, work / name)
+    barrier = threading.Barrier(2)
+    errors: list[str] = []
+
+    def run(trigger: str) -> None:
+        try:
+            barrier.wait(10)
+            if processes:
+                run_child(folder, base.when)
+            else:
+                run_sync(XlsxStore(folder), crema(), base.when, trigger=trigger)
+        except Exception as err:  # reported, not raised in a thread
+            errors.append(f"{trigger}: {err!r}")
+
+    threads = [threading.Thread(target=run, args=(t,)) for t in ("cron", "webhook")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    got = local_state(folder)
+    problems = list(errors)
+    for file in OUTPUTS:
+        if file.endswith(".xlsx"):
+            problems += diff_books(
+                comparable(got.books[file], figures=REGISTRO_FIGURES_ANY_TRIGGER),
+                comparable(base.after.books[file], figures=REGISTRO_FIGURES_ANY_TRIGGER),
+            )
+        elif got.files.get(file) != base.after.files[file]:
+            problems.append(f"{file} differs from the sequential run")
+    staff = got.books["elenco-interno.xlsx"]
+    problems += [f"lost: {x}" for x in typed_cells_present(staff, base.edits)]
+    problems += ids_problems(staff)
+    if len(staff.get(REGISTRO, [])) != len(base.after.books["elenco-interno.xlsx"][REGISTRO]):
+        problems.append("both syncs logged a line: the second one wrote again")
+    shutil.rmtree(folder)
+    return problems
