@@ -476,6 +476,11 @@ def render_anomalie(
             if p.code == "oltre_scadenza":
                 continue  # not a problem to fix: it is shown as a warning in Elenco and Risposte
             rank = 0 if p.severity is Severity.BLOCKING else 1
+            gravity, todo = ("bloccante" if rank == 0 else "avviso"), WHAT_TO_DO.get(p.code, "")
+            if rank == 0 and out.checked.accepted_by_staff:
+                rank, gravity, todo = 2, "superato", "Nessuna azione: risposta accettata dall'Ufficio di Piano."
+            elif out.checked.discarded_by_staff:
+                rank, gravity, todo = 2, "scartata", "Nessuna azione: risposta scartata dall'Ufficio di Piano."
             listed.append(
                 (
                     rank,
@@ -487,11 +492,11 @@ def render_anomalie(
                         out.checked.response.name,
                         labels.FIELD_LABELS.get(p.field, p.field),
                         p.code,
-                        "bloccante" if rank == 0 else "avviso",
+                        gravity,
                         "" if private else p.value,
                         "" if private else p.message,
                         p.suggestion,
-                        WHAT_TO_DO.get(p.code, ""),
+                        todo,
                     ],
                 )
             )
