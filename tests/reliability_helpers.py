@@ -1219,3 +1219,231 @@ def two_syncs_local(base: KillBase, work: Path, name: str, *, processes: bool) -
         problems.append("both syncs logged a line: the second one wrote again")
     shutil.rmtree(folder)
     return problems
+
+
+# -- hostile input ----------------------------------------------------------------------------------------------
+
+# The form's fields in the order of a Crema export (`tests.conftest.HEADER`), and which ones are required or
+# hold a contact person's data (never published: names, emails, phones).
+FORM_FIELDS = (
+    "timestamp", "email", "name", "tax_code", "legal_form", "runts", "comune", "address", "contact_name",
+    "phone", "pec", "areas", "phases", "experience", "consent",
+)  # fmt: skip
+REQUIRED = frozenset({"timestamp", "email", "name", "tax_code", "comune", "areas", "consent"})
+CONTACT = frozenset({"email", "contact_name", "phone"})
+PERSONAL_TAX_CODE = "RCCMNL83S18D969H"  # a person's (valid) codice fiscale: never published
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+PAYLOADS = (
+    "=1+1", '=HYPERLINK("https://example.org";"clic")', "=cmd|' /C calc'!A0", "+39 333 1234567", "-2+3",
+    "@SUM(A1:A2)", "\t=1+1", "\r=1+1", "'=1+1", "=IMPORTXML(A1)", "\u202eKCOL\u202c", "مرحبا بكم",
+    "שלום עולם", "👩\u200d👩\u200d👧\u200d👦", "🇮🇹", "\x00\x01\x1f\x7f", "03/04", "1/2/2024", "2024-01-01",
+    "44927", "007", "1e10", "0,5", "12.000,50", "VERO", "TRUE", "", " ", "\n", "a\r\nb", '"', '""', ";", ",",
+    "NULL", "None", "<script>alert(1)</script>", "${jndi:ldap://x}", "Robert'); DROP TABLE--", "\ufeffBOM",
+    "\u200b", "ﬀ", "İ", "ß", "Ⅻ", "A) Minori e Famiglia,,,,", "riga 2", "E-0001",
+    "elenco:\n1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16",
+)  # fmt: skip
+LONG_CELLS = ("x" * 50_000, "=" + "1" * 49_999, "é" * 50_000, "👍" * 25_000, "a,\n" * 16_000)
+
+
+def hostile_texts() -> Any:
+    """A hypothesis strategy of cell texts: payloads, arbitrary Unicode, formula starts, 50,000 characters."""
+    from hypothesis import strategies as st
+
+    return st.one_of(
+        st.sampled_from(PAYLOADS),
+        st.text(max_size=30),
+        st.tuples(st.sampled_from(FORMULA_STARTS), st.text(max_size=12)).map("".join),
+        st.sampled_from(LONG_CELLS),
+    )
+
+
+@dataclass(frozen=True)
+class FormSheet:
+    """A generated form sheet, and what is known about it."""
+
+    grid: list[list[str]]
+    missing_required: tuple[str, ...]  # required fields left without a column
+    markers: tuple[str, ...]  # texts put only in contact persons' cells
+
+
+def _base_row(r: int) -> dict[str, str]:
+    """A valid response (so that many generated rows are accepted and published)."""
+    from tests.conftest import make_row
+
+    values = dict(zip(FORM_FIELDS, make_row(), strict=True))
+    values["timestamp"] = f"{1 + r % 28:02d}/04/2024 10.{r % 60:02d}.00"
+    values["name"] = f"Associazione numero {r} APS"
+    values["tax_code"] = ("91910830198", "93378570191", "04688560194", "82985460193")[r % 4]
+    return values
+
+
+def form_sheets() -> Any:
+    """A hypothesis strategy of form sheets: mutated headers (duplicate, blank, renamed, missing, extra,
+    shuffled, alias spellings), rows of any length with hostile text in any field, contact cells marked."""
+    from hypothesis import strategies as st
+
+    @st.composite
+    def build(draw: Any) -> FormSheet:
+        from tests.conftest import HEADER
+
+        columns: list[tuple[str, str | None, str]] = [
+            (t, f, f) for t, f in zip(HEADER, FORM_FIELDS, strict=True)
+        ]
+        for k in range(draw(st.integers(0, 4))):
+            op = draw(st.sampled_from(("dup", "blank", "rename", "remove", "extra", "shuffle", "alias")))
+            i = draw(st.integers(0, len(columns) - 1)) if columns else 0
+            if not columns and op != "extra":
+                continue
+            title, field, origin = columns[i] if columns else ("", None, "")
+            if op == "dup":
+                columns.insert(draw(st.integers(0, len(columns))), (title, field, origin))
+            elif op == "blank":
+                columns[i] = (draw(st.sampled_from(("", "   ", "\t"))), None, origin)
+            elif op == "rename":
+                columns[i] = (f"Colonna {k} {draw(st.text(max_size=15))}", None, origin)
+            elif op == "remove":
+                columns.pop(i)
+            elif op == "extra":
+                columns.insert(draw(st.integers(0, len(columns))), (f"Colonna extra {k}", None, ""))
+            elif op == "shuffle":
+                columns = draw(st.permutations(columns))
+            else:  # the same question, spelled as people and exports do
+                spelled = draw(st.sampled_from((title.upper(), f"  {title}:* ", title.replace(" ", "  "))))
+                columns[i] = (spelled, field, origin)
+        fields_present = {f for _, f, _ in columns if f}
+        rows: list[list[str]] = []
+        markers: list[str] = []
+        for r in range(draw(st.integers(0, 6))):
+            base = _base_row(r)
+            if draw(st.booleans()):
+                base["tax_code"] = PERSONAL_TAX_CODE
+            marks = {
+                "contact_name": f"Qzreferente{r}Qz",
+                "email": f"qzposta{r}qz@example.org",
+                "phone": f"0373 4{r:03d}97",
+            }
+            markers += list(marks.values())
+            row: list[str] = []
+            for _, _field, origin in columns:
+                value = base.get(origin, "") if origin else ""
+                if draw(st.integers(0, 3)) == 0 or not origin:
+                    value = draw(hostile_texts())
+                if origin in CONTACT:
+                    value = marks[origin] if draw(st.booleans()) else f"{value} {marks[origin]}"
+                row.append(value)
+            cut = draw(st.integers(0, 4))
+            if cut == 1:
+                row = row[: draw(st.integers(0, len(row)))]
+            elif cut == 2:
+                row += [draw(hostile_texts()) for _ in range(draw(st.integers(1, 3)))]
+            rows.append(row)
+        missing = tuple(sorted(REQUIRED - fields_present))
+        return FormSheet([[t for t, _, _ in columns], *rows], missing, tuple(markers))
+
+    return build()
+
+
+def is_blank_row(row: Sequence[str]) -> bool:
+    """A row a person would call empty: only spaces, line breaks, control and format characters."""
+    import unicodedata
+
+    return all(unicodedata.category(ch)[0] in "CZ" for cell in row for ch in cell)
+
+
+def check_outputs(sheet: FormSheet, staff: Mapping[str, Grid], public: Mapping[str, Grid]) -> list[str]:
+    """Every non-blank row in `Risposte` once; public tabs free of contact persons' data."""
+    problems: list[str] = []
+    lines = [row[0] for row in staff.get(RISPOSTE, [])[1:] if row]
+    if len(lines) != len(set(lines)):
+        problems.append("a response row is listed twice in Risposte")
+    wanted = {str(i + 2) for i, row in enumerate(sheet.grid[1:]) if not is_blank_row(row)}
+    if missing := sorted(wanted - set(lines), key=int):
+        problems.append(f"rows missing from Risposte: {missing}")
+    if extra := sorted(set(lines) - {str(i + 2) for i in range(len(sheet.grid) - 1)}):
+        problems.append(f"Risposte lists rows that do not exist: {extra}")
+    published = "\n".join("\x1f".join(row) for grid in public.values() for row in grid)
+    for marker in [*sheet.markers, PERSONAL_TAX_CODE]:
+        if marker in published:
+            problems.append(f"personal data published: {marker!r}")
+    return problems
+
+
+def check_on_memory(sheet: FormSheet) -> list[str]:
+    """Sync a generated sheet on the MemoryStore: no crash, the right error, every row, nothing personal."""
+    from sync.backends.memory import MemoryStore, trim
+    from sync.errors import ConfigError
+    from sync.pipeline import run_sync
+
+    store = MemoryStore(responses=[list(r) for r in sheet.grid])
+    try:
+        run_sync(store, crema(), T1)
+    except ConfigError as err:
+        if not sheet.missing_required:
+            return [f"ConfigError with every required column present: {err}"]
+        if "manca la domanda «" not in str(err):
+            return [f"the error does not name the missing question in Italian: {err}"]
+        return []
+    if sheet.missing_required:
+        return [f"no ConfigError although {sheet.missing_required} have no column"]
+    problems: list[str] = []
+    for workbook, write in store.writes:
+        if not all(isinstance(v, str) for row in write.values for v in row):
+            problems.append(f"a non-text value written to {workbook}: {write.tab}")
+    staff = {t: trim(g) for t, g in store.staff.items()}
+    problems += check_outputs(sheet, staff, {t: trim(g) for t, g in store.public.items()})
+    before = len(store.writes)
+    run_sync(store, crema(), T1)
+    if len(store.writes) != before:
+        problems.append("a second sync with the same input wrote again")
+    return problems
+
+
+def check_on_xlsx(sheet: FormSheet, folder: Path) -> list[str]:
+    """The same through the local backend (a Forms CSV export: rectangular rows), plus: every cell written
+    in both workbooks is a text cell, and no CSV cell starts with = + - @ tab or CR."""
+    from openpyxl import load_workbook
+
+    from sync.backends.xlsx import XlsxStore
+    from sync.errors import ConfigError
+    from sync.pipeline import run_sync
+
+    width = len(sheet.grid[0])
+    rect = FormSheet(
+        [[*r[:width], *[""] * (width - len(r))] for r in sheet.grid], sheet.missing_required, sheet.markers
+    )
+    write_responses_csv(folder, rect.grid[0], rect.grid[1:])
+    store = XlsxStore(folder)
+    try:
+        run_sync(store, crema(), T1)
+    except ConfigError as err:
+        if sheet.missing_required and "manca la domanda «" in str(err):
+            return []
+        return [f"ConfigError: {err}"]
+    if sheet.missing_required:
+        return [f"no ConfigError although {sheet.missing_required} have no column"]
+    staff = xlsx_book(folder / "elenco-interno.xlsx")
+    public = xlsx_book(folder / "elenco-pubblico.xlsx")
+    problems = check_outputs(rect, staff, public)
+    for name in ("elenco-interno.xlsx", "elenco-pubblico.xlsx"):
+        wb = load_workbook(folder / name)
+        try:
+            for ws in wb.worksheets:
+                for row in ws.iter_rows():
+                    for cell in row:
+                        if cell.value is not None and cell.data_type != "s":
+                            problems.append(
+                                f"{name} {ws.title}!{cell.coordinate} is a {cell.data_type!r} cell"
+                            )
+        finally:
+            wb.close()
+    text = (folder / "elenco-pubblico.csv").read_bytes().decode("utf-8-sig")
+    for row in csv.reader(io.StringIO(text, newline="")):
+        for value in row:
+            if value.startswith(FORMULA_STARTS):
+                problems.append(f"CSV cell not neutralised: {value[:20]!r}")
+    json.loads((folder / "elenco-pubblico.json").read_bytes())
+    again = XlsxStore(folder)
+    run_sync(again, crema(), T1)
+    if again.files_written:
+        problems.append(f"a second sync with the same input wrote {again.files_written} files")
+    return problems

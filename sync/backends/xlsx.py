@@ -74,6 +74,7 @@ _TEXT_FORMAT = "@"
 _BOLD = Font(bold=True)
 _ZERO_PADDED = re.compile(r"0+")
 _TIMESTAMP_HEADER = re.compile(r"cronologic|timestamp|marca temporale", re.IGNORECASE)
+_STAMP_START = re.compile(r'\s*"?(\d{1,2}/\d{1,2}/\d{4}|\d{4}-\d{2}-\d{2})')
 _UPDATED_KEY = re.compile(r"^\s*(ultimo\s+)?aggiornament|^\s*aggiornat", re.IGNORECASE)
 
 # Italian messages for people (the exact texts are asserted by the tests).
@@ -566,12 +567,19 @@ def _check_shape(rows: list[list[str]], starts: list[int], delimiter: str, name:
         raise ConfigError(MSG_CSV_WIDTH.format(name=name, width=width, rows=shown))
     if width < 3:
         return
+    # In a Forms export every response starts with its timestamp: so does a swallowed one (an answer may
+    # well hold a line with many commas).
+    stamped = bool(_TIMESTAMP_HEADER.search(rows[0][0]))
     for row, line in zip(rows, starts, strict=True):
         for field in row:
             if "\n" not in field and "\r" not in field:
                 continue
             # A line inside one field with a full row's worth of delimiters is a swallowed response row.
-            swallowed = sum(1 for part in field.splitlines()[1:] if part.count(delimiter) >= width - 1)
+            swallowed = sum(
+                1
+                for part in field.splitlines()[1:]
+                if part.count(delimiter) >= width - 1 and (not stamped or _STAMP_START.match(part))
+            )
             if swallowed:
                 count = "1 riga" if swallowed == 1 else f"{swallowed} righe"
                 raise ConfigError(MSG_CSV_SWALLOWED.format(name=name, line=line, count=count))
