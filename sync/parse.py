@@ -21,7 +21,8 @@ MAX_CELL = 5_000
 # Separator used when answers arrive as lists (webhook): never typed by people.
 LIST_SEPARATOR = "\x1f"
 # \x1f is kept: it is LIST_SEPARATOR, which only the webhook puts between checkbox answers
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1e\x7f]")
+# lone surrogates too: JSON (Sheets API, webhook) can carry "\ud800", which cannot be encoded, hashed or saved
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1e\x7f\ud800-\udfff]")
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u3000]+")
 _SHEETS_EPOCH = datetime(1899, 12, 30)
 

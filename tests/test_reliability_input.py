@@ -140,3 +140,12 @@ def test_regression_a_forms_export_with_an_unclosed_quote_is_still_refused(
     (tmp_path / "risposte.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="sembra contenere altre risposte"):
         run_sync(XlsxStore(tmp_path), crema, T1)
+
+
+def test_regression_a_lone_surrogate_in_a_cell_is_not_a_crash(crema: Settings) -> None:
+    # JSON (the Sheets API, the webhook) can carry "\ud800"; it cannot be encoded, so it must not reach a hash
+    row = make_row(name="Il Volo \ud800 APS", email="info@ilvolo.it\udfff", contact_name="\udc00")
+    store = MemoryStore(responses=[list(HEADER), row])
+    report = run_sync(store, crema, T1).report
+    assert (report.responses, report.accepted) == (1, 1)
+    assert check_on_memory(FormSheet([list(HEADER), row], (), ())) == []

@@ -166,7 +166,9 @@ def create_app(
                              or env.get("ELENCO_TRUST_CRON_HEADER", "").strip().lower() in _TRUE)
 
     app = Flask(__name__, instance_relative_config=False)
-    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
+    # one byte over the limit: a chunked body (no Content-Length) is then read up to MAX_BODY + 1 bytes and
+    # refused with 413 below, instead of being cut at MAX_BODY and failing its signature (401)
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY + 1
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]
     folder = _instance_dir(instance_path, env, app)
@@ -281,7 +283,7 @@ def _register(app: Flask) -> None:
             return refused(401, err.code)
         try:
             data = json.loads(body)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: arrays or objects nested thousands deep
             return refused(400, "json_non_valido")
         try:
             submission = parse_submission(data)

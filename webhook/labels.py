@@ -49,6 +49,7 @@ DETAILS = {
     "answers": "«answers» deve essere un oggetto «titolo della domanda» → testo o elenco di testi",
     "respondent_email": "«respondent_email» deve essere un testo",
     "too_many": "troppe domande in «answers» (al massimo 500)",
+    "not_text": "il testo contiene caratteri non validi (surrogati Unicode isolati)",
 }
 
 SECRET_MISSING = (

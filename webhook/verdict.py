@@ -80,7 +80,10 @@ def parse_submission(data: Any) -> Submission:
         raise SubmissionError(labels.DETAILS["submitted_at"]) from None
     # the form's own timestamp column is naive Italian time; Apps Script sends UTC (`toISOString()`)
     if when.tzinfo is not None:
-        when = when.astimezone(ROME).replace(tzinfo=None)
+        try:
+            when = when.astimezone(ROME).replace(tzinfo=None)
+        except OverflowError:  # "0001-01-01T00:00:00+14:00" has no local time
+            raise SubmissionError(labels.DETAILS["submitted_at"]) from None
     answers = data.get("answers")
     if not isinstance(answers, dict):
         raise SubmissionError(labels.DETAILS["answers"])
@@ -99,7 +102,18 @@ def parse_submission(data: Any) -> Submission:
         email = ""
     if not isinstance(email, str):
         raise SubmissionError(labels.DETAILS["respondent_email"])
+    if not all(_encodable(t) for t in (response_id, email, *texts, *texts.values())):
+        raise SubmissionError(labels.DETAILS["not_text"])
     return Submission(response_id.strip(), when.replace(microsecond=0), texts, email.strip())
+
+
+def _encodable(text: str) -> bool:
+    """Whether a text can be stored and logged: JSON may carry a lone surrogate ("\\ud800"), UTF-8 cannot."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def form_timestamp(when: datetime) -> str:
