@@ -130,16 +130,8 @@ PUBLIC_HEADER = (
     "Iscritto dal",
     "Stato",
 )
-PUBLIC_AREA_HEADER = (
-    "ID",
-    "Denominazione",
-    "Forma giuridica",
-    "Codice fiscale",
-    "N. RUNTS",
-    "Comune sede legale",
-    "Provincia",
-    "Iscritto dal",
-)
+# per-area public tabs: the same allow-listed columns, less the area list and the status
+PUBLIC_AREA_HEADER = tuple(h for h in PUBLIC_HEADER if h not in ("Aree tematiche", "Stato"))
 
 WHAT_TO_DO = {
     "consenso_mancante": "Se il consenso è stato dato per iscritto: in «Decisioni» scrivere «riga N» | Accetta.",
@@ -478,9 +470,17 @@ def render_anomalie(
             rank = 0 if p.severity is Severity.BLOCKING else 1
             gravity, todo = ("bloccante" if rank == 0 else "avviso"), WHAT_TO_DO.get(p.code, "")
             if rank == 0 and out.checked.accepted_by_staff:
-                rank, gravity, todo = 2, "superato", "Nessuna azione: risposta accettata dall'Ufficio di Piano."
+                rank, gravity, todo = (
+                    2,
+                    "superato",
+                    "Nessuna azione: risposta accettata dall'Ufficio di Piano.",
+                )
             elif out.checked.discarded_by_staff:
-                rank, gravity, todo = 2, "scartata", "Nessuna azione: risposta scartata dall'Ufficio di Piano."
+                rank, gravity, todo = (
+                    2,
+                    "scartata",
+                    "Nessuna azione: risposta scartata dall'Ufficio di Piano.",
+                )
             listed.append(
                 (
                     rank,
@@ -641,46 +641,33 @@ def public_tax_code(o: Organisation) -> str:
     return o.current.tax_code if o.current.tax_code_kind == "ente" else ""
 
 
+def _public_row(o: Organisation, ambito: Ambito) -> dict[str, str]:
+    """The allow-listed fields of one organisation (`public_list_fields`): nothing about its contact person."""
+    c = o.current
+    return {
+        "ID": o.id,
+        "Denominazione": c.response.name,
+        "Forma giuridica": c.response.legal_form,
+        "Codice fiscale": public_tax_code(o),
+        "N. RUNTS": c.response.runts,
+        "Comune sede legale": c.comune_name or c.response.comune,
+        "Provincia": c.province,
+        "Aree tematiche": _areas_text(ambito, o.areas),
+        "Iscritto dal": fmt_date(o.first_at),
+        "Stato": labels.STATUS_LABELS[o.status.value],
+    }
+
+
 def render_public(orgs: Sequence[Organisation], ambito: Ambito) -> dict[str, Grid]:
     """Public `Elenco` and per-area tabs: allow-listed fields of listed organisations only."""
     listed = sorted((o for o in orgs if o.listed), key=lambda o: name_sort_key(o.current.response.name))
-    tabs: dict[str, Grid] = {}
-    main: Grid = [list(PUBLIC_HEADER)]
-    for o in listed:
-        c = o.current
-        main.append(
-            [
-                o.id,
-                c.response.name,
-                c.response.legal_form,
-                public_tax_code(o),
-                c.response.runts,
-                c.comune_name or c.response.comune,
-                c.province,
-                _areas_text(ambito, o.areas),
-                fmt_date(o.first_at),
-                labels.STATUS_LABELS[o.status.value],
-            ]
-        )
-    tabs[ELENCO] = main
+    rows = [(o, _public_row(o, ambito)) for o in listed]
+    tabs: dict[str, Grid] = {ELENCO: [list(PUBLIC_HEADER), *([r[h] for h in PUBLIC_HEADER] for _, r in rows)]}
     for a in ambito.areas:
-        grid: Grid = [list(PUBLIC_AREA_HEADER)]
-        for o in listed:
-            if a.code in o.areas:
-                c = o.current
-                grid.append(
-                    [
-                        o.id,
-                        c.response.name,
-                        c.response.legal_form,
-                        public_tax_code(o),
-                        c.response.runts,
-                        c.comune_name or c.response.comune,
-                        c.province,
-                        fmt_date(o.first_at),
-                    ]
-                )
-        tabs[a.tab] = grid
+        tabs[a.tab] = [
+            list(PUBLIC_AREA_HEADER),
+            *([r[h] for h in PUBLIC_AREA_HEADER] for o, r in rows if a.code in o.areas),
+        ]
     return tabs
 
 

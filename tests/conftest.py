@@ -82,6 +82,43 @@ def make_row(**fields: str) -> list[str]:
     return list(base.values())
 
 
+def sample_rows() -> list[list[str]]:
+    """Five Crema responses: three organisations (one applying twice), a test submission, a late answer."""
+    return [
+        HEADER,
+        make_row(),  # row 2: E-0001 Il Volo
+        make_row(
+            timestamp="04/04/2024 10.00.00",
+            email="auser@auser.it",
+            name="Auser Crema ODV",
+            tax_code="93378570191",
+            contact_name="Andrea Bonizzi",
+            phone="0373 530551",
+            pec="",
+            areas="B) Fragilità (Anziani e Persone con disabilità)",
+        ),  # row 3: E-0002
+        make_row(timestamp="05/04/2024 10.00.00", name="Prova invio modulo"),  # row 4: rejected
+        make_row(
+            timestamp="06/04/2024 10.00.00",
+            name="Associazione Il Volo A.P.S.",
+            areas="C) Adulti e povertà (Contrasto alla povertà e marginalità, Politiche per il lavoro, "
+            "Politiche abitative)",
+        ),  # row 5: E-0001 again, new areas
+        make_row(
+            timestamp="03/05/2024 10.00.00",
+            email="info@girasole.it",
+            name="Il Girasole Coop. Soc.",
+            tax_code="04688560194",
+            contact_name="Maria Bianchi",
+            phone="0373 111222",
+            pec="girasole@pec.it",
+            areas="A) Minori e Famiglia",
+            phases="Fase di stesura del Piano di Zona 2025-2027, Tavoli tematici di attuazione, "
+            "monitoraggio e valutazione (dal gennaio 2025)",
+        ),  # row 6: late → E-0003
+    ]
+
+
 @pytest.fixture
 def row() -> Callable[..., list[str]]:
     """Build response rows."""

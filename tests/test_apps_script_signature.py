@@ -25,7 +25,9 @@ from webhook.auth import sign
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "sheets_templates" / "apps_script" / "Codice.gs"
 NODE = shutil.which("node")
-needs_node = pytest.mark.skipif(NODE is None, reason="Node.js (node) is not installed: the Apps Script cannot run")
+needs_node = pytest.mark.skipif(
+    NODE is None, reason="Node.js (node) is not installed: the Apps Script cannot run"
+)
 
 # The fixed example. Its signature was computed independently at authoring time with OpenSSL:
 #   printf '%s' '1712135353.<BODY>' > msg.txt
@@ -36,8 +38,10 @@ EXAMPLE_TIMESTAMP = "1712135353"
 EXAMPLE_OBJECT = {
     "response_id": "2_ABaOnuc0",
     "submitted_at": "2024-04-03T09:09:13.000Z",
-    "answers": {"Denominazione": "Società Cooperativa Sociale Il Volo",
-                "Aree di interesse": ["A) Minori e Famiglia", "D) Innovazione e giovani"]},
+    "answers": {
+        "Denominazione": "Società Cooperativa Sociale Il Volo",
+        "Aree di interesse": ["A) Minori e Famiglia", "D) Innovazione e giovani"],
+    },
 }
 EXAMPLE_BODY = (
     '{"response_id":"2_ABaOnuc0","submitted_at":"2024-04-03T09:09:13.000Z","answers":{"Denominazione":'
@@ -127,11 +131,17 @@ def run_script(tmp_path: Path) -> Callable[..., dict[str, Any]]:
 
     def run(call: str, *args: Any, **scenario: Any) -> dict[str, Any]:
         path = tmp_path / "scenario.json"
-        path.write_text(json.dumps({"call": call, "args": list(args), "now_ms": NOW_MS, **scenario}),
-                        encoding="utf-8")
+        path.write_text(
+            json.dumps({"call": call, "args": list(args), "now_ms": NOW_MS, **scenario}), encoding="utf-8"
+        )
         assert NODE is not None
-        done = subprocess.run([NODE, str(harness), str(SCRIPT), str(path)], capture_output=True, text=True,
-                              timeout=30, check=False)
+        done = subprocess.run(
+            [NODE, str(harness), str(SCRIPT), str(path)],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
         assert done.returncode == 0, done.stderr
         out: dict[str, Any] = json.loads(done.stdout)
         return out
@@ -160,33 +170,49 @@ def test_signed_bytes_become_lowercase_hex(run_script: Callable[..., dict[str, A
 
 def _form_scenario(fetch_responses: list[dict[str, Any]] | None = None, **extra: Any) -> dict[str, Any]:
     row = dict(zip(HEADER[1:], make_row()[1:], strict=True))
-    row["Aree di interesse"] = ["A) Minori e Famiglia", "C) Adulti e povertà (Contrasto alla povertà e "
-                                "marginalità, Politiche per il lavoro, Politiche abitative)"]
+    row["Aree di interesse"] = [
+        "A) Minori e Famiglia",
+        "C) Adulti e povertà (Contrasto alla povertà e "
+        "marginalità, Politiche per il lavoro, Politiche abitative)",
+    ]
     unanswered = {"Numero di iscrizione al RUNTS o al registro regionale", "PEC dell'ente"}
     items = [["Sezione 1: l'ente", "SECTION_HEADER"]]
     items += [[t, "CHECKBOX" if t == "Aree di interesse" else "TEXT"] for t in row]
     return {
         "properties": {"ELENCO_WEBHOOK_URL": URL, "ELENCO_WEBHOOK_SECRET": SECRET},
         "items": items,
-        "response": {"id": "2_ABaOnud1", "timestamp": "2024-04-03T09:09:13.000Z",
-                     "answers": [[t, v] for t, v in row.items() if t not in unanswered]},
+        "response": {
+            "id": "2_ABaOnud1",
+            "timestamp": "2024-04-03T09:09:13.000Z",
+            "answers": [[t, v] for t, v in row.items() if t not in unanswered],
+        },
         "fetch_responses": fetch_responses if fetch_responses is not None else [],
         **extra,
     }
 
 
 @needs_node
-def test_the_trigger_posts_what_the_service_accepts(run_script: Callable[..., dict[str, Any]], tmp_path: Path,
-                                                    crema: Settings) -> None:
-    verdict = {"status": "rejected", "email_richiedente": True, "destinatario": "info@ilvolo.it",
-               "oggetto_email": "Oggetto", "testo_email": "Testo", "problemi": []}
+def test_the_trigger_posts_what_the_service_accepts(
+    run_script: Callable[..., dict[str, Any]], tmp_path: Path, crema: Settings
+) -> None:
+    verdict = {
+        "status": "rejected",
+        "email_richiedente": True,
+        "destinatario": "info@ilvolo.it",
+        "oggetto_email": "Oggetto",
+        "testo_email": "Testo",
+        "problemi": [],
+    }
     done = run_script("suInvioModulo", **_form_scenario([{"code": 200, "body": json.dumps(verdict)}]))
     assert len(done["fetches"]) == 1
     fetch = done["fetches"][0]
     params = fetch["params"]
     assert fetch["url"] == URL
-    assert (params["method"], params["contentType"], params["muteHttpExceptions"]) == ("post", "application/json",
-                                                                                          True)
+    assert (params["method"], params["contentType"], params["muteHttpExceptions"]) == (
+        "post",
+        "application/json",
+        True,
+    )
     assert params["payload"].isascii()
     sent = json.loads(params["payload"])
     assert sent["response_id"] == "2_ABaOnud1" and sent["submitted_at"] == "2024-04-03T09:09:13.000Z"
@@ -197,11 +223,21 @@ def test_the_trigger_posts_what_the_service_accepts(run_script: Callable[..., di
     assert done["mails"] == [{"to": "info@ilvolo.it", "subject": "Oggetto", "body": "Testo"}]
 
     # the very request the script made, replayed against the service
-    app = create_app(crema, secret=SECRET, runner=lambda trigger: pytest.fail("no sync in this test"),
-                     clock=lambda: NOW_MS / 1000 + 2, instance_path=tmp_path / "instance", environ={})
+    app = create_app(
+        crema,
+        secret=SECRET,
+        runner=lambda trigger: pytest.fail("no sync in this test"),
+        clock=lambda: NOW_MS / 1000 + 2,
+        instance_path=tmp_path / "instance",
+        environ={},
+    )
     try:
-        r = app.test_client().post("/hooks/form", data=params["payload"].encode(), headers=params["headers"],
-                                   content_type=params["contentType"])
+        r = app.test_client().post(
+            "/hooks/form",
+            data=params["payload"].encode(),
+            headers=params["headers"],
+            content_type=params["contentType"],
+        )
         assert r.status_code == 200, r.json
         assert r.json["status"] == "accepted"  # the checkbox labels with commas were matched item by item
         assert [(p["codice"], p["gravita"]) for p in r.json["problemi"]] == [("runts_mancante", "avviso")]
@@ -211,24 +247,36 @@ def test_the_trigger_posts_what_the_service_accepts(run_script: Callable[..., di
 
 @needs_node
 def test_accepted_verdict_without_problems_sends_no_mail(run_script: Callable[..., dict[str, Any]]) -> None:
-    verdict = {"status": "accepted", "email_richiedente": False, "destinatario": "info@ilvolo.it",
-               "oggetto_email": "", "testo_email": "", "problemi": []}
+    verdict = {
+        "status": "accepted",
+        "email_richiedente": False,
+        "destinatario": "info@ilvolo.it",
+        "oggetto_email": "",
+        "testo_email": "",
+        "problemi": [],
+    }
     done = run_script("suInvioModulo", **_form_scenario([{"code": 200, "body": json.dumps(verdict)}]))
     assert len(done["fetches"]) == 1 and done["mails"] == []
 
 
-@pytest.mark.parametrize(("responses", "fetches", "sleeps"), [
-    ([{"code": 503, "body": ""}, {"throw": "Timeout"}, {"code": 200, "body": "{}"}], 3, [2000, 4000]),
-    ([{"code": 500, "body": ""}] * 4, 4, [2000, 4000, 8000]),
-    ([{"code": 401, "body": "{}"}], 1, []),
-    ([{"code": 400, "body": "{}"}], 1, []),
-    ([{"code": 409, "body": "{}"}], 1, []),
-    ([{"code": 422, "body": "{}"}], 1, []),
-])
+@pytest.mark.parametrize(
+    ("responses", "fetches", "sleeps"),
+    [
+        ([{"code": 503, "body": ""}, {"throw": "Timeout"}, {"code": 200, "body": "{}"}], 3, [2000, 4000]),
+        ([{"code": 500, "body": ""}] * 4, 4, [2000, 4000, 8000]),
+        ([{"code": 401, "body": "{}"}], 1, []),
+        ([{"code": 400, "body": "{}"}], 1, []),
+        ([{"code": 409, "body": "{}"}], 1, []),
+        ([{"code": 422, "body": "{}"}], 1, []),
+    ],
+)
 @needs_node
-def test_retries_only_server_errors_and_timeouts(run_script: Callable[..., dict[str, Any]],
-                                                 responses: list[dict[str, Any]], fetches: int,
-                                                 sleeps: list[int]) -> None:
+def test_retries_only_server_errors_and_timeouts(
+    run_script: Callable[..., dict[str, Any]],
+    responses: list[dict[str, Any]],
+    fetches: int,
+    sleeps: list[int],
+) -> None:
     done = run_script("suInvioModulo", **_form_scenario(responses))
     assert len(done["fetches"]) == fetches
     assert done["sleeps"] == sleeps
@@ -248,8 +296,12 @@ def test_installa_creates_the_trigger_once(run_script: Callable[..., dict[str, A
     assert run_script("installa", existing_triggers=["suInvioModulo"])["triggers"] == []
 
 
-DEPLOY_FILES = ["app.yaml", "cron.yaml", "sheets_templates/apps_script/Codice.gs",
-                "sheets_templates/apps_script/appsscript.json"]
+DEPLOY_FILES = [
+    "app.yaml",
+    "cron.yaml",
+    "sheets_templates/apps_script/Codice.gs",
+    "sheets_templates/apps_script/appsscript.json",
+]
 
 
 @pytest.mark.parametrize("name", DEPLOY_FILES)
@@ -268,8 +320,12 @@ def test_requirements_txt_is_generated_from_pyproject() -> None:
     def names(lines: list[str]) -> list[str]:
         return [re.split(r"[=;<> ]", line, maxsplit=1)[0].lower() for line in lines]
 
-    listed = [line for line in (ROOT / "requirements.txt").read_text(encoding="utf-8").splitlines()
-              if line and not line.startswith("#")]
+    listed = [
+        line
+        for line in (ROOT / "requirements.txt").read_text(encoding="utf-8").splitlines()
+        if line and not line.startswith("#")
+    ]
     assert names(listed) == names(requirement_lines(ROOT / "pyproject.toml")), (
-        "requirements.txt is stale: python -m webhook.deploy requirements > requirements.txt")
+        "requirements.txt is stale: python -m webhook.deploy requirements > requirements.txt"
+    )
     assert "gunicorn" in names(listed)

@@ -27,7 +27,7 @@ from sync.errors import ConfigError, TransientError
 from sync.labels import VERBS
 from sync.pipeline import SyncResult, run_sync
 from sync.render import public_specs, staff_specs
-from tests.conftest import DEV, HEADER, make_row
+from tests.conftest import DEV, make_row, sample_rows
 from tests.fakes.sheets_api import DEFAULT_USER_EMAIL, Fault, SheetsFake
 
 RESPONSES = "Risposte del modulo 1"
@@ -65,39 +65,7 @@ def clock() -> FakeClock:
     return FakeClock()
 
 
-def _rows() -> list[list[str]]:
-    """Five Crema responses: three organisations, one test submission, one late answer."""
-    return [
-        HEADER,
-        make_row(),
-        make_row(
-            timestamp="04/04/2024 10.00.00",
-            email="auser@auser.it",
-            name="Auser Crema ODV",
-            tax_code="93378570191",
-            contact_name="Andrea Bonizzi",
-            phone="0373 530551",
-            pec="",
-            areas="B) Fragilità (Anziani e Persone con disabilità)",
-        ),
-        make_row(timestamp="05/04/2024 10.00.00", name="Prova invio modulo"),
-        make_row(
-            timestamp="06/04/2024 10.00.00",
-            name="Associazione Il Volo A.P.S.",
-            areas="C) Adulti e povertà (Contrasto alla povertà e marginalità, Politiche per il lavoro, "
-            "Politiche abitative)",
-        ),
-        make_row(
-            timestamp="03/05/2024 10.00.00",
-            email="info@girasole.it",
-            name="Il Girasole Coop. Soc.",
-            tax_code="04688560194",
-            contact_name="Maria Bianchi",
-            phone="0373 111222",
-            pec="girasole@pec.it",
-            areas="A) Minori e Famiglia",
-        ),
-    ]
+_rows = sample_rows
 
 
 def _new_rows() -> list[list[str]]:

@@ -73,8 +73,9 @@ def test_different_seeds_give_different_sets(ambiti: dict[str, Ambito]) -> None:
 
 
 @pytest.mark.parametrize("preset", PRESETS)
-def test_header_is_the_forms_question_titles(preset: str, ambiti: dict[str, Ambito],
-                                             sets: dict[str, DemoSet]) -> None:
+def test_header_is_the_forms_question_titles(
+    preset: str, ambiti: dict[str, Ambito], sets: dict[str, DemoSet]
+) -> None:
     ambito = ambiti[preset]
     assert sets[preset].header == [getattr(ambito.questions, f)[0] for f in FIELDS]
     assert len(sets[preset].header) == 15
@@ -100,8 +101,9 @@ def test_rows_are_form_export_rows_sorted_by_time(preset: str, sets: dict[str, D
         assert t["expected"] == ("rejected" if t["reasons"] else "accepted")
 
 
-def test_checkbox_answers_are_labels_joined_with_comma_space(ambiti: dict[str, Ambito],
-                                                            sets: dict[str, DemoSet]) -> None:
+def test_checkbox_answers_are_labels_joined_with_comma_space(
+    ambiti: dict[str, Ambito], sets: dict[str, DemoSet]
+) -> None:
     ambito = ambiti["crema"]
     labels = [a.label for a in ambito.areas]
     assert any("," in label for label in labels)  # the case that makes splitting hard
@@ -139,9 +141,12 @@ def test_no_organisations_gives_an_empty_set(ambiti: dict[str, Ambito]) -> None:
     assert demo.rows == [] and demo.truth == [] and len(demo.header) == 15
 
 
-@pytest.mark.parametrize(("late", "problems", "repeats"), [(1.5, 0.1, 0.3), (0.1, -0.1, 0.3), (0.1, 0.1, 2.0)])
-def test_shares_outside_zero_one_are_refused(ambiti: dict[str, Ambito], late: float, problems: float,
-                                            repeats: float) -> None:
+@pytest.mark.parametrize(
+    ("late", "problems", "repeats"), [(1.5, 0.1, 0.3), (0.1, -0.1, 0.3), (0.1, 0.1, 2.0)]
+)
+def test_shares_outside_zero_one_are_refused(
+    ambiti: dict[str, Ambito], late: float, problems: float, repeats: float
+) -> None:
     with pytest.raises(ValueError, match="between 0 and 1"):
         generate(ambiti["crema"], 10, late_share=late, problem_share=problems, repeat_share=repeats)
 
@@ -150,8 +155,9 @@ def test_shares_outside_zero_one_are_refused(ambiti: dict[str, Ambito], late: fl
 
 
 @pytest.mark.parametrize("preset", PRESETS)
-def test_parsing_and_validating_gives_the_truth(preset: str, ambiti: dict[str, Ambito],
-                                               sets: dict[str, DemoSet]) -> None:
+def test_parsing_and_validating_gives_the_truth(
+    preset: str, ambiti: dict[str, Ambito], sets: dict[str, DemoSet]
+) -> None:
     ambito, demo = ambiti[preset], sets[preset]
     parsed = parse_rows([demo.header, *demo.rows], ambito)
     assert [r.row for r in parsed.responses] == [int(t["row"]) for t in demo.truth]
@@ -171,10 +177,12 @@ def test_parsing_and_validating_gives_the_truth(preset: str, ambiti: dict[str, A
 
 
 # regression: a final two-letter word ("Po", "L.do") is part of the name, not a province
-@pytest.mark.parametrize(("preset", "typed"), [("cremonese", "San Daniele Po (CR)"),
-                                              ("cernusco", "Bellinzago L.do (MI)")])
+@pytest.mark.parametrize(
+    ("preset", "typed"), [("cremonese", "San Daniele Po (CR)"), ("cernusco", "Bellinzago L.do (MI)")]
+)
 def test_comune_ending_in_a_two_letter_word_with_province_is_in_the_ambito(
-        preset: str, typed: str, ambiti: dict[str, Ambito]) -> None:
+    preset: str, typed: str, ambiti: dict[str, Ambito]
+) -> None:
     assert index_for(ambiti[preset]).resolve(typed).in_ambito
 
 
@@ -204,8 +212,15 @@ def test_shares_are_as_asked(large: DemoSet) -> None:
     assert figures["rejected"] == round(0.06 * rows)
     per_row = Counter(len(codes(t["reasons"])) for t in large.truth)
     assert per_row[2] > 0  # a few rows have two problems
-    for code in ("consenso_mancante", "denominazione_mancante", "nessuna_area", "email_non_valida",
-                 "invio_di_prova", "cf_mancante", "cf_non_valido"):
+    for code in (
+        "consenso_mancante",
+        "denominazione_mancante",
+        "nessuna_area",
+        "email_non_valida",
+        "invio_di_prova",
+        "cf_mancante",
+        "cf_non_valido",
+    ):
         assert figures[f"reason:{code}"] >= 10, code
     for code in ("comune_fuori_ambito", "comune_sconosciuto", "runts_mancante", "oltre_scadenza"):
         assert figures[f"warning:{code}"] >= 10, code
@@ -227,7 +242,8 @@ def test_optional_tax_code_problems_are_warnings(sets: dict[str, DemoSet]) -> No
 
 
 def test_late_answers_come_after_the_deadline_with_the_after_deadline_phase_only(
-        ambiti: dict[str, Ambito], sets: dict[str, DemoSet]) -> None:
+    ambiti: dict[str, Ambito], sets: dict[str, DemoSet]
+) -> None:
     ambito = ambiti["crema"]
     late_label = ", ".join(p.label for p in ambito.phases if p.after_deadline)
     on_time_phases: Counter[str] = Counter()
@@ -281,13 +297,18 @@ def test_there_are_distinct_but_similar_organisations(sets: dict[str, DemoSet]) 
         if j > i
     ]
     assert len(close_pairs) >= 5
-    chains = Counter(n.split()[0] for n in names if n.split()[0] in {"auser", "avis", "aido", "anteas", "acli"})
+    chains = Counter(
+        n.split()[0] for n in names if n.split()[0] in {"auser", "avis", "aido", "anteas", "acli"}
+    )
     assert any(count > 1 for count in chains.values())  # the same network in two comuni
 
 
 def test_free_text_that_looks_like_a_formula(sets: dict[str, DemoSet]) -> None:
-    cells = [r[COLUMN[f]] for r in sets["crema"].rows + sets["cremonese"].rows
-             for f in ("experience", "address", "phone")]
+    cells = [
+        r[COLUMN[f]]
+        for r in sets["crema"].rows + sets["cremonese"].rows
+        for f in ("experience", "address", "phone")
+    ]
     starts = Counter(c[0] for c in cells if c and c[0] in "=+-@")
     assert starts["="] > 0 and starts["+"] > 0 and starts["-"] > 0
 

@@ -30,8 +30,9 @@ def demo_folder(folder: Path, organisations: int = 20) -> Path:
     config = folder / "elenco.yaml"
     config.write_text("preset: crema\nbackend:\n  kind: xlsx\n  folder: .\n", encoding="utf-8")
     settings = load_settings(config)
-    (folder / "risposte.csv").write_text(to_csv_text(generate(settings.ambito, organisations, seed=1)),
-                                         encoding="utf-8")
+    (folder / "risposte.csv").write_text(
+        to_csv_text(generate(settings.ambito, organisations, seed=1)), encoding="utf-8"
+    )
     return config
 
 
@@ -55,27 +56,42 @@ def signed_post(base: str, body: dict[str, Any]) -> requests.Response:
     """POST /hooks/form as the Apps Script does."""
     raw = json.dumps(body).encode()
     ts = str(int(time.time()))
-    return requests.post(f"{base}/hooks/form", data=raw, timeout=10, headers={
-        "Content-Type": "application/json", "X-Elenco-Timestamp": ts, "X-Elenco-Signature": sign(SECRET, ts, raw)})
+    return requests.post(
+        f"{base}/hooks/form",
+        data=raw,
+        timeout=10,
+        headers={
+            "Content-Type": "application/json",
+            "X-Elenco-Timestamp": ts,
+            "X-Elenco-Signature": sign(SECRET, ts, raw),
+        },
+    )
 
 
-def test_serve_answers_syncs_and_stops(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                       capsys: pytest.CaptureFixture[str]) -> None:
+def test_serve_answers_syncs_and_stops(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv("ELENCO_DEBOUNCE_S", "0.1")
     monkeypatch.setenv("ELENCO_MAX_DELAY_S", "1")
     monkeypatch.setenv("ELENCO_MIN_INTERVAL_S", "0")
     settings: Settings = load_settings(demo_folder(tmp_path / "demo"))
     stop = threading.Event()
     ports: queue.Queue[int] = queue.Queue()
-    thread = threading.Thread(target=serve, args=(settings, "127.0.0.1", 0), daemon=True, kwargs={
-        "stop_event": stop, "secret": SECRET, "on_ready": lambda host, port: ports.put(port)})
+    thread = threading.Thread(
+        target=serve,
+        args=(settings, "127.0.0.1", 0),
+        daemon=True,
+        kwargs={"stop_event": stop, "secret": SECRET, "on_ready": lambda host, port: ports.put(port)},
+    )
     thread.start()
     port = ports.get(timeout=10)
     base = f"http://127.0.0.1:{port}"
     try:
         assert requests.get(f"{base}/healthz", timeout=5).text == "ok"
         # the start-up sync catches up whatever arrived while the service was off
-        first = wait_status(base, lambda s: s["syncs_run"] >= 1 and not s["sync_pending"] and not s["sync_running"])
+        first = wait_status(
+            base, lambda s: s["syncs_run"] >= 1 and not s["sync_pending"] and not s["sync_running"]
+        )
         assert first["last_sync_outcome"] == "ok", first
         assert first["last_report"]["trigger"] == "periodica"
         assert first["last_report"]["responses"] > 20
@@ -83,12 +99,14 @@ def test_serve_answers_syncs_and_stops(tmp_path: Path, monkeypatch: pytest.Monke
 
         answers = dict(zip(HEADER[1:], make_row()[1:], strict=True))
         answers["Aree di interesse"] = ["A) Minori e Famiglia"]
-        r = signed_post(base, {"response_id": "serve-1", "submitted_at": "2024-04-03T09:09:13Z",
-                               "answers": answers})
+        r = signed_post(
+            base, {"response_id": "serve-1", "submitted_at": "2024-04-03T09:09:13Z", "answers": answers}
+        )
         assert r.status_code == 200
         assert r.json()["status"] == "accepted"
-        after = wait_status(base, lambda s: s["syncs_run"] >= 2 and not s["sync_pending"]
-                            and not s["sync_running"])
+        after = wait_status(
+            base, lambda s: s["syncs_run"] >= 2 and not s["sync_pending"] and not s["sync_running"]
+        )
         assert after["last_report"]["trigger"] == "modulo"
         assert after["last_submission_at"] is not None
     finally:
@@ -100,10 +118,14 @@ def test_serve_answers_syncs_and_stops(tmp_path: Path, monkeypatch: pytest.Monke
     with pytest.raises(requests.ConnectionError):
         requests.get(f"{base}/healthz", timeout=2)
     out = capsys.readouterr().out
-    assert f"elenco in ascolto su http://127.0.0.1:{port} (modulo: POST /hooks/form, stato: GET /status)" in out
+    assert (
+        f"elenco in ascolto su http://127.0.0.1:{port} (modulo: POST /hooks/form, stato: GET /status)" in out
+    )
     assert "Sincronizzazione automatica ogni 300 secondi. Premere Ctrl-C per fermare." in out
     assert out.rstrip().endswith("elenco fermato.")
-    assert (tmp_path / "demo" / ".elenco" / "webhook.sqlite3").exists()  # the instance folder beside the files
+    assert (
+        tmp_path / "demo" / ".elenco" / "webhook.sqlite3"
+    ).exists()  # the instance folder beside the files
 
 
 SERVE_SCRIPT = """
@@ -119,8 +141,13 @@ print("returned", flush=True)
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
 def test_a_signal_stops_the_service_cleanly(tmp_path: Path, signum: signal.Signals) -> None:
     config = demo_folder(tmp_path / "demo", organisations=5)
-    proc = subprocess.Popen([sys.executable, "-c", SERVE_SCRIPT, str(config), SECRET], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env={"PATH": "/usr/bin:/bin"})
+    proc = subprocess.Popen(
+        [sys.executable, "-c", SERVE_SCRIPT, str(config), SECRET],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={"PATH": "/usr/bin:/bin"},
+    )
     lines: queue.Queue[str] = queue.Queue()
 
     def pump() -> None:

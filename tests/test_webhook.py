@@ -77,8 +77,15 @@ class RecordingRunner:
             if self.fail:
                 raise self.fail.pop(0)
             time.sleep(self.duration_s)
-            return Report(started_at="2024-04-03T11:09:13", duration_s=self.duration_s, trigger=trigger,
-                          responses=3, accepted=2, rejected=1, organisations=2)
+            return Report(
+                started_at="2024-04-03T11:09:13",
+                duration_s=self.duration_s,
+                trigger=trigger,
+                responses=3,
+                accepted=2,
+                rejected=1,
+                organisations=2,
+            )
         finally:
             with self._lock:
                 self.active -= 1
@@ -110,8 +117,15 @@ class CertsTransport:
         self.certs = certs
         self.calls: list[str] = []
 
-    def __call__(self, url: str, method: str = "GET", body: Any = None, headers: Any = None,
-                 timeout: Any = None, **kwargs: Any) -> FakeResponse:
+    def __call__(
+        self,
+        url: str,
+        method: str = "GET",
+        body: Any = None,
+        headers: Any = None,
+        timeout: Any = None,
+        **kwargs: Any,
+    ) -> FakeResponse:
         self.calls.append(url)
         if url != CERTS_URL:
             return FakeResponse(404, b"{}")
@@ -122,11 +136,19 @@ def _key_and_cert(common_name: str) -> tuple[bytes, str]:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
     now = dt.datetime.now(dt.UTC)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(days=1))
-            .not_valid_after(now + dt.timedelta(days=1)).sign(key, hashes.SHA256()))
-    pem_key = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption())
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .sign(key, hashes.SHA256())
+    )
+    pem_key = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
     return pem_key, cert.public_bytes(serialization.Encoding.PEM).decode()
 
 
@@ -141,8 +163,16 @@ def google_keys() -> dict[str, Any]:
 def make_token(key: bytes, **claims: Any) -> str:
     """A real RS256 JWT, as Pub/Sub push sends in `Authorization: Bearer`."""
     now = int(time.time())
-    payload = {"iss": "https://accounts.google.com", "aud": AUDIENCE, "azp": "1234567890",
-               "email": PUSH_SA, "email_verified": True, "sub": "1234567890", "iat": now, "exp": now + 3600}
+    payload = {
+        "iss": "https://accounts.google.com",
+        "aud": AUDIENCE,
+        "azp": "1234567890",
+        "email": PUSH_SA,
+        "email_verified": True,
+        "sub": "1234567890",
+        "iat": now,
+        "exp": now + 3600,
+    }
     payload.update(claims)
     signer = google.auth.crypt.RSASigner.from_string(key, key_id="k1")
     return google.auth.jwt.encode(signer, payload).decode()
@@ -190,16 +220,25 @@ def certs(google_keys: dict[str, Any]) -> CertsTransport:
 
 
 @pytest.fixture
-def make_app(tmp_path: Path, crema: Settings, runner: RecordingRunner, clock: Clock,
-             certs: CertsTransport) -> Iterator[Callable[..., Flask]]:
+def make_app(
+    tmp_path: Path, crema: Settings, runner: RecordingRunner, clock: Clock, certs: CertsTransport
+) -> Iterator[Callable[..., Flask]]:
     """Build apps on one instance folder; their schedulers are shut down after the test."""
     made: list[Flask] = []
 
     def make(**kw: Any) -> Flask:
         options: dict[str, Any] = {
-            "secret": SECRET, "runner": runner, "clock": clock, "instance_path": tmp_path / "instance",
-            "certs_request": certs, "pubsub_audience": AUDIENCE, "pubsub_service_account": PUSH_SA,
-            "task_token": TOKEN, "trust_cron_header": False, "debounce_s": 0.05, "max_delay_s": 0.5,
+            "secret": SECRET,
+            "runner": runner,
+            "clock": clock,
+            "instance_path": tmp_path / "instance",
+            "certs_request": certs,
+            "pubsub_audience": AUDIENCE,
+            "pubsub_service_account": PUSH_SA,
+            "task_token": TOKEN,
+            "trust_cron_header": False,
+            "debounce_s": 0.05,
+            "max_delay_s": 0.5,
             "min_interval_s": 0.0,
             "environ": {},
         }
@@ -225,9 +264,16 @@ def client(app: Flask) -> FlaskClient:
     return app.test_client()
 
 
-def post_form(client: FlaskClient, body: Any, *, timestamp: float | str = NOW, secret: str = SECRET,
-              headers: dict[str, str] | None = None, content_type: str = "application/json",
-              signed_body: bytes | None = None) -> Any:
+def post_form(
+    client: FlaskClient,
+    body: Any,
+    *,
+    timestamp: float | str = NOW,
+    secret: str = SECRET,
+    headers: dict[str, str] | None = None,
+    content_type: str = "application/json",
+    signed_body: bytes | None = None,
+) -> Any:
     """POST /hooks/form with a signed body (a dict is serialised once, as the script does)."""
     raw = body if isinstance(body, bytes) else json.dumps(body, ensure_ascii=False).encode()
     ts = str(int(timestamp)) if not isinstance(timestamp, str) else timestamp
@@ -260,13 +306,20 @@ def wait_for(predicate: Callable[[], bool], timeout: float = 5.0) -> bool:
 # -- verdicts ---------------------------------------------------------------------------------------------------
 
 
-def test_accepted_submission_answers_at_once_and_schedules_a_sync(app: Flask, client: FlaskClient,
-                                                                   runner: RecordingRunner) -> None:
+def test_accepted_submission_answers_at_once_and_schedules_a_sync(
+    app: Flask, client: FlaskClient, runner: RecordingRunner
+) -> None:
     r = post_form(client, payload())
     assert r.status_code == 200
     assert r.json == {
-        "esito": "accettata", "status": "accepted", "response_id": "2_ABaOnud1", "problemi": [],
-        "email_richiedente": False, "destinatario": "info@ilvolo.it", "oggetto_email": "", "testo_email": "",
+        "esito": "accettata",
+        "status": "accepted",
+        "response_id": "2_ABaOnud1",
+        "problemi": [],
+        "email_richiedente": False,
+        "destinatario": "info@ilvolo.it",
+        "oggetto_email": "",
+        "testo_email": "",
     }
     assert wait_for(lambda: runner.calls == 1)
     assert runner.runs[0][2] == "modulo"
@@ -280,19 +333,28 @@ def test_rejected_submission_lists_problems_in_italian(client: FlaskClient) -> N
     data = r.json
     assert (data["esito"], data["status"]) == ("respinta", "rejected")
     assert data["problemi"] == [
-        {"codice": "consenso_mancante", "campo": "Informativa privacy",
-         "messaggio": "Manca il consenso all'informativa sul trattamento dei dati personali: senza consenso "
-                      "la domanda non può essere accettata.",
-         "gravita": "bloccante", "suggerimento": ""},
-        {"codice": "cf_non_valido", "campo": "Codice fiscale dell'ente",
-         "messaggio": "Il codice fiscale «123» non è valido: lunghezza errata (un ente ha 11 cifre, una persona "
-                      "16 caratteri)",
-         "gravita": "bloccante", "suggerimento": ""},
+        {
+            "codice": "consenso_mancante",
+            "campo": "Informativa privacy",
+            "messaggio": "Manca il consenso all'informativa sul trattamento dei dati personali: senza consenso "
+            "la domanda non può essere accettata.",
+            "gravita": "bloccante",
+            "suggerimento": "",
+        },
+        {
+            "codice": "cf_non_valido",
+            "campo": "Codice fiscale dell'ente",
+            "messaggio": "Il codice fiscale «123» non è valido: lunghezza errata (un ente ha 11 cifre, una persona "
+            "16 caratteri)",
+            "gravita": "bloccante",
+            "suggerimento": "",
+        },
     ]
     assert data["email_richiedente"] is True
     assert data["destinatario"] == "info@ilvolo.it"
     assert data["oggetto_email"] == (
-        "Ambito territoriale di Crema: la domanda di iscrizione all'elenco non può essere accettata")
+        "Ambito territoriale di Crema: la domanda di iscrizione all'elenco non può essere accettata"
+    )
     assert data["testo_email"] == (
         "Buongiorno,\n\n"
         "abbiamo ricevuto la risposta al modulo «Avviso di manifestazione di interesse per la costituzione di "
@@ -315,17 +377,24 @@ def test_accepted_with_a_warning_is_mailed_with_a_suggestion(client: FlaskClient
     data = r.json
     assert data["status"] == "accepted"
     assert [(p["codice"], p["gravita"], p["suggerimento"]) for p in data["problemi"]] == [
-        ("comune_sconosciuto", "avviso", "forse intendevi Crema?")]
+        ("comune_sconosciuto", "avviso", "forse intendevi Crema?")
+    ]
     assert data["email_richiedente"] is True
     assert data["oggetto_email"] == (
-        "Ambito territoriale di Crema: domanda di iscrizione all'elenco ricevuta, con alcune osservazioni")
-    assert "La domanda è stata accettata. Vi segnaliamo però:\n- Il comune della sede legale «Cremaa» non è " \
-           "stato riconosciuto. (forse intendevi Crema?)\n" in data["testo_email"]
+        "Ambito territoriale di Crema: domanda di iscrizione all'elenco ricevuta, con alcune osservazioni"
+    )
+    assert (
+        "La domanda è stata accettata. Vi segnaliamo però:\n- Il comune della sede legale «Cremaa» non è "
+        "stato riconosciuto. (forse intendevi Crema?)\n" in data["testo_email"]
+    )
 
 
 def test_checkbox_answers_are_matched_item_by_item(client: FlaskClient) -> None:
-    labels_with_commas = ["C) Adulti e povertà (Contrasto alla povertà e marginalità, Politiche per il lavoro, "
-                          "Politiche abitative)", "B) Fragilità (Anziani e Persone con disabilità)"]
+    labels_with_commas = [
+        "C) Adulti e povertà (Contrasto alla povertà e marginalità, Politiche per il lavoro, "
+        "Politiche abitative)",
+        "B) Fragilità (Anziani e Persone con disabilità)",
+    ]
     r = post_form(client, payload(answers=answers(Aree_di_interesse=labels_with_commas)))
     assert r.json["status"] == "accepted"
     assert r.json["problemi"] == []
@@ -347,7 +416,9 @@ def test_late_submission_gets_the_deadline_warning(client: FlaskClient) -> None:
     assert r.json["problemi"][0]["campo"] == "Informazioni cronologiche"
 
 
-def test_no_email_to_applicants_when_the_ambito_says_so(make_app: Callable[..., Flask], crema: Settings) -> None:
+def test_no_email_to_applicants_when_the_ambito_says_so(
+    make_app: Callable[..., Flask], crema: Settings
+) -> None:
     quiet = crema.model_copy(update={"ambito": crema.ambito.model_copy(update={"email_applicants": False})})
     client = make_app(settings=quiet).test_client()
     r = post_form(client, payload(answers=answers(Informativa_privacy="")))
@@ -355,15 +426,16 @@ def test_no_email_to_applicants_when_the_ambito_says_so(make_app: Callable[..., 
     assert r.json["email_richiedente"] is False
 
 
-def test_missing_required_question_is_a_configuration_problem(app: Flask, client: FlaskClient,
-                                                              runner: RecordingRunner) -> None:
+def test_missing_required_question_is_a_configuration_problem(
+    app: Flask, client: FlaskClient, runner: RecordingRunner
+) -> None:
     r = post_form(client, payload(answers=answers(**{"Codice fiscale dell'ente": None})))
     assert r.status_code == 422
     assert r.json == {
         "error": "domanda_mancante",
         "messaggio": "Il foglio delle risposte non ha tutte le domande richieste: manca la domanda «Codice "
-                     "fiscale dell'ente». La colonna più simile è «Denominazione dell'ente». Se la domanda è "
-                     "stata rinominata, aggiungere il nuovo titolo in `questions` nella configurazione.",
+        "fiscale dell'ente». La colonna più simile è «Denominazione dell'ente». Se la domanda è "
+        "stata rinominata, aggiungere il nuovo titolo in `questions` nella configurazione.",
     }
     assert_nothing_changed(app, runner)
 
@@ -376,59 +448,120 @@ def test_consent_as_a_checkbox_list(client: FlaskClient) -> None:
 # -- refusals ---------------------------------------------------------------------------------------------------
 
 
-ANSWERS_SHAPE = ("Dati della risposta non validi: «answers» deve essere un oggetto «titolo della domanda» → "
-                 "testo o elenco di testi.")
+ANSWERS_SHAPE = (
+    "Dati della risposta non validi: «answers» deve essere un oggetto «titolo della domanda» → "
+    "testo o elenco di testi."
+)
 
 
 def _message(code: str, **params: str) -> str:
     return labels.ERRORS[code].format(**params) if params else labels.ERRORS[code]
 
 
-@pytest.mark.parametrize(("case", "status", "code", "message"), [
-    ("unsigned", 401, "firma_mancante",
-     "Richiesta non firmata: mancano le intestazioni X-Elenco-Timestamp e X-Elenco-Signature."),
-    ("no_timestamp", 401, "firma_mancante",
-     "Richiesta non firmata: mancano le intestazioni X-Elenco-Timestamp e X-Elenco-Signature."),
-    ("wrong_secret", 401, "firma_non_valida",
-     "La firma della richiesta non è valida: la chiave ELENCO_WEBHOOK_SECRET dello script e quella del servizio "
-     "devono essere uguali."),
-    ("tampered_body", 401, "firma_non_valida", None),
-    ("signature_not_hex", 401, "firma_non_valida", None),
-    ("signature_sha1", 401, "firma_non_valida", None),
-    ("signature_latin1", 401, "firma_non_valida", None),
-    ("timestamp_of_other_request", 401, "firma_non_valida", None),
-    ("stale", 401, "richiesta_scaduta",
-     "La richiesta è stata firmata più di 5 minuti fa: non viene accettata. Se l'orologio del server è giusto, "
-     "inviare di nuovo."),
-    ("future", 401, "richiesta_nel_futuro",
-     "La richiesta ha un orario di più di 5 minuti nel futuro: controllare l'orologio del server."),
-    ("timestamp_not_number", 401, "orario_non_valido",
-     "L'intestazione X-Elenco-Timestamp deve essere un numero intero di secondi (ora Unix)."),
-    ("timestamp_milliseconds", 401, "orario_non_valido", None),
-    ("text_plain", 415, "non_json", "La richiesta deve essere in formato JSON (Content-Type: application/json)."),
-    ("form_encoded", 415, "non_json", None),
-    ("malformed_json", 400, "json_non_valido", "Il corpo della richiesta non è un JSON valido."),
-    ("not_utf8", 400, "json_non_valido", None),
-    ("json_list", 400, "dati_non_validi", "Dati della risposta non validi: atteso un oggetto JSON."),
-    ("no_response_id", 400, "dati_non_validi",
-     "Dati della risposta non validi: «response_id» deve essere un testo non vuoto (al massimo 200 caratteri)."),
-    ("numeric_response_id", 400, "dati_non_validi",
-     "Dati della risposta non validi: «response_id» deve essere un testo non vuoto (al massimo 200 caratteri)."),
-    ("bad_submitted_at", 400, "dati_non_validi",
-     "Dati della risposta non validi: «submitted_at» deve essere una data e ora ISO 8601 (es. "
-     "2024-04-03T09:09:13.000Z)."),
-    ("no_answers", 400, "dati_non_validi",
-     "Dati della risposta non validi: «answers» deve essere un oggetto «titolo della domanda» → testo o elenco "
-     "di testi."),
-    ("answers_list", 400, "dati_non_validi", ANSWERS_SHAPE),
-    ("answer_number", 400, "dati_non_validi", ANSWERS_SHAPE),
-    ("answer_nested", 400, "dati_non_validi", ANSWERS_SHAPE),
-    ("email_number", 400, "dati_non_validi",
-     "Dati della risposta non validi: «respondent_email» deve essere un testo."),
-    ("too_large", 413, "richiesta_troppo_grande", "La richiesta supera la dimensione massima di 256 KB."),
-])
-def test_refusals_change_nothing(app: Flask, client: FlaskClient, runner: RecordingRunner, case: str,
-                                 status: int, code: str, message: str | None) -> None:
+@pytest.mark.parametrize(
+    ("case", "status", "code", "message"),
+    [
+        (
+            "unsigned",
+            401,
+            "firma_mancante",
+            "Richiesta non firmata: mancano le intestazioni X-Elenco-Timestamp e X-Elenco-Signature.",
+        ),
+        (
+            "no_timestamp",
+            401,
+            "firma_mancante",
+            "Richiesta non firmata: mancano le intestazioni X-Elenco-Timestamp e X-Elenco-Signature.",
+        ),
+        (
+            "wrong_secret",
+            401,
+            "firma_non_valida",
+            "La firma della richiesta non è valida: la chiave ELENCO_WEBHOOK_SECRET dello script e quella del servizio "
+            "devono essere uguali.",
+        ),
+        ("tampered_body", 401, "firma_non_valida", None),
+        ("signature_not_hex", 401, "firma_non_valida", None),
+        ("signature_sha1", 401, "firma_non_valida", None),
+        ("signature_latin1", 401, "firma_non_valida", None),
+        ("timestamp_of_other_request", 401, "firma_non_valida", None),
+        (
+            "stale",
+            401,
+            "richiesta_scaduta",
+            "La richiesta è stata firmata più di 5 minuti fa: non viene accettata. Se l'orologio del server è giusto, "
+            "inviare di nuovo.",
+        ),
+        (
+            "future",
+            401,
+            "richiesta_nel_futuro",
+            "La richiesta ha un orario di più di 5 minuti nel futuro: controllare l'orologio del server.",
+        ),
+        (
+            "timestamp_not_number",
+            401,
+            "orario_non_valido",
+            "L'intestazione X-Elenco-Timestamp deve essere un numero intero di secondi (ora Unix).",
+        ),
+        ("timestamp_milliseconds", 401, "orario_non_valido", None),
+        (
+            "text_plain",
+            415,
+            "non_json",
+            "La richiesta deve essere in formato JSON (Content-Type: application/json).",
+        ),
+        ("form_encoded", 415, "non_json", None),
+        ("malformed_json", 400, "json_non_valido", "Il corpo della richiesta non è un JSON valido."),
+        ("not_utf8", 400, "json_non_valido", None),
+        ("json_list", 400, "dati_non_validi", "Dati della risposta non validi: atteso un oggetto JSON."),
+        (
+            "no_response_id",
+            400,
+            "dati_non_validi",
+            "Dati della risposta non validi: «response_id» deve essere un testo non vuoto (al massimo 200 caratteri).",
+        ),
+        (
+            "numeric_response_id",
+            400,
+            "dati_non_validi",
+            "Dati della risposta non validi: «response_id» deve essere un testo non vuoto (al massimo 200 caratteri).",
+        ),
+        (
+            "bad_submitted_at",
+            400,
+            "dati_non_validi",
+            "Dati della risposta non validi: «submitted_at» deve essere una data e ora ISO 8601 (es. "
+            "2024-04-03T09:09:13.000Z).",
+        ),
+        (
+            "no_answers",
+            400,
+            "dati_non_validi",
+            "Dati della risposta non validi: «answers» deve essere un oggetto «titolo della domanda» → testo o elenco "
+            "di testi.",
+        ),
+        ("answers_list", 400, "dati_non_validi", ANSWERS_SHAPE),
+        ("answer_number", 400, "dati_non_validi", ANSWERS_SHAPE),
+        ("answer_nested", 400, "dati_non_validi", ANSWERS_SHAPE),
+        (
+            "email_number",
+            400,
+            "dati_non_validi",
+            "Dati della risposta non validi: «respondent_email» deve essere un testo.",
+        ),
+        ("too_large", 413, "richiesta_troppo_grande", "La richiesta supera la dimensione massima di 256 KB."),
+    ],
+)
+def test_refusals_change_nothing(
+    app: Flask,
+    client: FlaskClient,
+    runner: RecordingRunner,
+    case: str,
+    status: int,
+    code: str,
+    message: str | None,
+) -> None:
     good = payload()
     raw = json.dumps(good).encode()
     kw: dict[str, Any] = {}
@@ -491,13 +624,20 @@ def test_refusals_change_nothing(app: Flask, client: FlaskClient, runner: Record
     assert_nothing_changed(app, runner)
 
 
-def test_body_over_the_limit_without_content_length_is_refused_on_read(app: Flask, client: FlaskClient,
-                                                                       runner: RecordingRunner) -> None:
-    raw = json.dumps(payload(answers=answers(Esperienza_e_competenze_nelle_aree_indicate="x" * 300_000))).encode()
+def test_body_over_the_limit_without_content_length_is_refused_on_read(
+    app: Flask, client: FlaskClient, runner: RecordingRunner
+) -> None:
+    raw = json.dumps(
+        payload(answers=answers(Esperienza_e_competenze_nelle_aree_indicate="x" * 300_000))
+    ).encode()
     ts = str(int(NOW))
-    r = client.post("/hooks/form", input_stream=io.BytesIO(raw), content_type="application/json",
-                    headers={"X-Elenco-Timestamp": ts, "X-Elenco-Signature": sign(SECRET, ts, raw)},
-                    environ_overrides={"wsgi.input_terminated": True})  # as gunicorn marks a chunked body
+    r = client.post(
+        "/hooks/form",
+        input_stream=io.BytesIO(raw),
+        content_type="application/json",
+        headers={"X-Elenco-Timestamp": ts, "X-Elenco-Signature": sign(SECRET, ts, raw)},
+        environ_overrides={"wsgi.input_terminated": True},
+    )  # as gunicorn marks a chunked body
     assert r.status_code == 413
     assert r.json == {"error": "richiesta_troppo_grande", "messaggio": _message("richiesta_troppo_grande")}
     assert_nothing_changed(app, runner)
@@ -513,22 +653,27 @@ def test_replayed_signature_is_refused(app: Flask, client: FlaskClient, runner: 
     assert wait_for(lambda: runner.calls == 1)
     r = post_form(client, payload())  # the very same request: same timestamp, body and signature
     assert r.status_code == 409
-    assert r.json == {"error": "firma_ripetuta", "messaggio": "Questa richiesta è già stata ricevuta (firma già "
-                                                            "usata): non viene elaborata di nuovo."}
+    assert r.json == {
+        "error": "firma_ripetuta",
+        "messaggio": "Questa richiesta è già stata ricevuta (firma già usata): non viene elaborata di nuovo.",
+    }
     time.sleep(0.2)
     assert runner.calls == 1 and not state_of(app).scheduler.pending
     assert state_of(app).store.entries() == 2
 
 
-def test_replayed_response_is_refused_even_signed_again_later(app: Flask, client: FlaskClient, clock: Clock,
-                                                              runner: RecordingRunner) -> None:
+def test_replayed_response_is_refused_even_signed_again_later(
+    app: Flask, client: FlaskClient, clock: Clock, runner: RecordingRunner
+) -> None:
     assert post_form(client, payload()).status_code == 200
     assert wait_for(lambda: runner.calls == 1)
     clock.value = NOW + 3 * 24 * 3600  # days later, far outside the signature window
     r = post_form(client, payload(), timestamp=clock.value)
     assert r.status_code == 409
-    assert r.json == {"error": "risposta_ripetuta",
-                      "messaggio": "Questa risposta del modulo è già stata ricevuta: non viene elaborata di nuovo."}
+    assert r.json == {
+        "error": "risposta_ripetuta",
+        "messaggio": "Questa risposta del modulo è già stata ricevuta: non viene elaborata di nuovo.",
+    }
     time.sleep(0.2)
     assert runner.calls == 1 and state_of(app).store.entries() == 2
 
@@ -547,7 +692,9 @@ def test_replay_protection_survives_a_restart(make_app: Callable[..., Flask], cl
     second = make_app()  # same instance folder, a new process in real life
     assert post_form(second.test_client(), payload()).status_code == 409
     clock.value = NOW + 60
-    assert post_form(second.test_client(), payload(), timestamp=clock.value).json["error"] == "risposta_ripetuta"
+    assert (
+        post_form(second.test_client(), payload(), timestamp=clock.value).json["error"] == "risposta_ripetuta"
+    )
 
 
 def test_store_is_bounded_and_forgets_expired_entries(tmp_path: Path) -> None:
@@ -566,7 +713,10 @@ def test_store_is_bounded_and_forgets_expired_entries(tmp_path: Path) -> None:
 
 def test_other_routes_answer_json_errors(client: FlaskClient) -> None:
     r = client.get("/hooks/form")
-    assert (r.status_code, r.json) == (405, {"error": "metodo_non_ammesso", "messaggio": _message("metodo_non_ammesso")})
+    assert (r.status_code, r.json) == (
+        405,
+        {"error": "metodo_non_ammesso", "messaggio": _message("metodo_non_ammesso")},
+    )
     r = client.get("/nowhere")
     assert (r.status_code, r.json) == (404, {"error": "non_trovato", "messaggio": "Indirizzo non trovato."})
 
@@ -642,10 +792,12 @@ def test_debounce_and_max_delay(tmp_path: Path) -> None:
 
 def test_syncs_keep_a_minimum_interval_across_processes(tmp_path: Path) -> None:
     fast = RecordingRunner()
-    a = SyncScheduler(fast, tmp_path / "sync.lock", store=InstanceStore(tmp_path), debounce_s=0.01,
-                      min_interval_s=0.4)
-    b = SyncScheduler(fast, tmp_path / "sync.lock", store=InstanceStore(tmp_path), debounce_s=0.01,
-                      min_interval_s=0.4)
+    a = SyncScheduler(
+        fast, tmp_path / "sync.lock", store=InstanceStore(tmp_path), debounce_s=0.01, min_interval_s=0.4
+    )
+    b = SyncScheduler(
+        fast, tmp_path / "sync.lock", store=InstanceStore(tmp_path), debounce_s=0.01, min_interval_s=0.4
+    )
     try:
         a.request("modulo")
         assert wait_for(lambda: fast.calls == 1)
@@ -664,8 +816,9 @@ def test_two_processes_never_sync_at_once(tmp_path: Path) -> None:
     slow = RecordingRunner(duration_s=0.05)
     store = InstanceStore(tmp_path)
     a = SyncScheduler(slow, tmp_path / "sync.lock", store=store, debounce_s=0.01, max_delay_s=0.05)
-    b = SyncScheduler(slow, tmp_path / "sync.lock", store=InstanceStore(tmp_path), debounce_s=0.01,
-                      max_delay_s=0.05)
+    b = SyncScheduler(
+        slow, tmp_path / "sync.lock", store=InstanceStore(tmp_path), debounce_s=0.01, max_delay_s=0.05
+    )
     try:
         for _ in range(20):
             a.request("modulo")
@@ -701,7 +854,9 @@ def test_a_request_covered_by_another_process_sync_is_skipped(tmp_path: Path) ->
 
 def test_temporary_failures_are_retried_a_few_times(tmp_path: Path) -> None:
     flaky = RecordingRunner(fail=[TransientError("quota"), TransientError("quota")])
-    scheduler = SyncScheduler(flaky, tmp_path / "sync.lock", debounce_s=0.01, retry_delay_s=0.05, max_retries=3)
+    scheduler = SyncScheduler(
+        flaky, tmp_path / "sync.lock", debounce_s=0.01, retry_delay_s=0.05, max_retries=3
+    )
     try:
         scheduler.request("modulo")
         assert wait_for(lambda: flaky.calls == 3)
@@ -744,14 +899,20 @@ def test_shutdown_stops_cleanly_and_ignores_later_requests(tmp_path: Path) -> No
 # -- /tasks/sync --------------------------------------------------------------------------------------------------
 
 
-def test_task_sync_refuses_without_credentials(app: Flask, client: FlaskClient, runner: RecordingRunner) -> None:
-    expected = {"error": "attivita_non_autorizzata",
-                "messaggio": "Richiesta non autorizzata: serve l'intestazione X-Appengine-Cron di App Engine o un "
-                             "token (Authorization: Bearer)."}
-    for r in (client.get("/tasks/sync"),
-              client.get("/tasks/sync", headers={"X-Appengine-Cron": "true"}),  # not on App Engine: not trusted
-              client.post("/tasks/sync", headers={"Authorization": "Bearer wrong"}),
-              client.post("/tasks/sync", headers={"Authorization": f"Basic {TOKEN}"})):
+def test_task_sync_refuses_without_credentials(
+    app: Flask, client: FlaskClient, runner: RecordingRunner
+) -> None:
+    expected = {
+        "error": "attivita_non_autorizzata",
+        "messaggio": "Richiesta non autorizzata: serve l'intestazione X-Appengine-Cron di App Engine o un "
+        "token (Authorization: Bearer).",
+    }
+    for r in (
+        client.get("/tasks/sync"),
+        client.get("/tasks/sync", headers={"X-Appengine-Cron": "true"}),  # not on App Engine: not trusted
+        client.post("/tasks/sync", headers={"Authorization": "Bearer wrong"}),
+        client.post("/tasks/sync", headers={"Authorization": f"Basic {TOKEN}"}),
+    ):
         assert (r.status_code, r.json) == (401, expected)
     assert runner.calls == 0
 
@@ -764,7 +925,9 @@ def test_task_sync_with_bearer_token_runs_now(client: FlaskClient, runner: Recor
     assert runner.calls == 1
 
 
-def test_cron_header_is_trusted_on_app_engine(make_app: Callable[..., Flask], runner: RecordingRunner) -> None:
+def test_cron_header_is_trusted_on_app_engine(
+    make_app: Callable[..., Flask], runner: RecordingRunner
+) -> None:
     app = make_app(trust_cron_header=None, environ={"GAE_ENV": "standard"})
     r = app.test_client().get("/tasks/sync", headers={"X-Appengine-Cron": "true"})
     assert r.status_code == 200 and r.json["trigger"] == "cron"
@@ -773,16 +936,32 @@ def test_cron_header_is_trusted_on_app_engine(make_app: Callable[..., Flask], ru
     assert status["last_report"]["trigger"] == "cron"
 
 
-@pytest.mark.parametrize(("error", "status", "code", "message"), [
-    (TransientError("quota superata."), 503, "errore_temporaneo",
-     "Sincronizzazione non riuscita per un errore temporaneo: quota superata. Riprovare tra qualche minuto."),
-    (LockedError("il file elenco-interno.xlsx è aperto."), 409, "file_aperto",
-     "Sincronizzazione non eseguita: il file elenco-interno.xlsx è aperto."),
-    (ConfigError("manca la scheda «Risposte del modulo 1»."), 500, "errore_configurazione",
-     "Sincronizzazione non riuscita: manca la scheda «Risposte del modulo 1»."),
-])
-def test_task_sync_errors(make_app: Callable[..., Flask], error: Exception, status: int, code: str,
-                          message: str) -> None:
+@pytest.mark.parametrize(
+    ("error", "status", "code", "message"),
+    [
+        (
+            TransientError("quota superata."),
+            503,
+            "errore_temporaneo",
+            "Sincronizzazione non riuscita per un errore temporaneo: quota superata. Riprovare tra qualche minuto.",
+        ),
+        (
+            LockedError("il file elenco-interno.xlsx è aperto."),
+            409,
+            "file_aperto",
+            "Sincronizzazione non eseguita: il file elenco-interno.xlsx è aperto.",
+        ),
+        (
+            ConfigError("manca la scheda «Risposte del modulo 1»."),
+            500,
+            "errore_configurazione",
+            "Sincronizzazione non riuscita: manca la scheda «Risposte del modulo 1».",
+        ),
+    ],
+)
+def test_task_sync_errors(
+    make_app: Callable[..., Flask], error: Exception, status: int, code: str, message: str
+) -> None:
     app = make_app(runner=RecordingRunner(fail=[error]))
     r = app.test_client().get("/tasks/sync", headers={"Authorization": f"Bearer {TOKEN}"})
     assert (r.status_code, r.json) == (status, {"error": code, "messaggio": message})
@@ -802,13 +981,19 @@ def test_task_sync_waits_for_a_running_sync(make_app: Callable[..., Flask]) -> N
 # -- /hooks/pubsub --------------------------------------------------------------------------------------------------
 
 
-ENVELOPE = {"message": {"attributes": {"eventType": "RESPONSES", "formId": "18Xgmr4X", "watchId": "w-1"},
-                        "messageId": "767467004397", "publishTime": "2024-04-03T09:09:14.285Z"},
-            "subscription": "projects/elenco-test/subscriptions/forms-push"}
+ENVELOPE = {
+    "message": {
+        "attributes": {"eventType": "RESPONSES", "formId": "18Xgmr4X", "watchId": "w-1"},
+        "messageId": "767467004397",
+        "publishTime": "2024-04-03T09:09:14.285Z",
+    },
+    "subscription": "projects/elenco-test/subscriptions/forms-push",
+}
 
 
-def test_pubsub_with_a_valid_token_schedules_a_sync(client: FlaskClient, runner: RecordingRunner,
-                                                    google_keys: dict[str, Any], certs: CertsTransport) -> None:
+def test_pubsub_with_a_valid_token_schedules_a_sync(
+    client: FlaskClient, runner: RecordingRunner, google_keys: dict[str, Any], certs: CertsTransport
+) -> None:
     token = make_token(google_keys["key"])
     r = client.post("/hooks/pubsub", json=ENVELOPE, headers={"Authorization": f"Bearer {token}"})
     assert (r.status_code, r.json) == (200, {"esito": "sincronizzazione programmata"})
@@ -819,10 +1004,23 @@ def test_pubsub_with_a_valid_token_schedules_a_sync(client: FlaskClient, runner:
     assert certs.calls == [CERTS_URL]  # the certificates are cached
 
 
-@pytest.mark.parametrize("case", ["expired", "wrong_audience", "wrong_email", "email_not_verified",
-                                  "wrong_issuer", "bad_signature", "garbage", "missing", "basic_scheme"])
-def test_pubsub_refuses_bad_tokens(client: FlaskClient, runner: RecordingRunner, google_keys: dict[str, Any],
-                                   case: str) -> None:
+@pytest.mark.parametrize(
+    "case",
+    [
+        "expired",
+        "wrong_audience",
+        "wrong_email",
+        "email_not_verified",
+        "wrong_issuer",
+        "bad_signature",
+        "garbage",
+        "missing",
+        "basic_scheme",
+    ],
+)
+def test_pubsub_refuses_bad_tokens(
+    client: FlaskClient, runner: RecordingRunner, google_keys: dict[str, Any], case: str
+) -> None:
     key = google_keys["key"]
     now = int(time.time())
     token = {
@@ -839,21 +1037,29 @@ def test_pubsub_refuses_bad_tokens(client: FlaskClient, runner: RecordingRunner,
     scheme = "Basic" if case == "basic_scheme" else "Bearer"
     headers = {"Authorization": f"{scheme} {token}"} if token else {}
     r = client.post("/hooks/pubsub", json=ENVELOPE, headers=headers)
-    assert (r.status_code, r.json) == (401, {"error": "pubsub_non_autorizzato", "messaggio": (
-        "Notifica Pub/Sub non autorizzata: token OIDC mancante o non valido.")})
+    assert (r.status_code, r.json) == (
+        401,
+        {
+            "error": "pubsub_non_autorizzato",
+            "messaggio": ("Notifica Pub/Sub non autorizzata: token OIDC mancante o non valido."),
+        },
+    )
     time.sleep(0.1)
     assert runner.calls == 0 and not state_of(client.application).scheduler.pending
 
 
 def test_pubsub_not_configured_refuses(make_app: Callable[..., Flask], google_keys: dict[str, Any]) -> None:
     app = make_app(pubsub_audience="", pubsub_service_account="")
-    r = app.test_client().post("/hooks/pubsub", json=ENVELOPE,
-                               headers={"Authorization": f"Bearer {make_token(google_keys['key'])}"})
+    r = app.test_client().post(
+        "/hooks/pubsub", json=ENVELOPE, headers={"Authorization": f"Bearer {make_token(google_keys['key'])}"}
+    )
     assert r.status_code == 401 and r.json["error"] == "pubsub_non_configurato"
 
 
 def test_pubsub_malformed_envelope(client: FlaskClient, google_keys: dict[str, Any]) -> None:
-    r = client.post("/hooks/pubsub", json=["x"], headers={"Authorization": f"Bearer {make_token(google_keys['key'])}"})
+    r = client.post(
+        "/hooks/pubsub", json=["x"], headers={"Authorization": f"Bearer {make_token(google_keys['key'])}"}
+    )
     assert (r.status_code, r.json["error"]) == (400, "pubsub_non_valido")
 
 
@@ -880,7 +1086,8 @@ def test_missing_secret_stops_the_app_at_start(tmp_path: Path, crema: Settings) 
         create_app(crema, environ={}, instance_path=tmp_path)
     assert str(err.value) == (
         "Manca la chiave segreta del webhook: impostare la variabile d'ambiente ELENCO_WEBHOOK_SECRET (almeno 32 "
-        "caratteri, ad esempio generata con: python -c \"import secrets; print(secrets.token_hex(32))\").")
+        'caratteri, ad esempio generata con: python -c "import secrets; print(secrets.token_hex(32))").'
+    )
 
 
 def test_short_secret_stops_the_app_at_start(tmp_path: Path, crema: Settings) -> None:
@@ -888,7 +1095,8 @@ def test_short_secret_stops_the_app_at_start(tmp_path: Path, crema: Settings) ->
         create_app(crema, environ={"ELENCO_WEBHOOK_SECRET": "short"}, instance_path=tmp_path)
     assert str(err.value) == (
         "La chiave segreta del webhook (ELENCO_WEBHOOK_SECRET) è troppo corta: servono almeno 32 caratteri ASCII. "
-        "Generarne una con: python -c \"import secrets; print(secrets.token_hex(32))\"")
+        'Generarne una con: python -c "import secrets; print(secrets.token_hex(32))"'
+    )
     assert "short" not in str(err.value)
     with pytest.raises(ConfigError, match="solo caratteri ASCII"):
         create_app(crema, secret="è" * 40, environ={}, instance_path=tmp_path)
@@ -899,27 +1107,45 @@ def test_missing_configuration_and_short_task_token(tmp_path: Path) -> None:
         create_app(environ={"ELENCO_WEBHOOK_SECRET": SECRET}, instance_path=tmp_path)
     assert str(err.value) == (
         "Manca la configurazione: impostare la variabile d'ambiente ELENCO_CONFIG con il percorso del file "
-        "elenco.yaml (o il nome di un preset: crema, cremonese, cernusco).")
+        "elenco.yaml (o il nome di un preset: crema, cremonese, cernusco)."
+    )
     with pytest.raises(ConfigError, match="ELENCO_TASK_TOKEN"):
-        create_app(environ={"ELENCO_WEBHOOK_SECRET": SECRET, "ELENCO_CONFIG": "crema",
-                            "ELENCO_TASK_TOKEN": "abc"}, instance_path=tmp_path)
+        create_app(
+            environ={"ELENCO_WEBHOOK_SECRET": SECRET, "ELENCO_CONFIG": "crema", "ELENCO_TASK_TOKEN": "abc"},
+            instance_path=tmp_path,
+        )
 
 
 def test_everything_from_the_environment(tmp_path: Path) -> None:
-    app = create_app(environ={
-        "ELENCO_WEBHOOK_SECRET": SECRET, "ELENCO_CONFIG": "cremonese", "ELENCO_INSTANCE_DIR": str(tmp_path / "i"),
-        "ELENCO_TASK_TOKEN": TOKEN, "ELENCO_PUBSUB_AUDIENCE": AUDIENCE, "ELENCO_PUBSUB_SERVICE_ACCOUNT": PUSH_SA,
-        "ELENCO_DEBOUNCE_S": "0.5", "ELENCO_MAX_DELAY_S": "10", "ELENCO_MIN_INTERVAL_S": "5",
-        "ELENCO_TRUST_CRON_HEADER": "1"})
+    app = create_app(
+        environ={
+            "ELENCO_WEBHOOK_SECRET": SECRET,
+            "ELENCO_CONFIG": "cremonese",
+            "ELENCO_INSTANCE_DIR": str(tmp_path / "i"),
+            "ELENCO_TASK_TOKEN": TOKEN,
+            "ELENCO_PUBSUB_AUDIENCE": AUDIENCE,
+            "ELENCO_PUBSUB_SERVICE_ACCOUNT": PUSH_SA,
+            "ELENCO_DEBOUNCE_S": "0.5",
+            "ELENCO_MAX_DELAY_S": "10",
+            "ELENCO_MIN_INTERVAL_S": "5",
+            "ELENCO_TRUST_CRON_HEADER": "1",
+        }
+    )
     st = state_of(app)
     assert st.settings.ambito.code == "cremonese"
     assert (st.task_token, st.pubsub_audience, st.pubsub_service_account) == (TOKEN, AUDIENCE, PUSH_SA)
-    assert (st.scheduler.debounce_s, st.scheduler.max_delay_s, st.scheduler.min_interval_s) == (0.5, 10.0, 5.0)
+    assert (st.scheduler.debounce_s, st.scheduler.max_delay_s, st.scheduler.min_interval_s) == (
+        0.5,
+        10.0,
+        5.0,
+    )
     assert st.trust_cron_header is True
     assert st.instance_path == tmp_path / "i" and (tmp_path / "i" / "webhook.sqlite3").exists()
     with pytest.raises(ConfigError, match="ELENCO_DEBOUNCE_S deve essere un numero"):
-        create_app(environ={"ELENCO_WEBHOOK_SECRET": SECRET, "ELENCO_CONFIG": "crema",
-                            "ELENCO_DEBOUNCE_S": "due"}, instance_path=tmp_path)
+        create_app(
+            environ={"ELENCO_WEBHOOK_SECRET": SECRET, "ELENCO_CONFIG": "crema", "ELENCO_DEBOUNCE_S": "due"},
+            instance_path=tmp_path,
+        )
 
 
 class FakeSecretManager:
@@ -941,24 +1167,44 @@ class FakeSecretManager:
 def test_secret_from_secret_manager(tmp_path: Path, crema: Settings) -> None:
     api = FakeSecretManager(200, SECRET)
     resource = "projects/elenco-test/secrets/elenco-webhook-secret/versions/latest"
-    app = create_app(crema, environ={"ELENCO_WEBHOOK_SECRET_RESOURCE": resource}, instance_path=tmp_path,
-                     secret_session=lambda: api)
+    app = create_app(
+        crema,
+        environ={"ELENCO_WEBHOOK_SECRET_RESOURCE": resource},
+        instance_path=tmp_path,
+        secret_session=lambda: api,
+    )
     assert state_of(app).secret == SECRET
     assert api.urls == [f"https://secretmanager.googleapis.com/v1/{resource}:access"]
     with pytest.raises(ConfigError) as err:
-        create_app(crema, environ={"ELENCO_WEBHOOK_SECRET_RESOURCE": resource}, instance_path=tmp_path,
-                   secret_session=lambda: FakeSecretManager(403))
-    assert str(err.value).startswith(f"Impossibile leggere il segreto {resource} da Secret Manager (HTTP 403)")
+        create_app(
+            crema,
+            environ={"ELENCO_WEBHOOK_SECRET_RESOURCE": resource},
+            instance_path=tmp_path,
+            secret_session=lambda: FakeSecretManager(403),
+        )
+    assert str(err.value).startswith(
+        f"Impossibile leggere il segreto {resource} da Secret Manager (HTTP 403)"
+    )
 
 
 # -- status and logs ----------------------------------------------------------------------------------------------
 
 
-PERSONAL = ("info@ilvolo.it", "Il Volo", "91910830198", "Tomella", "0374 480361", "associazioneilvolo@pec.it",
-            "Via Dante", "segreteria@ilvolo.it")
+PERSONAL = (
+    "info@ilvolo.it",
+    "Il Volo",
+    "91910830198",
+    "Tomella",
+    "0374 480361",
+    "associazioneilvolo@pec.it",
+    "Via Dante",
+    "segreteria@ilvolo.it",
+)
 
 
-def test_healthz_and_status_hold_no_personal_data(app: Flask, client: FlaskClient, runner: RecordingRunner) -> None:
+def test_healthz_and_status_hold_no_personal_data(
+    app: Flask, client: FlaskClient, runner: RecordingRunner
+) -> None:
     assert client.get("/healthz").data == b"ok"
     post_form(client, payload(respondent_email="segreteria@ilvolo.it"))
     assert wait_for(lambda: runner.calls == 1)
@@ -973,14 +1219,17 @@ def test_healthz_and_status_hold_no_personal_data(app: Flask, client: FlaskClien
     assert not [p for p in PERSONAL if p in text]
 
 
-def test_logs_hold_no_secret_and_no_personal_data(make_app: Callable[..., Flask], caplog: pytest.LogCaptureFixture,
-                                                  google_keys: dict[str, Any]) -> None:
+def test_logs_hold_no_secret_and_no_personal_data(
+    make_app: Callable[..., Flask], caplog: pytest.LogCaptureFixture, google_keys: dict[str, Any]
+) -> None:
     caplog.set_level(logging.DEBUG)
     app = make_app(runner=RecordingRunner(fail=[ConfigError("manca la scheda")]))
     client = app.test_client()
     token = make_token(google_keys["key"])
     post_form(client, payload(respondent_email="segreteria@ilvolo.it"))
-    post_form(client, payload("r2", answers=answers(Informativa_privacy="", Codice_fiscale_dell_ente="91910830198")))
+    post_form(
+        client, payload("r2", answers=answers(Informativa_privacy="", Codice_fiscale_dell_ente="91910830198"))
+    )
     post_form(client, payload("r3"), secret="wrong-secret-0123456789abcdef0123456789")
     post_form(client, payload("r4", answers=answers(**{"Codice fiscale dell'ente": None})))
     post_form(client, payload())  # replay
@@ -990,14 +1239,25 @@ def test_logs_hold_no_secret_and_no_personal_data(make_app: Callable[..., Flask]
     assert state_of(app).scheduler.wait_idle(5)
     records = [r for r in caplog.records if r.name.startswith("elenco")]
     events = {getattr(r, "fields", {}).get("event") for r in records}
-    assert {"start", "form_verdict", "form_refused", "form_config_error", "pubsub", "pubsub_refused",
-            "task_refused", "sync_failed"} <= events
+    assert {
+        "start",
+        "form_verdict",
+        "form_refused",
+        "form_config_error",
+        "pubsub",
+        "pubsub_refused",
+        "task_refused",
+        "sync_failed",
+    } <= events
     formatter = JsonFormatter()
     lines = [formatter.format(r) for r in records] + [caplog.text]
     for line in lines:
         for forbidden in (SECRET, TOKEN, token, *PERSONAL):
             assert forbidden not in line
-    verdicts = [json.loads(formatter.format(r)) for r in records if getattr(r, "fields", {}).get("event") ==
-                "form_verdict"]
+    verdicts = [
+        json.loads(formatter.format(r))
+        for r in records
+        if getattr(r, "fields", {}).get("event") == "form_verdict"
+    ]
     assert verdicts[0]["response_id"] == "2_ABaOnud1" and verdicts[0]["verdict"] == "accepted"
     assert verdicts[1]["codes"] == ["consenso_mancante"]
