@@ -14,10 +14,12 @@ CI: 150 drawn requests; `pytest -m slow` and `bench/reliability.py`: 3,000.
 from __future__ import annotations
 
 import io
+import itertools
 import json
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -80,8 +82,8 @@ def clock() -> Clock:
     return Clock()
 
 
-@pytest.fixture(scope="module")
-def app(tmp_path_factory: pytest.TempPathFactory, counted: Counted, clock: Clock) -> Iterator[Flask]:
+def fuzz_app(folder: Path, counted: Counted, clock: Clock) -> Flask:
+    """The app under fuzzing: its syncs would wait an hour, so the fuzzer sees them asked for, never run."""
     from sync.config import load_settings
 
     made = create_app(
@@ -89,10 +91,10 @@ def app(tmp_path_factory: pytest.TempPathFactory, counted: Counted, clock: Clock
         secret=SECRET,
         runner=counted,
         clock=clock,
-        instance_path=tmp_path_factory.mktemp("instance"),
+        instance_path=folder,
         task_token=TOKEN,
         trust_cron_header=False,
-        debounce_s=3600.0,  # a scheduled sync would wait an hour: the test sees requests, never runs
+        debounce_s=3600.0,
         max_delay_s=3600.0,
         min_interval_s=0.0,
         environ={},
@@ -105,8 +107,14 @@ def app(tmp_path_factory: pytest.TempPathFactory, counted: Counted, clock: Clock
         original(trigger)
 
     scheduler.request = request  # type: ignore[method-assign]
+    return made
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory, counted: Counted, clock: Clock) -> Iterator[Flask]:
+    made = fuzz_app(tmp_path_factory.mktemp("instance"), counted, clock)
     yield made
-    assert scheduler.shutdown(timeout=10)
+    assert state_of(made).scheduler.shutdown(timeout=10)
     assert counted.ran == []
 
 
@@ -200,10 +208,14 @@ CONTENT_TYPES = [
 ]
 
 
+_SERIAL = itertools.count()
+
+
 @st.composite
 def bad_requests(draw: Any) -> list[Sent]:
     """A short sequence of requests: valid ones only where a replay needs them, then the bad one."""
-    n = draw(st.integers(0, 10**9))
+    # unique across examples (the app is shared), and of a fixed length (draws must not depend on it)
+    n = f"{next(_SERIAL):09d}-{draw(st.integers(0, 10**9)):010d}"
     ts = NOW
     raw = json.dumps(body_of(f"fuzz-{n}"), ensure_ascii=False).encode()
     kind = draw(
@@ -265,7 +277,7 @@ def bad_requests(draw: Any) -> list[Sent]:
         return [Sent(bad, signed(bad, ts), "application/json", 400, "dati_non_validi")]
     if kind == "deep":
         depth = draw(st.integers(2_000, 100_000))
-        bad = (b"[" * depth + b"]" * depth)[: MAX_BODY - 1] if draw(st.booleans()) else b'{"a":' * depth
+        bad = (b"[" * depth + b"]" * depth if draw(st.booleans()) else b'{"a":' * depth)[:MAX_BODY]
         return [Sent(bad, signed(bad, ts), "application/json", 400, None)]
     if kind == "not_json":
         bad = draw(st.sampled_from((b"", b"\xff\xfe\x00", b"NaN", b"{'a': 1}", b"<xml/>", b"response_id=x")))
@@ -311,11 +323,11 @@ def check_sequence(
     clock: Clock,
     counted: Counted,
     requests: list[Sent],
-    caplog: pytest.LogCaptureFixture,
+    records: list[logging.LogRecord],
 ) -> None:
     """Send the requests; each gets its status and code; refusals change nothing; logs hold no secret."""
     st_ = state_of(app).store
-    start = len(caplog.records)
+    start = len(records)
     for sent in requests:
         clock.now = float(NOW)
         entries, asked, last = st_.entries(), counted.requested, st_.get("last_submission_at")
@@ -330,7 +342,7 @@ def check_sequence(
         assert "messaggio" in body
         assert (st_.entries(), counted.requested, st_.get("last_submission_at")) == (entries, asked, last)
     signatures = [s.headers.get("X-Elenco-Signature", "") for s in requests]
-    assert leaks(caplog.records[start:], [s for s in signatures if len(s) > 20]) == []
+    assert leaks(records[start:], [s for s in signatures if len(s) > 20]) == []
 
 
 def _settings(examples: int) -> settings:
@@ -359,7 +371,7 @@ def logs(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
 def test_fuzzed_requests_are_refused_and_change_nothing(
     app: Flask, clock: Clock, counted: Counted, logs: pytest.LogCaptureFixture, requests: list[Sent]
 ) -> None:
-    check_sequence(app, app.test_client(), clock, counted, requests, logs)
+    check_sequence(app, app.test_client(), clock, counted, requests, logs.records)
 
 
 @pytest.mark.slow
@@ -368,7 +380,7 @@ def test_fuzzed_requests_are_refused_and_change_nothing(
 def test_fuzzed_requests_are_refused_and_change_nothing_long(
     app: Flask, clock: Clock, counted: Counted, logs: pytest.LogCaptureFixture, requests: list[Sent]
 ) -> None:
-    check_sequence(app, app.test_client(), clock, counted, requests, logs)
+    check_sequence(app, app.test_client(), clock, counted, requests, logs.records)
 
 
 # -- regressions found by the fuzzer ----------------------------------------------------------------------------
@@ -383,7 +395,7 @@ def test_regression_deeply_nested_json_is_a_400_not_a_500(
     app: Flask, clock: Clock, counted: Counted, logs: pytest.LogCaptureFixture, raw: bytes
 ) -> None:
     sent = Sent(raw, signed(raw, NOW), "application/json", 400, "json_non_valido")
-    check_sequence(app, app.test_client(), clock, counted, [sent], logs)
+    check_sequence(app, app.test_client(), clock, counted, [sent], logs.records)
 
 
 @pytest.mark.parametrize("when", ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00"])
@@ -392,7 +404,7 @@ def test_regression_a_submission_time_out_of_range_is_a_400_not_a_500(
 ) -> None:
     raw = json.dumps(body_of("far-" + when[:4], submitted_at=when)).encode()
     sent = Sent(raw, signed(raw, NOW), "application/json", 400, "dati_non_validi")
-    check_sequence(app, app.test_client(), clock, counted, [sent], logs)
+    check_sequence(app, app.test_client(), clock, counted, [sent], logs.records)
 
 
 @pytest.mark.parametrize(
@@ -410,7 +422,7 @@ def test_regression_a_lone_surrogate_in_a_submission_is_a_400_not_a_500(
 ) -> None:
     raw = json.dumps({**body_of("surrogate"), **change}).encode()
     sent = Sent(raw, signed(raw, NOW), "application/json", 400, "dati_non_validi")
-    check_sequence(app, app.test_client(), clock, counted, [sent], logs)
+    check_sequence(app, app.test_client(), clock, counted, [sent], logs.records)
 
 
 @pytest.mark.parametrize("extra", [1, 10_000])
@@ -420,7 +432,7 @@ def test_regression_an_oversized_chunked_body_is_a_413_not_a_401(
     raw = json.dumps(body_of("chunked-big")).encode()
     big = raw + b" " * (MAX_BODY - len(raw) + extra)
     sent = Sent(big, signed(big, NOW), "application/json", 413, "richiesta_troppo_grande", chunked=True)
-    check_sequence(app, app.test_client(), clock, counted, [sent], logs)
+    check_sequence(app, app.test_client(), clock, counted, [sent], logs.records)
 
 
 @pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
@@ -430,4 +442,4 @@ def test_a_body_of_exactly_the_limit_is_accepted(
     raw = json.dumps(body_of(f"at-the-limit-{chunked}")).encode()
     full = raw + b" " * (MAX_BODY - len(raw))
     sent = Sent(full, signed(full, NOW), "application/json", 200, None, chunked=chunked)
-    check_sequence(app, app.test_client(), clock, counted, [sent], logs)
+    check_sequence(app, app.test_client(), clock, counted, [sent], logs.records)
