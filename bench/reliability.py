@@ -45,6 +45,7 @@ from tests.fakes.sheets_api import SheetsFake  # noqa: E402
 from webhook.auth import sign  # noqa: E402
 
 RESPONSES_TAB = "Risposte del modulo 1"
+OUTPUTS = ("interno.xlsx", "pubblico.xlsx", "pubblico.csv", "pubblico.json")
 
 
 @dataclass
@@ -96,13 +97,11 @@ def kill_local(line: Line, scale: float, work: Path) -> None:
     for seed in range(5, 5 + _n(60, scale)):
         case = rh.kill_case(bases["first" if seed % 4 == 0 else "incremental"], work, seed)
         temp_left += bool(case.leftovers)
-        states.update(
-            f"{n.split('.')[0].replace('elenco-', '')}.{n.split('.')[1]} {s}" for n, s in case.states.items()
-        )
+        states.update(f"{n.removeprefix('elenco-')} {s}" for n, s in case.states.items())
         line.count(case.problems, f"seed {seed} {case.scenario} {case.how}")
-    staff = {k.split()[1]: v for k, v in states.items() if k.startswith("interno.xlsx")}
-    line.notes = (
-        f"staff file left: {staff}; temp file left by the kill (removed by the next sync): {temp_left}"
+    left = {f: {k.split(" ", 1)[1]: v for k, v in states.items() if k.startswith(f)} for f in OUTPUTS}
+    line.notes = "; ".join(f"elenco-{f} left {v}" for f, v in left.items()) + (
+        f"; a temp file left by the kill (removed by the next sync): {temp_left} times"
     )
 
 
@@ -153,7 +152,7 @@ def two_machines(line: Line, scale: float, work: Path) -> None:
 
 
 def _hypothesis(line: Line, examples: int, check: Callable[[Any], list[str]], strategy: Any) -> None:
-    from hypothesis import HealthCheck, given, settings
+    from hypothesis import HealthCheck, Phase, given, settings
 
     @settings(
         max_examples=examples,
@@ -165,6 +164,8 @@ def _hypothesis(line: Line, examples: int, check: Callable[[Any], list[str]], st
             HealthCheck.data_too_large,
             HealthCheck.large_base_example,
         ],
+        # no shrinking here: a failure is reported as found (the CI test shrinks it), each case counted once
+        phases=[Phase.explicit, Phase.reuse, Phase.generate],
     )
     @given(strategy)
     def prop(value: Any) -> None:

@@ -119,12 +119,15 @@ def test_a_missing_required_column_is_a_config_error_in_italian(field: str, crem
 LISTED = "Attività:\n2019,2020,2021,2022,2023,2024,doposcuola,mensa,trasporti,ludoteca,centro estivo,sportello,corsi,tutoraggio,altro"
 
 
-def test_regression_an_answer_with_a_line_of_commas_is_not_a_broken_csv(tmp_path: Path) -> None:
+@pytest.mark.parametrize("timestamp_column", [0, 5], ids=["as-exported", "columns-moved"])
+def test_regression_an_answer_with_a_line_of_commas_is_not_a_broken_csv(
+    tmp_path: Path, timestamp_column: int
+) -> None:
     # a Forms export is valid CSV; one applicant listing things with commas must not stop every sync
-    sheet = FormSheet(
-        [list(HEADER), make_row(experience=LISTED), make_row(timestamp="04/04/2024 10.00.00")], (), ()
-    )
-    assert check_on_xlsx(sheet, tmp_path) == []
+    rows = [list(HEADER), make_row(experience=LISTED), make_row(timestamp="04/04/2024 10.00.00")]
+    for row in rows:
+        row.insert(timestamp_column, row.pop(0))
+    assert check_on_xlsx(FormSheet(rows, (), ()), tmp_path) == []
 
 
 def test_regression_a_forms_export_with_an_unclosed_quote_is_still_refused(

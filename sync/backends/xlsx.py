@@ -567,9 +567,9 @@ def _check_shape(rows: list[list[str]], starts: list[int], delimiter: str, name:
         raise ConfigError(MSG_CSV_WIDTH.format(name=name, width=width, rows=shown))
     if width < 3:
         return
-    # In a Forms export every response starts with its timestamp: so does a swallowed one (an answer may
-    # well hold a line with many commas).
-    stamped = bool(_TIMESTAMP_HEADER.search(rows[0][0]))
+    # In a Forms export every response has its timestamp: so does a swallowed one (an answer may well hold
+    # a line with many commas).
+    stamp = next((i for i, title in enumerate(rows[0]) if _TIMESTAMP_HEADER.search(title)), None)
     for row, line in zip(rows, starts, strict=True):
         for field in row:
             if "\n" not in field and "\r" not in field:
@@ -578,7 +578,8 @@ def _check_shape(rows: list[list[str]], starts: list[int], delimiter: str, name:
             swallowed = sum(
                 1
                 for part in field.splitlines()[1:]
-                if part.count(delimiter) >= width - 1 and (not stamped or _STAMP_START.match(part))
+                if part.count(delimiter) >= width - 1
+                and (stamp is None or _STAMP_START.match(part.split(delimiter)[stamp]))
             )
             if swallowed:
                 count = "1 riga" if swallowed == 1 else f"{swallowed} righe"
