@@ -38,13 +38,14 @@ the same records in any order give the same result.
 
 from __future__ import annotations
 
+import gc
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
-from itertools import combinations, pairwise
+from itertools import combinations, compress, pairwise
 
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
@@ -178,6 +179,27 @@ class _Profile:
     address_numbers: tuple[str, ...]
     email: str
     pec: str
+    sec_words: tuple[str, ...]  # key.secondary and key.primary split into words
+    pri_words: tuple[str, ...]
+    raw_ends: tuple[str, str]  # the first and last three characters of raw_id
+
+
+@dataclass(slots=True)
+class _NameParts:
+    """What a profile takes from a typed name and legal-form answer (shared by equal answers)."""
+
+    key: NameKey
+    pri_tokens: tuple[str, ...]
+    sorted_sec: str
+    sorted_pri: str
+    sec_text: str
+    compacts: tuple[str, str, str]
+    numbers: frozenset[str]
+    abbreviations: frozenset[str]
+    sections: frozenset[str]
+    bodies: frozenset[str]
+    sec_words: tuple[str, ...]
+    pri_words: tuple[str, ...]
 
 
 @dataclass(slots=True)
@@ -256,30 +278,105 @@ def _address(text: str) -> tuple[str, tuple[str, ...]]:
     return "".join(words), tuple(_DIGITS.findall(text))
 
 
-def _profile(rec: MatchRecord) -> _Profile:
-    key = name_key(rec.name)
-    stop = default_table().stopwords
+_EMPTY: frozenset[str] = frozenset()
+
+
+def _frozen(items: Iterable[str]) -> frozenset[str]:
+    return frozenset(items) or _EMPTY  # one shared empty set: most records have no numbers, no ids
+
+
+def _name_parts(name: str, legal_form: str, forms_memo: dict[tuple[object, ...], _FormParts]) -> _NameParts:
+    key = name_key(name)
     pri_words = key.primary.split()
-    pri_tokens = tuple(w for w in pri_words if w not in stop) or tuple(pri_words)
-    forms = set(key.forms)
-    if rec.legal_form:
-        forms |= set(name_key(rec.legal_form).forms)
+    stop = default_table().stopwords
+    pri_tokens = tuple([w for w in pri_words if w not in stop]) or tuple(pri_words)
+    # a company form says "società" only without "coop" (see `_form_parts`)
+    coop = "company_forms" in key.forms and any(w.startswith("coop") for w in key.full.split())
+    memo_key = (key.forms, legal_form, coop)
+    form_parts = forms_memo.get(memo_key)
+    if form_parts is None:
+        form_parts = forms_memo[memo_key] = _form_parts(key.forms, legal_form, coop)
+    numbers = [t for t in key.tokens if not t.isalpha()]  # tokens are [a-z0-9]+
+    return _NameParts(
+        key,
+        pri_tokens,
+        " ".join(sorted(key.tokens)),
+        " ".join(sorted(pri_tokens)),
+        " ".join(key.tokens),
+        (key.primary.replace(" ", ""), key.secondary.replace(" ", ""), key.full.replace(" ", "")),
+        frozenset(numbers) if numbers else _EMPTY,
+        *form_parts,
+        tuple(key.secondary.split()),
+        tuple(pri_words),
+    )
+
+
+_FormParts = tuple[frozenset[str], frozenset[str], frozenset[str]]
+
+
+def _form_parts(name_forms: tuple[str, ...], legal_form: str, coop_word: bool) -> _FormParts:
+    """Abbreviations, RUNTS sections and civil-law bodies of the forms in a name and its answer."""
+    forms = set(name_forms)
+    if legal_form:
+        forms |= set(name_key(legal_form).forms)
     bodies = {_BODY[f] for f in forms if f in _BODY}
     if "company_forms" in forms:
         # "a r.l." also closes cooperative names: a company form says "società" only without "coop"
-        coop = "cooperativa" in bodies or any(w.startswith("coop") for w in key.full.split())
+        coop = "cooperativa" in bodies or coop_word
         bodies.add("cooperativa" if coop else "societa")
-    ids = [i for i in rec.tax_ids if len(i) == 11 and i.isdigit()]
-    address, address_numbers = _address(rec.address)
-    if not address_numbers:
-        address = ""  # no street number: a square or a hamlet, not a seat
+    return (
+        _frozen(ab for form in forms for ab in _abbreviations().get(form, ())),
+        _frozen(_SECTION[f] for f in forms if f in _SECTION),
+        _frozen(bodies),
+    )
+
+
+def _tax_parts(tax_ids: tuple[str, ...]) -> tuple[frozenset[str], frozenset[str]]:
+    # Non-commercial bodies without a partita IVA get an 11-digit CF starting with 8 or 9;
+    # partite IVA never do. Two different ids of the same kind are two bodies; one of each
+    # kind is the usual "typed the partita IVA instead of the codice fiscale".
+    ids = [i for i in tax_ids if len(i) == 11 and i.isdigit()]
+    return _frozen(i for i in ids if i[0] in "89"), _frozen(i for i in ids if i[0] not in "89")
+
+
+def _seat(address: str) -> tuple[str, tuple[str, ...]]:
+    text, numbers = _address(address)
+    return ("" if not numbers else text), numbers  # no street number: a square or a hamlet, not a seat
+
+
+class _Memo:
+    """Per-call memo of what records share: names, tax ids, places, addresses."""
+
+    def __init__(self) -> None:
+        self.names: dict[tuple[str, str], _NameParts] = {}
+        self.forms: dict[tuple[object, ...], _FormParts] = {}
+        self.tax: dict[tuple[str, ...], tuple[frozenset[str], frozenset[str]]] = {}
+        self.places: dict[str, str] = {}
+        self.seats: dict[str, tuple[str, tuple[str, ...]]] = {}
+
+
+def _profile(rec: MatchRecord, memo: _Memo | None = None) -> _Profile:
+    if memo is None:
+        memo = _Memo()
+    n = memo.names.get((rec.name, rec.legal_form))
+    if n is None:
+        n = memo.names[rec.name, rec.legal_form] = _name_parts(rec.name, rec.legal_form, memo.forms)
+    tax = memo.tax.get(rec.tax_ids)
+    if tax is None:
+        tax = memo.tax[rec.tax_ids] = _tax_parts(rec.tax_ids)
+    comune = memo.places.get(rec.comune)
+    if comune is None:
+        comune = memo.places[rec.comune] = _place(rec.comune)
+    seat = memo.seats.get(rec.address)
+    if seat is None:
+        seat = memo.seats[rec.address] = _seat(rec.address)
     # Placeholders ("0000000", "non disponibile", "via Roma snc") would tie unrelated bodies together.
     phone = rec.phone if len(rec.phone) >= 6 and len(set(rec.phone)) > 2 else ""
     raw = rec.raw_tax_id
-    raw_id = raw if sum(c.isdigit() for c in raw) >= 7 and len(set(raw)) > 2 else ""
+    raw_id = raw if sum(map(str.isdigit, raw)) >= 7 and len(set(raw)) > 2 else ""
     return _Profile(
-        rec=rec,
-        sig="\x1f".join(
+        rec,
+        "\x1f".join(
             (
                 rec.name,
                 " ".join(sorted(rec.tax_ids)),
@@ -293,29 +390,29 @@ def _profile(rec: MatchRecord) -> _Profile:
                 rec.submitted_at.isoformat() if rec.submitted_at else "",
             )
         ),
-        key=key,
-        sec_tokens=key.tokens,
-        pri_tokens=pri_tokens,
-        sorted_sec=" ".join(sorted(key.tokens)),
-        sorted_pri=" ".join(sorted(pri_tokens)),
-        sec_text=" ".join(key.tokens),
-        compacts=(key.primary.replace(" ", ""), key.secondary.replace(" ", ""), key.full.replace(" ", "")),
-        numbers=frozenset(t for t in key.tokens if not t.isalpha()),  # tokens are [a-z0-9]+
-        abbreviations=frozenset(ab for form in forms for ab in _abbreviations().get(form, ())),
-        sections=frozenset(_SECTION[f] for f in forms if f in _SECTION),
-        bodies=frozenset(bodies),
-        # Non-commercial bodies without a partita IVA get an 11-digit CF starting with 8 or 9;
-        # partite IVA never do. Two different ids of the same kind are two bodies; one of each
-        # kind is the usual "typed the partita IVA instead of the codice fiscale".
-        cf=frozenset(i for i in ids if i[0] in "89"),
-        piva=frozenset(i for i in ids if i[0] not in "89"),
-        raw_id=raw_id,
-        phone=phone,
-        comune=_place(rec.comune),
-        address=address,
-        address_numbers=address_numbers,
-        email=rec.email if "@" in rec.email else "",
-        pec=rec.pec if "@" in rec.pec else "",
+        n.key,
+        n.key.tokens,
+        n.pri_tokens,
+        n.sorted_sec,
+        n.sorted_pri,
+        n.sec_text,
+        n.compacts,
+        n.numbers,
+        n.abbreviations,
+        n.sections,
+        n.bodies,
+        tax[0],
+        tax[1],
+        raw_id,
+        phone,
+        comune,
+        seat[0],
+        seat[1],
+        rec.email if "@" in rec.email else "",
+        rec.pec if "@" in rec.pec else "",
+        n.sec_words,
+        n.pri_words,
+        (raw_id[:3], raw_id[-3:]),
     )
 
 
@@ -324,8 +421,8 @@ def _word_match(x: str, y: str, relaxed: bool) -> bool:
 
     `relaxed` allows two typos in long words: two submissions may each carry their own typo.
     """
-    if any(c.isdigit() for c in x + y):
-        return False  # numbers are identity: "41" is never "42"
+    if not (x.isalpha() and y.isalpha()):
+        return False  # numbers are identity: "41" is never "42" (words are [a-z0-9]+)
     shortest = min(len(x), len(y))
     if shortest >= (_MIN_FUZZY_WORD - relaxed) and OSA.distance(x, y, score_cutoff=1) <= 1:
         return True
@@ -413,13 +510,27 @@ def _form_words() -> frozenset[str]:
     return frozenset(default_table().form_words)
 
 
-def _name_class(p: _Profile, q: _Profile, relaxed: bool = False) -> tuple[int, float]:
-    """How alike two names are (class) and a 0-100 similarity score."""
-    if (
+def _same_name(p: _Profile, q: _Profile) -> bool:
+    return (
         p.sorted_sec == q.sorted_sec
         or p.sorted_pri == q.sorted_pri
         or any(x == y for x, y in zip(p.compacts, q.compacts, strict=True))
-    ):
+    )
+
+
+def _ratio(p: _Profile, q: _Profile) -> float:
+    score = max(fuzz.token_sort_ratio(p.sec_text, q.sec_text), fuzz.ratio(p.compacts[0], q.compacts[0]))
+    return round(score, 1)
+
+
+def _name_score(p: _Profile, q: _Profile) -> float:
+    """The score of `_name_class`, without the class (for links decided on other grounds)."""
+    return 100.0 if _same_name(p, q) else _ratio(p, q)
+
+
+def _name_class(p: _Profile, q: _Profile, relaxed: bool = False) -> tuple[int, float]:
+    """How alike two names are (class) and a 0-100 similarity score."""
+    if _same_name(p, q):
         cls, score = _SAME, 100.0
     else:
         stop = default_table().stopwords
@@ -433,8 +544,7 @@ def _name_class(p: _Profile, q: _Profile, relaxed: bool = False) -> tuple[int, f
             for x, y in zip(p.compacts, q.compacts, strict=True)
         ):
             cls = _NEAR  # one typo anywhere, spaces included: "AssociazioneIl Nodo", "PrimaveranODV"
-        score = max(fuzz.token_sort_ratio(p.sec_text, q.sec_text), fuzz.ratio(p.compacts[0], q.compacts[0]))
-        score = round(score, 1)
+        score = _ratio(p, q)
         if cls < _WEAK and score >= _WEAK_SCORE:
             cls = _WEAK
     if p.numbers != q.numbers:
@@ -544,86 +654,199 @@ def _deletions(text: str) -> Iterable[str]:
         yield text[:i] + text[i + 1 :]
 
 
-def _blocking_keys(p: _Profile, rare: Sequence[str]) -> set[str]:
-    # Name keys carry the comune: a pair with similar names but no contact in common is only
-    # worth a look in the same town (with a contact in common, the contact keys find it).
-    town = "|" + p.comune
-    keys = {"f|" + p.sorted_sec + town, "g|" + p.sorted_pri + town}
-    for prefix, value in (("e|", p.email), ("p|", p.pec), ("t|", p.phone), ("r|", p.raw_id)):
-        if value:
-            keys.add(prefix + value)
-    if p.address:
-        keys.add(f"a|{p.address}{town}")
-    keys.update(f"w|{x}|{y}{town}" for x, y in combinations(sorted(rare), 2))
+def _word_pairs(rare: Sequence[str]) -> list[str]:
+    """A name's word keys: the pairs of its rare words ("x|y"), or its one rare word."""
     if len(rare) == 1:
-        keys.add(f"w|{rare[0]}{town}")
-    return keys
+        return [rare[0]]
+    return [f"{x}|{y}" for x, y in combinations(sorted(rare), 2)]
 
 
-def _shared(keys: Iterable[tuple[str, int]]) -> dict[str, list[int]]:
-    """The keys given more than once, with their members in order. Keys seen once (most of them)
-    cost a string and an int, not a list: fewer objects for the garbage collector to walk."""
-    first: dict[str, int] = {}
-    shared: dict[str, list[int]] = {}
-    for key, member in keys:
-        seen = first.setdefault(key, member)
-        if seen != member:
-            group = shared.setdefault(key, [seen])
-            if group[-1] != member:
-                group.append(member)
-    return shared
+def _blocks(values: list[str], owners: list[int], size: int) -> Iterator[list[int]]:
+    """The owners of each value given by more than one owner and by at most `size`, in order
+    (each owner gives a value once, owners ascending). Counted in C first, so that only the
+    values shared get a list."""
+    counts = Counter(values)
+    if len(counts) == len(values):
+        return  # nothing shared
+    shared = {value for value, count in counts.items() if 1 < count <= size}
+    blocks: dict[str, list[int]] = {}
+    for value, i in compress(zip(values, owners, strict=True), map(shared.__contains__, values)):
+        members = blocks.get(value)
+        if members is None:
+            blocks[value] = [i]
+        else:
+            members.append(i)
+    yield from blocks.values()
 
 
 def _candidates(profiles: Sequence[_Profile]) -> list[tuple[int, int]]:
-    """Pairs of profile indices that share a blocking key, in a canonical order."""
-    df = Counter(t for p in profiles for t in set(p.sec_tokens))
-
-    def keys() -> Iterable[tuple[str, int]]:
-        for i, p in enumerate(profiles):
-            words = sorted(set(p.sec_tokens), key=lambda t: (df[t], t))[:_RARE_TOKENS]
-            for k in _blocking_keys(p, words):
-                yield k, i
-
+    """Pairs of profile indices that share a blocking key (and that `_judge` may not dismiss,
+    see `_Screen`), in a canonical order. The keys: the same valid email, PEC, phone or raw tax
+    code; and, in the same comune, the same name words (sorted, with and without head nouns), a
+    pair of rare name words, the same street address, or short names one typo apart. A key shared
+    by more records than a block holds says nothing and is left out."""
     n = len(profiles)
     pairs: set[int] = set()  # i * n + j for i < j: ints are cheaper to keep than tuples
 
     def add(members: Sequence[int]) -> None:
-        pairs.update(i * n + j for i, j in combinations(members, 2))  # members ascend: i < j
+        if len(members) == 2:
+            pairs.add(members[0] * n + members[1])
+        else:
+            pairs.update(i * n + j for i, j in combinations(members, 2))  # members ascend: i < j
 
-    for key, members in _shared(keys()).items():
-        if len(members) <= (_MAX_BLOCK if key[0] in "fgw" else _MAX_SHARED):
+    # Contacts: across comuni.
+    for field_ in ("email", "pec", "phone", "raw_id"):
+        values: list[str] = []
+        owners: list[int] = []
+        for i, p in enumerate(profiles):
+            value = getattr(p, field_)
+            if value:
+                values.append(value)
+                owners.append(i)
+        for members in _blocks(values, owners, _MAX_SHARED):
             add(members)
 
-    # Short names one typo apart, spaces included, in the same comune (a longer name keeps a pair
-    # of its words intact): index the one-character deletions of each distinct compact name.
-    short = {
-        i: p.compacts[0] + "|" + p.comune
-        for i, p in enumerate(profiles)
-        if len(p.compacts[0]) >= _MIN_COMPACT and len(set(p.sec_tokens)) <= 2
-    }
-    compacts = sorted(set(short.values()))
-    code = {c: k for k, c in enumerate(compacts)}
-    members_of: dict[int, list[int]] = defaultdict(list)
-    for i, compact in short.items():  # ascending i
-        members_of[code[compact]].append(i)
-    for members in members_of.values():
-        if 1 < len(members) <= _MAX_BLOCK:
-            add(members)
-
-    def deletion_keys() -> Iterable[tuple[str, int]]:
-        for k, compact in enumerate(compacts):
-            name, town = compact.split("|", 1)
-            for d in {*_deletions(name)}:
-                yield d + "|" + town, k
-
-    for similar in _shared(deletion_keys()).values():
-        if len(similar) > _MAX_BLOCK:
+    # Name keys carry the comune: a pair with similar names but no contact in common is only
+    # worth a look in the same town (with a contact in common, the contact keys find it).
+    df = Counter(t for p in profiles for t in set(p.sec_tokens))
+    word_keys: dict[tuple[str, ...], list[str]] = {}  # the same words give the same keys
+    towns: dict[str, list[int]] = {}
+    for i, p in enumerate(profiles):
+        towns.setdefault(p.comune, []).append(i)
+    for members in towns.values():
+        if len(members) < 2:
             continue
-        for x, y in combinations(similar, 2):
-            left, right = members_of[x], members_of[y]
-            if len(left) * len(right) <= _MAX_BLOCK * _MAX_BLOCK:
-                pairs.update(min(i, j) * n + max(i, j) for i in left for j in right)
-    return [divmod(code, n) for code in sorted(pairs)]
+        for values in ([profiles[i].sorted_sec for i in members], [profiles[i].sorted_pri for i in members]):
+            for block in _blocks(values, members, _MAX_BLOCK):
+                add(block)
+        words: list[str] = []
+        owners = []
+        addresses: list[str] = []
+        seats: list[int] = []
+        short: dict[str, list[int]] = {}
+        for i in members:
+            p = profiles[i]
+            own = word_keys.get(p.sec_tokens)
+            if own is None:
+                rare = sorted(set(p.sec_tokens), key=lambda t: (df[t], t))[:_RARE_TOKENS]
+                own = word_keys[p.sec_tokens] = _word_pairs(rare) if rare else []
+            words += own
+            owners += [i] * len(own)
+            if p.address:
+                addresses.append(p.address)
+                seats.append(i)
+            if len(p.compacts[0]) >= _MIN_COMPACT and len(set(p.sec_tokens)) <= 2:
+                short.setdefault(p.compacts[0], []).append(i)
+        for block in _blocks(words, owners, _MAX_BLOCK):
+            add(block)
+        for block in _blocks(addresses, seats, _MAX_SHARED):
+            add(block)
+        # Short names one typo apart, spaces included (a longer name keeps a pair of its words
+        # intact): the one-character deletions of each distinct compact name.
+        for block in short.values():
+            if 1 < len(block) <= _MAX_BLOCK:
+                add(block)
+        if len(short) < 2:
+            continue
+        compacts = list(short)
+        deletions: list[str] = []
+        compact_of: list[int] = []
+        for k, compact in enumerate(compacts):
+            own_deletions = set(_deletions(compact))
+            deletions += own_deletions
+            compact_of += [k] * len(own_deletions)
+        for similar in _blocks(deletions, compact_of, _MAX_BLOCK):
+            for x, y in combinations(similar, 2):
+                left, right = short[compacts[x]], short[compacts[y]]
+                if len(left) * len(right) <= _MAX_BLOCK * _MAX_BLOCK:
+                    pairs.update(min(i, j) * n + max(i, j) for i in left for j in right)
+    return sorted(divmod(c, n) for c in _Screen(profiles).keep(pairs))
+
+
+class _Screen:
+    """Which candidate pairs `_judge` may keep, from cheap checks that follow its rules (it
+    dismisses every other one, and pairs sharing a valid tax id are rule 2's, never judged):
+
+    - it needs a contact or the comune in common;
+    - a contradiction (two tax ids, two forms) needs a phone, an address or a near tax code to
+      outweigh it;
+    - names with different numbers are at best weakly alike, which only a phone, an address or a
+      near tax code without a contradiction brings to review.
+
+    Two records that both have a codice fiscale, or both a partita IVA, either have two (a
+    contradiction) or share one. `links` are cheap signs of a phone, an address or a near tax code
+    in common (the same phone, an address with the same numbers, the same first or last three
+    characters of the tax code: codes one edit apart share one or the other, being at least seven
+    characters long), confirmed by `_judge`'s own tests before a pair counts as sharing one."""
+
+    def __init__(self, profiles: Sequence[_Profile]) -> None:
+        self.profiles = profiles
+        self.links: list[frozenset[str]] = []
+        self.ids: list[int] = []  # 1: has a codice fiscale, 2: has a partita IVA
+        self.taxes: list[frozenset[str]] = []
+        self.forms: list[int] = []  # code of (sections, bodies)
+        self.numbers: list[frozenset[str]] = []
+        self.shared: list[tuple[str, str, str]] = []  # comune, email, pec
+        form_codes: dict[tuple[frozenset[str], frozenset[str]], int] = {}
+        self.form_sets: list[tuple[frozenset[str], frozenset[str]]] = []
+        for p in profiles:
+            links = []
+            if p.phone:
+                links.append("t" + p.phone)
+            if p.address:
+                links.append("a" + " ".join(p.address_numbers))
+            if p.raw_id:
+                links += ("h" + p.raw_ends[0], "l" + p.raw_ends[1])
+            self.links.append(frozenset(links))
+            self.ids.append(bool(p.cf) + 2 * bool(p.piva))
+            self.taxes.append(frozenset(p.rec.tax_ids) if p.rec.tax_ids else _EMPTY)
+            forms = (p.sections, p.bodies)
+            code = form_codes.get(forms)
+            if code is None:
+                code = form_codes[forms] = len(self.form_sets)
+                self.form_sets.append(forms)
+            self.forms.append(code)
+            self.numbers.append(p.numbers)
+            self.shared.append((p.comune, p.email, p.pec))
+        self.other_form: dict[tuple[int, int], bool] = {}
+
+    def _other_form(self, a: int, b: int) -> bool:
+        known = self.other_form.get((a, b))
+        if known is None:
+            (sa, ba), (sb, bb) = self.form_sets[a], self.form_sets[b]
+            known = self.other_form[a, b] = _disjoint(sa, sb) or _disjoint(ba, bb)
+        return known
+
+    def _near(self, i: int, j: int) -> bool:
+        """A phone, an address (in any comune) or a tax code one edit apart in common."""
+        p, q = self.profiles[i], self.profiles[j]
+        return (
+            (bool(p.phone) and p.phone == q.phone)
+            or _same_address(p, q)
+            or (bool(p.raw_id and q.raw_id) and OSA.distance(p.raw_id, q.raw_id, score_cutoff=2) <= 1)
+        )
+
+    def keep(self, pairs: Iterable[int]) -> list[int]:
+        n = len(self.ids)
+        links, ids, forms, numbers, shared, taxes = (
+            self.links, self.ids, self.forms, self.numbers, self.shared, self.taxes
+        )  # fmt: skip
+        kept: list[int] = []
+        for code in pairs:
+            i, j = divmod(code, n)
+            near = not links[i].isdisjoint(links[j]) and self._near(i, j)
+            if ids[i] & ids[j] or (forms[i] != forms[j] and self._other_form(forms[i], forms[j])):
+                keep = near and numbers[i] == numbers[j]  # a contradiction, or rule 2's
+            elif near:
+                keep = True
+            elif numbers[i] == numbers[j]:
+                (ci, ei, pi), (cj, ej, pj) = shared[i], shared[j]
+                keep = bool(ci and cj) or (bool(ei) and ei == ej) or (bool(pi) and pi == pj)
+            else:
+                keep = False
+            if keep and taxes[i].isdisjoint(taxes[j]):
+                kept.append(code)
+        return kept
 
 
 def _link(profiles: Sequence[_Profile], i: int, j: int, score: float, evidence: tuple[str, ...]) -> Link:
@@ -638,7 +861,25 @@ def match(
     cannot_link: Iterable[tuple[int, int]] = (),
 ) -> MatchResult:
     """Cluster response records into organisations, with the evidence and a review queue."""
-    profiles = sorted((_profile(r) for r in records), key=lambda p: (p.sig, p.rec.key))
+    # Matching allocates a few hundred thousand small objects that all live until it returns and
+    # form no reference cycles: the cyclic collector would walk the whole heap several times over
+    # for nothing (a third of the time at 25,000 records). Pause it, as `timeit` does.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _match(records, must_link, cannot_link)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _match(
+    records: Sequence[MatchRecord],
+    must_link: Iterable[tuple[int, int]],
+    cannot_link: Iterable[tuple[int, int]],
+) -> MatchResult:
+    memo = _Memo()
+    profiles = sorted((_profile(r, memo) for r in records), key=lambda p: (p.sig, p.rec.key))
     index = {p.rec.key: i for i, p in enumerate(profiles)}
     if len(index) != len(profiles):
         raise ValueError("record keys must be unique")
@@ -667,7 +908,7 @@ def match(
             conflicts.append((i, j, _link(profiles, i, j, 0.0, (EVIDENCE_CONFLICT,))))
             continue
         uf.union(ri, rj)
-        links.append(_link(profiles, i, j, _name_class(profiles[i], profiles[j])[1], (EVIDENCE_MUST_LINK,)))
+        links.append(_link(profiles, i, j, _name_score(profiles[i], profiles[j]), (EVIDENCE_MUST_LINK,)))
 
     by_id: dict[str, list[int]] = defaultdict(list)
     for i, p in enumerate(profiles):
@@ -682,7 +923,7 @@ def match(
                     break
                 if not uf.forbidden(ri, rj):
                     uf.union(ri, rj)
-                    score = _name_class(profiles[i], profiles[j])[1]
+                    score = _name_score(profiles[i], profiles[j])
                     links.append(_link(profiles, i, j, score, (EVIDENCE_TAX_ID,)))
                     break
 

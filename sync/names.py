@@ -29,7 +29,7 @@ _QUOTES = str.maketrans({c: "'" for c in "’‘`´′"} | {c: '"' for c in "«�
 _QUOTES_AND_BRACKETS = re.compile(r"[\"'()\[\]{}<>]")
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 _WORD = re.compile(r"[a-z]+")
-_SPACES = re.compile(r"\s+")
+_ALNUM_RUN = re.compile(r"[a-z0-9]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +39,12 @@ class FormPattern:
     form: str
     regex: re.Pattern[str]
     initial: str = ""  # the letter every match starts a word with, when the pattern fixes one
+    # the pattern is its guard, then that letter (not optional), then the rest, with no top-level
+    # alternative: in lower-case ASCII text it can match only where a word starts with the letter
+    at_word_start: bool = field(default=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "at_word_start", _opens_with(self.regex.pattern, self.initial))
 
 
 _GUARD = "(?<![a-z0-9])"
@@ -50,7 +56,136 @@ def _initial(pattern: str) -> str:
     return rest[0] if rest != pattern and rest[:1].isalpha() else ""
 
 
+def _class_end(pattern: str, i: int) -> int:
+    """The index after the character class opening at `i` (-1 if it does not close)."""
+    j = i + 1
+    if pattern[j : j + 1] == "^":
+        j += 1
+    if pattern[j : j + 1] == "]":
+        j += 1  # a "]" right after "[" or "[^" is a literal
+    while j < len(pattern):
+        if pattern[j] == "\\":
+            j += 2
+        elif pattern[j] == "]":
+            return j + 1
+        else:
+            j += 1
+    return -1
+
+
+def _group_end(pattern: str, i: int) -> int:
+    """The index after the group opening at `i` (-1 if it does not close)."""
+    depth, j = 0, i
+    while j < len(pattern):
+        c = pattern[j]
+        if c == "\\":
+            j += 2
+            continue
+        if c == "[":
+            j = _class_end(pattern, j)
+            if j < 0:
+                return -1
+            continue
+        if c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+            if depth == 0:
+                return j + 1
+        j += 1
+    return -1
+
+
+def _top_level(pattern: str) -> list[str] | None:
+    """The pattern's top-level atoms, in order: a plain character (escaped punctuation unescaped),
+    or one of "G" (a group), "C" (a class), "E" (an escape such as \\s), "Q" (a quantifier),
+    "." (any other metacharacter). None when the pattern has a top-level alternative or anything
+    this reading does not follow (a brace, an escape with an argument)."""
+    atoms: list[str] = []
+    i = 0
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\":
+            nxt = pattern[i + 1 : i + 2]
+            if nxt.isascii() and nxt and not nxt.isalnum():
+                atoms.append(nxt)
+            elif nxt and nxt in "sSdDwWbBAZ":
+                atoms.append("\\" + nxt)
+            else:
+                return None
+            i += 2
+        elif c in "[(":
+            end = (_class_end if c == "[" else _group_end)(pattern, i)
+            if end < 0:
+                return None
+            atoms.append("\\" + ("C" if c == "[" else "G"))
+            i = end
+        elif c in "?*+":
+            atoms.append("\\Q")
+            i += 1
+        elif c in "|){":
+            return None
+        elif c in ".^$":
+            atoms.append("\\.")
+            i += 1
+        else:
+            atoms.append(c)
+            i += 1
+    return atoms
+
+
+def _opens_with(pattern: str, initial: str) -> bool:
+    """Whether every match of `pattern` starts with the guard and then the ASCII letter `initial`."""
+    rest = pattern.removeprefix(_GUARD)
+    if rest == pattern or len(initial) != 1 or not ("a" <= initial <= "z"):
+        return False
+    atoms = _top_level(rest)
+    # the letter first, not made optional or repeated by a quantifier
+    return atoms is not None and atoms[:1] == [initial] and atoms[1:2] != ["\\Q"]
+
+
+def _required_literal(regex: re.Pattern[str]) -> str:
+    """The longest run of plain characters that every match of `regex` contains, as it appears in
+    lower-case text ("" when there is none or the pattern is not read here): "tipo" for
+    `(?:di\\s+)?tipo\\s+[ab]`."""
+    if regex.flags & re.VERBOSE:
+        return ""
+    atoms = _top_level(regex.pattern)
+    if atoms is None:
+        return ""
+    runs: list[str] = []
+    run: list[str] = []
+    for atom in atoms:
+        if len(atom) == 1:
+            run.append(atom)
+            continue
+        if atom == "\\Q" and run:
+            run.pop()  # the character before a quantifier may be missing or repeated
+        runs.append("".join(run))
+        run = []
+    runs.append("".join(run))
+    literal = max(runs, key=len)
+    if regex.flags & re.IGNORECASE:
+        return literal.lower() if literal.isascii() else ""
+    return literal
+
+
 PatternIndex = dict[str, tuple[tuple[int, FormPattern], ...]]
+# How `_strip` reads lower-case ASCII text with an index: per letter, one regex trying all that
+# letter's word-start patterns at a position, each in a capturing lookahead (so each reports the
+# match it would give alone), with where each one's capture is (group number, order, form); and
+# per letter ("" for any) the other patterns, each with a literal its matches contain.
+PatternProbes = dict[str, tuple[re.Pattern[str], tuple[tuple[int, int, str], ...]]]
+PatternScans = dict[str, tuple[tuple[int, FormPattern, str], ...]]
+
+
+@dataclass(frozen=True, slots=True)
+class Stripper:
+    probes: PatternProbes
+    scans: PatternScans
+
+
+_BACKREFERENCE = re.compile(r"\\[1-9]|\(\?P=|\(\?\(")
 
 
 def _by_initial(patterns: tuple[FormPattern, ...]) -> PatternIndex:
@@ -59,6 +194,40 @@ def _by_initial(patterns: tuple[FormPattern, ...]) -> PatternIndex:
     for order, fp in enumerate(patterns):
         groups.setdefault(fp.initial, []).append((order, fp))
     return {k: tuple(v) for k, v in groups.items()}
+
+
+def _stripper(index: PatternIndex) -> Stripper:
+    probes: PatternProbes = {}
+    scans: PatternScans = {}
+    for initial, group in index.items():
+        members = [(order, fp) for order, fp in group if fp.at_word_start]
+        flags = {fp.regex.flags for _, fp in members}
+        probe: re.Pattern[str] | None = None
+        slots: list[tuple[int, int, str]] = []
+        # numbered references would shift in the joined regex: those letters keep one scan each
+        if (
+            members
+            and len(flags) == 1
+            and not any(_BACKREFERENCE.search(fp.regex.pattern) for _, fp in members)
+        ):
+            parts: list[str] = []
+            number = 1
+            for order, fp in members:
+                parts.append(f"(?:(?=({fp.regex.pattern}))|)")
+                slots.append((number, order, fp.form))
+                number += 1 + fp.regex.groups
+            try:
+                probe = re.compile("".join(parts), flags.pop())
+            except re.error:
+                probe = None
+            if probe is not None and probe.groups != number - 1:
+                probe = None
+        if probe is not None:
+            probes[initial] = (probe, tuple(slots))
+        rest = [(order, fp) for order, fp in group if probe is None or not fp.at_word_start]
+        if rest:
+            scans[initial] = tuple((order, fp, _required_literal(fp.regex)) for order, fp in rest)
+    return Stripper(probes, scans)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,11 +246,20 @@ class PatternTable:
     long_stopwords: tuple[str, ...] = field(default=(), compare=False)  # those worth a typo check
     expansion_regex: re.Pattern[str] | None = field(default=None, compare=False)  # all of them at once
     expansion_map: dict[str, str] = field(default_factory=dict, compare=False)
+    expansion_gate: str = field(default="", compare=False)  # a character every abbreviation contains
+    primary_stripper: Stripper = field(default=Stripper({}, {}), compare=False)
+    secondary_stripper: Stripper = field(default=Stripper({}, {}), compare=False)
+    # Memoised per word (names reuse few words): the word as `_fix_form_words` reads it, and
+    # whether it is a comparison stopword. Emptied by `clear_caches` for the packaged table.
+    word_fixes: dict[str, str] = field(default_factory=dict, compare=False)
+    stopword_memo: dict[str, bool] = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
         # derived here so that every table, however built, has them
         object.__setattr__(self, "primary_index", _by_initial(self.primary))
         object.__setattr__(self, "secondary_index", _by_initial(self.secondary))
+        object.__setattr__(self, "primary_stripper", _stripper(self.primary_index))
+        object.__setattr__(self, "secondary_stripper", _stripper(self.secondary_index))
         object.__setattr__(self, "long_stopwords", tuple(sorted(w for w in self.stopwords if len(w) >= 6)))
         if self.expansions:
             # "ass." may be glued to the next word ("ass.genitori"); "ass.ne" must end a word
@@ -96,6 +274,10 @@ class PatternTable:
             regex = re.compile(rf"(?<![a-z0-9])(?:{'|'.join(shorts)})")
             object.__setattr__(self, "expansion_regex", regex)
             object.__setattr__(self, "expansion_map", dict(self.expansions))
+            # a text without a character that every abbreviation has cannot hold one ("." for all)
+            common = set.intersection(*(set(short) for short, _ in self.expansions))
+            gate = "." if "." in common else min(common, default="")
+            object.__setattr__(self, "expansion_gate", gate)
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,7 +344,24 @@ def prenormalise(text: str) -> str:
     if not text.isascii():  # most names are plain ASCII: skip the Unicode work for them
         text = unicodedata.normalize("NFKC", text).translate(_QUOTES)
         text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
-    return _SPACES.sub(" ", text.casefold()).strip()
+    return " ".join(text.casefold().split())  # str.split's whitespace is re's \s
+
+
+def _fix_word(
+    word: str, known: frozenset[str], form_words: tuple[str, ...], glue_words: tuple[str, ...]
+) -> str:
+    if len(word) < 5 or word in known:
+        return word
+    fixed = _typo_of(word, form_words)
+    if fixed is not None:
+        return fixed
+    for fw in glue_words:
+        if len(word) >= len(fw) + 2:
+            if word.startswith(fw):
+                return fw + " " + word[len(fw) :]
+            if word.endswith(fw):
+                return word[: -len(fw)] + " " + fw
+    return word
 
 
 def _fix_form_words(text: str, form_words: tuple[str, ...], glue_words: tuple[str, ...]) -> str:
@@ -172,37 +371,75 @@ def _fix_form_words(text: str, form_words: tuple[str, ...], glue_words: tuple[st
     if not form_words:
         return text
     known = frozenset(form_words)
-
-    def fix(m: re.Match[str]) -> str:
-        word = m.group(0)
-        if len(word) < 5 or word in known:
-            return word
-        fixed = _typo_of(word, form_words)
-        if fixed is not None:
-            return fixed
-        for fw in glue_words:
-            if len(word) >= len(fw) + 2:
-                if word.startswith(fw):
-                    return fw + " " + word[len(fw) :]
-                if word.endswith(fw):
-                    return word[: -len(fw)] + " " + fw
-        return word
-
-    return _WORD.sub(fix, text)
+    return _WORD.sub(lambda m: _fix_word(m.group(0), known, form_words, glue_words), text)
 
 
-def _strip(text: str, index: PatternIndex) -> tuple[str, set[str]]:
+def _fix_table_words(text: str, table: PatternTable) -> str:
+    """`_fix_form_words` with the table's words, each word read once per process."""
+    if not table.form_words:
+        return text
+    memo = table.word_fixes
+    known: frozenset[str] | None = None
+    changed = False
+    for word in _WORD.findall(text):
+        fixed = memo.get(word)
+        if fixed is None:
+            if known is None:
+                known = frozenset(table.form_words)
+            fixed = memo[word] = _fix_word(word, known, table.form_words, table.glue_words)
+        if fixed != word:
+            changed = True
+    if not changed:
+        return text
+    return _WORD.sub(lambda m: memo[m.group(0)], text)
+
+
+def _strip(text: str, index: PatternIndex, stripper: Stripper | None = None) -> tuple[str, set[str]]:
     """Remove the matches of the indexed patterns, longest match first, without overlaps; return
     the forms found."""
     spans: list[tuple[int, int, int, str]] = []
-    # A guarded pattern can only match where a word starts with its first letter: try only those
-    # (a few of the ~45 patterns, for a typical name); the result is the same.
-    initials = {w[0] for w in _NON_ALNUM.split(text) if w}
-    for initial in [*sorted(initials & index.keys()), ""]:
-        for order, fp in index.get(initial, ()):
-            for m in fp.regex.finditer(text):
-                if m.end() > m.start():
-                    spans.append((m.start(), m.end(), order, fp.form))
+    if stripper is not None and text.isascii() and (text.islower() or text.lower() == text):
+        # In lower-case ASCII text a pattern that opens with its guard and a fixed letter matches
+        # only at the words starting with that letter: the letter's probe tries all such patterns
+        # at once there, and each keeps the matches `finditer` would give it (left to right,
+        # resuming after each match) instead of being tried at every character. The other
+        # patterns are scanned when the text has a literal they need.
+        probes, scans = stripper.probes, stripper.scans
+        resume: dict[int, int] = {}
+        initials: set[str] = set()
+        for run in _ALNUM_RUN.finditer(text):
+            start = run.start()
+            initial = text[start]
+            initials.add(initial)
+            probe = probes.get(initial)
+            if probe is None:
+                continue
+            found = probe[0].match(text, start)
+            if found is None or found.lastindex is None:
+                continue  # no pattern matches at this word
+            regs = found.regs
+            for number, order, form in probe[1]:
+                a, b = regs[number]
+                if a >= 0 and a >= resume.get(order, 0):
+                    spans.append((a, b, order, form))
+                    resume[order] = b
+        for initial in (*(initials & scans.keys()), ""):
+            for order, fp, literal in scans.get(initial, ()):
+                if literal in text:
+                    spans.extend(
+                        (m.start(), m.end(), order, fp.form)
+                        for m in fp.regex.finditer(text)
+                        if m.end() > m.start()
+                    )
+    else:
+        # A guarded pattern can only match where a word starts with its first letter: try only
+        # those (a few of the ~45 patterns, for a typical name); the result is the same.
+        initials = {w[0] for w in _NON_ALNUM.split(text) if w}
+        for initial in [*sorted(initials & index.keys()), ""]:
+            for order, fp in index.get(initial, ()):
+                for m in fp.regex.finditer(text):
+                    if m.end() > m.start():
+                        spans.append((m.start(), m.end(), order, fp.form))
     # Longest first: "ssd a r.l." must win over the company-law "a r.l." inside it.
     spans.sort(key=lambda s: (s[0] - s[1], s[0], s[2]))
     taken: list[tuple[int, int]] = []
@@ -224,11 +461,19 @@ def _strip(text: str, index: PatternIndex) -> tuple[str, set[str]]:
 
 
 def _collapse(text: str) -> str:
-    return _NON_ALNUM.sub(" ", text).strip()
+    """The words ([a-z0-9] runs), single-spaced: what replacing the rest by spaces and trimming gives."""
+    return " ".join(_ALNUM_RUN.findall(text))
 
 
 def _is_stopword(word: str, table: PatternTable) -> bool:
     """A stopword, or a typo of a long one ("grupo", "comitto")."""
+    known = table.stopword_memo.get(word)
+    if known is None:
+        known = table.stopword_memo[word] = _reads_as_stopword(word, table)
+    return known
+
+
+def _reads_as_stopword(word: str, table: PatternTable) -> bool:
     if word in table.stopwords:
         return True
     if len(word) < 5 or word.isdigit():
@@ -246,14 +491,14 @@ def _typo_of(word: str, vocabulary: tuple[str, ...]) -> str | None:
 def normalise_name(name: str, table: PatternTable) -> NameKey:
     """Reduce a typed name to its comparison key with the given pattern table."""
     text = _QUOTES_AND_BRACKETS.sub(" ", prenormalise(name))
-    if table.expansion_regex is not None:
+    if table.expansion_regex is not None and table.expansion_gate in text:
         text = table.expansion_regex.sub(lambda m: table.expansion_map[m.group(0)] + " ", text)
-    text = _fix_form_words(text, table.form_words, table.glue_words)
+    text = _fix_table_words(text, table)
     full = _collapse(text)
-    stripped, forms = _strip(text, table.primary_index)
-    loose, secondary_forms = _strip(stripped, table.secondary_index)
-    primary = _collapse(stripped) or full  # a name that is only a legal form keeps its words
-    secondary = _collapse(loose) or primary
+    stripped, forms = _strip(text, table.primary_index, table.primary_stripper)
+    loose, secondary_forms = _strip(stripped, table.secondary_index, table.secondary_stripper)
+    primary = (full if stripped is text else _collapse(stripped)) or full  # a name that is only a
+    secondary = primary if loose is stripped else _collapse(loose) or primary  # legal form keeps its words
     words = secondary.split()
     tokens = tuple(w for w in words if not _is_stopword(w, table)) or tuple(words)
     return NameKey(primary, secondary, tuple(sorted(forms | secondary_forms)), tokens, full)
@@ -274,3 +519,6 @@ def clear_caches() -> None:
     """Forget memoised keys (benchmarks time cold runs; tests compare fresh tables)."""
     name_key.cache_clear()
     _typo_of.cache_clear()
+    table = default_table()
+    table.word_fixes.clear()
+    table.stopword_memo.clear()
