@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -35,6 +36,7 @@ _NOTES = {
     "Scarta": "scartata dall'Ufficio di Piano (decisione riga {ref})",
 }
 _EPOCH = datetime(1900, 1, 1)
+_NOT_ALNUM = re.compile(r"[\W_]+")
 
 
 @dataclass
@@ -84,7 +86,7 @@ def _record(key: int, c: Checked) -> MatchRecord:
         key=key,
         name=r.name,
         tax_ids=(c.tax_code,) if c.tax_code else (),
-        raw_tax_id="".join(ch for ch in r.tax_code.upper() if ch.isalnum()),
+        raw_tax_id=_NOT_ALNUM.sub("", r.tax_code.upper()),
         email=c.email,
         pec=c.pec,
         phone=c.phone,
