@@ -71,7 +71,8 @@ def clean_text(value: object) -> str:
         return ""
     if text.isprintable() and "  " not in text and text[0] != " " and text[-1] != " ":
         return text  # the common case, without two regular expressions per cell
-    text = _CONTROL.sub(" ", text.replace("\r\n", "\n"))
+    # a lone CR is a line break too (and the xlsx format reads it back as one: the same text everywhere)
+    text = _CONTROL.sub(" ", text.replace("\r\n", "\n").replace("\r", "\n"))
     return _SPACES.sub(" ", text).strip()
 
 

@@ -36,6 +36,7 @@ from tests.reliability_helpers import (
     check_on_memory,
     check_on_xlsx,
     form_sheets,
+    write_responses_csv,
 )
 
 CI_MEMORY, SLOW_MEMORY = 200, 10_000
@@ -152,3 +153,15 @@ def test_regression_a_lone_surrogate_in_a_cell_is_not_a_crash(crema: Settings) -
     report = run_sync(store, crema, T1).report
     assert (report.responses, report.accepted) == (1, 1)
     assert check_on_memory(FormSheet([list(HEADER), row], (), ())) == []
+
+
+def test_regression_a_lone_carriage_return_does_not_make_every_sync_rewrite(
+    tmp_path: Path, crema: Settings
+) -> None:
+    # xlsx stores a CR as a line feed: the value wanted must be the one read back, or rule 8 breaks
+    rows = [list(HEADER), make_row(name="Il Volo\rAPS", comune="Crema\r", address="Via Dante 68\r\rCrema")]
+    write_responses_csv(tmp_path, rows[0], rows[1:])
+    run_sync(XlsxStore(tmp_path), crema, T1)
+    again = XlsxStore(tmp_path)
+    assert run_sync(again, crema, T1).report.cells_written == 0
+    assert again.files_written == 0
