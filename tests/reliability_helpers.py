@@ -1265,6 +1265,15 @@ class FormSheet:
     missing_required: tuple[str, ...]  # required fields left without a column
     markers: tuple[str, ...]  # texts put only in contact persons' cells
 
+    def __repr__(self) -> str:
+        rows = [
+            [c if len(c) <= 40 else f"{c[:20]!r}…({len(c)} characters)" for c in row] for row in self.grid
+        ]
+        return f"FormSheet({rows!r}, missing_required={self.missing_required!r})"
+
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+        p.text(repr(self))  # hypothesis prints a failing example with this: not 50,000-character cells
+
 
 def _base_row(r: int) -> dict[str, str]:
     """A valid response (so that many generated rows are accepted and published)."""
