@@ -181,7 +181,7 @@ class _Profile:
     pec: str
     sec_words: tuple[str, ...]  # key.secondary and key.primary split into words
     pri_words: tuple[str, ...]
-    raw_ends: tuple[str, str]  # the first and last three characters of raw_id
+    parts: _NameParts  # shared by the records with the same name and legal-form answer
 
 
 @dataclass(slots=True)
@@ -200,6 +200,12 @@ class _NameParts:
     bodies: frozenset[str]
     sec_words: tuple[str, ...]
     pri_words: tuple[str, ...]
+    # filled when first compared: consecutive words typed together ("ilsentiero"), and which
+    # words of another name are legal-form residue against this one (`_without_form_noise`)
+    glued_sec: dict[str, tuple[str, str]] | None = None
+    glued_pri: dict[str, tuple[str, str]] | None = None
+    residue: dict[str, bool] | None = None
+    shape: _Shape | None = None  # see `_may_be_partial`
 
 
 @dataclass(slots=True)
@@ -355,7 +361,26 @@ class _Memo:
         self.seats: dict[str, tuple[str, tuple[str, ...]]] = {}
 
 
-def _profile(rec: MatchRecord, memo: _Memo | None = None) -> _Profile:
+def _signature(rec: MatchRecord) -> str:
+    """A record's content, as one string: profiles are ordered by it (then by key), so that every
+    decision depends on contents, not on the order or the keys of the records."""
+    return "\x1f".join(
+        (
+            rec.name,
+            " ".join(sorted(rec.tax_ids)),
+            rec.raw_tax_id,
+            rec.email,
+            rec.pec,
+            rec.phone,
+            rec.comune,
+            rec.address,
+            rec.legal_form,
+            rec.submitted_at.isoformat() if rec.submitted_at else "",
+        )
+    )
+
+
+def _profile(rec: MatchRecord, memo: _Memo | None = None, sig: str | None = None) -> _Profile:
     if memo is None:
         memo = _Memo()
     n = memo.names.get((rec.name, rec.legal_form))
@@ -376,20 +401,7 @@ def _profile(rec: MatchRecord, memo: _Memo | None = None) -> _Profile:
     raw_id = raw if sum(map(str.isdigit, raw)) >= 7 and len(set(raw)) > 2 else ""
     return _Profile(
         rec,
-        "\x1f".join(
-            (
-                rec.name,
-                " ".join(sorted(rec.tax_ids)),
-                rec.raw_tax_id,
-                rec.email,
-                rec.pec,
-                rec.phone,
-                rec.comune,
-                rec.address,
-                rec.legal_form,
-                rec.submitted_at.isoformat() if rec.submitted_at else "",
-            )
-        ),
+        _signature(rec) if sig is None else sig,
         n.key,
         n.key.tokens,
         n.pri_tokens,
@@ -412,7 +424,7 @@ def _profile(rec: MatchRecord, memo: _Memo | None = None) -> _Profile:
         rec.pec if "@" in rec.pec else "",
         n.sec_words,
         n.pri_words,
-        (raw_id[:3], raw_id[-3:]),
+        n,
     )
 
 
@@ -421,9 +433,11 @@ def _word_match(x: str, y: str, relaxed: bool) -> bool:
 
     `relaxed` allows two typos in long words: two submissions may each carry their own typo.
     """
+    shortest = min(len(x), len(y))
+    if shortest > 4 and abs(len(x) - len(y)) > 2:
+        return False  # more edits than any test below allows, and too long for an abbreviation
     if not (x.isalpha() and y.isalpha()):
         return False  # numbers are identity: "41" is never "42" (words are [a-z0-9]+)
-    shortest = min(len(x), len(y))
     if shortest >= (_MIN_FUZZY_WORD - relaxed) and OSA.distance(x, y, score_cutoff=1) <= 1:
         return True
     if relaxed and shortest >= _MIN_RELAXED_WORD and OSA.distance(x, y, score_cutoff=2) <= 2:
@@ -465,12 +479,19 @@ def _align(a: tuple[str, ...], b: tuple[str, ...], relaxed: bool = False) -> int
     return _NONE
 
 
-def _unglue(words: tuple[str, ...], other: list[str], stopwords: frozenset[str]) -> tuple[str, ...]:
+def _unglue(
+    words: tuple[str, ...],
+    other: Sequence[str],
+    stopwords: frozenset[str],
+    glued: dict[str, tuple[str, str]] | None = None,
+) -> tuple[str, ...]:
     """Split a word that is two consecutive words of the other name typed without the space
-    ("pessanocon" against "pessano con", "ilsentiero" against "il sentiero")."""
-    if len(other) < 2 or all(w in other for w in words):
-        return words
-    glued = {a + b: (a, b) for a, b in pairwise(other)}
+    ("pessanocon" against "pessano con", "ilsentiero" against "il sentiero"). `glued`: those
+    of `other` (`_glued`), when known."""
+    if glued is None:
+        glued = _glued(other)
+    if not any(w in glued and w not in other for w in words):
+        return words  # also when `other` has fewer than two words, or has them all
     out: list[str] = []
     for w in words:
         if w not in other and w in glued:
@@ -480,20 +501,31 @@ def _unglue(words: tuple[str, ...], other: list[str], stopwords: frozenset[str])
     return tuple(out)
 
 
+def _glued(words: Sequence[str]) -> dict[str, tuple[str, str]]:
+    return {a + b: (a, b) for a, b in pairwise(words)}
+
+
 def _without_form_noise(words: tuple[str, ...], others: tuple[str, ...], other: _Profile) -> tuple[str, ...]:
     """Drop words that are legal-form residue when the other name spells a legal form: a typo of
     its abbreviation ("nDV" against "ODV") or a form word left alone ("Società" + "S.C.S.")."""
     if not other.key.forms and not other.abbreviations:
         return words
-    form_words = _form_words()
+    residue = other.parts.residue
+    if residue is None:
+        residue = other.parts.residue = {}
     kept: list[str] = []
     for w in words:
-        residue = (other.key.forms and w in form_words) or (
-            len(w) <= 5 and any(OSA.distance(w, ab, score_cutoff=1) <= 1 for ab in other.abbreviations)
-        )
-        if w in others or not residue:
+        if w in others:
             kept.append(w)
-    return tuple(kept)
+            continue
+        is_residue = residue.get(w)
+        if is_residue is None:
+            is_residue = residue[w] = bool(other.key.forms and w in _form_words()) or (
+                len(w) <= 5 and any(OSA.distance(w, ab, score_cutoff=1) <= 1 for ab in other.abbreviations)
+            )
+        if not is_residue:
+            kept.append(w)
+    return words if len(kept) == len(words) else tuple(kept)
 
 
 @cache
@@ -528,22 +560,100 @@ def _name_score(p: _Profile, q: _Profile) -> float:
     return 100.0 if _same_name(p, q) else _ratio(p, q)
 
 
+@dataclass(frozen=True, slots=True)
+class _Shape:
+    """What bounds a name's class against another without aligning them (`_may_be_partial`)."""
+
+    tokens: frozenset[str]  # comparison words, with and without head nouns
+    glued: frozenset[str]  # two consecutive words typed together
+    solid: tuple[int, int]  # words never taken for legal-form residue: with, without head nouns
+    acronyms: tuple[str, ...]  # words that could stand for three or more others
+    initials: tuple[str, str]  # of the comparison words, with and without head nouns
+
+
+def _shape(p: _Profile) -> _Shape:
+    parts = p.parts
+    if parts.shape is None:
+        glued_sec, glued_pri = _glue(p)
+        form_words = _form_words()
+        words = (*parts.key.tokens, *parts.pri_tokens)
+        parts.shape = _Shape(
+            frozenset(words),
+            frozenset((*glued_sec, *glued_pri)),
+            (_solid(parts.key.tokens, form_words), _solid(parts.pri_tokens, form_words)),
+            tuple(w for w in set(words) if len(w) >= 3 and w.isalpha()),
+            ("".join(w[0] for w in parts.key.tokens), "".join(w[0] for w in parts.pri_tokens)),
+        )
+    return parts.shape
+
+
+def _solid(words: tuple[str, ...], form_words: frozenset[str]) -> int:
+    """How many words `_without_form_noise` can never drop (long, and not a form word)."""
+    return sum(len(w) > 5 and w not in form_words for w in words)
+
+
+def _subsequence(word: str, letters: str) -> bool:
+    it = iter(letters)
+    return all(c in it for c in word)
+
+
+def _may_be_partial(p: _Profile, q: _Profile) -> bool:
+    """False only when `_name_class(p, q)` (not relaxed) is at most weak, whatever the numbers.
+
+    Past the same name and the one-typo compact names, a partial or closer class needs, in the
+    sec or pri alignment: an exact common word, which needs a common comparison word or a word
+    ungluing into two of the other's (without either, ungluing changes nothing and dropping
+    legal-form residue only removes words); or one word on each side left, typo-alike, and long
+    words not in the form words are never dropped; or an acronym, a word of three letters or
+    more spelling the initials of the other side's remaining words, in order."""
+    if _same_name(p, q) or _compact_typo(p, q):
+        return True
+    a, b = _shape(p), _shape(q)
+    if (
+        not a.tokens.isdisjoint(b.tokens)
+        or not a.tokens.isdisjoint(b.glued)
+        or not b.tokens.isdisjoint(a.glued)
+    ):
+        return True
+    if (a.solid[0] <= 1 and b.solid[0] <= 1) or (a.solid[1] <= 1 and b.solid[1] <= 1):
+        return True
+    return any(
+        len(word) <= len(letters) and _subsequence(word, letters)
+        for x, y in ((a, b), (b, a))
+        for word in x.acronyms
+        for letters in y.initials
+    )
+
+
+def _compact_typo(p: _Profile, q: _Profile) -> bool:
+    """One typo anywhere, spaces included: "AssociazioneIl Nodo", "PrimaveranODV"."""
+    return any(
+        min(len(x), len(y)) >= _MIN_COMPACT and OSA.distance(x, y, score_cutoff=1) <= 1
+        for x, y in zip(p.compacts, q.compacts, strict=True)
+    )
+
+
+def _glue(p: _Profile) -> tuple[dict[str, tuple[str, str]], dict[str, tuple[str, str]]]:
+    parts = p.parts
+    if parts.glued_sec is None or parts.glued_pri is None:
+        parts.glued_sec, parts.glued_pri = _glued(parts.sec_words), _glued(parts.pri_words)
+    return parts.glued_sec, parts.glued_pri
+
+
 def _name_class(p: _Profile, q: _Profile, relaxed: bool = False) -> tuple[int, float]:
     """How alike two names are (class) and a 0-100 similarity score."""
     if _same_name(p, q):
         cls, score = _SAME, 100.0
     else:
         stop = default_table().stopwords
-        sec_p = _without_form_noise(_unglue(p.sec_tokens, q.key.secondary.split(), stop), q.sec_tokens, q)
-        sec_q = _without_form_noise(_unglue(q.sec_tokens, p.key.secondary.split(), stop), p.sec_tokens, p)
-        pri_p = _without_form_noise(_unglue(p.pri_tokens, q.key.primary.split(), stop), q.pri_tokens, q)
-        pri_q = _without_form_noise(_unglue(q.pri_tokens, p.key.primary.split(), stop), p.pri_tokens, p)
+        gp, gq = _glue(p), _glue(q)
+        sec_p = _without_form_noise(_unglue(p.sec_tokens, q.sec_words, stop, gq[0]), q.sec_tokens, q)
+        sec_q = _without_form_noise(_unglue(q.sec_tokens, p.sec_words, stop, gp[0]), p.sec_tokens, p)
+        pri_p = _without_form_noise(_unglue(p.pri_tokens, q.pri_words, stop, gq[1]), q.pri_tokens, q)
+        pri_q = _without_form_noise(_unglue(q.pri_tokens, p.pri_words, stop, gp[1]), p.pri_tokens, p)
         cls = max(_align(sec_p, sec_q, relaxed), _align(pri_p, pri_q, relaxed))
-        if cls < _NEAR and any(
-            min(len(x), len(y)) >= _MIN_COMPACT and OSA.distance(x, y, score_cutoff=1) <= 1
-            for x, y in zip(p.compacts, q.compacts, strict=True)
-        ):
-            cls = _NEAR  # one typo anywhere, spaces included: "AssociazioneIl Nodo", "PrimaveranODV"
+        if cls < _NEAR and _compact_typo(p, q):
+            cls = _NEAR
         score = _ratio(p, q)
         if cls < _WEAK and score >= _WEAK_SCORE:
             cls = _WEAK
@@ -583,6 +693,9 @@ def _judge(p: _Profile, q: _Profile) -> _Verdict | None:
     # Nothing shared, or a contradiction with nothing strong to outweigh it: neither a merge nor
     # worth a reviewer's time, whatever the names say (namesakes in other towns are common).
     if not (strong or weak or same_comune) or (contradicted and not (strong or raw_near)):
+        return None
+    if (contradicted or not (strong or raw_near)) and not _may_be_partial(p, q):
+        # Only a partial or closer name would count here (see below), and these names cannot be.
         return None
     cls, score = _name_class(p, q)
     typos = False
@@ -686,6 +799,7 @@ def _candidates(profiles: Sequence[_Profile]) -> list[tuple[int, int]]:
     pair of rare name words, the same street address, or short names one typo apart. A key shared
     by more records than a block holds says nothing and is left out."""
     n = len(profiles)
+    screen = _Screen(profiles)
     pairs: set[int] = set()  # i * n + j for i < j: ints are cheaper to keep than tuples
 
     def add(members: Sequence[int]) -> None:
@@ -760,7 +874,7 @@ def _candidates(profiles: Sequence[_Profile]) -> list[tuple[int, int]]:
                 left, right = short[compacts[x]], short[compacts[y]]
                 if len(left) * len(right) <= _MAX_BLOCK * _MAX_BLOCK:
                     pairs.update(min(i, j) * n + max(i, j) for i in left for j in right)
-    return sorted(divmod(c, n) for c in _Screen(profiles).keep(pairs))
+    return sorted(divmod(c, n) for c in screen.keep(pairs))
 
 
 class _Screen:
@@ -774,40 +888,18 @@ class _Screen:
       near tax code without a contradiction brings to review.
 
     Two records that both have a codice fiscale, or both a partita IVA, either have two (a
-    contradiction) or share one. `links` are cheap signs of a phone, an address or a near tax code
-    in common (the same phone, an address with the same numbers, the same first or last three
-    characters of the tax code: codes one edit apart share one or the other, being at least seven
-    characters long), confirmed by `_judge`'s own tests before a pair counts as sharing one."""
+    contradiction) or share one. A phone, an address (in any comune) or a tax code one edit apart
+    in common is tested as `_judge` does, after a cheap sign of one: the same phone, the same
+    street numbers, the same first or last three characters of the tax code (two codes one edit
+    apart keep the characters before the edit, and those after it counted from the end: with at
+    least seven characters, they share the first three or the last three)."""
 
     def __init__(self, profiles: Sequence[_Profile]) -> None:
         self.profiles = profiles
-        self.links: list[frozenset[str]] = []
-        self.ids: list[int] = []  # 1: has a codice fiscale, 2: has a partita IVA
-        self.taxes: list[frozenset[str]] = []
-        self.forms: list[int] = []  # code of (sections, bodies)
-        self.numbers: list[frozenset[str]] = []
-        self.shared: list[tuple[str, str, str]] = []  # comune, email, pec
+        self.ids = [bool(p.cf) + 2 * bool(p.piva) for p in profiles]  # 1: a codice fiscale, 2: a partita IVA
         form_codes: dict[tuple[frozenset[str], frozenset[str]], int] = {}
-        self.form_sets: list[tuple[frozenset[str], frozenset[str]]] = []
-        for p in profiles:
-            links = []
-            if p.phone:
-                links.append("t" + p.phone)
-            if p.address:
-                links.append("a" + " ".join(p.address_numbers))
-            if p.raw_id:
-                links += ("h" + p.raw_ends[0], "l" + p.raw_ends[1])
-            self.links.append(frozenset(links))
-            self.ids.append(bool(p.cf) + 2 * bool(p.piva))
-            self.taxes.append(frozenset(p.rec.tax_ids) if p.rec.tax_ids else _EMPTY)
-            forms = (p.sections, p.bodies)
-            code = form_codes.get(forms)
-            if code is None:
-                code = form_codes[forms] = len(self.form_sets)
-                self.form_sets.append(forms)
-            self.forms.append(code)
-            self.numbers.append(p.numbers)
-            self.shared.append((p.comune, p.email, p.pec))
+        self.forms = [form_codes.setdefault((p.sections, p.bodies), len(form_codes)) for p in profiles]
+        self.form_sets = list(form_codes)
         self.other_form: dict[tuple[int, int], bool] = {}
 
     def _other_form(self, a: int, b: int) -> bool:
@@ -817,34 +909,37 @@ class _Screen:
             known = self.other_form[a, b] = _disjoint(sa, sb) or _disjoint(ba, bb)
         return known
 
-    def _near(self, i: int, j: int) -> bool:
-        """A phone, an address (in any comune) or a tax code one edit apart in common."""
-        p, q = self.profiles[i], self.profiles[j]
-        return (
-            (bool(p.phone) and p.phone == q.phone)
-            or _same_address(p, q)
-            or (bool(p.raw_id and q.raw_id) and OSA.distance(p.raw_id, q.raw_id, score_cutoff=2) <= 1)
-        )
-
     def keep(self, pairs: Iterable[int]) -> list[int]:
-        n = len(self.ids)
-        links, ids, forms, numbers, shared, taxes = (
-            self.links, self.ids, self.forms, self.numbers, self.shared, self.taxes
-        )  # fmt: skip
+        profiles, ids, forms = self.profiles, self.ids, self.forms
+        n = len(profiles)
         kept: list[int] = []
         for code in pairs:
             i, j = divmod(code, n)
-            near = not links[i].isdisjoint(links[j]) and self._near(i, j)
+            p, q = profiles[i], profiles[j]
+            near = (
+                (bool(p.phone) and p.phone == q.phone)
+                or (
+                    bool(p.address_numbers) and p.address_numbers == q.address_numbers and _same_address(p, q)
+                )
+                or (
+                    bool(p.raw_id and q.raw_id)
+                    and (p.raw_id[:3] == q.raw_id[:3] or p.raw_id[-3:] == q.raw_id[-3:])
+                    and OSA.distance(p.raw_id, q.raw_id, score_cutoff=2) <= 1
+                )
+            )
             if ids[i] & ids[j] or (forms[i] != forms[j] and self._other_form(forms[i], forms[j])):
-                keep = near and numbers[i] == numbers[j]  # a contradiction, or rule 2's
+                keep = near and p.numbers == q.numbers  # a contradiction, or rule 2's
             elif near:
                 keep = True
-            elif numbers[i] == numbers[j]:
-                (ci, ei, pi), (cj, ej, pj) = shared[i], shared[j]
-                keep = bool(ci and cj) or (bool(ei) and ei == ej) or (bool(pi) and pi == pj)
+            elif p.numbers == q.numbers:
+                keep = (
+                    bool(p.comune and q.comune)
+                    or (bool(p.email) and p.email == q.email)
+                    or (bool(p.pec) and p.pec == q.pec)
+                )
             else:
                 keep = False
-            if keep and taxes[i].isdisjoint(taxes[j]):
+            if keep and not (q.rec.tax_ids and any(t in q.rec.tax_ids for t in p.rec.tax_ids)):
                 kept.append(code)
         return kept
 
@@ -878,8 +973,11 @@ def _match(
     must_link: Iterable[tuple[int, int]],
     cannot_link: Iterable[tuple[int, int]],
 ) -> MatchResult:
+    # In content order (ties on keys, then as given): built in that order, the profiles are laid
+    # out in memory as they are read below.
+    in_order = sorted((_signature(r), r.key, k) for k, r in enumerate(records))
     memo = _Memo()
-    profiles = sorted((_profile(r, memo) for r in records), key=lambda p: (p.sig, p.rec.key))
+    profiles = [_profile(records[k], memo, sig) for sig, _, k in in_order]
     index = {p.rec.key: i for i, p in enumerate(profiles)}
     if len(index) != len(profiles):
         raise ValueError("record keys must be unique")
