@@ -63,10 +63,10 @@ MESSAGES: dict[str, str] = {
 SUGGESTION_COMUNE = "forse intendevi {name}?"
 
 CF_DETAILS = {
-    "length": "lunghezza errata (un ente ha 11 cifre, una persona 16 caratteri)",
-    "checksum": "il carattere di controllo non corrisponde",
-    "format": "contiene caratteri non ammessi",
-    "component": "contiene una parte non valida (es. codice ufficio)",
+    "length": "lunghezza errata (un ente ha 11 cifre, una persona 16 caratteri).",
+    "checksum": "il carattere di controllo non corrisponde (probabile errore di battitura).",
+    "format": "contiene caratteri non ammessi.",
+    "component": "contiene una parte non valida (es. il codice dell'ufficio).",
 }
 
 # Staff decisions --------------------------------------------------------------------------------------------

@@ -98,7 +98,8 @@ def test_tax_codes(typed: str, normalised: str, kind: str, valid: bool) -> None:
             "82859340194",
             "cf_non_valido",
             Severity.BLOCKING,
-            "Il codice fiscale «82859340194» non è valido: il carattere di controllo non corrisponde",
+            "Il codice fiscale «82859340194» non è valido: il carattere di controllo non corrisponde "
+            "(probabile errore di battitura).",
         ),
         (
             "tax_code",
@@ -106,7 +107,7 @@ def test_tax_codes(typed: str, normalised: str, kind: str, valid: bool) -> None:
             "cf_non_valido",
             Severity.BLOCKING,
             "Il codice fiscale «946730701» non è valido: lunghezza errata (un ente ha 11 cifre, una persona 16 "
-            "caratteri)",
+            "caratteri).",
         ),
         (
             "comune",

@@ -345,7 +345,7 @@ def test_rejected_submission_lists_problems_in_italian(client: FlaskClient) -> N
             "codice": "cf_non_valido",
             "campo": "Codice fiscale dell'ente",
             "messaggio": "Il codice fiscale «123» non è valido: lunghezza errata (un ente ha 11 cifre, una persona "
-            "16 caratteri)",
+            "16 caratteri).",
             "gravita": "bloccante",
             "suggerimento": "",
         },
@@ -364,7 +364,7 @@ def test_rejected_submission_lists_problems_in_italian(client: FlaskClient) -> N
         "- Manca il consenso all'informativa sul trattamento dei dati personali: senza consenso la domanda non "
         "può essere accettata.\n"
         "- Il codice fiscale «123» non è valido: lunghezza errata (un ente ha 11 cifre, una persona 16 "
-        "caratteri)\n\n"
+        "caratteri).\n\n"
         "Per correggere, compilate di nuovo il modulo con i dati corretti: vale l'ultima risposta inviata. "
         "Per chiarimenti rispondete a questo messaggio o scrivete all'Ufficio di Piano.\n\n"
         "Cordiali saluti,\nUfficio di Piano - Ambito territoriale di Crema\n\n"
