@@ -223,11 +223,12 @@ class _Clusters:
 
     parent: list[int]
     size: list[int]
+    # by root (what a former root holds is stale): identities that keep clusters apart
+    cf: list[frozenset[str]]
+    piva: list[frozenset[str]]
+    sections: list[frozenset[str]]
+    bodies: list[frozenset[str]]
     cannot: dict[int, set[int]] = field(default_factory=dict)  # root -> roots it must stay apart from
-    cf: dict[int, frozenset[str]] = field(default_factory=dict)
-    piva: dict[int, frozenset[str]] = field(default_factory=dict)
-    sections: dict[int, frozenset[str]] = field(default_factory=dict)
-    bodies: dict[int, frozenset[str]] = field(default_factory=dict)
 
     def find(self, i: int) -> int:
         root = i
@@ -259,7 +260,8 @@ class _Clusters:
         self.parent[rj] = ri
         self.size[ri] += self.size[rj]
         for table in (self.cf, self.piva, self.sections, self.bodies):
-            table[ri] = table[ri] | table.pop(rj)
+            if not table[rj] <= table[ri]:
+                table[ri] = table[ri] | table[rj]
         moved = self.cannot.pop(rj, set())
         if moved:
             self.cannot.setdefault(ri, set()).update(moved)
@@ -901,6 +903,11 @@ class _Screen:
         self.forms = [form_codes.setdefault((p.sections, p.bodies), len(form_codes)) for p in profiles]
         self.form_sets = list(form_codes)
         self.other_form: dict[tuple[int, int], bool] = {}
+        # the cheap signs of a contact in common ("" or () when there is none)
+        self.phones = [p.phone for p in profiles]
+        self.streets = [p.address_numbers if p.address else () for p in profiles]
+        self.heads = [p.raw_id[:3] for p in profiles]
+        self.tails = [p.raw_id[-3:] for p in profiles]
 
     def _other_form(self, a: int, b: int) -> bool:
         known = self.other_form.get((a, b))
@@ -909,37 +916,39 @@ class _Screen:
             known = self.other_form[a, b] = _disjoint(sa, sb) or _disjoint(ba, bb)
         return known
 
+    def _near(self, i: int, j: int) -> bool:
+        """A phone, an address (in any comune) or a tax code one edit apart in common."""
+        p, q = self.profiles[i], self.profiles[j]
+        return (
+            (bool(p.phone) and p.phone == q.phone)
+            or _same_address(p, q)
+            or (bool(p.raw_id and q.raw_id) and OSA.distance(p.raw_id, q.raw_id, score_cutoff=2) <= 1)
+        )
+
     def keep(self, pairs: Iterable[int]) -> list[int]:
         profiles, ids, forms = self.profiles, self.ids, self.forms
+        phones, streets, heads, tails = self.phones, self.streets, self.heads, self.tails
         n = len(profiles)
         kept: list[int] = []
         for code in pairs:
             i, j = divmod(code, n)
-            p, q = profiles[i], profiles[j]
-            near = (
-                (bool(p.phone) and p.phone == q.phone)
-                or (
-                    bool(p.address_numbers) and p.address_numbers == q.address_numbers and _same_address(p, q)
-                )
-                or (
-                    bool(p.raw_id and q.raw_id)
-                    and (p.raw_id[:3] == q.raw_id[:3] or p.raw_id[-3:] == q.raw_id[-3:])
-                    and OSA.distance(p.raw_id, q.raw_id, score_cutoff=2) <= 1
-                )
+            sign = (
+                (phones[i] and phones[i] == phones[j])
+                or (streets[i] and streets[i] == streets[j])
+                or (heads[i] and (heads[i] == heads[j] or tails[i] == tails[j]))
             )
             if ids[i] & ids[j] or (forms[i] != forms[j] and self._other_form(forms[i], forms[j])):
-                keep = near and p.numbers == q.numbers  # a contradiction, or rule 2's
-            elif near:
-                keep = True
-            elif p.numbers == q.numbers:
-                keep = (
-                    bool(p.comune and q.comune)
-                    or (bool(p.email) and p.email == q.email)
-                    or (bool(p.pec) and p.pec == q.pec)
-                )
-            else:
-                keep = False
-            if keep and not (q.rec.tax_ids and any(t in q.rec.tax_ids for t in p.rec.tax_ids)):
+                # a contradiction (or rule 2's): worth a look only with a contact and the same numbers
+                if not sign or profiles[i].numbers != profiles[j].numbers or not self._near(i, j):
+                    continue
+            elif not (sign and self._near(i, j)):
+                p, q = profiles[i], profiles[j]
+                if p.numbers != q.numbers or not (
+                    (p.comune and q.comune) or (p.email and p.email == q.email) or (p.pec and p.pec == q.pec)
+                ):
+                    continue
+            p, q = profiles[i], profiles[j]
+            if not (q.rec.tax_ids and any(t in q.rec.tax_ids for t in p.rec.tax_ids)):
                 kept.append(code)
         return kept
 
@@ -981,9 +990,14 @@ def _match(
     index = {p.rec.key: i for i, p in enumerate(profiles)}
     if len(index) != len(profiles):
         raise ValueError("record keys must be unique")
-    uf = _Clusters(parent=list(range(len(profiles))), size=[1] * len(profiles))
-    for i, p in enumerate(profiles):
-        uf.cf[i], uf.piva[i], uf.sections[i], uf.bodies[i] = p.cf, p.piva, p.sections, p.bodies
+    uf = _Clusters(
+        parent=list(range(len(profiles))),
+        size=[1] * len(profiles),
+        cf=[p.cf for p in profiles],
+        piva=[p.piva for p in profiles],
+        sections=[p.sections for p in profiles],
+        bodies=[p.bodies for p in profiles],
+    )
 
     def known(pairs: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
         # Pairs naming an unknown key are the caller's to report (an unknown ID in "Decisioni").
@@ -1008,10 +1022,14 @@ def _match(
         uf.union(ri, rj)
         links.append(_link(profiles, i, j, _name_score(profiles[i], profiles[j]), (EVIDENCE_MUST_LINK,)))
 
-    by_id: dict[str, list[int]] = defaultdict(list)
+    first: dict[str, int] = {}
+    by_id: dict[str, list[int]] = {}  # the ids given more than once, with every record giving them
     for i, p in enumerate(profiles):
         for tax_id in p.rec.tax_ids:
-            by_id[tax_id].append(i)
+            if tax_id in first:
+                by_id.setdefault(tax_id, [first[tax_id]]).append(i)
+            else:
+                first[tax_id] = i
     for tax_id in sorted(by_id):
         members = by_id[tax_id]
         for pos, j in enumerate(members[1:], start=1):
