@@ -216,7 +216,8 @@ def parse_rows(rows: Sequence[Sequence[object]], ambito: Ambito, *, first_row: i
         raise ConfigError(
             "Il foglio delle risposte è vuoto: manca anche la riga di intestazione delle domande."
         )
-    header = [clean_text(h) for h in rows[0]]
+    # a title never holds a list: LIST_SEPARATOR there is a stray control character like the others
+    header = [clean_text(h.replace(LIST_SEPARATOR, " ") if isinstance(h, str) else h) for h in rows[0]]
     cmap = map_columns(header, ambito)
     area_opts = [(a.code, a.label) for a in ambito.areas]
     phase_opts = [(p.code, p.label) for p in ambito.phases]

@@ -165,3 +165,15 @@ def test_regression_a_lone_carriage_return_does_not_make_every_sync_rewrite(
     again = XlsxStore(tmp_path)
     assert run_sync(again, crema, T1).report.cells_written == 0
     assert again.files_written == 0
+
+
+def test_regression_a_unit_separator_in_a_column_title_does_not_make_every_sync_rewrite(
+    tmp_path: Path, crema: Settings
+) -> None:
+    # \x1f survives cleaning (it joins the webhook's checkbox answers) but an xlsx cell cannot hold it
+    rows = [[*HEADER, "Nota\x1finterna"], [*make_row(), "sì"]]
+    write_responses_csv(tmp_path, rows[0], rows[1:])
+    run_sync(XlsxStore(tmp_path), crema, T1)
+    again = XlsxStore(tmp_path)
+    assert run_sync(again, crema, T1).report.cells_written == 0
+    assert again.files_written == 0
