@@ -436,7 +436,7 @@ def _word_match(x: str, y: str, relaxed: bool) -> bool:
     `relaxed` allows two typos in long words: two submissions may each carry their own typo.
     """
     shortest = min(len(x), len(y))
-    if shortest > 4 and abs(len(x) - len(y)) > 2:
+    if shortest > 4 and abs(len(x) - len(y)) > 1 + relaxed:
         return False  # more edits than any test below allows, and too long for an abbreviation
     if not (x.isalpha() and y.isalpha()):
         return False  # numbers are identity: "41" is never "42" (words are [a-z0-9]+)
@@ -564,13 +564,15 @@ def _name_score(p: _Profile, q: _Profile) -> float:
 
 @dataclass(frozen=True, slots=True)
 class _Shape:
-    """What bounds a name's class against another without aligning them (`_may_be_partial`)."""
+    """What bounds a name's class against another without aligning them (`_name_ceiling`)."""
 
     tokens: frozenset[str]  # comparison words, with and without head nouns
     glued: frozenset[str]  # two consecutive words typed together
-    solid: tuple[int, int]  # words never taken for legal-form residue: with, without head nouns
+    solid: tuple[tuple[str, ...], tuple[str, ...]]  # words never dropped as legal-form residue
     acronyms: tuple[str, ...]  # words that could stand for three or more others
+    shortest_acronym: int
     initials: tuple[str, str]  # of the comparison words, with and without head nouns
+    most_initials: int
 
 
 def _shape(p: _Profile) -> _Shape:
@@ -579,19 +581,23 @@ def _shape(p: _Profile) -> _Shape:
         glued_sec, glued_pri = _glue(p)
         form_words = _form_words()
         words = (*parts.key.tokens, *parts.pri_tokens)
+        acronyms = tuple(w for w in set(words) if len(w) >= 3 and w.isalpha())
+        initials = ("".join(w[0] for w in parts.key.tokens), "".join(w[0] for w in parts.pri_tokens))
         parts.shape = _Shape(
             frozenset(words),
             frozenset((*glued_sec, *glued_pri)),
             (_solid(parts.key.tokens, form_words), _solid(parts.pri_tokens, form_words)),
-            tuple(w for w in set(words) if len(w) >= 3 and w.isalpha()),
-            ("".join(w[0] for w in parts.key.tokens), "".join(w[0] for w in parts.pri_tokens)),
+            acronyms,
+            min(map(len, acronyms), default=1 << 30),
+            initials,
+            max(map(len, initials)),
         )
     return parts.shape
 
 
-def _solid(words: tuple[str, ...], form_words: frozenset[str]) -> int:
-    """How many words `_without_form_noise` can never drop (long, and not a form word)."""
-    return sum(len(w) > 5 and w not in form_words for w in words)
+def _solid(words: tuple[str, ...], form_words: frozenset[str]) -> tuple[str, ...]:
+    """The words `_without_form_noise` never drops: long, and not form words."""
+    return tuple(w for w in words if len(w) > 5 and w not in form_words)
 
 
 def _subsequence(word: str, letters: str) -> bool:
@@ -599,32 +605,67 @@ def _subsequence(word: str, letters: str) -> bool:
     return all(c in it for c in word)
 
 
-def _may_be_partial(p: _Profile, q: _Profile) -> bool:
-    """False only when `_name_class(p, q)` (not relaxed) is at most weak, whatever the numbers.
-
-    Past the same name and the one-typo compact names, a partial or closer class needs, in the
-    sec or pri alignment: an exact common word, which needs a common comparison word or a word
-    ungluing into two of the other's (without either, ungluing changes nothing and dropping
-    legal-form residue only removes words); or one word on each side left, typo-alike, and long
-    words not in the form words are never dropped; or an acronym, a word of three letters or
-    more spelling the initials of the other side's remaining words, in order."""
-    if _same_name(p, q) or _compact_typo(p, q):
-        return True
-    a, b = _shape(p), _shape(q)
-    if (
-        not a.tokens.isdisjoint(b.tokens)
-        or not a.tokens.isdisjoint(b.glued)
-        or not b.tokens.isdisjoint(a.glued)
-    ):
-        return True
-    if (a.solid[0] <= 1 and b.solid[0] <= 1) or (a.solid[1] <= 1 and b.solid[1] <= 1):
-        return True
-    return any(
+def _acronym(x: _Shape, y: _Shape) -> bool:
+    """Whether a word of `x` may spell the initials of some of `y`'s words, in order."""
+    return x.shortest_acronym <= y.most_initials and any(
         len(word) <= len(letters) and _subsequence(word, letters)
-        for x, y in ((a, b), (b, a))
         for word in x.acronyms
         for letters in y.initials
     )
+
+
+def _name_ceiling(p: _Profile, q: _Profile) -> int:
+    """A class `_name_class(p, q)` (not relaxed, numbers aside) cannot exceed, without aligning.
+
+    Past the same name and one-typo compact names, the class comes from aligning the words with
+    and without head nouns. Unless a word of one name may unglue into two of the other's, or may
+    be an acronym of the other's words (a word of three letters or more spelling their initials
+    in order), the aligned words are the names' own comparison words, less some legal-form
+    residue: never a long word that is not a form word (`_solid`). Such a word that is not among
+    the other's words and is not a typo or an abbreviation of any of them stays unmatched. A near
+    alignment leaves nothing unmatched; a partial one matches one side entirely and at least one
+    word exactly."""
+    if _same_name(p, q) or _compact_typo(p, q):
+        return _SAME
+    a, b = _shape(p), _shape(q)
+    if (
+        not a.tokens.isdisjoint(b.glued)
+        or not b.tokens.isdisjoint(a.glued)
+        or _acronym(a, b)
+        or _acronym(b, a)
+    ):
+        return _SAME
+    ceiling = _WEAK
+    for k, (x, y) in enumerate(((p.sec_tokens, q.sec_tokens), (p.pri_tokens, q.pri_tokens))):
+        lost_x, lost_y = _unmatched(a.solid[k], y), _unmatched(b.solid[k], x)
+        if not lost_x and not lost_y:
+            return _NEAR
+        if not (lost_x and lost_y) and not set(x).isdisjoint(y):
+            ceiling = _PARTIAL
+    return ceiling
+
+
+def _unmatched(solid: tuple[str, ...], others: tuple[str, ...]) -> bool:
+    """Whether one of the `solid` words is not among `others` nor alike one of them for
+    `_word_match` (not relaxed): for a word of six letters or more, one edit away from a word
+    of five or more, or starting with an abbreviation of four letters or fewer."""
+    for w in solid:
+        if w in others:
+            continue
+        for o in others:
+            if len(o) <= 4:
+                if w.startswith(o) and o.isalpha() and w.isalpha():
+                    break
+            elif (
+                abs(len(o) - len(w)) <= 1
+                and OSA.distance(w, o, score_cutoff=1) <= 1
+                and o.isalpha()
+                and w.isalpha()
+            ):
+                break
+        else:
+            return True
+    return False
 
 
 def _compact_typo(p: _Profile, q: _Profile) -> bool:
@@ -696,8 +737,11 @@ def _judge(p: _Profile, q: _Profile) -> _Verdict | None:
     # worth a reviewer's time, whatever the names say (namesakes in other towns are common).
     if not (strong or weak or same_comune) or (contradicted and not (strong or raw_near)):
         return None
-    if (contradicted or not (strong or raw_near)) and not _may_be_partial(p, q):
-        # Only a partial or closer name would count here (see below), and these names cannot be.
+    # Only a partial name would count here, or a near one with nothing but the comune in common
+    # (see below): a name that cannot be that close is dismissed without aligning it.
+    if (contradicted or not (strong or raw_near)) and _name_ceiling(p, q) < (
+        _PARTIAL if contradicted or weak else _NEAR
+    ):
         return None
     cls, score = _name_class(p, q)
     typos = False
@@ -804,11 +848,23 @@ def _candidates(profiles: Sequence[_Profile]) -> list[tuple[int, int]]:
     screen = _Screen(profiles)
     pairs: set[int] = set()  # i * n + j for i < j: ints are cheaper to keep than tuples
 
+    ids, phones, streets, heads, tails = screen.ids, screen.phones, screen.streets, screen.heads, screen.tails
+
     def add(members: Sequence[int]) -> None:
         if len(members) == 2:
             pairs.add(members[0] * n + members[1])
-        else:
+        elif len(members) == 3:
             pairs.update(i * n + j for i, j in combinations(members, 2))  # members ascend: i < j
+        else:
+            # the screen's first test already: two of a kind of tax id need a sign of a contact
+            pairs.update(
+                i * n + j
+                for i, j in combinations(members, 2)
+                if not ids[i] & ids[j]
+                or (phones[i] and phones[i] == phones[j])
+                or (streets[i] and streets[i] == streets[j])
+                or (heads[i] and (heads[i] == heads[j] or tails[i] == tails[j]))
+            )
 
     # Contacts: across comuni.
     for field_ in ("email", "pec", "phone", "raw_id"):
