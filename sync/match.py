@@ -569,8 +569,7 @@ class _Shape:
     tokens: frozenset[str]  # comparison words, with and without head nouns
     glued: frozenset[str]  # two consecutive words typed together
     solid: tuple[tuple[str, ...], tuple[str, ...]]  # words never dropped as legal-form residue
-    acronyms: tuple[str, ...]  # words that could stand for three or more others
-    shortest_acronym: int
+    acronyms: tuple[str, ...]  # words that could stand for three or more others, shortest first
     initials: tuple[str, str]  # of the comparison words, with and without head nouns
     most_initials: int
 
@@ -581,14 +580,12 @@ def _shape(p: _Profile) -> _Shape:
         glued_sec, glued_pri = _glue(p)
         form_words = _form_words()
         words = (*parts.key.tokens, *parts.pri_tokens)
-        acronyms = tuple(w for w in set(words) if len(w) >= 3 and w.isalpha())
         initials = ("".join(w[0] for w in parts.key.tokens), "".join(w[0] for w in parts.pri_tokens))
         parts.shape = _Shape(
             frozenset(words),
             frozenset((*glued_sec, *glued_pri)),
             (_solid(parts.key.tokens, form_words), _solid(parts.pri_tokens, form_words)),
-            acronyms,
-            min(map(len, acronyms), default=1 << 30),
+            tuple(sorted((w for w in set(words) if len(w) >= 3 and w.isalpha()), key=len)),
             initials,
             max(map(len, initials)),
         )
@@ -607,11 +604,12 @@ def _subsequence(word: str, letters: str) -> bool:
 
 def _acronym(x: _Shape, y: _Shape) -> bool:
     """Whether a word of `x` may spell the initials of some of `y`'s words, in order."""
-    return x.shortest_acronym <= y.most_initials and any(
-        len(word) <= len(letters) and _subsequence(word, letters)
-        for word in x.acronyms
-        for letters in y.initials
-    )
+    for word in x.acronyms:
+        if len(word) > y.most_initials:
+            return False  # and so are the words after it
+        if any(len(word) <= len(letters) and _subsequence(word, letters) for letters in y.initials):
+            return True
+    return False
 
 
 def _name_ceiling(p: _Profile, q: _Profile) -> int:
@@ -619,22 +617,14 @@ def _name_ceiling(p: _Profile, q: _Profile) -> int:
 
     Past the same name and one-typo compact names, the class comes from aligning the words with
     and without head nouns. Unless a word of one name may unglue into two of the other's, or may
-    be an acronym of the other's words (a word of three letters or more spelling their initials
-    in order), the aligned words are the names' own comparison words, less some legal-form
-    residue: never a long word that is not a form word (`_solid`). Such a word that is not among
-    the other's words and is not a typo or an abbreviation of any of them stays unmatched. A near
-    alignment leaves nothing unmatched; a partial one matches one side entirely and at least one
-    word exactly."""
-    if _same_name(p, q) or _compact_typo(p, q):
+    be an acronym of the other's words (`_own_words`), the aligned words are the names' own
+    comparison words, less some legal-form residue: never a long word that is not a form word
+    (`_solid`). Such a word that is not among the other's words and is not a typo or an
+    abbreviation of any of them stays unmatched (`_unmatched`). A near alignment leaves nothing
+    unmatched; a partial one matches one side entirely and at least one word exactly."""
+    if not _own_words(p, q):
         return _SAME
     a, b = _shape(p), _shape(q)
-    if (
-        not a.tokens.isdisjoint(b.glued)
-        or not b.tokens.isdisjoint(a.glued)
-        or _acronym(a, b)
-        or _acronym(b, a)
-    ):
-        return _SAME
     ceiling = _WEAK
     for k, (x, y) in enumerate(((p.sec_tokens, q.sec_tokens), (p.pri_tokens, q.pri_tokens))):
         lost_x, lost_y = _unmatched(a.solid[k], y), _unmatched(b.solid[k], x)
@@ -645,10 +635,43 @@ def _name_ceiling(p: _Profile, q: _Profile) -> int:
     return ceiling
 
 
-def _unmatched(solid: tuple[str, ...], others: tuple[str, ...]) -> bool:
-    """Whether one of the `solid` words is not among `others` nor alike one of them for
-    `_word_match` (not relaxed): for a word of six letters or more, one edit away from a word
-    of five or more, or starting with an abbreviation of four letters or fewer."""
+def _may_be_alike(p: _Profile, q: _Profile) -> bool:
+    """False only when `_name_class(p, q)` is none and the relaxed class is less than near.
+
+    As in `_name_ceiling`: with words of both names unmatched, in both alignments, an alignment
+    finds nothing; with a word of one name unmatched even allowing two typos, the relaxed one is
+    not near. Then only the similarity score may still make the names weakly alike."""
+    if not _own_words(p, q):
+        return True
+    a, b = _shape(p), _shape(q)
+    for k, (x, y) in enumerate(((p.sec_tokens, q.sec_tokens), (p.pri_tokens, q.pri_tokens))):
+        if not (_unmatched(a.solid[k], y) and _unmatched(b.solid[k], x)):
+            return True
+        if not (_unmatched(a.solid[k], y, relaxed=True) or _unmatched(b.solid[k], x, relaxed=True)):
+            return True
+    return _ratio(p, q) >= _WEAK_SCORE
+
+
+def _own_words(p: _Profile, q: _Profile) -> bool:
+    """Whether aligning the two names compares their own comparison words (less some legal-form
+    residue) and nothing else decides: not the same name, not one typo apart once compacted, no
+    word that may unglue into two of the other name's, no word that may be an acronym of the
+    other's (three letters or more spelling the initials of some of its words, in order)."""
+    if _same_name(p, q) or _compact_typo(p, q):
+        return False
+    a, b = _shape(p), _shape(q)
+    return not (
+        not a.tokens.isdisjoint(b.glued)
+        or not b.tokens.isdisjoint(a.glued)
+        or _acronym(a, b)
+        or _acronym(b, a)
+    )
+
+
+def _unmatched(solid: tuple[str, ...], others: tuple[str, ...], relaxed: bool = False) -> bool:
+    """Whether one of the `solid` words (six letters or more) is neither among `others` nor alike
+    one of them for `_word_match`: within one edit (two when relaxed), so a length at most one
+    (two) apart, or starting with an abbreviation of four letters or fewer."""
     for w in solid:
         if w in others:
             continue
@@ -656,12 +679,7 @@ def _unmatched(solid: tuple[str, ...], others: tuple[str, ...]) -> bool:
             if len(o) <= 4:
                 if w.startswith(o) and o.isalpha() and w.isalpha():
                     break
-            elif (
-                abs(len(o) - len(w)) <= 1
-                and OSA.distance(w, o, score_cutoff=1) <= 1
-                and o.isalpha()
-                and w.isalpha()
-            ):
+            elif abs(len(o) - len(w)) <= 1 + relaxed and _word_match(w, o, relaxed):
                 break
         else:
             return True
@@ -670,10 +688,14 @@ def _unmatched(solid: tuple[str, ...], others: tuple[str, ...]) -> bool:
 
 def _compact_typo(p: _Profile, q: _Profile) -> bool:
     """One typo anywhere, spaces included: "AssociazioneIl Nodo", "PrimaveranODV"."""
-    return any(
-        min(len(x), len(y)) >= _MIN_COMPACT and OSA.distance(x, y, score_cutoff=1) <= 1
-        for x, y in zip(p.compacts, q.compacts, strict=True)
-    )
+    for x, y in zip(p.compacts, q.compacts, strict=True):
+        if (
+            min(len(x), len(y)) >= _MIN_COMPACT
+            and abs(len(x) - len(y)) <= 1  # more would be more than one edit
+            and OSA.distance(x, y, score_cutoff=1) <= 1
+        ):
+            return True
+    return False
 
 
 def _glue(p: _Profile) -> tuple[dict[str, tuple[str, str]], dict[str, tuple[str, str]]]:
@@ -743,6 +765,8 @@ def _judge(p: _Profile, q: _Profile) -> _Verdict | None:
         _PARTIAL if contradicted or weak else _NEAR
     ):
         return None
+    if strong and not (contradicted or raw_near) and not _may_be_alike(p, q):
+        return None  # with a phone or an address, the least likeness below would do
     cls, score = _name_class(p, q)
     typos = False
     if cls < _NEAR and strong and not contradicted:
