@@ -1067,7 +1067,8 @@ def _match(
     in_order = sorted((_signature(r), r.key, k) for k, r in enumerate(records))
     memo = _Memo()
     profiles = [_profile(records[k], memo, sig) for sig, _, k in in_order]
-    index = {p.rec.key: i for i, p in enumerate(profiles)}
+    keys = [key for _, key, _ in in_order]  # profiles[i].rec.key
+    index = dict(zip(keys, range(len(keys)), strict=True))
     if len(index) != len(profiles):
         raise ValueError("record keys must be unique")
     uf = _Clusters(
@@ -1149,10 +1150,11 @@ def _match(
         uf.union(ri, rj)
         links.append(_link(profiles, i, j, verdict.score, verdict.evidence))
 
-    roots = [uf.find(i) for i in range(len(profiles))]
+    parent = uf.parent
+    roots = [i if parent[i] == i else uf.find(i) for i in range(len(profiles))]
     groups: dict[int, list[int]] = defaultdict(list)
-    for i, root in enumerate(roots):
-        groups[root].append(profiles[i].rec.key)
+    for key, root in zip(keys, roots, strict=True):
+        groups[root].append(key)
     clusters = sorted(sorted(g) for g in groups.values())
 
     # One review line per pair of clusters, the surest; none where staff already said "Separa".

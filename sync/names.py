@@ -44,7 +44,8 @@ class FormPattern:
     at_word_start: bool = field(default=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "at_word_start", _opens_with(self.regex.pattern, self.initial))
+        readable = not self.regex.flags & re.VERBOSE  # spaces and "#" mean something else there
+        object.__setattr__(self, "at_word_start", readable and _opens_with(self.regex.pattern, self.initial))
 
 
 _GUARD = "(?<![a-z0-9])"
@@ -171,16 +172,18 @@ def _required_literal(regex: re.Pattern[str]) -> str:
 
 
 PatternIndex = dict[str, tuple[tuple[int, FormPattern], ...]]
-# How `_strip` reads lower-case ASCII text with an index: per letter, one regex trying all that
-# letter's word-start patterns at a position, each in a capturing lookahead (so each reports the
-# match it would give alone), with where each one's capture is (group number, order, form); and
-# per letter ("" for any) the other patterns, each with a literal its matches contain.
+# Per letter: one regex trying all that letter's word-start patterns at a position, each in a
+# capturing lookahead (so each reports the match it would give alone), with where each one's
+# capture is (group number, order, form). Per letter ("" for any): the other patterns, each with
+# a literal its matches contain (`_required_literal`).
 PatternProbes = dict[str, tuple[re.Pattern[str], tuple[tuple[int, int, str], ...]]]
 PatternScans = dict[str, tuple[tuple[int, FormPattern, str], ...]]
 
 
 @dataclass(frozen=True, slots=True)
 class Stripper:
+    """How `_strip` reads lower-case ASCII text with an index (built by `_stripper`)."""
+
     probes: PatternProbes
     scans: PatternScans
 
@@ -497,8 +500,9 @@ def normalise_name(name: str, table: PatternTable) -> NameKey:
     full = _collapse(text)
     stripped, forms = _strip(text, table.primary_index, table.primary_stripper)
     loose, secondary_forms = _strip(stripped, table.secondary_index, table.secondary_stripper)
-    primary = (full if stripped is text else _collapse(stripped)) or full  # a name that is only a
-    secondary = primary if loose is stripped else _collapse(loose) or primary  # legal form keeps its words
+    # A name that is only a legal form keeps its words. (Nothing stripped: nothing to collapse again.)
+    primary = (full if stripped is text else _collapse(stripped)) or full
+    secondary = primary if loose is stripped else _collapse(loose) or primary
     words = secondary.split()
     tokens = tuple(w for w in words if not _is_stopword(w, table)) or tuple(words)
     return NameKey(primary, secondary, tuple(sorted(forms | secondary_forms)), tokens, full)

@@ -11,12 +11,22 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sync.match import (
+    _NEAR,
+    _NONE,
+    _WEAK,
     EVIDENCE_CONFLICT,
     EVIDENCE_MUST_LINK,
     EVIDENCE_TAX_ID,
     Link,
     MatchRecord,
     MatchResult,
+    _judge,
+    _may_be_alike,
+    _Memo,
+    _name_ceiling,
+    _name_class,
+    _profile,
+    _Screen,
     match,
 )
 
@@ -454,3 +464,98 @@ def test_an_unrelated_record_changes_nothing(records: list[MatchRecord], key: in
     assert after.clusters == sorted([*before.clusters, [key]])
     assert after.links == before.links
     assert after.review == before.review
+
+
+# --- the shortcuts dismiss only what the judge would dismiss ------------------------------------
+
+WORDS = [
+    "centro", "aiuto", "vita", "cav", "il", "la", "di", "sorriso", "san", "s", "giovanni", "avis", "auser",
+    "crema", "soncino", "sentiero", "pessano", "con", "associazione", "ass", "odv", "aps", "onlus",
+    "cooperativa", "sociale", "coop", "soc", "societa", "gruppo", "volontari", "amici", "41", "42", "acli",
+    "fondazione", "fond", "insieme", "arcobaleno", "polisportiva", "asd", "srl", "rifugio", "ragazzi",
+    "fiume", "girasole",
+]  # fmt: skip
+
+
+def _typo(word: str, at: int) -> str:
+    """Two letters swapped, one dropped or one doubled, by `at`."""
+    i = at % max(len(word) - 1, 1)
+    if at % 3 == 0:
+        return word[:i] + word[i + 1 : i + 2] + word[i : i + 1] + word[i + 2 :]
+    if at % 3 == 1:
+        return word[:i] + word[i + 1 :] or word
+    return word[: i + 1] + word[i:]
+
+
+@st.composite
+def name_pairs(draw: st.DrawFn) -> tuple[str, str]:
+    """A name, and another one: unrelated, or the first with typos, a word glued to the next,
+    words dropped, added or swapped, an acronym for some words, or a legal form."""
+    first = draw(st.lists(st.sampled_from(WORDS), min_size=1, max_size=6))
+    if draw(st.booleans()):
+        return " ".join(first), " ".join(draw(st.lists(st.sampled_from(WORDS), min_size=1, max_size=6)))
+    second = list(first)
+    for _ in range(draw(st.integers(1, 3))):
+        at = draw(st.integers(0, 50))
+        k = at % len(second) if second else 0
+        edit = draw(st.sampled_from(["typo", "glue", "drop", "add", "swap", "acronym", "form"]))
+        if not second:
+            second.append(draw(st.sampled_from(WORDS)))
+        elif edit == "typo":
+            second[k] = _typo(second[k], at)
+        elif edit == "glue" and k + 1 < len(second):
+            second[k : k + 2] = [second[k] + second[k + 1]]
+        elif edit == "drop" and len(second) > 1:
+            del second[k]
+        elif edit == "add":
+            second.insert(k, draw(st.sampled_from(WORDS)))
+        elif edit == "swap" and k + 1 < len(second):
+            second[k], second[k + 1] = second[k + 1], second[k]
+        elif edit == "acronym" and k + 3 <= len(second):
+            second[k : k + 3] = ["".join(w[0] for w in second[k : k + 3])]
+        elif edit == "form":
+            second.append(draw(st.sampled_from(["ODV", "APS", "Onlus", "Soc. Coop. Soc.", "S.r.l.", "ASD"])))
+    return " ".join(first), " ".join(second) or "x"
+
+
+@settings(max_examples=600, deadline=None)
+@given(name_pairs(), st.sampled_from(["", "Organizzazione di volontariato (ODV)", "Cooperativa sociale"]))
+def test_name_bounds_hold(names: tuple[str, str], form: str) -> None:
+    p, q = _profile(rec(1, names[0], form=form)), _profile(rec(2, names[1]))
+    p.numbers = q.numbers = frozenset()  # the bounds are on the class before the numbers cap
+    cls, relaxed = _name_class(p, q)[0], _name_class(p, q, relaxed=True)[0]
+    assert cls <= max(_name_ceiling(p, q), _WEAK)
+    if not _may_be_alike(p, q):
+        assert cls == _NONE and relaxed < _NEAR
+
+
+SCREENED = st.fixed_dictionaries(
+    {
+        "name": st.sampled_from(NAMES),
+        "tax": st.sampled_from(["", CF_A, CF_B, CF_C, PIVA_A, PIVA_B]),
+        "raw": st.sampled_from([None, "", "93378570192", "9337857019", "X3378570191", "00000000000"]),
+        "email": st.sampled_from(["", "a@libero.it", "b@gmail.com"]),
+        "pec": st.sampled_from(["", "a@pec.it"]),
+        "phone": st.sampled_from(["", "0373111111", "0373222222", "000000"]),
+        "comune": st.sampled_from(["", "crema", "cremna", "soncino", "019035", "019097"]),
+        "address": st.sampled_from(
+            ["", "via roma 1", "v. roma 1", "via roma 2", "via dante 2", "piazza duomo"]
+        ),
+        "form": st.sampled_from(["", "Organizzazione di volontariato (ODV)", "Fondazione"]),
+    }
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(SCREENED, min_size=2, max_size=7))
+def test_the_screen_keeps_every_pair_the_judge_keeps(fields: list[dict[str, str]]) -> None:
+    records = [rec(k, **f) for k, f in enumerate(fields)]
+    memo = _Memo()
+    profiles = [_profile(r, memo) for r in records]
+    n = len(profiles)
+    kept = set(_Screen(profiles).keep({i * n + j for i, j in combinations(range(n), 2)}))
+    for i, j in combinations(range(n), 2):
+        if set(records[i].tax_ids) & set(records[j].tax_ids):
+            continue  # rule 2's
+        if _judge(profiles[i], profiles[j]) is not None:
+            assert i * n + j in kept

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import string
 
 import pytest
@@ -10,6 +11,8 @@ from hypothesis import strategies as st
 
 from sync.names import (
     NameKey,
+    _required_literal,
+    _strip,
     compile_table,
     default_table,
     fingerprint,
@@ -155,3 +158,61 @@ def test_case_quotes_and_spacing_do_not_matter(name: str) -> None:
     assert name_key(name.upper()) == key or name_key(name.upper()).tokens == key.tokens
     assert name_key(f"  «{name}»  ").tokens == key.tokens
     assert name_key(name.replace(" ", "  ")) == key
+
+
+# --- the fast reading of legal forms gives what scanning every pattern gives -------------------
+
+FORM_WORDS = [
+    "associazione", "ass.", "ass.ne", "di", "promozione", "sociale", "volontariato", "odv", "o.d.v.",
+    "a.p.s.", "aps", "soc.", "coop.", "soc", "coop", "cooperativa", "societa", "s.c.s.", "scs", "a r.l.",
+    "arl", "s.r.l.", "srl", "ssd", "s.s.d.", "a", "r.l.", "onlus", "o.n.l.u.s.", "ets", "e.t.s.", "ente",
+    "del", "terzo", "settore", "tipo", "b", "a+b", "in", "liquidazione", "fondazione", "fond.",
+    "consorzio", "impresa", "i.s.", "mutuo", "soccorso", "soms", "il", "sorriso", "crema", "41", "-", ".",
+    "sportiva", "dilettantistica", "ramo", "rete", "spa", "snc", "sas", "ecclesiastico", "riconosciuta",
+    "non", "ıl", "ſrl", "SRL",
+]  # fmt: skip
+FORM_TEXT = st.lists(st.sampled_from(FORM_WORDS), max_size=9).map(" ".join)
+
+
+@given(FORM_TEXT, st.sampled_from(["", " ", "  ", "-"]))
+def test_word_start_reading_matches_a_full_scan(text: str, joiner: str) -> None:
+    table = default_table()
+    text = text.replace(" ", joiner or " ")
+    for index, stripper in (
+        (table.primary_index, table.primary_stripper),
+        (table.secondary_index, table.secondary_stripper),
+    ):
+        assert _strip(text, index, stripper) == _strip(text, index)
+
+
+def test_patterns_the_fast_reading_cannot_follow_are_scanned() -> None:
+    """An optional first letter, a top-level alternative, a back-reference, verbose spacing."""
+    doc = {
+        "legal_forms": [
+            {"id": "opt", "strip": True, "patterns": ["(?<![a-z0-9])x?yz(?![a-z0-9])"]},
+            {"id": "alt", "strip": True, "patterns": ["(?<![a-z0-9])abc|def(?![a-z0-9])"]},
+            {"id": "ref", "strip": True, "patterns": ["(?<![a-z0-9])(q)\\1r(?![a-z0-9])"]},
+            {"id": "verb", "strip": True, "patterns": ["(?x)(?<![a-z0-9]) k ? lm (?![a-z0-9])"]},
+            {"id": "plain", "strip": True, "patterns": ["(?<![a-z0-9])kit(?![a-z0-9])"]},
+        ]
+    }
+    table = compile_table(doc)
+    texts = ["yz abc", "xyz", "x yz", "zdef", "qqr", "lm", "klm kit", "adef", "abc def", "kit qqr yz xa"]
+    for text in texts:
+        assert _strip(text, table.primary_index, table.primary_stripper) == _strip(text, table.primary_index)
+    assert normalise_name("Kit Klm Xyz Abc QQR", table).forms == ("alt", "opt", "plain", "ref", "verb")
+
+
+@pytest.mark.parametrize(
+    ("pattern", "literal"),
+    [
+        ("(?<![a-z0-9])(?:di\\s+)?tipo\\s+[ab](?![a-z0-9])", "tipo"),
+        ("(?<![a-z0-9])s\\.?\\s?r\\.?\\s?l\\.?", "s"),
+        ("(?<![a-z0-9])ass\\.ne(?![a-z0-9])", "ass.ne"),
+        ("(?<![a-z0-9])Fond\\.", "fond."),
+        ("abc|def", ""),
+        ("a{2}bc", ""),
+    ],
+)
+def test_required_literal(pattern: str, literal: str) -> None:
+    assert _required_literal(re.compile(pattern, re.IGNORECASE)) == literal
