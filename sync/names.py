@@ -186,6 +186,8 @@ class Stripper:
 
     probes: PatternProbes
     scans: PatternScans
+    # where a word starts with a letter that has a probe (None: no probes)
+    starts: re.Pattern[str] | None = None
 
 
 _BACKREFERENCE = re.compile(r"\\[1-9]|\(\?P=|\(\?\(")
@@ -216,7 +218,8 @@ def _stripper(index: PatternIndex) -> Stripper:
             parts: list[str] = []
             number = 1
             for order, fp in members:
-                parts.append(f"(?:(?=({fp.regex.pattern}))|)")
+                # the guard holds where a word starts: the probe runs only there
+                parts.append(f"(?:(?=({fp.regex.pattern.removeprefix(_GUARD)}))|)")
                 slots.append((number, order, fp.form))
                 number += 1 + fp.regex.groups
             try:
@@ -230,7 +233,8 @@ def _stripper(index: PatternIndex) -> Stripper:
         rest = [(order, fp) for order, fp in group if probe is None or not fp.at_word_start]
         if rest:
             scans[initial] = tuple((order, fp, _required_literal(fp.regex)) for order, fp in rest)
-    return Stripper(probes, scans)
+    starts = re.compile(f"{_GUARD}[{''.join(sorted(probes))}]") if probes else None
+    return Stripper(probes, scans, starts)
 
 
 @dataclass(frozen=True, slots=True)
@@ -409,14 +413,11 @@ def _strip(text: str, index: PatternIndex, stripper: Stripper | None = None) -> 
         # patterns are scanned when the text has a literal they need.
         probes, scans = stripper.probes, stripper.scans
         resume: dict[int, int] = {}
-        initials: set[str] = set()
-        for run in _ALNUM_RUN.finditer(text):
-            start = run.start()
-            initial = text[start]
-            initials.add(initial)
-            probe = probes.get(initial)
-            if probe is None:
-                continue
+        # the letters words start with, when a letter has patterns to scan (not so by default)
+        initials = {w[0] for w in _NON_ALNUM.split(text) if w} if len(scans) > ("" in scans) else set()
+        for word in stripper.starts.finditer(text) if stripper.starts is not None else ():
+            start = word.start()
+            probe = probes[text[start]]
             found = probe[0].match(text, start)
             if found is None or found.lastindex is None:
                 continue  # no pattern matches at this word
