@@ -34,6 +34,15 @@ Candidates come from blocking keys (tax ids, contacts, name fingerprints, typo-t
 names, pairs of rare name words), so the cost grows with the number of records, not its square.
 Every decision depends on record contents only, and ties are broken on contents before keys:
 the same records in any order give the same result.
+
+Cost. In a busy comune many records share a pair of rare name words, so the candidate pairs grow
+faster than the records; nearly all of them are different bodies with their own tax ids and
+nothing in common. Two shortcuts dismiss such pairs early, each proven to dismiss only pairs the
+full judgement would dismiss (and tested so): `_Screen` applies the judge's rules on contacts,
+contradictions and numbers from cheap signs before a pair is judged, and `_name_ceiling` /
+`_may_be_alike` bound how alike two names can be before aligning their words. What each record
+shares with others (its name's key, its tax ids, its comune, its address) is worked out once per
+call; the cyclic garbage collector is paused while matching, which builds no cycles.
 """
 
 from __future__ import annotations

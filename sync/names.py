@@ -4,6 +4,11 @@ The legal-form patterns live in `sheets_templates/legal_forms.yaml` (data, with 
 are compiled once into a `PatternTable`, which the pure functions take as an argument. `name_key`
 is the convenience entry point that uses the packaged table.
 
+Names are many and mostly distinct, so the table also holds what makes reading one cheap: the
+patterns that can only match where a word starts with their first letter are tried together, there
+only (`_stripper`, same result as scanning each pattern over the text); a word's reading as a
+legal-form word and as a stopword is worked out once per word.
+
     >>> name_key("Cooperativa Sociale Il Sorriso Soc. Coop. Soc. a r.l. Onlus").primary
     'il sorriso'
 """
@@ -202,6 +207,8 @@ def _by_initial(patterns: tuple[FormPattern, ...]) -> PatternIndex:
 
 
 def _stripper(index: PatternIndex) -> Stripper:
+    """Per letter, the word-start patterns joined into one probe (unless they cannot be joined
+    safely: different flags, back-references), and the other patterns with their literals."""
     probes: PatternProbes = {}
     scans: PatternScans = {}
     for initial, group in index.items():
