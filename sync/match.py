@@ -881,23 +881,8 @@ def _candidates(profiles: Sequence[_Profile]) -> list[tuple[int, int]]:
     screen = _Screen(profiles)
     pairs: set[int] = set()  # i * n + j for i < j: ints are cheaper to keep than tuples
 
-    ids, phones, streets, heads, tails = screen.ids, screen.phones, screen.streets, screen.heads, screen.tails
-
     def add(members: Sequence[int]) -> None:
-        if len(members) == 2:
-            pairs.add(members[0] * n + members[1])
-        elif len(members) == 3:
-            pairs.update(i * n + j for i, j in combinations(members, 2))  # members ascend: i < j
-        else:
-            # the screen's first test already: two of a kind of tax id need a sign of a contact
-            pairs.update(
-                i * n + j
-                for i, j in combinations(members, 2)
-                if not ids[i] & ids[j]
-                or (phones[i] and phones[i] == phones[j])
-                or (streets[i] and streets[i] == streets[j])
-                or (heads[i] and (heads[i] == heads[j] or tails[i] == tails[j]))
-            )
+        pairs.update(screen.open_pairs(members))
 
     # Contacts: across comuni.
     for field_ in ("email", "pec", "phone", "raw_id"):
@@ -980,10 +965,12 @@ class _Screen:
 
     Two records that both have a codice fiscale, or both a partita IVA, either have two (a
     contradiction) or share one. A phone, an address (in any comune) or a tax code one edit apart
-    in common is tested as `_judge` does, after a cheap sign of one: the same phone, the same
-    street numbers, the same first or last three characters of the tax code (two codes one edit
-    apart keep the characters before the edit, and those after it counted from the end: with at
-    least seven characters, they share the first three or the last three)."""
+    in common is tested as `_judge` does, after a cheap sign of one (`open_pairs`): the same phone, the
+    same street numbers, the same start or end of the tax code. Two codes one edit apart keep the
+    characters before the edit, and those after it counted from the end: when the shorter has m
+    characters, they share the first (m - 1) // 2 or the last m - 1 - (m - 1) // 2. Raw codes
+    have seven characters or more: three and three will do; from eleven (a codice fiscale or a
+    partita IVA), five and five."""
 
     def __init__(self, profiles: Sequence[_Profile]) -> None:
         self.profiles = profiles
@@ -992,11 +979,50 @@ class _Screen:
         self.forms = [form_codes.setdefault((p.sections, p.bodies), len(form_codes)) for p in profiles]
         self.form_sets = list(form_codes)
         self.other_form: dict[tuple[int, int], bool] = {}
+        # whether two forms contradict, by code
+        self.conflicts = [
+            [self._other_form(a, b) for b in range(len(form_codes))] for a in range(len(form_codes))
+        ]
         # the cheap signs of a contact in common ("" or () when there is none)
         self.phones = [p.phone for p in profiles]
         self.streets = [p.address_numbers if p.address else () for p in profiles]
-        self.heads = [p.raw_id[:3] for p in profiles]
-        self.tails = [p.raw_id[-3:] for p in profiles]
+        self.long_codes = [
+            (len(p.raw_id) >= 11) + bool(p.raw_id) for p in profiles
+        ]  # 2: long, 1: short, 0: none
+        self.heads = [p.raw_id[: 5 if len(p.raw_id) >= 11 else 3] for p in profiles]
+        self.tails = [p.raw_id[-5 if len(p.raw_id) >= 11 else -3 :] for p in profiles]
+        # the one valid tax id of a record that has exactly one (a pair sharing it is rule 2's)
+        self.tax_ids = [p.rec.tax_ids[0] if len(p.rec.tax_ids) == 1 else None for p in profiles]
+
+    def open_pairs(self, members: Sequence[int]) -> Iterator[int]:
+        """The pairs of a block (members ascending) worth `keep`'s time, as codes i * n + j: not
+        sharing a record's one tax id (rule 2's), and, when they may be contradicted (two ids of
+        a kind, two forms), showing a sign of a contact in common. `keep` drops the others."""
+        n, ids, forms, conflicts, taxes = len(self.ids), self.ids, self.forms, self.conflicts, self.tax_ids
+        phones, streets, heads, tails, long_codes = (
+            self.phones,
+            self.streets,
+            self.heads,
+            self.tails,
+            self.long_codes,
+        )
+        return (
+            i * n + j
+            for i, j in combinations(members, 2)
+            if (
+                not (ids[i] & ids[j] or conflicts[forms[i]][forms[j]])
+                or (phones[i] and phones[i] == phones[j])
+                or (streets[i] and streets[i] == streets[j])
+                or (heads[i] and (heads[i] == heads[j] or tails[i] == tails[j]))  # the same length class
+                or (long_codes[i] | long_codes[j] == 3 and self.mixed_codes(i, j))
+            )
+            and (taxes[i] is None or taxes[i] != taxes[j])
+        )
+
+    def mixed_codes(self, i: int, j: int) -> bool:
+        """The start or end sign for two codes of different length classes (ten and eleven)."""
+        a, b = self.profiles[i].raw_id, self.profiles[j].raw_id
+        return bool(a and b) and (a[:3] == b[:3] or a[-3:] == b[-3:])
 
     def _other_form(self, a: int, b: int) -> bool:
         known = self.other_form.get((a, b))
@@ -1019,12 +1045,14 @@ class _Screen:
         phones, streets, heads, tails = self.phones, self.streets, self.heads, self.tails
         n = len(profiles)
         kept: list[int] = []
+        long_codes = self.long_codes
         for code in pairs:
             i, j = divmod(code, n)
             sign = (
                 (phones[i] and phones[i] == phones[j])
                 or (streets[i] and streets[i] == streets[j])
                 or (heads[i] and (heads[i] == heads[j] or tails[i] == tails[j]))
+                or (long_codes[i] | long_codes[j] == 3 and self.mixed_codes(i, j))
             )
             if ids[i] & ids[j] or (forms[i] != forms[j] and self._other_form(forms[i], forms[j])):
                 # a contradiction (or rule 2's): worth a look only with a contact and the same numbers
