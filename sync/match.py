@@ -881,7 +881,11 @@ def _candidates(profiles: Sequence[_Profile]) -> list[tuple[int, int]]:
     screen = _Screen(profiles)
     pairs: set[int] = set()  # i * n + j for i < j: ints are cheaper to keep than tuples
 
+    taxes = screen.tax_ids
+
     def add(members: Sequence[int]) -> None:
+        if len(members) == 2 and taxes[members[0]] is not None and taxes[members[0]] == taxes[members[1]]:
+            return  # one body's records, rule 2's (the commonest block of a contact)
         pairs.update(screen.open_pairs(members))
 
     # Contacts: across comuni.
