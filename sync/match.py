@@ -167,7 +167,6 @@ class _Profile:
     """Everything a comparison needs, computed once per record."""
 
     rec: MatchRecord
-    sig: str  # content signature: a canonical order that does not depend on keys
     key: NameKey
     sec_tokens: tuple[str, ...]
     pri_tokens: tuple[str, ...]
@@ -391,7 +390,9 @@ def _signature(rec: MatchRecord) -> str:
     )
 
 
-def _profile(rec: MatchRecord, memo: _Memo | None = None, sig: str | None = None) -> _Profile:
+def _profile(rec: MatchRecord, memo: _Memo | None = None) -> _Profile:
+    """Everything a comparison needs about one record; what records share (a name, tax ids, a
+    comune, an address) is read once per `memo`."""
     if memo is None:
         memo = _Memo()
     n = memo.names.get((rec.name, rec.legal_form))
@@ -410,9 +411,8 @@ def _profile(rec: MatchRecord, memo: _Memo | None = None, sig: str | None = None
     phone = rec.phone if len(rec.phone) >= 6 and len(set(rec.phone)) > 2 else ""
     raw = rec.raw_tax_id
     raw_id = raw if sum(map(str.isdigit, raw)) >= 7 and len(set(raw)) > 2 else ""
-    return _Profile(
+    return _Profile(  # in field order: positional arguments are the cheapest
         rec,
-        _signature(rec) if sig is None else sig,
         n.key,
         n.key.tokens,
         n.pri_tokens,
@@ -1107,8 +1107,19 @@ def _match(
     # out in memory as they are read below.
     in_order = sorted((_signature(r), r.key, k) for k, r in enumerate(records))
     memo = _Memo()
-    profiles = [_profile(records[k], memo, sig) for sig, _, k in in_order]
+    profiles: list[_Profile] = []
+    first: dict[str, int] = {}
+    by_id: dict[str, list[int]] = {}  # the ids given more than once, with every record giving them
+    for i, (_, _, k) in enumerate(in_order):
+        rec = records[k]
+        profiles.append(_profile(rec, memo))
+        for tax_id in rec.tax_ids:
+            if tax_id in first:
+                by_id.setdefault(tax_id, [first[tax_id]]).append(i)
+            else:
+                first[tax_id] = i
     keys = [key for _, key, _ in in_order]  # profiles[i].rec.key
+    del in_order  # the signatures have done their work
     index = dict(zip(keys, range(len(keys)), strict=True))
     if len(index) != len(profiles):
         raise ValueError("record keys must be unique")
@@ -1144,14 +1155,6 @@ def _match(
         uf.union(ri, rj)
         links.append(_link(profiles, i, j, _name_score(profiles[i], profiles[j]), (EVIDENCE_MUST_LINK,)))
 
-    first: dict[str, int] = {}
-    by_id: dict[str, list[int]] = {}  # the ids given more than once, with every record giving them
-    for i, p in enumerate(profiles):
-        for tax_id in p.rec.tax_ids:
-            if tax_id in first:
-                by_id.setdefault(tax_id, [first[tax_id]]).append(i)
-            else:
-                first[tax_id] = i
     for tax_id in sorted(by_id):
         members = by_id[tax_id]
         for pos, j in enumerate(members[1:], start=1):
