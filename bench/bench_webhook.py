@@ -111,6 +111,18 @@ class Service:
         data: dict[str, Any] = requests.get(f"{self.base}/status", timeout=10).json()
         return data
 
+    def wait_idle(self, seconds: float) -> bool:
+        """Wait (bounded) until neither worker has a sync pending or running."""
+        deadline = time.monotonic() + seconds
+        quiet = 0
+        while time.monotonic() < deadline:
+            s = self.status()  # each call reaches one worker: ask until several in a row say idle
+            quiet = quiet + 1 if not s["sync_pending"] and not s["sync_running"] else 0
+            if quiet >= 6:
+                return True
+            time.sleep(0.5)
+        return False
+
     def stop(self) -> None:
         """SIGTERM to our gunicorn (its master stops its workers), then wait."""
         if self.proc.poll() is None:

@@ -20,9 +20,6 @@ import json
 import logging
 import os
 import secrets
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
@@ -37,6 +34,7 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.bench_webhook import Service as Gunicorn  # noqa: E402
 from sync.config import load_settings  # noqa: E402
 from sync.demo_data import generate  # noqa: E402
 from sync.parse import parse_timestamp  # noqa: E402
@@ -236,70 +234,6 @@ def webhook_fuzz(line: Line, scale: float, work: Path) -> None:
 
 
 # -- the load burst ---------------------------------------------------------------------------------------------
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class Gunicorn:
-    """gunicorn serving `webhook.app:create_app()` on 127.0.0.1 with a config in `folder`."""
-
-    def __init__(self, folder: Path, config: Path, secret: str, token: str) -> None:
-        self.base = f"http://127.0.0.1:{_free_port()}"
-        env = {
-            **os.environ,
-            "ELENCO_CONFIG": str(config),
-            "ELENCO_WEBHOOK_SECRET": secret,
-            "ELENCO_TASK_TOKEN": token,
-            "ELENCO_INSTANCE_DIR": str(folder / "instance"),
-            "PYTHONPATH": str(ROOT),
-        }
-        self.log = (folder / "gunicorn.log").open("w")
-        self.proc = subprocess.Popen(
-            [str(Path(sys.executable).with_name("gunicorn")), "-b", self.base.removeprefix("http://"), "-w", "2",
-             "--threads", "4", "webhook.app:create_app()"],
-            env=env, stdout=self.log, stderr=subprocess.STDOUT, cwd=ROOT,
-        )  # fmt: skip
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if requests.get(f"{self.base}/healthz", timeout=1).status_code == 200:
-                    return
-            except requests.ConnectionError:
-                time.sleep(0.1)
-        self.stop()
-        raise SystemExit(f"gunicorn did not start: see {folder / 'gunicorn.log'}")
-
-    def status(self) -> dict[str, Any]:
-        """GET /status."""
-        data: dict[str, Any] = requests.get(f"{self.base}/status", timeout=10).json()
-        return data
-
-    def wait_idle(self, seconds: float) -> bool:
-        """Wait (bounded) until neither worker has a sync pending or running."""
-        deadline = time.monotonic() + seconds
-        quiet = 0
-        while time.monotonic() < deadline:
-            s = self.status()  # each call reaches one worker: ask until several in a row say idle
-            quiet = quiet + 1 if not s["sync_pending"] and not s["sync_running"] else 0
-            if quiet >= 6:
-                return True
-            time.sleep(0.5)
-        return False
-
-    def stop(self) -> None:
-        """SIGTERM to our gunicorn (its master stops its workers), then wait."""
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.log.close()
 
 
 def load_burst(line: Line, scale: float, work: Path) -> None:
