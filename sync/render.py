@@ -369,33 +369,14 @@ def render_elenco(orgs: Sequence[Organisation], ambito: Ambito) -> list[list[Cel
     """`Elenco`: one row per ID ever given, in ID order."""
     rows: list[list[Cell]] = [list(ELENCO_HEADER)]
     for o in orgs:
-        if not o.rows:
-            rows.append(
-                [
-                    o.id,
-                    "",
-                    "",
-                    "",
-                    "",
-                    "",
-                    "",
-                    "",
-                    "",
-                    "",
-                    "",
-                    "",
-                    "",
-                    "",
-                    "",
-                    "",
-                    "0",
-                    "",
-                    _status_text(o),
-                    o.status_note,
-                    "",
-                    "",
-                ]
-            )
+        if not o.rows:  # an ID whose rows were merged elsewhere, discarded or deleted: its row stays
+            empty: dict[str, str] = {
+                "ID": o.id,
+                "N. domande": "0",
+                "Stato": _status_text(o),
+                "Note sullo stato": o.status_note,
+            }
+            rows.append([empty.get(h, "") for h in ELENCO_HEADER])
             continue
         c = o.current
         r = c.response
