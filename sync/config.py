@@ -150,14 +150,6 @@ class Ambito(_Model):
     meetings: tuple[Meeting, ...] = ()
     comuni: tuple[Comune, ...]
     questions: Questions = Questions()
-    consent_words: tuple[str, ...] = (
-        "dichiaro",
-        "acconsento",
-        "accetto",
-        "autorizzo",
-        "presa visione",
-        "letto",
-    )
     test_words: tuple[str, ...] = ("prova", "test", "prova invio modulo", "test test", "prova prova")
     test_emails: tuple[str, ...] = ("test@test.it", "test@test.com", "prova@prova.it", "example@example.com")
     office: Office = Office()
@@ -220,10 +212,6 @@ class Settings(_Model):
     backend: Annotated[XlsxBackend | GSheetsBackend, Field(discriminator="kind")] = XlsxBackend()
     sync_interval_s: Annotated[int, Field(ge=30)] = 300
     source: str = ""
-
-
-def _normalise_key(text: str) -> str:
-    return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text)).strip().casefold()
 
 
 def preset_text(name: str) -> str:

@@ -16,7 +16,6 @@ from sync.state import format_id, id_number
 
 ROW_VERBS = {"Correggi", "Accetta", "Scarta"}
 ENTITY_STATUS_VERBS = {"Escludi", "Sospendi", "Riammetti", "Ritira"}
-PAIR_VERBS = {"Unisci", "Separa"}
 _ROW_TARGET = re.compile(r"^(?:riga|r\.?|row)?\s*n?\.?\s*(\d{1,7})$", re.IGNORECASE)
 _ID_TARGET = re.compile(r"^e\s*-?\s*(\d{1,7})$", re.IGNORECASE)
 

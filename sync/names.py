@@ -263,7 +263,7 @@ class PatternTable:
     expansion_gate: str = field(default="", compare=False)  # a character every abbreviation contains
     primary_stripper: Stripper = field(default=Stripper({}, {}), compare=False)
     secondary_stripper: Stripper = field(default=Stripper({}, {}), compare=False)
-    # Memoised per word (names reuse few words): the word as `_fix_form_words` reads it, and
+    # Memoised per word (names reuse few words): the word as `_fix_table_words` reads it, and
     # whether it is a comparison stopword. Emptied by `clear_caches` for the packaged table.
     word_fixes: dict[str, str] = field(default_factory=dict, compare=False)
     stopword_memo: dict[str, bool] = field(default_factory=dict, compare=False)
@@ -378,18 +378,10 @@ def _fix_word(
     return word
 
 
-def _fix_form_words(text: str, form_words: tuple[str, ...], glue_words: tuple[str, ...]) -> str:
-    """Read a word one typo away from a legal-form word as that word ("socetà" -> "societa"),
-    and split a word glued to one that opens a legal form ("associazioneil" -> "associazione il",
-    but "polisportiva" stays whole)."""
-    if not form_words:
-        return text
-    known = frozenset(form_words)
-    return _WORD.sub(lambda m: _fix_word(m.group(0), known, form_words, glue_words), text)
-
-
 def _fix_table_words(text: str, table: PatternTable) -> str:
-    """`_fix_form_words` with the table's words, each word read once per process."""
+    """Read a word one typo away from a legal-form word as that word ("socetà" -> "societa"), and split a
+    word glued to one that opens a legal form ("associazioneil" -> "associazione il", but "polisportiva"
+    stays whole); each word is read once per process."""
     if not table.form_words:
         return text
     memo = table.word_fixes

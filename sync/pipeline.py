@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sync.backends.base import Backend, RangeWrite, Snapshot, TabSpec
+from sync.backends.base import Backend, RangeWrite, Snapshot
 from sync.config import Settings
 from sync.decisions import parse_decisions
 from sync.diff import WantedTab, count_cells, diff_tab, full_rewrite
@@ -291,4 +291,4 @@ def run_sync(
         return SyncResult(report=report, changes=changes, resolution=resolution, created=created)
 
 
-__all__ = ["SyncResult", "TabChange", "TabSpec", "plan_sync", "run_sync"]
+__all__ = ["SyncPlan", "SyncResult", "TabChange", "plan_sync", "run_sync"]

@@ -228,3 +228,17 @@ def test_development_sets_status_reasons_and_warnings(name: str) -> None:
         if got != want:
             mismatches.append((response.row, got, want))
     assert mismatches == []
+
+
+@pytest.mark.parametrize("name", ["crema", "cremonese", "cernusco"])
+def test_every_emitted_code_is_registered_with_its_severity(name: str) -> None:
+    """Codes are a stable contract (labels.BLOCKING_CODES / WARNING_CODES): nothing emitted outside it."""
+    from sync import labels
+    from sync.config import load_settings
+
+    settings = load_settings(name)
+    for response in parse_rows(dev_rows(name), settings.ambito).responses:
+        for p in check(response, settings.ambito).problems:
+            allowed = labels.BLOCKING_CODES if p.severity is Severity.BLOCKING else labels.WARNING_CODES
+            assert p.code in allowed, p
+            assert p.message

@@ -12,7 +12,8 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
-Grid = list[list[str]]
+from sync.model import Grid as Grid  # re-exported: the backends speak in grids of text
+
 Workbook = Literal["staff", "public"]
 
 
