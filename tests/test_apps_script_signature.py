@@ -1,16 +1,14 @@
 """The Apps Script bridge and the service agree: same JSON bytes, same signature, a payload the service accepts.
 
-The script (`sheets_templates/apps_script/Codice.gs`) runs under Node.js with small shims of the Apps Script
-services it uses (Utilities, UrlFetchApp, PropertiesService, MailApp, FormApp, ScriptApp); the shim of
-`Utilities.computeHmacSha256Signature` returns signed bytes (-128..127) as Apps Script does.
+The script (`sheets_templates/apps_script/Codice.gs`) runs under Node.js with the stubs of the Apps Script
+services in `tests/apps_script/stubs.js`; `Utilities.computeHmacSha256Signature` returns signed bytes
+(-128..127) as Apps Script does.
 """
 
 from __future__ import annotations
 
 import json
 import re
-import shutil
-import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -18,13 +16,13 @@ from typing import Any
 import pytest
 
 from sync.config import Settings
+from tests.apps_script import BRIDGE, NODE, run_apps_script
 from tests.conftest import HEADER, make_row
 from webhook.app import create_app, state_of
 from webhook.auth import sign
 
 ROOT = Path(__file__).resolve().parents[1]
-SCRIPT = ROOT / "sheets_templates" / "apps_script" / "Codice.gs"
-NODE = shutil.which("node")
+SCRIPT = BRIDGE
 needs_node = pytest.mark.skipif(
     NODE is None, reason="Node.js (node) is not installed: the Apps Script cannot run"
 )
@@ -54,97 +52,13 @@ NOW_MS = 1_712_135_400_000  # the script's clock: 2024-04-03 09:10:00 UTC
 URL = "https://elenco-test.ew.r.appspot.com/hooks/form"
 SECRET = "test-webhook-secret-0123456789abcdef-XYZ"
 
-HARNESS = r"""
-const fs = require('fs');
-const vm = require('vm');
-const crypto = require('crypto');
-const [scriptPath, scenarioPath] = process.argv.slice(2);
-const scenario = JSON.parse(fs.readFileSync(scenarioPath, 'utf8'));
-const log = { fetches: [], mails: [], sleeps: [], console: [], triggers: [] };
-const queue = (scenario.fetch_responses || []).slice();
-
-const Utilities = {
-  Charset: { UTF_8: 'UTF-8', US_ASCII: 'US-ASCII' },
-  computeHmacSha256Signature(value, key, charset) {
-    if (charset !== undefined && charset !== 'UTF-8') { throw new Error('unexpected charset ' + charset); }
-    const mac = crypto.createHmac('sha256', Buffer.from(key, 'utf8')).update(Buffer.from(value, 'utf8')).digest();
-    return Array.from(mac, (b) => (b > 127 ? b - 256 : b));  // Java bytes, as Apps Script returns them
-  },
-  sleep(ms) { log.sleeps.push(ms); },
-};
-const UrlFetchApp = {
-  fetch(url, params) {
-    log.fetches.push({ url, params });
-    const r = queue.shift() || { code: 200, body: '{}' };
-    if (r.throw) { throw new Error(r.throw); }
-    return { getResponseCode: () => r.code, getContentText: () => r.body };
-  },
-};
-const PropertiesService = {
-  getScriptProperties: () => ({ getProperty: (k) => (scenario.properties || {})[k] || null }),
-};
-const MailApp = { sendEmail(to, subject, body) { log.mails.push({ to, subject, body }); } };
-const item = (title, type) => ({ getTitle: () => title, getType: () => ({ toString: () => type }) });
-const form = { getItems: () => (scenario.items || []).map(([t, ty]) => item(t, ty)) };
-const FormApp = { getActiveForm: () => form };
-const existing = (scenario.existing_triggers || []).map((h) => ({ getHandlerFunction: () => h }));
-const ScriptApp = {
-  getProjectTriggers: () => existing,
-  newTrigger(handler) {
-    const chain = { forForm: () => chain, onFormSubmit: () => chain,
-                    create: () => { log.triggers.push(handler); return {}; } };
-    return chain;
-  },
-};
-class FixedDate extends Date {
-  constructor(...args) { if (args.length) { super(...args); } else { super(scenario.now_ms); } }
-  static now() { return scenario.now_ms; }
-}
-const say = (m) => log.console.push(String(m));
-const sandbox = { Utilities, UrlFetchApp, PropertiesService, MailApp, FormApp, ScriptApp, Date: FixedDate,
-                  console: { log: say, warn: say, error: say } };
-vm.createContext(sandbox);
-vm.runInContext(fs.readFileSync(scriptPath, 'utf8'), sandbox, { filename: 'Codice.gs' });
-
-let result = null;
-if (scenario.call === 'suInvioModulo') {
-  const r = scenario.response;
-  const response = {
-    getId: () => r.id,
-    getTimestamp: () => new FixedDate(r.timestamp),
-    getRespondentEmail: () => r.email || '',
-    getItemResponses: () => r.answers.map(([t, v]) => ({ getItem: () => item(t, 'TEXT'), getResponse: () => v })),
-  };
-  sandbox.suInvioModulo({ response, source: form });
-} else {
-  result = sandbox[scenario.call](...(scenario.args || []));
-}
-process.stdout.write(JSON.stringify({ result, ...log }));
-"""
-
-
 @pytest.fixture
-def run_script(tmp_path: Path) -> Callable[..., dict[str, Any]]:
-    """Run one function of Codice.gs under Node.js with the Apps Script shims; return what it did."""
-    harness = tmp_path / "harness.js"
-    harness.write_text(HARNESS, encoding="utf-8")
+def run_script() -> Callable[..., dict[str, Any]]:
+    """Run one function of Codice.gs under Node.js with the Apps Script stubs; return what it did."""
 
     def run(call: str, *args: Any, **scenario: Any) -> dict[str, Any]:
-        path = tmp_path / "scenario.json"
-        path.write_text(
-            json.dumps({"call": call, "args": list(args), "now_ms": NOW_MS, **scenario}), encoding="utf-8"
-        )
-        assert NODE is not None
-        done = subprocess.run(
-            [NODE, str(harness), str(SCRIPT), str(path)],
-            capture_output=True,
-            text=True,
-            timeout=30,
-            check=False,
-        )
-        assert done.returncode == 0, done.stderr
-        out: dict[str, Any] = json.loads(done.stdout)
-        return out
+        scenario.setdefault("network", False)  # scripted answers only: no real request leaves the test
+        return run_apps_script([SCRIPT], call=call, args=list(args), now_ms=NOW_MS, **scenario)
 
     return run
 
@@ -220,7 +134,7 @@ def test_the_trigger_posts_what_the_service_accepts(
     assert sent["answers"]["PEC dell'ente"] == ""  # unanswered questions are sent empty, not left out
     assert sent["answers"]["Aree di interesse"][1].startswith("C) Adulti e povertà")
     assert params["headers"]["X-Elenco-Timestamp"] == str(NOW_MS // 1000)
-    assert done["mails"] == [{"to": "info@ilvolo.it", "subject": "Oggetto", "body": "Testo"}]
+    assert done["mails"] == [{"to": "info@ilvolo.it", "subject": "Oggetto", "body": "Testo", "options": {}}]
 
     # the very request the script made, replayed against the service
     app = create_app(

@@ -320,6 +320,8 @@ def test_accepted_submission_answers_at_once_and_schedules_a_sync(
         "destinatario": "info@ilvolo.it",
         "oggetto_email": "",
         "testo_email": "",
+        "mittente": "Ufficio di Piano - Ambito territoriale di Crema",
+        "rispondi_a": "udpcrema@comune.crema.cr.it",
     }
     assert wait_for(lambda: runner.calls == 1)
     assert runner.runs[0][2] == "modulo"
@@ -365,9 +367,9 @@ def test_rejected_submission_lists_problems_in_italian(client: FlaskClient) -> N
         "può essere accettata.\n"
         "- Il codice fiscale «123» non è valido: lunghezza errata (un ente ha 11 cifre, una persona 16 "
         "caratteri).\n\n"
-        "Per correggere, compilate di nuovo il modulo con i dati corretti: vale l'ultima risposta inviata. "
-        "Per chiarimenti rispondete a questo messaggio o scrivete all'Ufficio di Piano.\n\n"
-        "Cordiali saluti,\nUfficio di Piano - Ambito territoriale di Crema\n\n"
+        "Per correggere, compilate di nuovo il modulo con i dati corretti: vale l'ultima risposta inviata.\n"
+        "Per chiarimenti rispondete a questo messaggio: arriva all'Ufficio di Piano.\n\n"
+        "Cordiali saluti,\nUfficio di Piano - Ambito territoriale di Crema\nudpcrema@comune.crema.cr.it\n\n"
         "Messaggio inviato automaticamente dal sistema dell'elenco."
     )
 
@@ -414,6 +416,31 @@ def test_late_submission_gets_the_deadline_warning(client: FlaskClient) -> None:
     assert r.json["status"] == "accepted"
     assert r.json["problemi"][0]["codice"] == "oltre_scadenza"
     assert r.json["problemi"][0]["campo"] == "Informazioni cronologiche"
+
+
+def test_an_accepted_late_applicant_is_told_the_truth_not_to_resubmit(client: FlaskClient) -> None:
+    r = post_form(client, payload(submitted_at="2024-05-03T08:00:00Z"))
+    data = r.json
+    assert [p["codice"] for p in data["problemi"]] == ["oltre_scadenza"]
+    assert data["email_richiedente"] is True
+    body = data["testo_email"]
+    assert (
+        "La domanda è stata accettata. Vi segnaliamo però:\n"
+        "- Domanda presentata dopo la scadenza del 02/05/2024 23:59. Le istanze presentate dopo la scadenza "
+        "partecipano alla sola fase attuativa, dal gennaio 2025\n\n"
+        "La domanda è valida e non va inviata di nuovo: essendo arrivata dopo la scadenza, l'ente partecipa "
+        "soltanto alla fase di attuazione.\n"
+        "Per chiarimenti rispondete a questo messaggio: arriva all'Ufficio di Piano.\n\n" in body
+    )
+    assert "compilate di nuovo" not in body
+
+
+def test_the_verdict_names_the_office_as_sender_and_reply_to(client: FlaskClient) -> None:
+    data = post_form(client, payload(answers=answers(**{"Informativa privacy": ""}))).json
+    assert (data["mittente"], data["rispondi_a"]) == (
+        "Ufficio di Piano - Ambito territoriale di Crema",
+        "udpcrema@comune.crema.cr.it",
+    )
 
 
 def test_no_email_to_applicants_when_the_ambito_says_so(

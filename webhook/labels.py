@@ -91,9 +91,12 @@ EMAIL_RECEIVED = "abbiamo ricevuto la risposta al modulo «{notice}» inviata il
 EMAIL_REJECTED = "La domanda non può essere accettata per questi motivi:"
 EMAIL_ACCEPTED = "La domanda è stata accettata. Vi segnaliamo però:"
 EMAIL_WARNINGS_TOO = "Vi segnaliamo inoltre:"
-EMAIL_FIX = (
-    "Per correggere, compilate di nuovo il modulo con i dati corretti: vale l'ultima risposta inviata. "
-    "Per chiarimenti rispondete a questo messaggio o scrivete all'Ufficio di Piano."
+EMAIL_FIX = "Per correggere, compilate di nuovo il modulo con i dati corretti: vale l'ultima risposta inviata."
+EMAIL_LATE = (
+    "La domanda è valida e non va inviata di nuovo: essendo arrivata dopo la scadenza, l'ente partecipa "
+    "soltanto alla fase di attuazione."
 )
+EMAIL_CONTACT_REPLY = "Per chiarimenti rispondete a questo messaggio: arriva all'Ufficio di Piano."
+EMAIL_CONTACT_OFFICE = "Per chiarimenti scrivete all'Ufficio di Piano."
 EMAIL_SIGN_OFF = "Cordiali saluti,"
 EMAIL_AUTOMATIC = "Messaggio inviato automaticamente dal sistema dell'elenco."

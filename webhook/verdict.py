@@ -24,6 +24,7 @@ ROME = ZoneInfo("Europe/Rome")
 # (the core then splits them against the known labels, longest first, as in a sync).
 LIST_JOIN = LIST_SEPARATOR if LIST_SEPARATOR in clean_text(f"a{LIST_SEPARATOR}b") else ", "
 MAX_ANSWERS = 500
+LATE_CODES = frozenset({"oltre_scadenza"})
 MAX_ID = 200
 
 
@@ -193,7 +194,15 @@ def email_text(verdict: Verdict, submission: Submission, ambito: Ambito) -> tupl
             lines += [labels.EMAIL_WARNINGS_TOO, *items(warnings), ""]
     else:
         lines += [labels.EMAIL_ACCEPTED, *items(warnings), ""]
-    lines += [labels.EMAIL_FIX, "", labels.EMAIL_SIGN_OFF, ambito.office.name]
+    # a late answer cannot be made timely by sending it again: say what it is worth, not "correct it"
+    fixable = [p for p in problems if p.code not in LATE_CODES]
+    if any(p.code in LATE_CODES for p in problems) and not blocking:
+        lines += [labels.EMAIL_LATE]
+    if fixable:
+        lines += [labels.EMAIL_FIX]
+    # the reply goes to the Ufficio only when the script can set it as «rispondi a»
+    lines += [labels.EMAIL_CONTACT_REPLY if ambito.office.email else labels.EMAIL_CONTACT_OFFICE]
+    lines += ["", labels.EMAIL_SIGN_OFF, ambito.office.name]
     lines += [x for x in (ambito.office.email, ambito.office.phone) if x]
     lines += ["", labels.EMAIL_AUTOMATIC]
     subject = labels.EMAIL_SUBJECT[verdict.status].format(ambito=ambito.name)
@@ -215,4 +224,7 @@ def verdict_json(verdict: Verdict, submission: Submission, ambito: Ambito) -> di
         "destinatario": recipient,
         "oggetto_email": subject,
         "testo_email": body,
+        # the script sends the mail as the Ufficio: its name, and replies go to its address
+        "mittente": ambito.office.name,
+        "rispondi_a": ambito.office.email,
     }

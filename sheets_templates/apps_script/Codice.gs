@@ -5,7 +5,11 @@
  *   1. raccoglie le risposte (titolo della domanda → risposta; le caselle di controllo come elenco);
  *   2. le firma con la chiave segreta condivisa (HMAC-SHA256) e le invia al servizio (POST /hooks/form);
  *   3. se il servizio segnala problemi e lo chiede (email_richiedente), scrive al richiedente il testo
- *      preparato dal servizio, in italiano.
+ *      preparato dal servizio, in italiano, a nome dell'Ufficio di Piano (mittente e «rispondi a» dalla
+ *      configurazione del servizio).
+ * Non fallisce mai in silenzio e non lascia uscire errori dal trigger: quota delle email esaurita, risposte che
+ * non sono JSON, indirizzi reindirizzati (URL sbagliato) e servizio fermo sono scritti nel registro di
+ * esecuzione, in italiano.
  *
  * Impostazione (una volta sola, vedi sheets_templates/GUIDA.md):
  *   - Proprietà dello script (Impostazioni progetto → Proprietà script):
@@ -38,35 +42,101 @@ function installa() {
   console.log('Trigger installato: a ogni invio del modulo le risposte vanno al servizio elenco.');
 }
 
-/** Il trigger: e.response è la risposta appena inviata, e.source il modulo. */
+/**
+ * Il trigger: e.response è la risposta appena inviata, e.source il modulo.
+ * Non lascia mai uscire un errore: un trigger che fallisce non avvisa nessuno, mentre qui ogni problema finisce
+ * nel registro di esecuzione, in italiano. La risposta resta comunque nel foglio delle risposte.
+ */
 function suInvioModulo(e) {
-  var dati = costruisciDati(e.response, e.source || FormApp.getActiveForm());
-  var verdetto = inviaAlServizio(dati);
-  if (verdetto && verdetto.email_richiedente && verdetto.destinatario) {
-    MailApp.sendEmail(verdetto.destinatario, verdetto.oggetto_email, verdetto.testo_email);
+  try {
+    var dati = costruisciDati(e.response, e.source || FormApp.getActiveForm());
+    var verdetto = inviaAlServizio(dati).verdetto;
+    if (verdetto && verdetto.email_richiedente && verdetto.destinatario) {
+      scriviAlRichiedente(verdetto);
+    }
+  } catch (err) {
+    console.error('Errore imprevisto nello script del modulo (' + err + '): la risposta è nel foglio e sarà ' +
+      'letta dalla prossima sincronizzazione.');
   }
 }
 
 /**
- * Prova il collegamento: invia una risposta vuota di prova (nessuna email, nessun dato personale).
- * Il servizio risponde «respinta» con l'elenco di ciò che manca: significa che URL, chiave e domande
- * del modulo sono a posto. Un errore 422 dice quale domanda richiesta manca nel modulo.
+ * Manda al richiedente il testo preparato dal servizio, a nome dell'Ufficio (mittente e «rispondi a» dalla
+ * configurazione del servizio). Con la quota giornaliera di email esaurita non fa nulla di male: lo dice nel
+ * registro; il problema resta visibile allo staff in «Anomalie».
+ */
+function scriviAlRichiedente(verdetto) {
+  var opzioni = {};
+  if (verdetto.mittente) {
+    opzioni.name = verdetto.mittente;
+  }
+  if (verdetto.rispondi_a) {
+    opzioni.replyTo = verdetto.rispondi_a;
+  }
+  if (MailApp.getRemainingDailyQuota() < 1) {
+    console.error(MESSAGGIO_QUOTA_EMAIL);
+    return false;
+  }
+  try {
+    MailApp.sendEmail(verdetto.destinatario, verdetto.oggetto_email, verdetto.testo_email, opzioni);
+    return true;
+  } catch (err) {
+    if (/too many times|troppe volte/i.test(String(err))) {
+      console.error(MESSAGGIO_QUOTA_EMAIL);
+    } else {
+      console.error('Email al richiedente non inviata (' + err + '): lo staff vede comunque l\'esito in ' +
+        '«Risposte» e in «Anomalie».');
+    }
+    return false;
+  }
+}
+
+var MESSAGGIO_QUOTA_EMAIL = 'Email al richiedente non inviata: la quota giornaliera di email dell\'account che ha ' +
+  'installato lo script è esaurita (circa 100 destinatari al giorno per un account gratuito, 1.500 con Google ' +
+  'Workspace). Lo staff vede l\'esito in «Risposte» e in «Anomalie» e può scrivere all\'ente; la quota si ' +
+  'rinnova dopo 24 ore.';
+
+/** Indirizzo di prova usato da verificaCollegamento() quando il modulo raccoglie gli indirizzi email. */
+var EMAIL_DI_VERIFICA = 'verifica.collegamento@example.org';
+
+/**
+ * Prova il collegamento: invia una risposta vuota di prova (nessun dato personale; se il modulo raccoglie gli
+ * indirizzi email, un indirizzo di prova). Il servizio risponde «respinta» con l'elenco di ciò che manca:
+ * significa che URL, chiave e domande del modulo sono a posto. Restituisce true se il collegamento funziona.
  */
 function verificaCollegamento() {
   var modulo = FormApp.getActiveForm();
   var risposte = {};
   domandeDelModulo(modulo).forEach(function (item) {
-    risposte[item.getTitle()] = '';
+    var tipo = String(item.getType());
+    risposte[item.getTitle()] = (tipo === 'CHECKBOX' || tipo === 'CHECKBOX_GRID' || tipo === 'GRID') ? [] : '';
   });
   var dati = {
     response_id: 'verifica-' + new Date().getTime(),
     submitted_at: new Date().toISOString(),
     answers: risposte
   };
-  var verdetto = inviaAlServizio(dati);
-  console.log(verdetto ? 'Collegamento riuscito: ' + JSON.stringify(verdetto.problemi.map(function (p) {
-    return p.codice;
-  })) : 'Collegamento non riuscito: vedere i messaggi qui sopra.');
+  if (raccoglieEmail(modulo)) {
+    // Google aggiunge la colonna «Indirizzo email» al foglio: il servizio la cerca anche qui
+    dati.respondent_email = EMAIL_DI_VERIFICA;
+  }
+  var esito = inviaAlServizio(dati);
+  if (esito.verdetto && esito.verdetto.problemi) {
+    console.log('Collegamento riuscito: il servizio ha risposto e ha respinto, come previsto, la risposta ' +
+      'vuota di prova (' + esito.verdetto.problemi.map(function (p) { return p.codice; }).join(', ') + ').');
+    return true;
+  }
+  console.error('Collegamento non riuscito: ' + (esito.problema || 'vedere i messaggi qui sopra.'));
+  return false;
+}
+
+/** Se il modulo raccoglie gli indirizzi email (Impostazioni → Risposte → Raccogli indirizzi email). */
+function raccoglieEmail(modulo) {
+  try {
+    return Boolean(modulo.collectsEmail());
+  } catch (err) {
+    return false;
+  }
 }
 
 /** Le domande del modulo (non i titoli di sezione, le immagini, i video, le interruzioni di pagina). */
@@ -154,15 +224,23 @@ function firma(segreto, orario, corpo) {
   return 'sha256=' + esadecimale(mac);
 }
 
-/** Invia i dati firmati; riprova sugli errori 5xx e di rete, non sui 4xx. Restituisce il verdetto o null. */
+/** Il testo di una risposta, accorciato per il registro (una pagina HTML intera non serve). */
+function inizio(testo) {
+  var t = String(testo || '').replace(/\s+/g, ' ').trim();
+  return t.length > 120 ? t.slice(0, 120) + '…' : t;
+}
+
+/**
+ * Invia i dati firmati; riprova sugli errori 5xx e di rete, non sui 4xx né sui reindirizzamenti.
+ * Restituisce {verdetto: il JSON del servizio o null, problema: il motivo in italiano se non c'è verdetto}.
+ */
 function inviaAlServizio(dati) {
   var proprieta = PropertiesService.getScriptProperties();
   var url = proprieta.getProperty(PROPRIETA_URL);
   var segreto = proprieta.getProperty(PROPRIETA_SEGRETO);
   if (!url || !segreto) {
-    console.error('Mancano le proprietà dello script ' + PROPRIETA_URL + ' e/o ' + PROPRIETA_SEGRETO +
+    return fallito('Mancano le proprietà dello script ' + PROPRIETA_URL + ' e/o ' + PROPRIETA_SEGRETO +
       ': vedere la guida (GUIDA.md).');
-    return null;
   }
   var corpo = serializza(dati);  // serializzato una volta: si firma e si invia esattamente questo testo
   for (var tentativo = 1; tentativo <= MAX_TENTATIVI; tentativo++) {
@@ -170,6 +248,7 @@ function inviaAlServizio(dati) {
     var orario = String(Math.floor(new Date().getTime() / 1000));
     var codice = 0;
     var testo = '';
+    var intestazioni = {};
     try {
       var risposta = UrlFetchApp.fetch(url, {
         method: 'post',
@@ -177,25 +256,43 @@ function inviaAlServizio(dati) {
         payload: corpo,
         headers: { 'X-Elenco-Timestamp': orario, 'X-Elenco-Signature': firma(segreto, orario, corpo) },
         muteHttpExceptions: true,
+        // un reindirizzamento trasformerebbe il POST in GET e perderebbe il corpo: va segnalato, non seguito
         followRedirects: false
       });
       codice = risposta.getResponseCode();
       testo = risposta.getContentText();
+      intestazioni = risposta.getHeaders() || {};
     } catch (err) {
       console.warn('Tentativo ' + tentativo + ': il servizio non risponde (' + err + ').');
     }
     if (codice === 200) {
-      return JSON.parse(testo);
+      var verdetto = null;
+      try {
+        verdetto = JSON.parse(testo);
+      } catch (err) {
+        verdetto = null;
+      }
+      if (verdetto && typeof verdetto === 'object' && !Array.isArray(verdetto)) {
+        return { verdetto: verdetto, problema: '' };
+      }
+      return fallito('All\'indirizzo ' + url + ' non risponde il servizio elenco: è arrivata una pagina che non ' +
+        'è JSON («' + inizio(testo) + '»), forse una pagina di accesso o di un proxy. Controllare la proprietà ' +
+        PROPRIETA_URL + '. La risposta sarà letta dalla prossima sincronizzazione.');
+    }
+    if (codice >= 300 && codice < 400) {
+      var verso = intestazioni.Location || intestazioni.location || '';
+      return fallito('L\'indirizzo ' + url + ' è sbagliato: il server lo reindirizza' +
+        (verso ? ' a ' + verso : '') + '. Scrivere nella proprietà ' + PROPRIETA_URL + ' l\'indirizzo giusto ' +
+        '(di solito quello che comincia con https://). La risposta sarà letta dalla prossima sincronizzazione.');
     }
     if (codice === 409) {
       // già ricevuta (ad esempio un tentativo precedente era arrivato): niente da rifare
-      console.log('Risposta già ricevuta dal servizio.');
-      return null;
+      console.log('Risposta già ricevuta dal servizio: niente da rifare.');
+      return { verdetto: null, problema: 'Risposta già ricevuta dal servizio.' };
     }
     if (codice >= 400 && codice < 500) {
       // firma, dati o configurazione: riprovare darebbe lo stesso esito
-      console.error('Il servizio ha rifiutato la risposta (' + codice + '): ' + testo);
-      return null;
+      return fallito('Il servizio ha rifiutato la risposta (' + codice + '): ' + messaggioDelServizio(testo));
     }
     if (codice >= 500) {
       console.warn('Tentativo ' + tentativo + ': errore del servizio (' + codice + ').');
@@ -204,6 +301,23 @@ function inviaAlServizio(dati) {
       Utilities.sleep(ATTESA_INIZIALE_MS * Math.pow(2, tentativo - 1));
     }
   }
-  console.error('Servizio non raggiungibile: la risposta sarà letta dalla prossima sincronizzazione periodica.');
-  return null;
+  return fallito('Servizio non raggiungibile: la risposta sarà letta dalla prossima sincronizzazione periodica.');
+}
+
+/** Il messaggio italiano di un rifiuto del servizio ({"error", "messaggio"}), o l'inizio del testo. */
+function messaggioDelServizio(testo) {
+  try {
+    var dati = JSON.parse(testo);
+    if (dati && dati.messaggio) {
+      return dati.messaggio;
+    }
+  } catch (err) {
+    // non JSON: si mostra l'inizio del testo
+  }
+  return inizio(testo);
+}
+
+function fallito(problema) {
+  console.error(problema);
+  return { verdetto: null, problema: problema };
 }
