@@ -167,6 +167,7 @@ def init(config: str) -> None:
 @_config_option
 def check(config: str) -> None:
     """Controlla configurazione e struttura dei fogli, senza scrivere nulla."""
+    from sync.modulo import BLOCKING_DIFFERENCES, compare_header
     from sync.parse import parse_rows
     from sync.render import public_specs, staff_specs
 
@@ -177,13 +178,21 @@ def check(config: str) -> None:
         snapshot = backend.read(staff_specs(settings.ambito))
         parsed = parse_rows(snapshot.responses, settings.ambito)
         click.echo(f"Risposte del modulo: {len(parsed.responses)} ({snapshot.responses_origin}).")
-        for title in parsed.columns.unknown:
-            click.echo(f"Avviso: la colonna «{title}» del modulo non è usata.")
+        header = [str(c) for c in snapshot.responses[0]] if snapshot.responses else []
+        differences = compare_header(header, settings.ambito) if any(header) else []
         todo = backend.ensure("staff", staff_specs(settings.ambito), dry_run=True)
         todo += backend.ensure("public", public_specs(settings.ambito), dry_run=True)
+    if not any(header):
+        click.echo("Il foglio delle risposte è vuoto: il confronto con il modulo si farà sulla sua prima riga.")
+    elif differences:
+        click.echo("Il modulo e la configurazione differiscono:")
+    else:
+        click.echo("Le domande del modulo corrispondono alla configurazione.")
+    for d in differences:
+        click.echo(f"  - {d.message}")
     for line in todo:
         click.echo(f"Da fare con «elenco init»: {line}")
-    if todo:
+    if todo or any(d.code in BLOCKING_DIFFERENCES for d in differences):
         sys.exit(1)
     click.echo("Struttura dei fogli completa.")
 
@@ -234,6 +243,37 @@ def stampa(config: str, out: Path | None) -> None:
         click.echo("Nessun incontro in «Calendario»: nessun foglio da stampare.")
     for path in paths:
         click.echo(str(path))
+
+
+@cli.command()
+@_config_option
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Cartella in cui scrivere CreaModulo.gs.",
+)
+def modulo(config: str, out: Path) -> None:
+    """Scrive l'Apps Script la cui funzione creaModulo() crea il modulo Google dalla configurazione."""
+    from importlib import resources
+
+    from sync.modulo import apps_script, form_spec
+
+    with _errors():
+        settings = _load(config)
+        template = (resources.files("sheets_templates") / "apps_script" / "CreaModulo.gs").read_text(
+            encoding="utf-8"
+        )
+        spec = form_spec(settings.ambito)
+        text = apps_script(spec, template, settings.ambito)
+    out.mkdir(parents=True, exist_ok=True)
+    target = out / "CreaModulo.gs"
+    tmp = out / ".CreaModulo.gs.tmp"
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, target)
+    click.echo(f"Scritto {target}: {len(spec.domande)} domande per l'{settings.ambito.name}.")
+    click.echo("Incollarlo in un nuovo progetto Apps Script ed eseguire creaModulo() (vedi GUIDA.md).")
 
 
 @cli.command()

@@ -123,6 +123,34 @@ class Questions(_Model):
     consent: tuple[str, ...] = ("Informativa privacy", "Consenso", "Privacy")
 
 
+class FormHelp(_Model):
+    """The help text under each question of the form, from the avviso (same fields as `Questions`)."""
+
+    name: str = ""
+    tax_code: str = ""
+    legal_form: str = ""
+    runts: str = ""
+    comune: str = ""
+    address: str = ""
+    contact_name: str = ""
+    phone: str = ""
+    pec: str = ""
+    areas: str = ""
+    phases: str = ""
+    experience: str = ""
+
+
+class FormText(_Model):
+    """What `elenco modulo` writes into the Google Form besides the titles: help texts, choices, notices."""
+
+    description: str = ""
+    confirmation: str = ""
+    help: FormHelp = FormHelp()
+    legal_forms: tuple[str, ...] = ()
+    consent_label: str = ""  # the one box the applicant ticks
+    privacy_notice: str = ""  # shown as the consent question's help text
+
+
 class Office(_Model):
     """Contact of the Ufficio di Piano, shown in the public workbook."""
 
@@ -153,6 +181,7 @@ class Ambito(_Model):
     test_words: tuple[str, ...] = ("prova", "test", "prova invio modulo", "test test", "prova prova")
     test_emails: tuple[str, ...] = ("test@test.it", "test@test.com", "prova@prova.it", "example@example.com")
     office: Office = Office()
+    form: FormText = FormText()
     licence: str = "CC BY 4.0"
     email_applicants: bool = True
 

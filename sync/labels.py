@@ -126,3 +126,20 @@ FIELD_LABELS = {
     "experience": "Esperienza",
     "consent": "Consenso privacy",
 }
+
+# The form built from the configuration (`elenco modulo`) and how a live form differs from it (`elenco check`)
+FORM_SCRIPT_HEADER = (
+    "// Creato da «elenco modulo» per: {ambito} — {notice}.\n"
+    "// Non modificare i titoli delle domande qui: cambiarli nella configurazione e rigenerare il file.\n"
+)
+FORM_DIFFERENCES = {
+    "email_non_raccolte": "Il modulo non raccoglie gli indirizzi email (manca la colonna «Indirizzo email»): "
+    "attivare Impostazioni → Risposte → Raccogli indirizzi email.",
+    "domanda_mancante_obbligatoria": "Manca la domanda obbligatoria «{title}»: senza, nessuna risposta può "
+    "essere accettata. Aggiungerla al modulo con questo titolo o rigenerare il modulo con «elenco modulo».",
+    "domanda_mancante": "Manca la domanda «{title}» prevista dalla configurazione.",
+    "titolo_diverso": "La domanda «{title}» è riconosciuta, ma nella configurazione si chiama «{expected}»: "
+    "conviene usare lo stesso titolo.",
+    "domanda_non_configurata": "La domanda «{title}» del modulo non è nella configurazione: le sue risposte "
+    "non sono usate. Se serve, aggiungerne il titolo in `questions`.",
+}

@@ -17,7 +17,9 @@ SCRIPTS = ROOT / "sheets_templates" / "apps_script"
 BRIDGE = SCRIPTS / "Codice.gs"
 STAFF_MENU = SCRIPTS / "foglio_staff" / "Menu.gs"
 NODE = shutil.which("node")
-needs_node = pytest.mark.skipif(NODE is None, reason="Node.js (node) is not installed: Apps Script cannot run")
+needs_node = pytest.mark.skipif(
+    NODE is None, reason="Node.js (node) is not installed: Apps Script cannot run"
+)
 
 
 def run_apps_script(scripts: list[Path], timeout: float = 120, **scenario: Any) -> dict[str, Any]:
@@ -27,7 +29,11 @@ def run_apps_script(scripts: list[Path], timeout: float = 120, **scenario: Any) 
         path = Path(tmp) / "scenario.json"
         path.write_text(json.dumps({"scripts": [str(s) for s in scripts], **scenario}), encoding="utf-8")
         done = subprocess.run(
-            [NODE, str(HERE / "run.js"), str(path)], capture_output=True, text=True, timeout=timeout, check=False
+            [NODE, str(HERE / "run.js"), str(path)],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
         )
     assert done.returncode == 0, done.stderr
     out: dict[str, Any] = json.loads(done.stdout)

@@ -38,7 +38,16 @@ class LiveService:
     def __enter__(self) -> LiveService:
         out = self.log.open("w", encoding="utf-8")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "sync.cli", "serve", "--config", str(self.config), "--port", str(self.port)],
+            [
+                sys.executable,
+                "-m",
+                "sync.cli",
+                "serve",
+                "--config",
+                str(self.config),
+                "--port",
+                str(self.port),
+            ],
             stdout=out,
             stderr=subprocess.STDOUT,
             text=True,
