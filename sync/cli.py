@@ -125,13 +125,8 @@ def sync(config: str, dry_run: bool, report_path: Path | None, trigger: str) -> 
     report = result.report.model_dump()
     if dry_run:
         click.echo("Anteprima (nessuna modifica scritta):")
-        if not result.changes:
-            click.echo("  nessuna modifica: i fogli sono già aggiornati.")
-        for tab, change in result.changes.items():
-            click.echo(
-                f"  {tab}: {change.added} righe aggiunte, {change.changed} modificate, "
-                f"{change.removed} tolte ({change.cells} celle)"
-            )
+        for line in result.preview.lines() if result.preview else []:
+            click.echo(line)
         for line in result.created:
             click.echo(f"  {line}")
     folder = settings.backend.folder if isinstance(settings.backend, XlsxBackend) else None

@@ -154,3 +154,16 @@ DEMO_REFUSED = (
     "sostituirebbe risposte ed elenchi veri con enti inventati. Indicare con --dir una cartella nuova o vuota. "
     "Nessun file è stato scritto."
 )
+
+# The dry run («Anteprima delle modifiche», `elenco sync --dry-run`), told by organisation
+PREVIEW_ROW = "riga {row}"
+PREVIEW_NOTHING = "Nessuna modifica: i fogli sono già aggiornati."
+PREVIEW_TAB = "  {tab}: {added} da aggiungere, {changed} da modificare, {removed} da togliere"
+PREVIEW_ADDED = "da aggiungere"
+PREVIEW_CHANGED = "da modificare"
+PREVIEW_REMOVED = "da togliere"
+PREVIEW_DECISIONS = "Decisioni che hanno effetto:"
+PREVIEW_DECISION = "riga {row} di «Decisioni»: {what} (motivazione: {reason})"
+PREVIEW_ENTERING = "Entrano nell'elenco pubblico: {names}"
+PREVIEW_LEAVING = "Escono dall'elenco pubblico: {names}"
+PREVIEW_PUBLIC_SAME = "L'elenco pubblico non cambia."

@@ -20,6 +20,7 @@ from sync.decisions import parse_decisions
 from sync.diff import WantedTab, count_cells, diff_tab, full_rewrite
 from sync.model import Grid, Problem, Report, Severity, Status
 from sync.parse import ParsedSheet, parse_rows
+from sync.preview import Preview, build_preview
 from sync.render import (
     ANOMALIE,
     CALENDARIO,
@@ -71,6 +72,7 @@ class SyncResult:
     changes: dict[str, TabChange] = field(default_factory=dict)
     resolution: Resolution | None = None
     created: list[str] = field(default_factory=list)
+    preview: Preview | None = None
 
 
 def _column_problems(parsed: ParsedSheet, origin: str) -> list[Problem]:
@@ -141,6 +143,7 @@ class SyncPlan:
     public: dict[str, Grid]
     previous: State
     problems: list[Problem]
+    preview: Preview  # what the plan changes, by organisation (dry run, «Anteprima»)
 
 
 def plan_sync(snapshot: Snapshot, settings: Settings, now: datetime) -> SyncPlan:
@@ -194,7 +197,9 @@ def plan_sync(snapshot: Snapshot, settings: Settings, now: datetime) -> SyncPlan
     resolution.state.public[DATA_KEY] = (data_digest, 0, 0)
     resolution.state.public[UPDATED_KEY] = (updated, 0, 0)
     current = {w.title: (snapshot.tabs.get(w.title, []), w) for w in wanted}
-    return SyncPlan(resolution, current, public, state, other)
+    row_entity = {o.checked.row: o.entity_id for o in resolution.outcomes if o.entity_id}
+    preview = build_preview(current, ELENCO, orgs, decisions, resolution.anomalies, row_entity)
+    return SyncPlan(resolution, current, public, state, other, preview)
 
 
 def run_sync(
@@ -288,7 +293,9 @@ def run_sync(
             report.cells_written = 0
         report.api_requests = backend.requests
         report.duration_s = round(time.perf_counter() - started, 3)
-        return SyncResult(report=report, changes=changes, resolution=resolution, created=created)
+        return SyncResult(
+            report=report, changes=changes, resolution=resolution, created=created, preview=plan.preview
+        )
 
 
 __all__ = ["SyncPlan", "SyncResult", "TabChange", "plan_sync", "run_sync"]
