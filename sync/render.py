@@ -96,6 +96,7 @@ DUPLICATI_HEADER = (
 )
 RISPOSTE_HEADER = (
     "Riga",
+    "Codice risposta",
     "Inviata il",
     "Denominazione",
     "ID ente",
@@ -284,7 +285,13 @@ def staff_specs(ambito: Ambito) -> list[TabSpec]:
         ),
         TabSpec(ANOMALIE, ANOMALIE_HEADER, widths=(10, 6, 8, 36, 14, 22, 10, 30, 60, 28, 60), note=machine),
         TabSpec(DUPLICATI, DUPLICATI_HEADER, widths=(8, 36, 18, 8, 36, 18, 10, 50, 60), note=machine),
-        TabSpec(RISPOSTE, RISPOSTE_HEADER, widths=(6, 16, 36, 8, 10, 30, 30, 80, 40), note=machine),
+        TabSpec(
+            RISPOSTE,
+            RISPOSTE_HEADER,
+            widths=(6, 15, 16, 36, 8, 10, 30, 30, 80, 40),
+            note=machine + " Il codice risposta identifica la risposta anche se le righe si spostano: "
+            "si può usare in «Decisioni» al posto di «riga N».",
+        ),
         *(
             TabSpec(
                 roster_title(ambito, a.code),
@@ -535,6 +542,7 @@ def render_risposte(outcomes: Sequence[RowOutcome]) -> list[list[Cell]]:
         rows.append(
             [
                 str(c.row),
+                c.response.code,
                 fmt_dt(c.response.submitted_at) or c.response.submitted_raw,
                 c.response.name,
                 out.entity_id,
