@@ -320,3 +320,66 @@ def test_a_roster_row_cleared_by_staff_does_not_shift_attendance_below(desk: Des
     # the cleared row stays staff's; the second keeps its place and its attendance; the first comes back below
     assert col(after, "ID") == ["", second, first]
     assert by_id(after, "12/06/2024") == {"": "", second: "P", first: ""}
+
+
+# -- habit: the responses file opened and saved in Excel -----------------------------------------------------
+
+
+def _excel_damage(rows: Grid) -> Grid:
+    """What Excel in an Italian locale does on save: times without seconds, codes read as numbers."""
+    out = [rows[0]]
+    for r in rows[1:]:
+        r = list(r)
+        r[0] = r[0].rsplit(".", 1)[0].replace(".", ":")  # "03/04/2024 11.09.13" -> "03/04/2024 11:09"
+        r[3] = r[3].lstrip("0")
+        out.append(r)
+    return out
+
+
+def test_an_excel_saved_responses_file_keeps_its_cooperatives(tmp_path: Path) -> None:
+    desk = Desk("local", tmp_path, sample_rows())
+    text = io.StringIO()
+    csv.writer(text, delimiter=";", lineterminator="\r\n").writerows(_excel_damage(sample_rows()))
+    (desk.folder / "risposte.csv").write_bytes(text.getvalue().encode("cp1252"))
+    desk.sync()
+    elenco = desk.tab("Elenco")
+    assert by_id(elenco, "Codice fiscale")["E-0003"] == "04688560194"
+    assert by_id(elenco, "Ultima domanda")["E-0003"] == "03/05/2024 10:00"
+    assert "cf_zeri_ripristinati" in by_id(elenco, "Avvisi")["E-0003"]
+    anomalie = [r for r in desk.tab("Anomalie")[1:] if r[5] == "cf_zeri_ripristinati"]
+    assert [(r[1], r[2], r[6], r[7]) for r in anomalie] == [("6", "E-0003", "avviso", "4688560194")]
+    public = (desk.folder / "elenco-pubblico.csv").read_text(encoding="utf-8-sig")
+    assert "04688560194" in public and "Il Girasole Coop. Soc." in public
+
+
+def test_a_tax_code_typed_as_a_number_in_google_sheets_is_restored(tmp_path: Path) -> None:
+    with SheetsFake() as fake:
+        desk = Desk("google", tmp_path, sample_rows()[:1], fake)
+        # pasted without RAW: Google turns 04688560194 into the number 4688560194
+        fake.set_values(desk.staff, RESPONSES, sample_rows()[1:], start="A2")
+        assert fake.values(desk.staff, RESPONSES)[5][3] == "4688560194"
+        desk.sync()
+        elenco = desk.tab("Elenco")
+        assert by_id(elenco, "Codice fiscale")["E-0003"] == "04688560194"
+        assert "cf_zeri_ripristinati" in by_id(elenco, "Avvisi")["E-0003"]
+        assert fake.errors == []
+
+
+def test_one_spreadsheet_for_staff_and_public_fails_before_any_request(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from sync.cli import cli
+
+    with SheetsFake() as fake:
+        staff = fake.create_spreadsheet("Modulo (risposte)", {RESPONSES: sample_rows()})
+        config = tmp_path / "elenco.yaml"
+        config.write_text(
+            f"preset: crema\nbackend:\n  kind: gsheets\n  staff_spreadsheet_id: {staff}\n"
+            f"  public_spreadsheet_id: {staff}\n  endpoint: {fake.base_url}\n  credentials: none\n",
+            encoding="utf-8",
+        )
+        for command in ("sync", "check", "init"):
+            result = CliRunner().invoke(cli, [command, "--config", str(config)])
+            assert result.exit_code == 1
+            assert "staff_spreadsheet_id e public_spreadsheet_id sono uguali" in result.output
+        assert fake.requests == []
