@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 
 import click
 
+from sync import labels
 from sync.backends import open_backend
 from sync.config import Settings, XlsxBackend, load_settings
 from sync.errors import ElencoError, TransientError
@@ -299,6 +300,10 @@ def demo(folder: Path, preset: str, organisations: int, seed: int) -> None:
     from sync.demo_data import generate, to_csv_text
     from sync.pipeline import sync_now
 
+    refusal = _not_a_demo_folder(folder)
+    if refusal:
+        click.echo(f"Errore: {refusal}", err=True)
+        sys.exit(1)
     with presenting_errors():
         folder.mkdir(parents=True, exist_ok=True)
         config_path = folder / "elenco.yaml"
@@ -312,7 +317,10 @@ def demo(folder: Path, preset: str, organisations: int, seed: int) -> None:
         data = generate(settings.ambito, organisations, seed=seed)
         answers = folder / "risposte.csv"
         tmp = folder / ".risposte.csv.tmp"
-        tmp.write_text(to_csv_text(data), encoding="utf-8")
+        text = to_csv_text(data)
+        tmp.write_text(text, encoding="utf-8")
+        # the marker says these responses are the demo's own: a later demo may replace them, nothing else
+        (folder / DEMO_MARKER).write_text(_digest(text.encode("utf-8")) + "\n", encoding="utf-8")
         os.replace(tmp, answers)
         click.echo(f"Generate {len(data.rows)} risposte di prova per l'{settings.ambito.name} in {answers}.")
         result = sync_now(settings, trigger="demo")
@@ -321,6 +329,34 @@ def demo(folder: Path, preset: str, organisations: int, seed: int) -> None:
         settings.backend.folder if isinstance(settings.backend, XlsxBackend) else None,
     )
     click.echo(f"Configurazione: {config_path} (usabile con elenco init/sync/check/serve --config).")
+
+
+DEMO_MARKER = ".elenco-demo"
+# Files of a real deployment that a demo must never replace (responses, staff work, configuration).
+_REAL_FILES = ("risposte.csv", "risposte.xlsx", "elenco-interno.xlsx", "elenco-pubblico.xlsx", "elenco.yaml")
+
+
+def _digest(data: bytes) -> str:
+    import hashlib
+
+    return hashlib.sha256(data).hexdigest()
+
+
+def _not_a_demo_folder(folder: Path) -> str:
+    """Why `demo` must not write in this folder (its files are not the demo's own), or ""."""
+    if not folder.is_dir():
+        return ""
+    marker = folder / DEMO_MARKER
+    recorded = marker.read_text(encoding="utf-8").strip() if marker.is_file() else ""
+    answers = folder / "risposte.csv"
+    for name in _REAL_FILES:
+        path = folder / name
+        if not path.exists():
+            continue
+        never_ours = name == "risposte.xlsx"
+        if never_ours or not recorded or (path == answers and _digest(answers.read_bytes()) != recorded):
+            return labels.DEMO_REFUSED.format(folder=folder, name=name)
+    return ""
 
 
 def main() -> None:
