@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 import json
 import shutil
 from pathlib import Path
@@ -95,7 +96,12 @@ def test_dry_run_previews_in_italian_and_writes_nothing(demo: Path, runner: CliR
     result = runner.invoke(cli, ["sync", "--config", str(demo / "elenco.yaml"), "--dry-run"])
     assert result.exit_code == 0, result.output
     assert result.output.startswith("Anteprima (nessuna modifica scritta):\n")
-    assert "PLACEHOLDER_DRYRUN" in result.output
+    lines = result.output.splitlines()
+    # told by organisation: the new one is named where it appears, and as entering the public list
+    assert lines[1] == "  Elenco: 1 da aggiungere, 0 da modificare, 0 da togliere"
+    assert re.fullmatch(r"    da aggiungere: E-\d{4} Associazione Nuova Aurora APS", lines[2]), lines[2]
+    new_id = lines[2].split()[2]
+    assert f"Entrano nell'elenco pubblico: {new_id} Associazione Nuova Aurora APS" in lines
     assert (demo / "elenco-interno.xlsx").read_bytes() == before
 
 
