@@ -181,3 +181,8 @@ PREVIEW_DECISION = "riga {row} di «Decisioni»: {what} (motivazione: {reason})"
 PREVIEW_ENTERING = "Entrano nell'elenco pubblico: {names}"
 PREVIEW_LEAVING = "Escono dall'elenco pubblico: {names}"
 PREVIEW_PUBLIC_SAME = "L'elenco pubblico non cambia."
+
+# The staff menu in the staff spreadsheet («elenco»)
+MEETING_LINE = "{day} {time}, {area}{where} ({n} enti attesi)"
+CHECK_OK = "✔"
+CHECK_PROBLEM = "✘"

@@ -131,7 +131,9 @@ def _effective(current: Grid, wanted: WantedTab) -> tuple[list[list[Cell]], list
     want: list[list[Cell]] = []
     for r, row in enumerate(wanted.rows):
         kept = cur[r] if r < len(cur) else []
-        want.append([(kept[c] if c < len(kept) else "") if v is None else v for c, v in enumerate(row[:width])])
+        want.append(
+            [(kept[c] if c < len(kept) else "") if v is None else v for c, v in enumerate(row[:width])]
+        )
     return cur, want
 
 
@@ -236,8 +238,11 @@ def preview_lines(preview: Preview) -> list[str]:
                 tab=t.tab, added=len(t.added), changed=len(t.changed), removed=len(t.removed)
             )
         )
-        for word, items in ((labels.PREVIEW_ADDED, t.added), (labels.PREVIEW_CHANGED, t.changed),
-                            (labels.PREVIEW_REMOVED, t.removed)):
+        for word, items in (
+            (labels.PREVIEW_ADDED, t.added),
+            (labels.PREVIEW_CHANGED, t.changed),
+            (labels.PREVIEW_REMOVED, t.removed),
+        ):
             if _texts(items):
                 lines.append(f"    {word}: {_names(items)}")
     if preview.decisions:

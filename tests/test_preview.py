@@ -30,10 +30,22 @@ def _tab(rows: list[list[str | None]], width: int = 3) -> WantedTab:
         ([], [], None),
         ([["E-0001", "Alfa", "A"]], [["E-0001", "Alfa", "A"]], None),
         # re-sorted rows are not changes
-        ([["E-0001", "Alfa", "A"], ["E-0002", "Beta", "B"]], [["E-0002", "Beta", "B"], ["E-0001", "Alfa", "A"]], None),
-        ([["E-0001", "Alfa", "A"]], [["E-0001", "Alfa", "A"], ["E-0002", "Beta", "B"]], (["E-0002 Beta"], [], [])),
+        (
+            [["E-0001", "Alfa", "A"], ["E-0002", "Beta", "B"]],
+            [["E-0002", "Beta", "B"], ["E-0001", "Alfa", "A"]],
+            None,
+        ),
+        (
+            [["E-0001", "Alfa", "A"]],
+            [["E-0001", "Alfa", "A"], ["E-0002", "Beta", "B"]],
+            (["E-0002 Beta"], [], []),
+        ),
         ([["E-0001", "Alfa", "A"]], [["E-0001", "Alfa", "A, B"]], ([], ["E-0001 Alfa"], [])),
-        ([["E-0001", "Alfa", "A"], ["E-0002", "Beta", "B"]], [["E-0002", "Beta", "B"]], ([], [], ["E-0001 Alfa"])),
+        (
+            [["E-0001", "Alfa", "A"], ["E-0002", "Beta", "B"]],
+            [["E-0002", "Beta", "B"]],
+            ([], [], ["E-0001 Alfa"]),
+        ),
         # a staff cell (None) is compared as it is now; staff columns beyond the machine's are ignored
         ([["E-0001", "Alfa", "presente", "nota"]], [["E-0001", "Alfa", None]], None),
         # many cells of one organisation: one change
@@ -48,7 +60,11 @@ def test_tab_preview_counts_organisations_not_cells(
         assert got is None
         return
     assert got is not None
-    assert ([n.text() for n in got.added], [n.text() for n in got.changed], [n.text() for n in got.removed]) == (
+    assert (
+        [n.text() for n in got.added],
+        [n.text() for n in got.changed],
+        [n.text() for n in got.removed],
+    ) == (
         list(expected[0]),
         list(expected[1]),
         list(expected[2]),
@@ -63,7 +79,9 @@ def test_rows_without_ids_are_keyed_by_row_and_tabs_without_either_are_counted_u
         WantedTab("Risposte", [list(header), ["4", "05/04/2024", "Prova", ""], ["7", "", "Nuova", ""]], 4),
     )
     assert got is not None and [n.text() for n in got.added] == ["riga 7 Nuova"]
-    log = tab_preview("Registro", [["Data", "Esito"]], WantedTab("Registro", [["Data", "Esito"], ["ieri", "ok"]], 2))
+    log = tab_preview(
+        "Registro", [["Data", "Esito"]], WantedTab("Registro", [["Data", "Esito"], ["ieri", "ok"]], 2)
+    )
     assert log is not None and len(log.added) == 1 and log.added[0].text() == ""
 
 
@@ -86,8 +104,15 @@ def test_a_decision_is_shown_when_it_changes_something_and_refused_ones_are_not(
     tabs = {
         "Elenco": (
             [["ID", "Denominazione", "Stato"], ["E-0001", "Alfa", "Attivo"], ["E-0002", "Beta", "Sospeso"]],
-            WantedTab("Elenco", [["ID", "Denominazione", "Stato"], ["E-0001", "Alfa", "Escluso"],
-                                 ["E-0002", "Beta", "Sospeso"]], 3),
+            WantedTab(
+                "Elenco",
+                [
+                    ["ID", "Denominazione", "Stato"],
+                    ["E-0001", "Alfa", "Escluso"],
+                    ["E-0002", "Beta", "Sospeso"],
+                ],
+                3,
+            ),
         )
     }
     preview = build_preview(tabs, "Elenco", [], decisions, refused, {})
@@ -116,8 +141,15 @@ def test_a_dry_run_after_a_decision_names_who_leaves_the_public_list(crema: Sett
     data = result.preview.to_json()
     assert data["escono_dall_elenco_pubblico"] == ["E-0002 Auser Crema ODV"]
     assert data["entrano_nell_elenco_pubblico"] == []
-    assert {"scheda": "Elenco", "aggiunte": 0, "modificate": 1, "tolte": 0, "enti_aggiunti": [],
-            "enti_modificati": ["E-0002 Auser Crema ODV"], "enti_tolti": []} in data["schede"]
+    assert {
+        "scheda": "Elenco",
+        "aggiunte": 0,
+        "modificate": 1,
+        "tolte": 0,
+        "enti_aggiunti": [],
+        "enti_modificati": ["E-0002 Auser Crema ODV"],
+        "enti_tolti": [],
+    } in data["schede"]
 
     run_sync(store, crema, NOW)
     idle = run_sync(store, crema, NOW, dry_run=True)

@@ -5,6 +5,8 @@
     GET|POST /tasks/sync App Engine cron (X-Appengine-Cron) or bearer token → one sync now, its report
     GET /healthz         "ok"
     GET /status          the last sync's figures and the time of the last submission (no personal data)
+    POST /addon/…        the staff menu in the staff spreadsheet (signed like /hooks/form): sincronizza,
+                         anteprima, presenze, verifica (`webhook.addon`)
 
 Every refusal answers `{"error": code, "messaggio": Italian text}` and changes nothing: nothing is stored,
 nothing is scheduled. Status codes: 400 malformed body, 401 unsigned / bad / stale / future signature or
@@ -14,7 +16,7 @@ configuration problem, not the applicant's), 503 a temporary failure of the sync
 503), 500 any other configuration error of the sync (logged, with the Italian message in the body).
 
 Routes live in blueprints, one module per job: `webhook.health` (/healthz, /status), `webhook.hooks`
-(/hooks/form, /hooks/pubsub), `webhook.tasks` (/tasks/sync). Adding routes = a module with a `bp` and one
+(/hooks/form, /hooks/pubsub), `webhook.tasks` (/tasks/sync), `webhook.addon` (/addon/…). Adding routes = a module with a `bp` and one
 line in `BLUEPRINTS`. Configuration: one `WebhookSettings` (`webhook.settings`), read from the environment
 when `create_app()` is called without one (gunicorn: `webhook.app:create_app()`).
 
@@ -35,7 +37,7 @@ from typing import Any
 from flask import Blueprint, Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
-from webhook import health, hooks, tasks
+from webhook import addon, health, hooks, tasks
 from webhook.auth import CachingRequest, default_certs_request
 from webhook.context import EXTENSION, WebhookState, refuse, state_of
 from webhook.hooks import MAX_BODY
@@ -44,7 +46,7 @@ from webhook.scheduler import SyncRunner, SyncScheduler, production_runner
 from webhook.settings import WebhookSettings
 from webhook.store import InstanceStore
 
-BLUEPRINTS: tuple[Blueprint, ...] = (health.bp, hooks.bp, tasks.bp)
+BLUEPRINTS: tuple[Blueprint, ...] = (health.bp, hooks.bp, tasks.bp, addon.bp)
 
 log = logging.getLogger(f"{LOGGER}.webhook")
 

@@ -119,3 +119,31 @@ SYNC_BUSY = (
     "Un'altra sincronizzazione è in corso da più di {seconds:.0f} secondi su questa macchina: "
     "riprovare più tardi."
 )
+
+# The staff menu («elenco» in the staff spreadsheet) ------------------------------------------------------------
+ADDON_BODY = "atteso un oggetto JSON con «richiesta» (un identificativo unico) e «foglio»"
+ADDON_BUSY = (
+    "Una sincronizzazione è già in corso: non è un errore e non serve ripeterla. Il risultato sarà nei fogli "
+    "entro circa {seconds} secondi (verso le {at})."
+)
+ADDON_SYNCED = (
+    "Sincronizzazione completata in {seconds} s: {cells} celle aggiornate, {organisations} enti nell'elenco."
+)
+ADDON_SYNCED_NOTHING = "Sincronizzazione completata: i fogli erano già aggiornati, nulla da scrivere."
+ADDON_PREVIEW = "Ecco cosa cambierebbe con una sincronizzazione adesso (nulla è stato scritto):"
+ADDON_MEETINGS = "I prossimi incontri e i loro fogli presenze:"
+ADDON_NO_MEETINGS = (
+    "Nessun incontro in programma da oggi in poi: aggiungere le date nella scheda «Calendario»."
+)
+ADDON_CHECK_OK = "Tutto a posto: il servizio risponde, la chiave è giusta e i fogli sono completi."
+ADDON_CHECK_PROBLEMS = "Il servizio risponde e la chiave è giusta, ma ci sono {n} problemi da sistemare:"
+CHECK_CONFIG = "Configurazione valida: {ambito} (fogli: {backend})."
+CHECK_SHEET_OK = "Lo script è nel foglio dello staff configurato nel servizio."
+CHECK_SHEET_OTHER = (
+    "Lo script è nel foglio {given}, ma il servizio lavora sul foglio {configured}: installare lo script nel "
+    "foglio giusto o correggere staff_spreadsheet_id in elenco.yaml."
+)
+CHECK_READ = "Fogli leggibili: {rows} risposte del modulo."
+CHECK_TODO = "Da sistemare con «elenco init» (o con una sincronizzazione): {line}"
+CHECK_FORM_OK = "Le domande del modulo corrispondono alla configurazione."
+CHECK_LAST_SYNC = "Ultima sincronizzazione: {outcome}. {detail}"

@@ -79,6 +79,19 @@ class InstanceStore:
                 raise
         return None
 
+    def claim_signature(self, signature: str, now: float) -> bool:
+        """Record a signature of a staff-menu request; False if it was already seen (a replay)."""
+        key = f"sig:{signature}"
+        with self._connect() as con:
+            con.execute("BEGIN IMMEDIATE")
+            row = con.execute("SELECT expires FROM seen WHERE key = ?", (key,)).fetchone()
+            if row is not None and row[0] > now:
+                con.execute("ROLLBACK")
+                return False
+            con.execute("INSERT OR REPLACE INTO seen (key, expires) VALUES (?, ?)", (key, now + SIGNATURE_TTL_S))
+            con.execute("COMMIT")
+        return True
+
     def _prune(self, con: sqlite3.Connection, now: float) -> None:
         self._last_prune = now
         con.execute("DELETE FROM seen WHERE expires <= ?", (now,))
