@@ -57,6 +57,9 @@ MESSAGES: dict[str, str] = {
     "fase_sconosciuta": "Fase non riconosciuta: «{value}».",
     "pec_non_valida": "L'indirizzo PEC «{value}» non è valido.",
     "data_non_valida": "Data e ora di invio non leggibili: «{value}».",
+    "date_mese_giorno": "Le date del file delle risposte sono scritte con il mese prima del giorno (come nel "
+    "modulo di un account con lingua inglese, es. 4/20/2024 2:41:12 PM): sono state lette così. Per evitarlo, "
+    "impostare il foglio del modulo su Italia (File › Impostazioni › Impostazioni internazionali).",
     "testo_troncato": "Il testo del campo era troppo lungo ed è stato troncato a {limit} caratteri.",
     # decisions
     "decisione_sconosciuta": "Decisione «{value}» non riconosciuta. Usare: {verbs}.",

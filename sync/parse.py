@@ -62,6 +62,7 @@ class ParsedSheet:
     responses: list[Response]
     columns: ColumnMap
     truncated: dict[int, list[str]] = field(default_factory=dict)  # row -> fields cut at MAX_CELL
+    month_first: bool = False  # the file's dates are month first (US locale): read so, warned once
 
 
 def clean_text(value: object) -> str:
@@ -122,8 +123,29 @@ def map_columns(header: Sequence[str], ambito: Ambito) -> ColumnMap:
     )
 
 
-def parse_timestamp(value: object) -> datetime | None:
-    """Italian form timestamps (`dd/mm/yyyy hh.mm.ss`), ISO text, datetimes or Sheets serial numbers."""
+_SLASHED = re.compile(
+    r"(\d{1,2})/(\d{1,2})/(\d{4})(?:[ T,]+(\d{1,2})[.:](\d{2})(?:[.:](\d{2}))?(?:\s*([AaPp])\.?\s*[Mm]\.?)?)?"
+)
+
+
+def month_first(cells: Sequence[object]) -> bool:
+    """A file written month first (a US-locale form): some second field over 12, or AM/PM; none day first.
+
+    An ambiguous file (every field 12 or less, no AM/PM) is read the Italian way.
+    """
+    us = False
+    for cell in cells:
+        m = _SLASHED.fullmatch(clean_text(cell)) if isinstance(cell, str) else None
+        if not m:
+            continue
+        if int(m.group(1)) > 12:
+            return False  # day first somewhere: the file is Italian (a bad cell is reported on its own)
+        us = us or int(m.group(2)) > 12 or m.group(7) is not None
+    return us
+
+
+def parse_timestamp(value: object, *, us: bool = False) -> datetime | None:
+    """Form timestamps: `dd/mm/yyyy hh.mm.ss` (or month first when `us`), ISO text, datetimes, serials."""
     if isinstance(value, datetime):
         return value.replace(tzinfo=None)
     if isinstance(value, int | float) and not isinstance(value, bool):
@@ -131,9 +153,16 @@ def parse_timestamp(value: object) -> datetime | None:
     text = clean_text(value)
     if not text:
         return None
-    m = re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})(?:[ T,]+(\d{1,2})[.:](\d{2})(?:[.:](\d{2}))?)?", text)
+    m = _SLASHED.fullmatch(text)
     if m:
-        d, mo, y, h, mi, s = (int(g) if g else 0 for g in m.groups())
+        d, mo, y, h, mi, s = (int(g) if g else 0 for g in m.groups()[:6])
+        if us:
+            d, mo = mo, d
+        half = (m.group(7) or "").upper()
+        if half and not 1 <= h <= 12:
+            return None
+        if half:  # 12 AM is midnight, 12 PM noon
+            h = h % 12 + (12 if half == "P" else 0)
         try:
             return datetime(y, mo, d, h, mi, s)
         except ValueError:
@@ -224,6 +253,8 @@ def parse_rows(rows: Sequence[Sequence[object]], ambito: Ambito, *, first_row: i
     out: list[Response] = []
     truncated: dict[int, list[str]] = {}
     seen: dict[str, int] = {}
+    stamps = cmap.columns["timestamp"]
+    us = month_first([raw[c] for raw in rows[1:] for c in stamps if c < len(raw)])
     for offset, raw in enumerate(rows[1:]):
         row_no = first_row + offset
         if not any(clean_text(c) for c in raw):
@@ -262,7 +293,7 @@ def parse_rows(rows: Sequence[Sequence[object]], ambito: Ambito, *, first_row: i
         out.append(
             Response(
                 row=row_no,
-                submitted_at=parse_timestamp(ts_cell),
+                submitted_at=parse_timestamp(ts_cell, us=us),
                 submitted_raw=submitted_raw,
                 email=values.get("email", ""),
                 name=values.get("name", ""),
@@ -284,7 +315,7 @@ def parse_rows(rows: Sequence[Sequence[object]], ambito: Ambito, *, first_row: i
                 fingerprint=fp,
             )
         )
-    return ParsedSheet(responses=out, columns=cmap, truncated=truncated)
+    return ParsedSheet(responses=out, columns=cmap, truncated=truncated, month_first=us)
 
 
 def reparse_choices(response: Response, ambito: Ambito) -> Response:

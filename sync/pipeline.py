@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from sync import labels
 from sync.backends import open_backend
 from sync.backends.base import Backend, RangeWrite, Snapshot
 from sync.config import Settings
@@ -98,6 +99,10 @@ def _column_problems(parsed: ParsedSheet, origin: str) -> list[Problem]:
         )
         for title in parsed.columns.duplicates
     ]
+    if parsed.month_first:
+        out.append(
+            Problem(1, origin, "date_mese_giorno", "", Severity.WARNING, labels.MESSAGES["date_mese_giorno"])
+        )
     for row, fields in sorted(parsed.truncated.items()):
         out.append(
             Problem(

@@ -10,7 +10,7 @@ import pytest
 from sync.config import Settings
 from sync.errors import ConfigError
 from sync.parse import LIST_SEPARATOR, MAX_CELL, clean_text, parse_rows, parse_timestamp, split_choices
-from tests.conftest import HEADER
+from tests.conftest import HEADER, make_row
 
 
 @pytest.mark.parametrize(
@@ -127,3 +127,45 @@ def test_clean_text() -> None:
     assert clean_text("  a\u00a0 b\t\x0bc ") == "a b c"
     assert clean_text(None) == ""
     assert clean_text(7) == "7"
+
+
+@pytest.mark.parametrize(
+    ("cells", "us"),
+    [
+        (["4/20/2024 2:41:12 PM", "4/3/2024 9:00:00 AM"], True),
+        (["4/20/2024 14:41:12", "4/3/2024 09:00:00"], True),
+        (["4/3/2024 9:00:00 AM"], True),
+        (["03/04/2024 11.09.13", "05/04/2024 10.00.00"], False),  # ambiguous: read the Italian way
+        (["20/04/2024 14.41.12", "4/20/2024 14:41:12"], False),  # day first somewhere: Italian
+        (["2024-04-20T14:41:12", ""], False),
+    ],
+)
+def test_month_first_files_are_recognised(cells: list[object], us: bool) -> None:
+    from sync.parse import month_first
+
+    assert month_first(cells) is us
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("4/20/2024 2:41:12 PM", datetime(2024, 4, 20, 14, 41, 12)),
+        ("4/3/2024 12:05:00 AM", datetime(2024, 4, 3, 0, 5)),
+        ("4/3/2024 12:05:00 PM", datetime(2024, 4, 3, 12, 5)),
+        ("4/3/2024 9:05 a.m.", datetime(2024, 4, 3, 9, 5)),
+        ("4/3/2024 13:05:00 PM", None),
+        ("4/31/2024 10:00:00", None),
+    ],
+)
+def test_month_first_timestamps(value: str, expected: datetime | None) -> None:
+    assert parse_timestamp(value, us=True) == expected
+
+
+def test_a_us_locale_export_is_read_month_first_with_one_warning(crema: Settings) -> None:
+    rows = [HEADER, make_row(timestamp="4/20/2024 2:41:12 PM"), make_row(timestamp="4/3/2024 9:05:00 AM")]
+    parsed = parse_rows(rows, crema.ambito)
+    assert parsed.month_first
+    assert [r.submitted_at for r in parsed.responses] == [
+        datetime(2024, 4, 20, 14, 41, 12),
+        datetime(2024, 4, 3, 9, 5),
+    ]

@@ -38,7 +38,7 @@ class Desk:
         self.kind, self.fake, self.tmp = kind, fake, tmp_path
         if kind == "local":
             self.folder = tmp_path / "ufficio"
-            self.folder.mkdir()
+            self.folder.mkdir(parents=True)
             self.settings = parse_settings(
                 {"preset": "crema", "backend": {"kind": "xlsx", "folder": str(self.folder)}}, source="t"
             )
@@ -383,3 +383,40 @@ def test_one_spreadsheet_for_staff_and_public_fails_before_any_request(tmp_path:
             assert result.exit_code == 1
             assert "staff_spreadsheet_id e public_spreadsheet_id sono uguali" in result.output
         assert fake.requests == []
+
+
+# -- habit: a form owned by an account with a US locale -------------------------------------------------------
+
+
+def _us_rows() -> Grid:
+    """The sample responses as an en_US form exports them: month first, 12-hour clock."""
+    out = [sample_rows()[0]]
+    for r in sample_rows()[1:]:
+        day, month, rest = r[0][:2], r[0][3:5], r[0][6:]
+        year, clock = rest.split(" ")
+        h, m, s = (int(x) for x in clock.split("."))
+        half = "PM" if h >= 12 else "AM"
+        out.append([f"{int(month)}/{int(day)}/{year} {h % 12 or 12}:{m:02d}:{s:02d} {half}", *r[1:]])
+    return out
+
+
+def test_a_us_locale_export_keeps_dates_and_deadline(tmp_path: Path) -> None:
+    us = _us_rows()
+    assert us[5][0] == "5/3/2024 10:00:00 AM"  # Il Girasole, after the 02/05/2024 deadline
+    for kind in ("local", "google"):
+        with SheetsFake() as fake:
+            desk = Desk(kind, tmp_path / kind, us, fake)
+            desk.sync()
+            elenco = desk.tab("Elenco")
+            assert by_id(elenco, "Prima domanda") == {
+                "E-0001": "03/04/2024 11:09",
+                "E-0002": "04/04/2024 10:00",
+                "E-0003": "03/05/2024 10:00",
+            }
+            assert "oltre_scadenza" in by_id(elenco, "Avvisi")["E-0003"]
+            anomalie = desk.tab("Anomalie")
+            assert [r[5] for r in anomalie[1:]].count("data_non_valida") == 0
+            notes = [r for r in anomalie[1:] if r[5] == "date_mese_giorno"]
+            assert len(notes) == 1 and notes[0][8].startswith(
+                "Le date del file delle risposte sono scritte con il mese prima del giorno"
+            )
