@@ -29,7 +29,10 @@ WARNING_CODES = (
     "data_non_valida",
     "testo_troncato",
     "cf_zeri_ripristinati",
+    "area_non_configurata",
 )
+# Set-up problems for staff: shown in `Anomalie`, never in the verdict or the e-mail to the applicant.
+STAFF_ONLY_CODES = frozenset({"area_non_configurata"})
 
 MESSAGES: dict[str, str] = {
     "consenso_mancante": "Manca il consenso all'informativa sul trattamento dei dati personali: "
@@ -54,6 +57,9 @@ MESSAGES: dict[str, str] = {
     "runts_mancante": "Manca il numero di iscrizione al RUNTS o al registro regionale, richiesto dall'avviso.",
     "oltre_scadenza": "Domanda presentata dopo la scadenza del {deadline}. {after_deadline}",
     "area_sconosciuta": "Area non riconosciuta: «{value}».",
+    "area_non_configurata": "La risposta «{value}» alla domanda sulle aree non corrisponde a nessuna area della "
+    "configurazione: probabilmente il modulo usa una dicitura diversa. Aggiungerla in `wording` dell'area "
+    "giusta nella configurazione, oppure «Correggi» con Valore «Aree=…». La domanda non è stata respinta.",
     "fase_sconosciuta": "Fase non riconosciuta: «{value}».",
     "pec_non_valida": "L'indirizzo PEC «{value}» non è valido.",
     "data_non_valida": "Data e ora di invio non leggibili: «{value}».",
