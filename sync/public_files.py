@@ -251,8 +251,13 @@ def pdf_bytes(plist: PublicList) -> bytes:
     pdf.add_page()
     pdf.set_font(_FONT, "", 9)
     pdf.multi_cell(0, 5, a.notice, new_x="LMARGIN", new_y="NEXT")
-    pdf.multi_cell(0, 5, labels.PDF_TOTAL.format(count=labels.orgs_count(len(plist.entries))),
-                   new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(
+        0,
+        5,
+        labels.PDF_TOTAL.format(count=labels.orgs_count(len(plist.entries))),
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
     pdf.ln(3)
     for index in range(len(plist.areas)):
         _pdf_area(pdf, plist, index)

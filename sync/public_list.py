@@ -197,8 +197,10 @@ def json_bytes(plist: PublicList) -> bytes:
         "ambito": a.name,
         "avviso": a.notice,
         "ente_capofila": a.lead_body,
-        "licenza": {"nome": a.licence, **({"url": labels.LICENCE_URLS[a.licence]} if a.licence in
-                                           labels.LICENCE_URLS else {})},
+        "licenza": {
+            "nome": a.licence,
+            **({"url": labels.LICENCE_URLS[a.licence]} if a.licence in labels.LICENCE_URLS else {}),
+        },
         "aggiornato_il": iso_updated(plist),
         "numero_enti": len(plist.entries),
         "aree": [{"codice": s.code, "nome": s.name, "numero_enti": len(s.entries)} for s in plist.areas],
@@ -260,7 +262,12 @@ def datapackage_bytes(plist: PublicList) -> bytes:
                 "format": "csv",
                 "mediatype": "text/csv",
                 "encoding": "utf-8-sig",
-                "dialect": {"delimiter": CSV_DELIMITER, "quoteChar": '"', "doubleQuote": True, "header": True},
+                "dialect": {
+                    "delimiter": CSV_DELIMITER,
+                    "quoteChar": '"',
+                    "doubleQuote": True,
+                    "header": True,
+                },
                 "licenses": [_licence(a)],
                 "schema": table_schema(),
             }
@@ -271,4 +278,8 @@ def datapackage_bytes(plist: PublicList) -> bytes:
 
 def open_data_files(plist: PublicList) -> dict[str, bytes]:
     """The CSV, the JSON and the data package, by file name."""
-    return {CSV_NAME: csv_bytes(plist), JSON_NAME: json_bytes(plist), DATAPACKAGE_NAME: datapackage_bytes(plist)}
+    return {
+        CSV_NAME: csv_bytes(plist),
+        JSON_NAME: json_bytes(plist),
+        DATAPACKAGE_NAME: datapackage_bytes(plist),
+    }

@@ -27,8 +27,13 @@ from sync.public_list import FIELDS, build_public_list, csv_bytes, parse_updated
 from tests.conftest import HEADER, make_row
 
 NOW = datetime(2024, 5, 20, 10, 30)
-PUBLIC = ("elenco-pubblico.html", "elenco-pubblico.pdf", "elenco-pubblico.csv", "elenco-pubblico.json",
-          "datapackage.json")
+PUBLIC = (
+    "elenco-pubblico.html",
+    "elenco-pubblico.pdf",
+    "elenco-pubblico.csv",
+    "elenco-pubblico.json",
+    "datapackage.json",
+)
 
 
 @dataclass
@@ -85,10 +90,15 @@ def test_frictionless_validates_the_data_package(demo: Demo) -> None:
 
 @pytest.mark.parametrize(
     ("column", "value", "error"),
-    [("data_iscrizione", "20/05/2024", "type-error"), ("codice_fiscale", "RSSMRA80A01H501U", "constraint-error"),
-     ("id", "X-1", "constraint-error")],
+    [
+        ("data_iscrizione", "20/05/2024", "type-error"),
+        ("codice_fiscale", "RSSMRA80A01H501U", "constraint-error"),
+        ("id", "X-1", "constraint-error"),
+    ],
 )
-def test_frictionless_finds_a_broken_csv(demo: Demo, tmp_path: Path, column: str, value: str, error: str) -> None:
+def test_frictionless_finds_a_broken_csv(
+    demo: Demo, tmp_path: Path, column: str, value: str, error: str
+) -> None:
     # the check above can fail: the same package over a CSV with one wrong cell is invalid
     for name in ("datapackage.json", "elenco-pubblico.csv"):
         (tmp_path / name).write_bytes((demo.folder / name).read_bytes())
@@ -107,18 +117,32 @@ def test_data_package_metadata(demo: Demo, crema: Settings) -> None:
     package = json.loads((demo.folder / "datapackage.json").read_text(encoding="utf-8"))
     assert package["title"] == "Elenco degli enti del Terzo Settore - Ambito territoriale di Crema"
     assert package["licenses"] == [
-        {"name": "CC BY 4.0", "path": "https://creativecommons.org/licenses/by/4.0/",
-         "title": "Creative Commons Attribuzione 4.0 Internazionale"}
+        {
+            "name": "CC BY 4.0",
+            "path": "https://creativecommons.org/licenses/by/4.0/",
+            "title": "Creative Commons Attribuzione 4.0 Internazionale",
+        }
     ]
     assert package["contributors"] == [{"title": "Comune di Crema", "role": "publisher"}]
     assert package["created"] == package["last_updated"] == "2024-05-20T10:30:00+02:00"
     resource = package["resources"][0]
     assert (resource["path"], resource["dialect"]["delimiter"], resource["encoding"]) == (
-        "elenco-pubblico.csv", ";", "utf-8-sig")
+        "elenco-pubblico.csv",
+        ";",
+        "utf-8-sig",
+    )
     fields = resource["schema"]["fields"]
     assert [f["name"] for f in fields] == [
-        "id", "denominazione", "forma_giuridica", "codice_fiscale", "numero_runts", "comune_sede_legale",
-        "provincia", "aree_tematiche", "data_iscrizione", "stato",
+        "id",
+        "denominazione",
+        "forma_giuridica",
+        "codice_fiscale",
+        "numero_runts",
+        "comune_sede_legale",
+        "provincia",
+        "aree_tematiche",
+        "data_iscrizione",
+        "stato",
     ]
     assert {f["name"]: f["type"] for f in fields if f["type"] != "string"} == {"data_iscrizione": "date"}
     assert fields[3]["title"] == "Codice fiscale" and fields[3]["constraints"] == {"pattern": "[0-9]{11}"}
@@ -185,12 +209,14 @@ def test_json_records_for_pandas(demo: Demo, crema: Settings) -> None:
 
 
 def test_csv_neutralises_formulas_and_keeps_them_in_json(crema: Settings) -> None:
-    store = MemoryStore(responses=[HEADER, make_row(name="=HYPERLINK(\"http://x\") APS")])
+    store = MemoryStore(responses=[HEADER, make_row(name='=HYPERLINK("http://x") APS')])
     run_sync(store, crema, NOW)
     files = store.published[-1]
     text = files["elenco-pubblico.csv"].decode("utf-8-sig")
     assert '"\'=HYPERLINK(""http://x"") APS"' in text
-    assert json.loads(files["elenco-pubblico.json"])["enti"][0]["denominazione"] == '=HYPERLINK("http://x") APS'
+    assert (
+        json.loads(files["elenco-pubblico.json"])["enti"][0]["denominazione"] == '=HYPERLINK("http://x") APS'
+    )
 
 
 # -- PDF --------------------------------------------------------------------------------------------------------
@@ -267,7 +293,9 @@ def test_html_is_self_contained_italian_and_by_area(demo: Demo, crema: Settings)
     assert not [t for t in page.tags if t[0] == "script" and "src" in t[1]]
     assert "url(" not in html and "@import" not in html
     hrefs = [a["href"] or "" for tag, a in page.tags if tag == "a"]
-    assert all(h.startswith(("#", "mailto:", "https://creativecommons.org/")) or "/" not in h for h in hrefs), hrefs
+    assert all(
+        h.startswith(("#", "mailto:", "https://creativecommons.org/")) or "/" not in h for h in hrefs
+    ), hrefs
     areas = [a.tab for a in crema.ambito.areas]
     assert page.text["h2"] == ["Aree tematiche", *areas, "Informazioni"]
     assert page.text["caption"] == [f"Enti dell'area {a}" for a in areas]
@@ -357,12 +385,15 @@ def test_the_privacy_check_finds_personal_data(demo: Demo, tmp_path: Path) -> No
         (tmp_path / name).write_bytes((demo.folder / name).read_bytes())
     name, phone, email = sorted(demo.names)[0], sorted(demo.phones)[0], sorted(demo.emails)[0]
     html = tmp_path / "elenco-pubblico.html"
-    html.write_text(html.read_text(encoding="utf-8").replace("</main>", f"<p>{name} {email}</p></main>"),
-                    encoding="utf-8")
+    html.write_text(
+        html.read_text(encoding="utf-8").replace("</main>", f"<p>{name} {email}</p></main>"), encoding="utf-8"
+    )
     csv_file = tmp_path / "elenco-pubblico.csv"
     csv_file.write_bytes(csv_file.read_bytes() + f"X;{phone}\r\n".encode())
-    assert sorted(personal_data_in(tmp_path, demo)) == sorted([
-        f"elenco-pubblico.html: name {name!r}",
-        f"elenco-pubblico.html: e-mail {email!r}",
-        f"elenco-pubblico.csv: phone {phone!r}",
-    ])
+    assert sorted(personal_data_in(tmp_path, demo)) == sorted(
+        [
+            f"elenco-pubblico.html: name {name!r}",
+            f"elenco-pubblico.html: e-mail {email!r}",
+            f"elenco-pubblico.csv: phone {phone!r}",
+        ]
+    )
