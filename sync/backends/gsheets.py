@@ -408,8 +408,8 @@ class GSheetsStore:
             self._write_values(sid, writes)
         return cells
 
-    def publish(self, tabs: dict[str, Grid], specs: Sequence[TabSpec]) -> list[str]:
-        """Nothing beside the workbook: the public spreadsheet is published by sharing it read-only."""
+    def publish(self, files: Mapping[str, bytes]) -> list[str]:
+        """Nothing beside the workbook: the spreadsheet is shared read-only; `elenco pubblica` writes the files."""
         return []
 
     def check_writable(self, workbooks: Sequence[Workbook]) -> None:
