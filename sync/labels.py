@@ -126,3 +126,7 @@ FIELD_LABELS = {
     "experience": "Esperienza",
     "consent": "Consenso privacy",
 }
+
+# Printing (xlsx footers: &P page, &N pages, &D print date — codes LibreOffice and Excel both read).
+PRINT_FOOTER_PAGE = "Pagina &P di &N"
+PRINT_FOOTER_DATE = "Stampato il &D"
