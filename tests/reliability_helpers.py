@@ -1410,7 +1410,6 @@ def check_on_memory(sheet: FormSheet) -> list[str]:
 def check_on_xlsx(sheet: FormSheet, folder: Path) -> list[str]:
     """The same through the local backend (a Forms CSV export: rectangular rows), plus: every cell written
     in both workbooks is a text cell, and no CSV cell starts with = + - @ tab or CR."""
-    from openpyxl import load_workbook
 
     from sync.backends.xlsx import XlsxStore
     from sync.errors import ConfigError
@@ -1474,7 +1473,9 @@ def typed_cell_problems(folder: Path) -> list[str]:
                             continue
                         typed = kind_of(kinds.get(ws.title, ()), cell.column - 1) != "text"
                         if not (typed and cell.row > 1 and cell.data_type in ("n", "d")):
-                            problems.append(f"{name} {ws.title}!{cell.coordinate} is a {cell.data_type!r} cell")
+                            problems.append(
+                                f"{name} {ws.title}!{cell.coordinate} is a {cell.data_type!r} cell"
+                            )
         finally:
             wb.close()
     return problems

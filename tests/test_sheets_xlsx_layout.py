@@ -21,7 +21,14 @@ from sync.backends.xlsx import XlsxStore
 from sync.config import Settings
 from sync.demo_data import generate, to_csv_text
 from sync.pipeline import run_sync
-from sync.render import ELENCO_HEADER, PUBLIC_HEADER, REGISTRO_HEADER, RISPOSTE_HEADER, public_specs, staff_specs
+from sync.render import (
+    ELENCO_HEADER,
+    PUBLIC_HEADER,
+    REGISTRO_HEADER,
+    RISPOSTE_HEADER,
+    public_specs,
+    staff_specs,
+)
 
 NOW = datetime(2024, 5, 20, 9, 30)
 LIST_TABS_STAFF = ("Elenco", "Anomalie", "Possibili duplicati", "Risposte", "Registro sincronizzazioni")
