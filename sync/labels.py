@@ -28,6 +28,7 @@ WARNING_CODES = (
     "pec_non_valida",
     "data_non_valida",
     "testo_troncato",
+    "cf_zeri_ripristinati",
 )
 
 MESSAGES: dict[str, str] = {
@@ -42,6 +43,9 @@ MESSAGES: dict[str, str] = {
     "invio_di_prova": "La risposta sembra un invio di prova («{value}»): non viene inserita nell'elenco.",
     "cf_mancante": "Manca il codice fiscale dell'ente.",
     "cf_non_valido": "Il codice fiscale «{value}» non è valido: {detail}",
+    "cf_zeri_ripristinati": "Il codice fiscale aveva perso gli zeri iniziali («{value}»): succede quando il file "
+    "delle risposte viene aperto e salvato con Excel o LibreOffice, che lo leggono come un numero. È stato "
+    "ripristinato in {restored}, che risulta valido.",
     "cf_persona_fisica": "Il codice fiscale «{value}» è di una persona fisica, non di un ente: "
     "non verrà pubblicato.",
     "comune_fuori_ambito": "Il comune della sede legale ({value}) non fa parte dell'{ambito}.",
@@ -126,6 +130,13 @@ FIELD_LABELS = {
     "experience": "Esperienza",
     "consent": "Consenso privacy",
 }
+
+# Command line ---------------------------------------------------------------------------------------------------
+DEMO_REFUSED = (
+    "La cartella {folder} contiene già il file {name}, che non è stato creato da «elenco demo»: la prova "
+    "sostituirebbe risposte ed elenchi veri con enti inventati. Indicare con --dir una cartella nuova o vuota. "
+    "Nessun file è stato scritto."
+)
 
 # Printing (xlsx footers: &P page, &N pages, &D print date — codes LibreOffice and Excel both read).
 PRINT_FOOTER_PAGE = "Pagina &P di &N"

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sync import labels
-from sync.backends.base import Dropdown, TabSpec
+from sync.backends.base import Dropdown, Printable, TabSpec
 from sync.cells import ColumnKind
 from sync.config import Ambito, Meeting
 from sync.diff import Cell, WantedTab
@@ -748,16 +748,6 @@ def content_hash(grid: Grid) -> str:
 # Printable attendance sheets --------------------------------------------------------------------------------
 
 PRINT_HEADER = ("N.", "Ente", "Referente", "Firma")
-
-
-@dataclass(frozen=True, slots=True)
-class Printable:
-    """An attendance sheet for one meeting of one area: name-sorted, a signature column, no emails."""
-
-    filename: str
-    title: str
-    subtitle: str
-    rows: Grid
 
 
 def render_printables(
