@@ -62,7 +62,21 @@ MESSAGES: dict[str, str] = {
     "decisione_sconosciuta": "Decisione «{value}» non riconosciuta. Usare: {verbs}.",
     "decisione_non_applicabile": "Decisione non applicabile: {detail}",
     "decisione_senza_destinatario": "Decisione senza ID ente o riga: indicare ad esempio E-0042 o «riga 17».",
+    "decisione_spostata": "La risposta per cui è stata scritta la decisione ({response}) ora è alla riga {now}, non "
+    "più alla riga {row}: la decisione continua ad applicarsi a quella risposta. Per chiarezza scrivere "
+    "«riga {now}» oppure «{response}» nella prima colonna.",
+    "decisione_orfana": "La risposta per cui è stata scritta la decisione ({response}, allora alla riga {row}) non c'è "
+    "più tra le risposte del modulo: la decisione non viene applicata a nessun'altra risposta. Se la risposta "
+    "è stata cancellata per errore ripristinarla, altrimenti cancellare la decisione.",
 }
+DECISION_ROW_UNKNOWN = "la riga {row} non esiste tra le risposte del modulo."
+DECISION_CODE_UNKNOWN = (
+    "la risposta {code} non è tra le risposte del modulo (i codici sono nella scheda «Risposte»)."
+)
+DECISION_TARGET_UNKNOWN = (
+    "«{target}» non è né un ID ente (es. E-0042) né una riga (es. riga 17) né un codice di risposta "
+    "(es. R-3F9A0C12D4)."
+)
 
 SUGGESTION_COMUNE = "forse intendevi {name}?"
 

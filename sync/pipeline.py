@@ -183,7 +183,7 @@ def plan_sync(snapshot: Snapshot, settings: Settings, now: datetime) -> SyncPlan
     def whole(title: str, rows: list[list[str | None]]) -> None:
         wanted.append(WantedTab(title, rows, max(len(r) for r in rows)))
 
-    whole(ELENCO, render_elenco(orgs, ambito))
+    wanted.append(render_elenco(orgs, ambito, snapshot.tabs.get(ELENCO, [])))
     for a in ambito.areas:
         whole(a.tab, render_area(orgs, ambito, a.code))
     whole(ANOMALIE, render_anomalie(resolution.outcomes, other, withdrawn))

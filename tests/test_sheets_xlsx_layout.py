@@ -122,7 +122,10 @@ def test_filters_span_the_data_and_long_columns_wrap(synced: Path) -> None:
     assert ws.max_row > 60
     details = [c for c in _column(ws, "Dettagli") if c.value]
     assert details and all(c.alignment.wrap_text for c in details)
-    assert ws.column_dimensions["H"].width == 40
+    assert (
+        ws.column_dimensions[openpyxl.utils.get_column_letter(RISPOSTE_HEADER.index("Dettagli") + 1)].width
+        == 40
+    )
     elenco = _book(synced)["Elenco"]
     assert elenco.print_area == f"'Elenco'!$A$1:$H${elenco.max_row}"
     assert ELENCO_HEADER[7] == "Indirizzo sede legale"
