@@ -29,7 +29,10 @@ WARNING_CODES = (
     "data_non_valida",
     "testo_troncato",
     "cf_zeri_ripristinati",
+    "area_non_configurata",
 )
+# Set-up problems for staff: shown in `Anomalie`, never in the verdict or the e-mail to the applicant.
+STAFF_ONLY_CODES = frozenset({"area_non_configurata"})
 
 MESSAGES: dict[str, str] = {
     "consenso_mancante": "Manca il consenso all'informativa sul trattamento dei dati personali: "
@@ -54,9 +57,15 @@ MESSAGES: dict[str, str] = {
     "runts_mancante": "Manca il numero di iscrizione al RUNTS o al registro regionale, richiesto dall'avviso.",
     "oltre_scadenza": "Domanda presentata dopo la scadenza del {deadline}. {after_deadline}",
     "area_sconosciuta": "Area non riconosciuta: «{value}».",
+    "area_non_configurata": "La risposta «{value}» alla domanda sulle aree non corrisponde a nessuna area della "
+    "configurazione: probabilmente il modulo usa una dicitura diversa. Aggiungerla in `wording` dell'area "
+    "giusta nella configurazione, oppure «Correggi» con Valore «Aree=…». La domanda non è stata respinta.",
     "fase_sconosciuta": "Fase non riconosciuta: «{value}».",
     "pec_non_valida": "L'indirizzo PEC «{value}» non è valido.",
     "data_non_valida": "Data e ora di invio non leggibili: «{value}».",
+    "date_mese_giorno": "Le date del file delle risposte sono scritte con il mese prima del giorno (come nel "
+    "modulo di un account con lingua inglese, es. 4/20/2024 2:41:12 PM): sono state lette così. Per evitarlo, "
+    "impostare il foglio del modulo su Italia (File › Impostazioni › Impostazioni internazionali).",
     "testo_troncato": "Il testo del campo era troppo lungo ed è stato troncato a {limit} caratteri.",
     # decisions
     "decisione_sconosciuta": "Decisione «{value}» non riconosciuta. Usare: {verbs}.",
@@ -229,3 +238,7 @@ PUBLIC_TABLE_FIELDS = (
 def orgs_count(n: int) -> str:
     """«1 ente», «12 enti»."""
     return ORGS_COUNT.get(n, ORGS_COUNT_OTHER.format(n=n))
+
+# Printing (xlsx footers: &P page, &N pages, &D print date — codes LibreOffice and Excel both read).
+PRINT_FOOTER_PAGE = "Pagina &P di &N"
+PRINT_FOOTER_DATE = "Stampato il &D"
