@@ -28,6 +28,8 @@ WARNING_CODES = (
     "pec_non_valida",
     "data_non_valida",
     "testo_troncato",
+    "cf_ripulito",
+    "cf_forse_copiato",
 )
 
 MESSAGES: dict[str, str] = {
@@ -54,6 +56,9 @@ MESSAGES: dict[str, str] = {
     "pec_non_valida": "L'indirizzo PEC «{value}» non è valido.",
     "data_non_valida": "Data e ora di invio non leggibili: «{value}».",
     "testo_troncato": "Il testo del campo era troppo lungo ed è stato troncato a {limit} caratteri.",
+    "cf_ripulito": "Il campo del codice fiscale conteneva altro testo («{value}»): è stato letto come {number}.",
+    "cf_forse_copiato": "Il codice fiscale {number} è indicato anche da «{other}», che per nome e contatti "
+    "sembra un altro ente: forse è un codice copiato. Verificare quale dei due enti lo possiede.",
     # decisions
     "decisione_sconosciuta": "Decisione «{value}» non riconosciuta. Usare: {verbs}.",
     "decisione_non_applicabile": "Decisione non applicabile: {detail}",
@@ -61,6 +66,42 @@ MESSAGES: dict[str, str] = {
 }
 
 SUGGESTION_COMUNE = "forse intendevi {name}?"
+
+# Words read in answers (not shown) ---------------------------------------------------------------------
+# Labels typed before a tax code ("C.F. 91621450195", "P.IVA 0364…", "Cod. fiscale: …"), folded to
+# lower-case letters: dropped before validation.
+TAX_CODE_LABELS = (
+    "codice fiscale",
+    "cod fiscale",
+    "cod fisc",
+    "partita iva",
+    "part iva",
+    "p iva",
+    "piva",
+    "p i",
+    "c f",
+    "cf",
+    "n",
+    "nr",
+    "numero",
+)
+# Test submissions: a marker word, with a word about the form or an instruction to ignore it
+# ("Prova compilazione", "Modulo di prova", "Test modulo (ignorare)"), or a number ("prova 2").
+# A marker alone inside a name is not enough: "Banco di Prova", "Compagnia Teatrale Prova Generale".
+TEST_MARKERS = ("prova", "prove", "test", "collaudo", "tentativo", "esempio", "fittizio", "fittizia")
+TEST_CONTEXT = (
+    "modulo", "form", "compilazione", "compilare", "invio", "inviare", "notifica", "notifiche",
+    "verifica", "sistema", "funzionamento", "ignorare", "ignora", "considerare", "cancellare",
+    "eliminare", "cestinare", "ufficio", "tecnico", "tecnica",
+)  # fmt: skip
+TEST_INSTRUCTIONS = (
+    "non considerare",
+    "da ignorare",
+    "ignorare",
+    "da cancellare",
+    "da eliminare",
+    "non valida",
+)
 
 CF_DETAILS = {
     "length": "lunghezza errata (un ente ha 11 cifre, una persona 16 caratteri).",

@@ -23,7 +23,7 @@ from sync.model import (
 )
 from sync.parse import reparse_choices
 from sync.state import State, format_id, id_number
-from sync.validate import check
+from sync.validate import check, normalise_tax_code
 
 _STATUS_OF_VERB = {
     "Escludi": Status.EXCLUDED,
@@ -86,7 +86,7 @@ def _record(key: int, c: Checked) -> MatchRecord:
         key=key,
         name=r.name,
         tax_ids=(c.tax_code,) if c.tax_code else (),
-        raw_tax_id=_NOT_ALNUM.sub("", r.tax_code.upper()),
+        raw_tax_id=_NOT_ALNUM.sub("", normalise_tax_code(r.tax_code)),
         email=c.email,
         pec=c.pec,
         phone=c.phone,

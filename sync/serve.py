@@ -50,8 +50,9 @@ def serve(
     from webhook.app import create_app, state_of
 
     stop = stop_event or threading.Event()
-    app = create_app(settings, secret=secret, runner=runner,
-                     instance_path=instance_path or default_instance_path(settings))
+    app = create_app(
+        settings, secret=secret, runner=runner, instance_path=instance_path or default_instance_path(settings)
+    )
     scheduler = state_of(app).scheduler
     server: Any = waitress.create_server(app, host=host, port=port, threads=threads, ident="elenco")
     if isinstance(server, MultiSocketServer):
@@ -85,13 +86,18 @@ def serve(
         on_ready(*listen[0])
     try:
         while not stop.is_set() and socket_map:
-            wasyncore.loop(timeout=LOOP_TIMEOUT_S, map=socket_map, use_poll=server.adj.asyncore_use_poll, count=1)
+            wasyncore.loop(
+                timeout=LOOP_TIMEOUT_S, map=socket_map, use_poll=server.adj.asyncore_use_poll, count=1
+            )
     finally:
         stop.set()
         for signum, handler in previous.items():
             signal.signal(signum, handler)
-        _say("Arresto in corso: attendo la fine della sincronizzazione in corso…" if scheduler.running
-             else "Arresto in corso…")
+        _say(
+            "Arresto in corso: attendo la fine della sincronizzazione in corso…"
+            if scheduler.running
+            else "Arresto in corso…"
+        )
         server.task_dispatcher.shutdown(cancel_pending=True, timeout=5)
         wasyncore.close_all(socket_map)
         timer.join(5)

@@ -133,7 +133,13 @@ ACTION_HEADER = "scritta l'intestazione della scheda «{title}»"
 
 # What a file that is not a valid xlsx makes openpyxl raise (a zip error, a missing part, bad XML).
 _LOAD_ERRORS = (
-    zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, SyntaxError, EOFError, zlib.error
+    zipfile.BadZipFile,
+    InvalidFileException,
+    KeyError,
+    ValueError,
+    SyntaxError,
+    EOFError,
+    zlib.error,
 )
 
 
