@@ -167,3 +167,26 @@ FIELD_LABELS = {
     "experience": "Esperienza",
     "consent": "Consenso privacy",
 }
+
+# Evidence in "Possibili duplicati" and on merged organisations (sync/match.py) ------------------------
+EVIDENCE_TAX_ID = "stesso codice fiscale"
+EVIDENCE_BORROWED_TAX_ID = "stesso codice fiscale ma nomi e contatti diversi: forse un codice copiato"
+EVIDENCE_BORROWED_TAX_ID_FORM = "stesso codice fiscale ma forma giuridica diversa: forse un codice copiato"
+EVIDENCE_SAME_NAME = "stesso nome"
+EVIDENCE_SIMILAR_NAME = "nome simile {score}%"
+EVIDENCE_SHORT_NAME = "nome abbreviato o in sigla"
+EVIDENCE_EMAIL = "stessa email"
+EVIDENCE_PEC = "stessa PEC"
+EVIDENCE_PHONE = "stesso telefono"
+EVIDENCE_ADDRESS = "stesso indirizzo"
+EVIDENCE_CONTACT = "stesso referente"
+EVIDENCE_COMUNE = "stesso comune"
+EVIDENCE_SIMILAR_TAX_ID = "codice fiscale simile"
+EVIDENCE_SHARED_CONTACT = "contatti usati anche da altri enti"
+EVIDENCE_OTHER_COMUNE = "comune diverso"
+EVIDENCE_OTHER_FORM = "forma giuridica diversa"
+EVIDENCE_OTHER_BODY = "tipo di ente diverso nel nome (consorzio, fondazione, circolo, gruppo…)"
+EVIDENCE_OTHER_TAX_ID = "codici fiscali diversi"
+EVIDENCE_OTHER_NUMBER = "numero diverso nel nome"
+EVIDENCE_MUST_LINK = "unione richiesta"
+EVIDENCE_CONFLICT = "unione richiesta in conflitto con una separazione"
