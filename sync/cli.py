@@ -12,29 +12,23 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
-from sync.backends.base import Backend
+from sync import labels
+from sync.backends import open_backend
 from sync.config import Settings, XlsxBackend, load_settings
 from sync.errors import ElencoError, TransientError
 
 F = TypeVar("F", bound=Callable[..., Any])
-ROME_TZ = "Europe/Rome"
-
-
-def now_local() -> datetime:
-    """The current time in Italy, naive (form timestamps are naive local times)."""
-    from zoneinfo import ZoneInfo
-
-    return datetime.now(ZoneInfo(ROME_TZ)).replace(tzinfo=None, microsecond=0)
+PLUGIN_GROUP = "elenco.commands"  # commands other packages add (webhook: `serve`), declared in pyproject.toml
 
 
 @contextmanager
-def _errors() -> Iterator[None]:
+def presenting_errors() -> Iterator[None]:
     """Present run problems as Italian messages with distinct exit codes, never as tracebacks."""
     try:
         yield
@@ -46,24 +40,38 @@ def _errors() -> Iterator[None]:
         sys.exit(1)
 
 
-def open_backend(settings: Settings) -> Backend:
-    """The backend the configuration names."""
-    if isinstance(settings.backend, XlsxBackend):
-        from sync.backends.xlsx import XlsxStore
+class _Commands(click.Group):
+    """The group of `elenco` commands, plus those other packages register under `elenco.commands`.
 
-        return XlsxStore(settings.backend.folder)
-    from sync.backends.gsheets import GSheetsStore
+    `sync` never imports `webhook`: `elenco serve` lives in `webhook.serve` and is found through the
+    package metadata, loaded only when it is listed or run.
+    """
 
-    return GSheetsStore.from_settings(settings.backend)
+    def _plugins(self) -> dict[str, click.Command]:
+        found: dict[str, click.Command] = {}
+        for ep in entry_points(group=PLUGIN_GROUP):
+            if ep.name not in self.commands:
+                found[ep.name] = ep.load()
+        return found
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *(ep.name for ep in entry_points(group=PLUGIN_GROUP))})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        command = super().get_command(ctx, cmd_name)
+        if command is None:
+            command = self._plugins().get(cmd_name)
+        return command
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="elenco")
 def cli() -> None:
     """elenco: l'elenco degli enti del Terzo Settore per il Piano di Zona, dal modulo Google ai fogli."""
 
 
-def _config_option(f: F) -> F:
+def config_option(f: F) -> F:
+    """The `--config FILE` option every command takes."""
     return click.option(
         "--config",
         "config",
@@ -73,7 +81,8 @@ def _config_option(f: F) -> F:
     )(f)
 
 
-def _load(config: str) -> Settings:
+def load_config(config: str) -> Settings:
+    """The settings a `--config` value names (a file or a preset)."""
     return load_settings(config)
 
 
@@ -105,7 +114,7 @@ def _print_summary(report: dict[str, Any], folder: Path | None) -> None:
 
 
 @cli.command()
-@_config_option
+@config_option
 @click.option("--dry-run", is_flag=True, help="Mostra cosa cambierebbe in ogni scheda, senza scrivere nulla.")
 @click.option(
     "--report",
@@ -116,11 +125,11 @@ def _print_summary(report: dict[str, Any], folder: Path | None) -> None:
 @click.option("--trigger", default="manuale", hidden=True)
 def sync(config: str, dry_run: bool, report_path: Path | None, trigger: str) -> None:
     """Legge le risposte del modulo e aggiorna l'elenco interno, quello pubblico e i fogli presenze."""
-    from sync.pipeline import run_sync
+    from sync.pipeline import sync_now
 
-    with _errors():
-        settings = _load(config)
-        result = run_sync(open_backend(settings), settings, now_local(), trigger=trigger, dry_run=dry_run)
+    with presenting_errors():
+        settings = load_config(config)
+        result = sync_now(settings, trigger=trigger, dry_run=dry_run)
     report = result.report.model_dump()
     if dry_run:
         click.echo("Anteprima (nessuna modifica scritta):")
@@ -146,13 +155,13 @@ def _write_json(path: Path, data: Any) -> None:
 
 
 @cli.command()
-@_config_option
+@config_option
 def init(config: str) -> None:
     """Crea o ripara le schede dei due fogli (intestazioni, protezioni, menu delle decisioni)."""
     from sync.render import public_specs, staff_specs
 
-    with _errors():
-        settings = _load(config)
+    with presenting_errors():
+        settings = load_config(config)
         backend = open_backend(settings)
         done = backend.ensure("staff", staff_specs(settings.ambito))
         done += backend.ensure("public", public_specs(settings.ambito))
@@ -164,14 +173,14 @@ def init(config: str) -> None:
 
 
 @cli.command()
-@_config_option
+@config_option
 def check(config: str) -> None:
     """Controlla configurazione e struttura dei fogli, senza scrivere nulla."""
     from sync.parse import parse_rows
     from sync.render import public_specs, staff_specs
 
-    with _errors():
-        settings = _load(config)
+    with presenting_errors():
+        settings = load_config(config)
         click.echo(f"Configurazione valida: {settings.ambito.name} ({settings.backend.kind}).")
         backend = open_backend(settings)
         snapshot = backend.read(staff_specs(settings.ambito))
@@ -189,20 +198,7 @@ def check(config: str) -> None:
 
 
 @cli.command()
-@_config_option
-@click.option("--host", default="127.0.0.1", show_default=True, help="Indirizzo su cui ascoltare.")
-@click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535), help="Porta.")
-def serve(config: str, host: str, port: int) -> None:
-    """Webhook del modulo e sincronizzazione periodica, per l'uso su un portatile (Ctrl-C per fermare)."""
-    from sync.serve import serve as run_server
-
-    with _errors():
-        settings = _load(config)
-        run_server(settings, host=host, port=port)
-
-
-@cli.command()
-@_config_option
+@config_option
 @click.option(
     "--out",
     "out",
@@ -213,11 +209,11 @@ def serve(config: str, host: str, port: int) -> None:
 def stampa(config: str, out: Path | None) -> None:
     """Crea un foglio presenze da stampare (A4 orizzontale, con firma) per ogni incontro di ogni area."""
     from sync.backends.printout import write_printables
-    from sync.pipeline import plan_sync
+    from sync.pipeline import now_local, plan_sync
     from sync.render import CALENDARIO, meetings_from_preset, parse_calendar, render_printables, staff_specs
 
-    with _errors():
-        settings = _load(config)
+    with presenting_errors():
+        settings = load_config(config)
         backend = open_backend(settings)
         snapshot = backend.read(staff_specs(settings.ambito))
         plan = plan_sync(snapshot, settings, now_local())
@@ -238,7 +234,7 @@ def stampa(config: str, out: Path | None) -> None:
 
 @cli.command()
 @click.argument("responses", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@_config_option
+@config_option
 @click.option(
     "--out",
     "out",
@@ -253,8 +249,8 @@ def resolve(responses: Path, config: str, out: Path) -> None:
     from sync.resolve import resolve as resolve_rows
     from sync.state import State
 
-    with _errors():
-        settings = _load(config)
+    with presenting_errors():
+        settings = load_config(config)
         if responses.suffix.lower() == ".xlsx":
             grid = read_responses_xlsx(responses, "Risposte del modulo 1")
         else:
@@ -302,9 +298,13 @@ def resolve(responses: Path, config: str, out: Path) -> None:
 def demo(folder: Path, preset: str, organisations: int, seed: int) -> None:
     """Crea risposte di prova realistiche e fa una sincronizzazione completa in una cartella locale."""
     from sync.demo_data import generate, to_csv_text
-    from sync.pipeline import run_sync
+    from sync.pipeline import sync_now
 
-    with _errors():
+    refusal = _not_a_demo_folder(folder)
+    if refusal:
+        click.echo(f"Errore: {refusal}", err=True)
+        sys.exit(1)
+    with presenting_errors():
         folder.mkdir(parents=True, exist_ok=True)
         config_path = folder / "elenco.yaml"
         if not config_path.exists():
@@ -317,15 +317,46 @@ def demo(folder: Path, preset: str, organisations: int, seed: int) -> None:
         data = generate(settings.ambito, organisations, seed=seed)
         answers = folder / "risposte.csv"
         tmp = folder / ".risposte.csv.tmp"
-        tmp.write_text(to_csv_text(data), encoding="utf-8")
+        text = to_csv_text(data)
+        tmp.write_text(text, encoding="utf-8")
+        # the marker says these responses are the demo's own: a later demo may replace them, nothing else
+        (folder / DEMO_MARKER).write_text(_digest(text.encode("utf-8")) + "\n", encoding="utf-8")
         os.replace(tmp, answers)
         click.echo(f"Generate {len(data.rows)} risposte di prova per l'{settings.ambito.name} in {answers}.")
-        result = run_sync(open_backend(settings), settings, now_local(), trigger="demo")
+        result = sync_now(settings, trigger="demo")
     _print_summary(
         result.report.model_dump(),
         settings.backend.folder if isinstance(settings.backend, XlsxBackend) else None,
     )
     click.echo(f"Configurazione: {config_path} (usabile con elenco init/sync/check/serve --config).")
+
+
+DEMO_MARKER = ".elenco-demo"
+# Files of a real deployment that a demo must never replace (responses, staff work, configuration).
+_REAL_FILES = ("risposte.csv", "risposte.xlsx", "elenco-interno.xlsx", "elenco-pubblico.xlsx", "elenco.yaml")
+
+
+def _digest(data: bytes) -> str:
+    import hashlib
+
+    return hashlib.sha256(data).hexdigest()
+
+
+def _not_a_demo_folder(folder: Path) -> str:
+    """Why `demo` must not write in this folder (its files are not the demo's own), or ""."""
+    if not folder.is_dir():
+        return ""
+    marker = folder / DEMO_MARKER
+    recorded = marker.read_text(encoding="utf-8").strip() if marker.is_file() else ""
+    answers = folder / "risposte.csv"
+    for name in _REAL_FILES:
+        path = folder / name
+        if not path.exists():
+            continue
+        never_ours = name == "risposte.xlsx"
+        if never_ours or not recorded or (path == answers and _digest(answers.read_bytes()) != recorded):
+            return labels.DEMO_REFUSED.format(folder=folder, name=name)
+    return ""
 
 
 def main() -> None:

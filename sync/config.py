@@ -206,6 +206,16 @@ class GSheetsBackend(_Model):
     max_retries: int = 5
     requests_per_minute: int = 60
 
+    @model_validator(mode="after")
+    def _two_workbooks(self) -> GSheetsBackend:
+        # one ID for both would put the public tabs in the staff workbook and rewrite them on every sync
+        if self.staff_spreadsheet_id.strip() == self.public_spreadsheet_id.strip():
+            raise ValueError(
+                "staff_spreadsheet_id e public_spreadsheet_id sono uguali: il foglio pubblico deve essere un "
+                "file Google Sheets separato da quello interno (crearne uno nuovo e indicarne l'ID)"
+            )
+        return self
+
 
 class Settings(_Model):
     """A deployment: which Ambito, which backend, and service settings."""

@@ -6,18 +6,21 @@ returned as a `Problem` (reported in `Anomalie`), never ignored.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 
 from sync import labels
-from sync.model import Decision, Grid, Problem, Response, Severity
+from sync.model import Decision, Grid, Problem, Response, Severity, response_code
 from sync.state import format_id, id_number
 
 ROW_VERBS = {"Correggi", "Accetta", "Scarta"}
 ENTITY_STATUS_VERBS = {"Escludi", "Sospendi", "Riammetti", "Ritira"}
 _ROW_TARGET = re.compile(r"^(?:riga|r\.?|row)?\s*n?\.?\s*(\d{1,7})$", re.IGNORECASE)
 _ID_TARGET = re.compile(r"^e\s*-?\s*(\d{1,7})$", re.IGNORECASE)
+_CODE_TARGET = re.compile(r"^r\s*-?\s*([0-9a-f]{10})(?:-(\d{1,4}))?$", re.IGNORECASE)
 
 
 def _fold(text: str) -> str:
@@ -40,6 +43,7 @@ class Plan:
     problems: list[Problem] = field(default_factory=list)
     row_refs: dict[int, int] = field(default_factory=dict)  # response row -> Decisioni row of its verdict
     entity_refs: dict[str, int] = field(default_factory=dict)  # ID -> Decisioni row
+    bindings: dict[str, str] = field(default_factory=dict)  # decision key -> fingerprint it was written for
 
 
 def parse_decisions(grid: Grid) -> list[Decision]:
@@ -65,9 +69,76 @@ def target_id(text: str) -> str | None:
     return format_id(int(m.group(1))) if m else None
 
 
-def plan(decisions: list[Decision], rows: set[int], ids: set[str]) -> Plan:
-    """Replay the decisions against the known response rows and organisation IDs."""
+def target_code(text: str) -> str | None:
+    """`R-3F9A0C12D4`, `r-3f9a0c12d4`, `R 3F9A0C12D4-2` → the response code as `Risposte` shows it."""
+    m = _CODE_TARGET.match(text.strip())
+    return f"R-{m.group(1).upper()}" + (f"-{m.group(2)}" if m.group(2) else "") if m else None
+
+
+def decision_key(row: int, verb: str, value: str, nth: int) -> str:
+    """What identifies a `riga N` decision across syncs: its row, verb, value and which repeat it is."""
+    raw = "\x1f".join((f"riga {row}", verb, " ".join(value.split()).casefold(), str(nth)))
+    return hashlib.sha1(raw.encode("utf-8"), usedforsecurity=False).hexdigest()[:16]
+
+
+@dataclass
+class _Rows:
+    """The response rows of this sync, and where each response (by fingerprint) is now."""
+
+    at: Mapping[int, str]  # sheet row -> fingerprint
+    bindings: Mapping[str, str]  # decision key -> fingerprint (from the state)
+    row_of: dict[str, int] = field(default_factory=dict)
+    by_code: dict[str, list[str]] = field(default_factory=dict)
+    repeats: dict[tuple[int, str, str], int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for row, fp in self.at.items():
+            self.row_of[fp] = row
+            self.by_code.setdefault(response_code(fp), []).append(fp)
+
+
+def _locate(d: Decision, verb: str, rows: _Rows, p: Plan, report: Callable[..., None]) -> int | None:
+    """The row that now holds the response a row decision was written for, or None (reported)."""
+    code = target_code(d.target)
+    if code is not None:
+        found = rows.by_code.get(code, [])
+        if len(found) != 1:
+            report(d, "decisione_non_applicabile", detail=labels.DECISION_CODE_UNKNOWN.format(code=code))
+            return None
+        return rows.row_of[found[0]]
+    row = target_row(d.target)
+    assert row is not None
+    triple = (row, verb, " ".join(d.value.split()).casefold())
+    nth = rows.repeats[triple] = rows.repeats.get(triple, 0) + 1
+    key = decision_key(row, verb, d.value, nth)
+    fp = rows.bindings.get(key)
+    if fp is None:  # first seen: written for the response that row holds now
+        fp = rows.at.get(row)
+        if fp is None:
+            report(d, "decisione_non_applicabile", detail=labels.DECISION_ROW_UNKNOWN.format(row=row))
+            return None
+        p.bindings[key] = fp
+        return row
+    p.bindings[key] = fp
+    now = rows.row_of.get(fp)
+    if now is None:
+        # its response is gone: never applied to whatever response that row holds now
+        report(d, "decisione_orfana", response=response_code(fp), row=str(row))
+        return None
+    if now != row:
+        report(d, "decisione_spostata", response=response_code(fp), row=str(row), now=str(now))
+    return now
+
+
+def plan(
+    decisions: list[Decision],
+    rows: Mapping[int, str],
+    ids: set[str],
+    bindings: Mapping[str, str] | None = None,
+) -> Plan:
+    """Replay the decisions against the response rows (row -> fingerprint), IDs and recorded bindings."""
     p = Plan()
+    located = _Rows(rows, bindings or {})
 
     def problem(d: Decision, code: str, **params: str) -> None:
         text = labels.MESSAGES[code].format(**params)
@@ -90,25 +161,18 @@ def plan(decisions: list[Decision], rows: set[int], ids: set[str]) -> Plan:
         if not d.target:
             problem(d, "decisione_senza_destinatario")
             continue
-        row = target_row(d.target)
+        on_row = target_row(d.target) is not None or target_code(d.target) is not None
         entity = target_id(d.target)
-        if row is not None and row not in rows:
-            problem(
-                d, "decisione_non_applicabile", detail=f"la riga {row} non esiste tra le risposte del modulo."
-            )
-            continue
         if entity is not None and entity not in ids:
             problem(d, "decisione_non_applicabile", detail=f"l'ente {entity} non esiste.")
             continue
-        if row is None and entity is None:
+        if not on_row and entity is None:
             problem(
-                d,
-                "decisione_non_applicabile",
-                detail=f"«{d.target}» non è né un ID ente (es. E-0042) né una riga (es. riga 17).",
+                d, "decisione_non_applicabile", detail=labels.DECISION_TARGET_UNKNOWN.format(target=d.target)
             )
             continue
         if verb in ROW_VERBS:
-            if row is None:
+            if not on_row:
                 problem(
                     d,
                     "decisione_non_applicabile",
@@ -126,10 +190,14 @@ def plan(decisions: list[Decision], rows: set[int], ids: set[str]) -> Plan:
                         detail=f"per «Correggi» il valore deve essere campo=valore; campi: {known}.",
                     )
                     continue
-                p.corrections.setdefault(row, {})[key] = value.strip()
+                row = _locate(d, verb, located, p, problem)
+                if row is not None:
+                    p.corrections.setdefault(row, {})[key] = value.strip()
             else:
-                p.row_verdicts[row] = verb
-                p.row_refs[row] = d.sheet_row
+                row = _locate(d, verb, located, p, problem)
+                if row is not None:
+                    p.row_verdicts[row] = verb
+                    p.row_refs[row] = d.sheet_row
             continue
         if verb in ENTITY_STATUS_VERBS:
             if entity is None:
@@ -143,27 +211,36 @@ def plan(decisions: list[Decision], rows: set[int], ids: set[str]) -> Plan:
             p.entity_refs[entity] = d.sheet_row
             continue
         # Unisci / Separa
-        other = target_id(d.value)
-        if verb == "Separa" and row is not None:
-            p.detach.add(row)
-            p.row_refs[row] = d.sheet_row
+        if verb == "Separa" and on_row:
+            row = _locate(d, verb, located, p, problem)
+            if row is not None:
+                p.detach.add(row)
+                p.row_refs[row] = d.sheet_row
             continue
-        if entity is None or other is None:
-            problem(
-                d,
-                "decisione_non_applicabile",
-                detail=f"per «{verb}» indicare due enti: l'ID nella prima colonna e l'altro ID in «Valore».",
-            )
-            continue
-        if other not in ids:
-            problem(d, "decisione_non_applicabile", detail=f"l'ente {other} non esiste.")
-            continue
-        if other == entity:
-            problem(d, "decisione_non_applicabile", detail=f"{verb}: i due ID sono uguali ({entity}).")
-            continue
-        a, b = sorted((entity, other), key=id_number)
-        p.pairs[(a, b)] = verb
+        _pair(d, verb, entity, ids, p, problem)
     return p
+
+
+def _pair(
+    d: Decision, verb: str, entity: str | None, ids: set[str], p: Plan, problem: Callable[..., None]
+) -> None:
+    """`Unisci` / `Separa` between two IDs."""
+    other = target_id(d.value)
+    if entity is None or other is None:
+        problem(
+            d,
+            "decisione_non_applicabile",
+            detail=f"per «{verb}» indicare due enti: l'ID nella prima colonna e l'altro ID in «Valore».",
+        )
+        return
+    if other not in ids:
+        problem(d, "decisione_non_applicabile", detail=f"l'ente {other} non esiste.")
+        return
+    if other == entity:
+        problem(d, "decisione_non_applicabile", detail=f"{verb}: i due ID sono uguali ({entity}).")
+        return
+    a, b = sorted((entity, other), key=id_number)
+    p.pairs[(a, b)] = verb
 
 
 def apply_corrections(response: Response, fields: dict[str, str]) -> Response:

@@ -7,7 +7,7 @@ too (a column staff add to the right of `Elenco` stays theirs).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from sync.backends.base import RangeWrite
@@ -23,6 +23,28 @@ class WantedTab:
     title: str
     rows: list[list[Cell]]
     owned_width: int
+
+
+def rows_in_place(
+    current: Grid, header: Sequence[Cell], rows: dict[str, list[Cell]], new: Sequence[str], width: int
+) -> list[list[Cell]]:
+    """Rows keyed by the ID in column A, each kept where staff left it; IDs not yet in the tab appended.
+
+    A tab staff may sort, filter or extend with columns of their own is updated in place: an ID's row is
+    found by its ID, not by its position, so a note typed beside it stays beside it. A row whose first cell
+    is not a known ID (blank, typed by staff, a repeated ID) is staff's: `None`, never written.
+    """
+    out: list[list[Cell]] = [list(header)]
+    placed: set[str] = set()
+    for line in current[1:]:
+        entity = line[0].strip() if line else ""
+        if entity in rows and entity not in placed:
+            out.append(rows[entity])
+            placed.add(entity)
+        else:
+            out.append([None] * width)
+    out.extend(rows[entity] for entity in new if entity not in placed)
+    return out
 
 
 def _cell(grid: Grid, r: int, c: int) -> str:

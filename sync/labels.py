@@ -30,6 +30,7 @@ WARNING_CODES = (
     "testo_troncato",
     "cf_ripulito",
     "cf_forse_copiato",
+    "cf_zeri_ripristinati",
 )
 
 MESSAGES: dict[str, str] = {
@@ -44,6 +45,9 @@ MESSAGES: dict[str, str] = {
     "invio_di_prova": "La risposta sembra un invio di prova («{value}»): non viene inserita nell'elenco.",
     "cf_mancante": "Manca il codice fiscale dell'ente.",
     "cf_non_valido": "Il codice fiscale «{value}» non è valido: {detail}",
+    "cf_zeri_ripristinati": "Il codice fiscale aveva perso gli zeri iniziali («{value}»): succede quando il file "
+    "delle risposte viene aperto e salvato con Excel o LibreOffice, che lo leggono come un numero. È stato "
+    "ripristinato in {restored}, che risulta valido.",
     "cf_persona_fisica": "Il codice fiscale «{value}» è di una persona fisica, non di un ente: "
     "non verrà pubblicato.",
     "comune_fuori_ambito": "Il comune della sede legale ({value}) non fa parte dell'{ambito}.",
@@ -63,7 +67,21 @@ MESSAGES: dict[str, str] = {
     "decisione_sconosciuta": "Decisione «{value}» non riconosciuta. Usare: {verbs}.",
     "decisione_non_applicabile": "Decisione non applicabile: {detail}",
     "decisione_senza_destinatario": "Decisione senza ID ente o riga: indicare ad esempio E-0042 o «riga 17».",
+    "decisione_spostata": "La risposta per cui è stata scritta la decisione ({response}) ora è alla riga {now}, non "
+    "più alla riga {row}: la decisione continua ad applicarsi a quella risposta. Per chiarezza scrivere "
+    "«riga {now}» oppure «{response}» nella prima colonna.",
+    "decisione_orfana": "La risposta per cui è stata scritta la decisione ({response}, allora alla riga {row}) non c'è "
+    "più tra le risposte del modulo: la decisione non viene applicata a nessun'altra risposta. Se la risposta "
+    "è stata cancellata per errore ripristinarla, altrimenti cancellare la decisione.",
 }
+DECISION_ROW_UNKNOWN = "la riga {row} non esiste tra le risposte del modulo."
+DECISION_CODE_UNKNOWN = (
+    "la risposta {code} non è tra le risposte del modulo (i codici sono nella scheda «Risposte»)."
+)
+DECISION_TARGET_UNKNOWN = (
+    "«{target}» non è né un ID ente (es. E-0042) né una riga (es. riga 17) né un codice di risposta "
+    "(es. R-3F9A0C12D4)."
+)
 
 SUGGESTION_COMUNE = "forse intendevi {name}?"
 
@@ -190,3 +208,9 @@ EVIDENCE_OTHER_TAX_ID = "codici fiscali diversi"
 EVIDENCE_OTHER_NUMBER = "numero diverso nel nome"
 EVIDENCE_MUST_LINK = "unione richiesta"
 EVIDENCE_CONFLICT = "unione richiesta in conflitto con una separazione"
+# Command line ---------------------------------------------------------------------------------------------------
+DEMO_REFUSED = (
+    "La cartella {folder} contiene già il file {name}, che non è stato creato da «elenco demo»: la prova "
+    "sostituirebbe risposte ed elenchi veri con enti inventati. Indicare con --dir una cartella nuova o vuota. "
+    "Nessun file è stato scritto."
+)

@@ -62,6 +62,19 @@ class Response:
     consent: str = ""
     fingerprint: str = ""
 
+    @property
+    def code(self) -> str:
+        """The response's own code for people (`R-3F9A0C12D4`): from its fingerprint, never from its row."""
+        return response_code(self.fingerprint)
+
+
+def response_code(fingerprint: str) -> str:
+    """`R-` and the first ten hex digits of a fingerprint (a same-second duplicate keeps its `-2`)."""
+    if not fingerprint:
+        return ""
+    digest, _, nth = fingerprint.partition("-")
+    return f"R-{digest[:10].upper()}" + (f"-{nth}" if nth else "")
+
 
 @dataclass(frozen=True, slots=True)
 class Checked:

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from sync.backends import open_backend
 from sync.backends.base import Backend, RangeWrite, Snapshot
 from sync.config import Settings
 from sync.decisions import parse_decisions
@@ -168,7 +169,7 @@ def plan_sync(snapshot: Snapshot, settings: Settings, now: datetime) -> SyncPlan
     def whole(title: str, rows: list[list[str | None]]) -> None:
         wanted.append(WantedTab(title, rows, max(len(r) for r in rows)))
 
-    whole(ELENCO, render_elenco(orgs, ambito))
+    wanted.append(render_elenco(orgs, ambito, snapshot.tabs.get(ELENCO, [])))
     for a in ambito.areas:
         whole(a.tab, render_area(orgs, ambito, a.code))
     whole(ANOMALIE, render_anomalie(resolution.outcomes, other, withdrawn))
@@ -291,4 +292,32 @@ def run_sync(
         return SyncResult(report=report, changes=changes, resolution=resolution, created=created)
 
 
-__all__ = ["SyncPlan", "SyncResult", "TabChange", "plan_sync", "run_sync"]
+ROME_TZ = "Europe/Rome"
+
+
+def now_local() -> datetime:
+    """The current time in Italy, naive (form timestamps are naive local times): the clock read at the edge."""
+    from zoneinfo import ZoneInfo
+
+    return datetime.now(ZoneInfo(ROME_TZ)).replace(tzinfo=None, microsecond=0)
+
+
+def sync_now(
+    settings: Settings,
+    *,
+    trigger: str = "manuale",
+    dry_run: bool = False,
+    backend: Backend | None = None,
+    now: datetime | None = None,
+) -> SyncResult:
+    """The one entry the CLI, the web app and the scheduler call: the configured backend, at Italian time."""
+    return run_sync(
+        backend if backend is not None else open_backend(settings),
+        settings,
+        now if now is not None else now_local(),
+        trigger=trigger,
+        dry_run=dry_run,
+    )
+
+
+__all__ = ["SyncPlan", "SyncResult", "TabChange", "now_local", "plan_sync", "run_sync", "sync_now"]

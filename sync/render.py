@@ -1,8 +1,9 @@
 """Organisations, outcomes and calendar → every tab as rows of text cells.  Pure.
 
 Layout choices that keep staff edits safe:
-- `Elenco` has one row per ID ever given, in ID order: a row never moves, so a note staff type in a column
-  to its right stays beside its organisation.
+- `Elenco` has one row per ID ever given, first in ID order; afterwards each ID's row is updated where it
+  is (staff may sort or filter it) and new IDs are appended, so a note staff type in a column to its
+  right stays beside its organisation.
 - A roster (`Presenze …`) keeps its rows in the order they first appeared and its meeting columns in the
   order meetings were first seen; new organisations are appended below, new meetings to the right, and the
   machine never writes an attendance or note cell.
@@ -18,9 +19,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sync import labels
-from sync.backends.base import Dropdown, TabSpec
+from sync.backends.base import Dropdown, Printable, TabSpec
 from sync.config import Ambito, Meeting
-from sync.diff import Cell, WantedTab
+from sync.diff import Cell, WantedTab, rows_in_place
 from sync.model import Grid, Organisation, Problem, ReviewPair, RowOutcome, Severity, Status
 from sync.state import STATE_HEADER, STATE_TAB
 
@@ -96,6 +97,7 @@ DUPLICATI_HEADER = (
 )
 RISPOSTE_HEADER = (
     "Riga",
+    "Codice risposta",
     "Inviata il",
     "Denominazione",
     "ID ente",
@@ -284,7 +286,13 @@ def staff_specs(ambito: Ambito) -> list[TabSpec]:
         ),
         TabSpec(ANOMALIE, ANOMALIE_HEADER, widths=(10, 6, 8, 36, 14, 22, 10, 30, 60, 28, 60), note=machine),
         TabSpec(DUPLICATI, DUPLICATI_HEADER, widths=(8, 36, 18, 8, 36, 18, 10, 50, 60), note=machine),
-        TabSpec(RISPOSTE, RISPOSTE_HEADER, widths=(6, 16, 36, 8, 10, 30, 30, 80, 40), note=machine),
+        TabSpec(
+            RISPOSTE,
+            RISPOSTE_HEADER,
+            widths=(6, 15, 16, 36, 8, 10, 30, 30, 80, 40),
+            note=machine + " Il codice risposta identifica la risposta anche se le righe si spostano: "
+            "si può usare in «Decisioni» al posto di «riga N».",
+        ),
         *(
             TabSpec(
                 roster_title(ambito, a.code),
@@ -365,9 +373,9 @@ def _contact(o: Organisation) -> tuple[str, str, str, str, str]:
     return r.contact_name, c.email or r.email.strip(), c.pec or r.pec.strip(), r.phone.strip(), r.address
 
 
-def render_elenco(orgs: Sequence[Organisation], ambito: Ambito) -> list[list[Cell]]:
-    """`Elenco`: one row per ID ever given, in ID order."""
-    rows: list[list[Cell]] = [list(ELENCO_HEADER)]
+def render_elenco(orgs: Sequence[Organisation], ambito: Ambito, current: Grid | None = None) -> WantedTab:
+    """`Elenco`: one row per ID ever given, each where staff left it (new IDs appended in ID order)."""
+    rows: dict[str, list[Cell]] = {}
     for o in orgs:
         if not o.rows:  # an ID whose rows were merged elsewhere, discarded or deleted: its row stays
             empty: dict[str, str] = {
@@ -376,38 +384,40 @@ def render_elenco(orgs: Sequence[Organisation], ambito: Ambito) -> list[list[Cel
                 "Stato": _status_text(o),
                 "Note sullo stato": o.status_note,
             }
-            rows.append([empty.get(h, "") for h in ELENCO_HEADER])
+            rows[o.id] = [empty.get(h, "") for h in ELENCO_HEADER]
             continue
         c = o.current
         r = c.response
         person, email, pec, phone, address = _contact(o)
-        rows.append(
-            [
-                o.id,
-                r.name,
-                c.tax_code or r.tax_code,
-                r.legal_form,
-                r.runts,
-                c.comune_name or r.comune,
-                c.comune_istat,
-                address,
-                person,
-                email,
-                pec,
-                phone,
-                _areas_text(ambito, o.areas),
-                _phases_text(ambito, o.phases),
-                fmt_dt(o.first_at),
-                fmt_dt(o.last_at),
-                str(len(o.rows)),
-                _warnings(o),
-                _status_text(o),
-                o.status_note,
-                ", ".join(str(x) for x in o.rows),
-                "; ".join(o.evidence),
-            ]
-        )
-    return rows
+        rows[o.id] = [
+            o.id,
+            r.name,
+            c.tax_code or r.tax_code,
+            r.legal_form,
+            r.runts,
+            c.comune_name or r.comune,
+            c.comune_istat,
+            address,
+            person,
+            email,
+            pec,
+            phone,
+            _areas_text(ambito, o.areas),
+            _phases_text(ambito, o.phases),
+            fmt_dt(o.first_at),
+            fmt_dt(o.last_at),
+            str(len(o.rows)),
+            _warnings(o),
+            _status_text(o),
+            o.status_note,
+            ", ".join(str(x) for x in o.rows),
+            "; ".join(o.evidence),
+        ]
+    width = len(ELENCO_HEADER)
+    # staff sort and filter Elenco and keep notes to its right: rows are found by ID, never by position
+    return WantedTab(
+        ELENCO, rows_in_place(current or [], list(ELENCO_HEADER), rows, list(rows), width), width
+    )
 
 
 def render_area(orgs: Sequence[Organisation], ambito: Ambito, code: str) -> list[list[Cell]]:
@@ -535,6 +545,7 @@ def render_risposte(outcomes: Sequence[RowOutcome]) -> list[list[Cell]]:
         rows.append(
             [
                 str(c.row),
+                c.response.code,
                 fmt_dt(c.response.submitted_at) or c.response.submitted_raw,
                 c.response.name,
                 out.entity_id,
@@ -560,23 +571,18 @@ def render_roster(
         if m.label not in columns:
             columns.append(m.label)
     width = fixed + len(columns)
-    by_id = {o.id: o for o in orgs}
-    order = [row[0] for row in current[1:] if row and row[0]]
-    present = set(order)
+    present = {row[0].strip() for row in current[1:] if row and row[0].strip()}
     members = sorted(
         (o for o in orgs if o.listed and code in o.areas and o.id not in present),
         key=lambda o: name_sort_key(o.current.response.name),
     )
-    order.extend(o.id for o in members)
-    rows: list[list[Cell]] = [[*ROSTER_FIXED, *columns]]
+    rows: dict[str, list[Cell]] = {}
     # the note and attendance cells stay staff's: None = never written
-    for entity in order:
-        o = by_id.get(entity)
-        if o is None:
-            rows.append([None] * width)  # a row staff added by hand: theirs
+    for o in orgs:
+        if o.id not in present and not (o.listed and code in o.areas):
             continue
         if not o.rows:  # merged or without valid answers: keep what the row shows, update the status
-            rows.append([None, None, None, None, None, _status_text(o), *([None] * (width - 6))])
+            rows[o.id] = [None, None, None, None, None, _status_text(o), *([None] * (width - 6))]
             continue
         person, _, _, phone, _ = _contact(o)
         if not o.listed:
@@ -585,18 +591,17 @@ def render_roster(
             state = "non più iscritto all'area"
         else:
             state = "iscritto"
-        rows.append(
-            [
-                o.id,
-                o.current.response.name,
-                person,
-                phone,
-                _phases_text(ambito, o.phases),
-                state,
-                *([None] * (width - 6)),
-            ]
-        )
-    return WantedTab(title, rows, width)
+        rows[o.id] = [
+            o.id,
+            o.current.response.name,
+            person,
+            phone,
+            _phases_text(ambito, o.phases),
+            state,
+            *([None] * (width - 6)),
+        ]
+    head: list[Cell] = [*ROSTER_FIXED, *columns]
+    return WantedTab(title, rows_in_place(current, head, rows, [o.id for o in members], width), width)
 
 
 def render_log_line(now: datetime, trigger: str, figures: dict[str, int], outcome: str) -> list[str]:
@@ -689,16 +694,6 @@ def content_hash(grid: Grid) -> str:
 # Printable attendance sheets --------------------------------------------------------------------------------
 
 PRINT_HEADER = ("N.", "Ente", "Referente", "Firma")
-
-
-@dataclass(frozen=True, slots=True)
-class Printable:
-    """An attendance sheet for one meeting of one area: name-sorted, a signature column, no emails."""
-
-    filename: str
-    title: str
-    subtitle: str
-    rows: Grid
 
 
 def render_printables(

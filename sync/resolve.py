@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -60,10 +60,14 @@ class Resolved:
 
 
 def check_all(
-    responses: Sequence[Response], decisions: Sequence[Decision], ambito: Ambito, known_ids: set[str]
+    responses: Sequence[Response],
+    decisions: Sequence[Decision],
+    ambito: Ambito,
+    known_ids: set[str],
+    bindings: Mapping[str, str] | None = None,
 ) -> Resolved:
     """Apply `Correggi`, validate every row, then apply `Accetta` / `Scarta`."""
-    p = plan(list(decisions), {r.row for r in responses}, known_ids)
+    p = plan(list(decisions), {r.row: r.fingerprint for r in responses}, known_ids, bindings)
     out: list[Checked] = []
     for response in responses:
         fixes = p.corrections.get(response.row)
@@ -121,7 +125,7 @@ def resolve(
 ) -> Resolution:
     """Group accepted rows into organisations and give each a stable ID."""
     known_ids = {format_id(n) for n in range(1, state.next_id)}
-    resolved = check_all(responses, decisions, ambito, known_ids)
+    resolved = check_all(responses, decisions, ambito, known_ids, state.decisions)
     p = resolved.plan
     accepted = [c for c in resolved.checked if c.accepted]
     # order by time then fingerprint: never by sheet row, which shifts when rows are deleted
@@ -183,6 +187,7 @@ def resolve(
         responses=dict(state.responses),
         tax_codes=dict(state.tax_codes),
         detached={**state.detached, **origins},
+        decisions={**state.decisions, **p.bindings},
         next_id=next_id,
         public=dict(state.public),
         order=dict(state.order),

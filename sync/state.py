@@ -7,6 +7,7 @@ same lines at the same places, and a new fact is an appended line:
     risposta    <response fingerprint>      E-0007     which organisation a response row belongs to
     cf          <tax code>                  E-0007     anchors an edited response to its organisation
     separata    <response fingerprint>      E-0007     a row staff split off this organisation (`Separa`)
+    decisione   <decision key>              <fp>       the response a `riga N` decision was written for
     contatore   prossimo_id                 43         IDs are never reused
     pubblico    <public tab>                <hash>     with its size: what the public workbook holds
 """
@@ -28,6 +29,7 @@ class State:
     responses: dict[str, str] = field(default_factory=dict)  # fingerprint -> ID
     tax_codes: dict[str, str] = field(default_factory=dict)  # tax code -> ID
     detached: dict[str, str] = field(default_factory=dict)  # fingerprint -> the ID it was split off
+    decisions: dict[str, str] = field(default_factory=dict)  # decision key -> fingerprint of its response
     next_id: int = 1
     public: dict[str, tuple[str, int, int]] = field(default_factory=dict)  # tab -> (hash, rows, cols)
     order: dict[tuple[str, str], None] = field(default_factory=dict)  # (kind, key) in recorded order
@@ -47,6 +49,8 @@ def read_state(grid: Grid) -> State:
             state.tax_codes[key] = value
         elif kind == "separata" and value:
             state.detached[key] = value
+        elif kind == "decisione" and value:
+            state.decisions[key] = value
         elif kind == "contatore" and key == "prossimo_id" and value.isdigit():
             state.next_id = max(state.next_id, int(value))
         elif kind == "pubblico":
@@ -73,9 +77,11 @@ def render_state(state: State) -> Grid:
         values[("cf", code)] = [entity, "", ""]
     for fp, entity in state.detached.items():
         values[("separata", fp)] = [entity, "", ""]
+    for key, fp in state.decisions.items():
+        values[("decisione", key)] = [fp, "", ""]
     for tab, (digest, rows, cols) in state.public.items():
         values[("pubblico", tab)] = [digest, str(rows), str(cols)]
-    kinds = {"contatore": 0, "pubblico": 1, "cf": 2, "separata": 3, "risposta": 4}
+    kinds = {"contatore": 0, "pubblico": 1, "cf": 2, "separata": 3, "decisione": 4, "risposta": 5}
     known = [k for k in state.order if k in values]
     recorded = set(known)
     new = sorted((k for k in values if k not in recorded), key=lambda k: (kinds[k[0]], k[1]))

@@ -71,6 +71,15 @@ def check_tax_code(value: str) -> tuple[str, str, str]:
         return code, "", labels.CF_DETAILS["format"]
 
 
+def restore_zeros(code: str) -> str:
+    """An 11-digit code a spreadsheet read as a number (`2108830171`), with its zeros back if then valid."""
+    if not code.isdigit() or not 7 <= len(code) < 11:
+        return ""
+    padded = code.zfill(11)
+    # the check digit decides: a short code that is not a valid one once padded is a typo, not damage
+    return padded if iva.is_valid(padded) else ""
+
+
 @lru_cache(maxsize=65_536)
 def check_email(value: str) -> tuple[str, str]:
     """Validate an email address without DNS → (normalised, error detail)."""
@@ -207,6 +216,16 @@ def check(response: Response, ambito: Ambito, comuni: ComuniIndex | None = None)
         add("tax_code", "cf_mancante", "", required, message("cf_mancante"))
     else:
         code, kind, detail = check_tax_code(response.tax_code)
+        restored = restore_zeros(code) if detail else ""
+        if restored:
+            code, kind, detail = restored, "ente", ""
+            add(
+                "tax_code",
+                "cf_zeri_ripristinati",
+                response.tax_code,
+                False,
+                message("cf_zeri_ripristinati", value=response.tax_code.strip(), restored=restored),
+            )
         if detail:
             add(
                 "tax_code",

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
+from flask import Flask
 
 from sync.config import Ambito, Settings, load_settings
 
@@ -128,3 +130,28 @@ def row() -> Callable[..., list[str]]:
 def ambito_of(settings: Settings) -> Ambito:
     """Shorthand."""
     return settings.ambito
+
+
+def build_app(
+    settings: Settings | None = None,
+    *,
+    environ: Mapping[str, str],
+    secret: str | None = None,
+    instance_path: Path | None = None,
+    secret_session: Any = None,
+    runner: Any = None,
+    clock: Any = None,
+    certs_request: Any = None,
+    **overrides: Any,
+) -> Flask:
+    """`create_app` with its `WebhookSettings` read from `environ`, then the given fields overridden."""
+    from dataclasses import replace
+
+    from webhook.app import create_app
+    from webhook.settings import WebhookSettings
+
+    config = WebhookSettings.from_env(
+        environ, settings=settings, secret=secret, instance_path=instance_path, secret_session=secret_session
+    )
+    config = replace(config, **{k: v for k, v in overrides.items() if v is not None})
+    return create_app(config, runner=runner, clock=clock, certs_request=certs_request)

@@ -307,7 +307,9 @@ def ids_problems(book: Mapping[str, Grid], before: Mapping[str, Grid] | None = N
 
 
 def _row_ids(book: Mapping[str, Grid]) -> dict[str, str]:
-    return {row[0]: (row[3] if len(row) > 3 else "") for row in book.get(RISPOSTE, [])[1:] if row}
+    grid = book.get(RISPOSTE, [])
+    col = grid[0].index("ID ente") if grid and "ID ente" in grid[0] else 3
+    return {row[0]: (row[col] if len(row) > col else "") for row in grid[1:] if row}
 
 
 # -- the Google fake -----------------------------------------------------------------------------------------

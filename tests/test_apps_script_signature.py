@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 
 from sync.config import Settings
-from tests.conftest import HEADER, make_row
-from webhook.app import create_app, state_of
+from tests.conftest import HEADER, build_app, make_row
+from webhook.app import state_of
 from webhook.auth import sign
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -223,7 +223,7 @@ def test_the_trigger_posts_what_the_service_accepts(
     assert done["mails"] == [{"to": "info@ilvolo.it", "subject": "Oggetto", "body": "Testo"}]
 
     # the very request the script made, replayed against the service
-    app = create_app(
+    app = build_app(
         crema,
         secret=SECRET,
         runner=lambda trigger: pytest.fail("no sync in this test"),

@@ -454,20 +454,61 @@ def test_a_rewritten_file_keeps_its_mode_and_a_new_one_follows_the_umask(store: 
 # -- files open in another program ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("owner", [".~lock.elenco-interno.xlsx#", "~$elenco-interno.xlsx"])
-def test_a_file_open_in_libreoffice_or_excel_is_not_written(store: XlsxStore, owner: str) -> None:
+# What LibreOffice 7 really wrote on opening elenco-interno.xlsx (full name empty, system user, computer,
+# time, profile), and an Excel owner file (a length byte, the user name, padding).
+LIBREOFFICE_LOCK = b",mrossi,UFFICIO-PC,02.12.2026 08:02,file:///home/mrossi/.config/libreoffice/4;"
+EXCEL_OWNER = bytes([11]) + b"Mario Rossi" + b" " * 42 + bytes([11, 0]) + "Mario Rossi".encode("utf-16-le")
+OWNER_TIME = datetime(2026, 12, 1, 17, 45).timestamp()
+
+
+@pytest.mark.parametrize(
+    ("owner", "content", "who"),
+    [
+        (
+            ".~lock.elenco-interno.xlsx#",
+            LIBREOFFICE_LOCK,
+            ", scritto da mrossi sul computer «UFFICIO-PC» il 02/12/2026 alle 08:02",
+        ),
+        (
+            ".~lock.elenco-interno.xlsx#",
+            b"Mario Rossi,mrossi,UFFICIO\\,PC,02.12.2026 08:02,file:///x;",
+            ", scritto da Mario Rossi (utente mrossi) sul computer «UFFICIO,PC» il 02/12/2026 alle 08:02",
+        ),
+        (".~lock.elenco-interno.xlsx#", b"", " il 01/12/2026 alle 17:45"),
+        ("~$elenco-interno.xlsx", EXCEL_OWNER, ", scritto da Mario Rossi il 01/12/2026 alle 17:45"),
+    ],
+)
+def test_a_file_open_in_libreoffice_or_excel_is_not_written(
+    store: XlsxStore, owner: str, content: bytes, who: str
+) -> None:
     store.ensure("staff", SPECS)
     before = staff_path(store).read_bytes()
-    (store.folder / owner).write_text("utente,pc,01.01.2024 10:00,", encoding="utf-8")
+    (store.folder / owner).write_bytes(content)
+    os.utime(store.folder / owner, (OWNER_TIME, OWNER_TIME))
     with pytest.raises(LockedError) as err:
         store.write("staff", [RangeWrite("Elenco", 1, 0, (("E-0001",),))], SPECS)
-    assert str(err.value) == LOCKED_STAFF
+    assert str(err.value) == LOCKED_STAFF + (
+        f" Lo segnala il file nascosto «{owner}» nella cartella {store.folder}{who}. Se il file non è aperto "
+        f"da nessuno (per esempio dopo un arresto improvviso del programma), «{owner}» è rimasto per errore: "
+        "cancellarlo e rilanciare la sincronizzazione."
+    )
     with pytest.raises(LockedError):
         store.ensure("staff", [*SPECS, TabSpec(title="Nuova", header=("a",))])
     with pytest.raises(LockedError):
         store.check_writable(["staff"])
     assert staff_path(store).read_bytes() == before
     assert no_temp_files(store.folder)
+
+
+def test_a_stale_lock_file_once_deleted_no_longer_blocks(store: XlsxStore) -> None:
+    store.ensure("staff", SPECS)
+    lock = store.folder / ".~lock.elenco-interno.xlsx#"
+    lock.write_bytes(LIBREOFFICE_LOCK)
+    with pytest.raises(LockedError):
+        store.check_writable(["staff"])
+    lock.unlink()  # what the message tells a person to do when no program holds the file
+    store.check_writable(["staff"])
+    store.write("staff", [RangeWrite("Elenco", 1, 0, (("E-0001",),))], SPECS)
 
 
 def test_check_writable_checks_every_file_up_front(store: XlsxStore) -> None:

@@ -139,13 +139,17 @@ def test_a_bad_configuration_exits_1_with_the_key_named(tmp_path: Path, runner: 
 
 def test_a_file_open_in_libreoffice_is_not_overwritten(demo: Path, runner: CliRunner) -> None:
     shutil.copy(DEV / "crema-risposte.csv", demo / "risposte.csv")
-    (demo / ".~lock.elenco-interno.xlsx#").write_text("x", encoding="utf-8")
+    (demo / ".~lock.elenco-interno.xlsx#").write_bytes(b",mrossi,UFFICIO-PC,02.12.2026 08:02,file:///x;")
     before = (demo / "elenco-interno.xlsx").read_bytes()
     result = runner.invoke(cli, ["sync", "--config", str(demo / "elenco.yaml")])
     assert result.exit_code == 1
+    lock = ".~lock.elenco-interno.xlsx#"
     assert result.output == (
         "Errore: Il file elenco-interno.xlsx è aperto in un altro programma (LibreOffice o Excel): chiuderlo e "
-        "rilanciare la sincronizzazione. Nessun file è stato modificato.\n"
+        f"rilanciare la sincronizzazione. Nessun file è stato modificato. Lo segnala il file nascosto «{lock}» "
+        f"nella cartella {demo}, scritto da mrossi sul computer «UFFICIO-PC» il 02/12/2026 alle 08:02. Se il file non è aperto da nessuno (per esempio dopo un arresto "
+        f"improvviso del programma), «{lock}» è rimasto per errore: cancellarlo e rilanciare la "
+        "sincronizzazione.\n"
     )
     assert (demo / "elenco-interno.xlsx").read_bytes() == before
 
@@ -166,3 +170,44 @@ def test_missing_responses_file(tmp_path: Path, runner: CliRunner) -> None:
     assert result.exit_code == 1
     assert result.output.startswith("Errore: ")
     assert "risposte.csv" in result.output
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
+
+
+def _refused(folder: Path, name: str) -> str:
+    return (
+        f"Errore: La cartella {folder} contiene già il file {name}, che non è stato creato da «elenco demo»: "
+        "la prova sostituirebbe risposte ed elenchi veri con enti inventati. Indicare con --dir una cartella "
+        "nuova o vuota. Nessun file è stato scritto.\n"
+    )
+
+
+def test_demo_runs_again_on_its_own_folder(demo: Path, runner: CliRunner) -> None:
+    result = runner.invoke(cli, ["demo", "--dir", str(demo), "--organisations", "20"])
+    assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize("name", ["risposte.csv", "risposte.xlsx", "elenco-interno.xlsx", "elenco.yaml"])
+def test_demo_refuses_a_folder_with_files_it_did_not_make(
+    tmp_path: Path, runner: CliRunner, name: str
+) -> None:
+    folder = tmp_path / "ufficio"
+    folder.mkdir()
+    source = DEV / "crema-risposte.csv"
+    (folder / name).write_bytes(source.read_bytes() if name.endswith(".csv") else b"preset: crema\n")
+    before = _files(folder)
+    result = runner.invoke(cli, ["demo", "--dir", str(folder), "--organisations", "20"])
+    assert result.exit_code == 1
+    assert result.output == _refused(folder, name)
+    assert _files(folder) == before  # nothing written, nothing replaced
+
+
+def test_demo_refuses_its_folder_once_real_responses_replaced_its_own(demo: Path, runner: CliRunner) -> None:
+    shutil.copy(DEV / "crema-risposte.csv", demo / "risposte.csv")
+    before = _files(demo)
+    result = runner.invoke(cli, ["demo", "--dir", str(demo)])
+    assert result.exit_code == 1
+    assert result.output == _refused(demo, "risposte.csv")
+    assert _files(demo) == before

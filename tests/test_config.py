@@ -98,3 +98,24 @@ def test_unreadable_files(tmp_path: Path) -> None:
     binary.write_bytes(b"\xff\xfe\x00\x81")
     with pytest.raises(ConfigError, match="non è testo UTF-8"):
         load_settings(binary)
+
+
+@pytest.mark.parametrize("public", ["1" * 20, " " + "1" * 20 + " "])
+def test_one_spreadsheet_for_staff_and_public_is_a_configuration_error(public: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        parse_settings(
+            {
+                "preset": "crema",
+                "backend": {
+                    "kind": "gsheets",
+                    "staff_spreadsheet_id": "1" * 20,
+                    "public_spreadsheet_id": public,
+                },
+            },
+            source="t.yaml",
+        )
+    assert str(err.value) == (
+        "configurazione non valida (t.yaml):\n  - backend.gsheets: staff_spreadsheet_id e public_spreadsheet_id "
+        "sono uguali: il foglio pubblico deve essere un file Google Sheets separato da quello interno (crearne "
+        "uno nuovo e indicarne l'ID)"
+    )

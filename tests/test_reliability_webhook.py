@@ -29,8 +29,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sync.model import Report
-from tests.conftest import HEADER, make_row
-from webhook.app import MAX_BODY, create_app, state_of
+from tests.conftest import HEADER, build_app, make_row
+from webhook.app import MAX_BODY, state_of
 from webhook.auth import sign
 from webhook.logs import JsonFormatter
 
@@ -86,7 +86,7 @@ def fuzz_app(folder: Path, counted: Counted, clock: Clock) -> Flask:
     """The app under fuzzing: its syncs would wait an hour, so the fuzzer sees them asked for, never run."""
     from sync.config import load_settings
 
-    made = create_app(
+    made = build_app(
         load_settings("crema"),
         secret=SECRET,
         runner=counted,

@@ -122,7 +122,7 @@ def test_plan_reports_what_cannot_apply() -> None:
         ["riga 2", "Escludi", "", "", "", ""],
         ["boh", "Scarta", "", "", "", ""],
     ]
-    p = plan(parse_decisions(grid), rows={2, 3}, ids={"E-0001", "E-0002"})
+    p = plan(parse_decisions(grid), rows={2: "a" * 16, 3: "b" * 16}, ids={"E-0001", "E-0002"})
     assert p.status == {"E-0001": ("Escludi", "")}
     assert [(pr.row, pr.message) for pr in p.problems] == [
         (3, "Decisione senza ID ente o riga: indicare ad esempio E-0042 o «riga 17»."),
@@ -144,7 +144,11 @@ def test_plan_reports_what_cannot_apply() -> None:
         ),
         (8, "Decisione non applicabile: Unisci: i due ID sono uguali (E-0001)."),
         (9, "Decisione non applicabile: «Escludi» si applica a un ente (es. E-0042), non a una riga."),
-        (10, "Decisione non applicabile: «boh» non è né un ID ente (es. E-0042) né una riga (es. riga 17)."),
+        (
+            10,
+            "Decisione non applicabile: «boh» non è né un ID ente (es. E-0042) né una riga (es. riga 17) né un "
+            "codice di risposta (es. R-3F9A0C12D4).",
+        ),
     ]
 
 
@@ -158,7 +162,7 @@ def test_later_decisions_win() -> None:
         ["riga 2", "Scarta", "", "", "", ""],
         ["riga 2", "Accetta", "", "", "", ""],
     ]
-    p = plan(parse_decisions(grid), rows={2}, ids={"E-0001", "E-0002"})
+    p = plan(parse_decisions(grid), rows={2: "a" * 16}, ids={"E-0001", "E-0002"})
     assert p.pairs == {("E-0001", "E-0002"): "Separa"}
     assert p.status == {"E-0001": ("Riammetti", "ok")}
     assert p.row_verdicts == {2: "Accetta"}

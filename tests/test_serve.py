@@ -17,9 +17,9 @@ import requests
 
 from sync.config import Settings, load_settings
 from sync.demo_data import generate, to_csv_text
-from sync.serve import serve
 from tests.conftest import HEADER, make_row
 from webhook.auth import sign
+from webhook.serve import serve
 
 SECRET = "serve-test-secret-0123456789abcdef-0123"
 
@@ -131,7 +131,7 @@ def test_serve_answers_syncs_and_stops(
 SERVE_SCRIPT = """
 import sys
 from sync.config import load_settings
-from sync.serve import serve
+from webhook.serve import serve
 serve(load_settings(sys.argv[1]), "127.0.0.1", 0, secret=sys.argv[2])
 print("returned", flush=True)
 """

@@ -245,6 +245,35 @@ def test_every_emitted_code_is_registered_with_its_severity(name: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("typed", "restored"),
+    [("2108830171", "02108830171"), ("4688560194", "04688560194"), ("743110157", "00743110157")],
+)
+def test_a_tax_code_that_lost_its_leading_zeros_is_restored(
+    crema: Settings, row: Callable[..., list[str]], typed: str, restored: str
+) -> None:
+    checked = _check(crema, row(tax_code=typed))
+    assert checked.accepted and checked.tax_code == restored and checked.tax_code_kind == "ente"
+    assert [(p.code, p.severity, p.message) for p in checked.problems] == [
+        (
+            "cf_zeri_ripristinati",
+            Severity.WARNING,
+            f"Il codice fiscale aveva perso gli zeri iniziali («{typed}»): succede quando il file delle risposte "
+            "viene aperto e salvato con Excel o LibreOffice, che lo leggono come un numero. È stato ripristinato "
+            f"in {restored}, che risulta valido.",
+        )
+    ]
+
+
+@pytest.mark.parametrize("typed", ["2108830172", "946730701", "123456"])
+def test_a_short_code_invalid_once_padded_stays_invalid(
+    crema: Settings, row: Callable[..., list[str]], typed: str
+) -> None:
+    checked = _check(crema, row(tax_code=typed))
+    assert not checked.accepted and checked.tax_code == ""
+    assert [p.code for p in checked.problems] == ["cf_non_valido"]
+
+
+@pytest.mark.parametrize(
     ("typed", "code"),
     [
         ("C.F. 91621450195", "91621450195"),

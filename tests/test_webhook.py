@@ -27,9 +27,9 @@ from flask.testing import FlaskClient
 from sync.config import Settings
 from sync.errors import ConfigError, LockedError, TransientError
 from sync.model import Report
-from tests.conftest import CONSENT, HEADER, make_row
+from tests.conftest import CONSENT, HEADER, build_app, make_row
 from webhook import labels
-from webhook.app import create_app, state_of
+from webhook.app import state_of
 from webhook.auth import CachingRequest, sign
 from webhook.logs import JsonFormatter
 from webhook.scheduler import SyncScheduler
@@ -243,7 +243,7 @@ def make_app(
             "environ": {},
         }
         options.update(kw)
-        app = create_app(kw.pop("settings", crema), **{k: v for k, v in options.items() if k != "settings"})
+        app = build_app(kw.pop("settings", crema), **{k: v for k, v in options.items() if k != "settings"})
         made.append(app)
         return app
 
@@ -1083,7 +1083,7 @@ def test_certificate_cache_honours_max_age_and_ttl() -> None:
 
 def test_missing_secret_stops_the_app_at_start(tmp_path: Path, crema: Settings) -> None:
     with pytest.raises(ConfigError) as err:
-        create_app(crema, environ={}, instance_path=tmp_path)
+        build_app(crema, environ={}, instance_path=tmp_path)
     assert str(err.value) == (
         "Manca la chiave segreta del webhook: impostare la variabile d'ambiente ELENCO_WEBHOOK_SECRET (almeno 32 "
         'caratteri, ad esempio generata con: python -c "import secrets; print(secrets.token_hex(32))").'
@@ -1092,32 +1092,32 @@ def test_missing_secret_stops_the_app_at_start(tmp_path: Path, crema: Settings) 
 
 def test_short_secret_stops_the_app_at_start(tmp_path: Path, crema: Settings) -> None:
     with pytest.raises(ConfigError) as err:
-        create_app(crema, environ={"ELENCO_WEBHOOK_SECRET": "short"}, instance_path=tmp_path)
+        build_app(crema, environ={"ELENCO_WEBHOOK_SECRET": "short"}, instance_path=tmp_path)
     assert str(err.value) == (
         "La chiave segreta del webhook (ELENCO_WEBHOOK_SECRET) è troppo corta: servono almeno 32 caratteri ASCII. "
         'Generarne una con: python -c "import secrets; print(secrets.token_hex(32))"'
     )
     assert "short" not in str(err.value)
     with pytest.raises(ConfigError, match="solo caratteri ASCII"):
-        create_app(crema, secret="è" * 40, environ={}, instance_path=tmp_path)
+        build_app(crema, secret="è" * 40, environ={}, instance_path=tmp_path)
 
 
 def test_missing_configuration_and_short_task_token(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as err:
-        create_app(environ={"ELENCO_WEBHOOK_SECRET": SECRET}, instance_path=tmp_path)
+        build_app(environ={"ELENCO_WEBHOOK_SECRET": SECRET}, instance_path=tmp_path)
     assert str(err.value) == (
         "Manca la configurazione: impostare la variabile d'ambiente ELENCO_CONFIG con il percorso del file "
         "elenco.yaml (o il nome di un preset: crema, cremonese, cernusco)."
     )
     with pytest.raises(ConfigError, match="ELENCO_TASK_TOKEN"):
-        create_app(
+        build_app(
             environ={"ELENCO_WEBHOOK_SECRET": SECRET, "ELENCO_CONFIG": "crema", "ELENCO_TASK_TOKEN": "abc"},
             instance_path=tmp_path,
         )
 
 
 def test_everything_from_the_environment(tmp_path: Path) -> None:
-    app = create_app(
+    app = build_app(
         environ={
             "ELENCO_WEBHOOK_SECRET": SECRET,
             "ELENCO_CONFIG": "cremonese",
@@ -1132,17 +1132,17 @@ def test_everything_from_the_environment(tmp_path: Path) -> None:
         }
     )
     st = state_of(app)
-    assert st.settings.ambito.code == "cremonese"
-    assert (st.task_token, st.pubsub_audience, st.pubsub_service_account) == (TOKEN, AUDIENCE, PUSH_SA)
+    assert st.config.settings.ambito.code == "cremonese"
+    assert (st.config.task_token, st.config.pubsub_audience, st.config.pubsub_service_account) == (TOKEN, AUDIENCE, PUSH_SA)
     assert (st.scheduler.debounce_s, st.scheduler.max_delay_s, st.scheduler.min_interval_s) == (
         0.5,
         10.0,
         5.0,
     )
-    assert st.trust_cron_header is True
+    assert st.config.trust_cron_header is True
     assert st.instance_path == tmp_path / "i" and (tmp_path / "i" / "webhook.sqlite3").exists()
     with pytest.raises(ConfigError, match="ELENCO_DEBOUNCE_S deve essere un numero"):
-        create_app(
+        build_app(
             environ={"ELENCO_WEBHOOK_SECRET": SECRET, "ELENCO_CONFIG": "crema", "ELENCO_DEBOUNCE_S": "due"},
             instance_path=tmp_path,
         )
@@ -1167,16 +1167,16 @@ class FakeSecretManager:
 def test_secret_from_secret_manager(tmp_path: Path, crema: Settings) -> None:
     api = FakeSecretManager(200, SECRET)
     resource = "projects/elenco-test/secrets/elenco-webhook-secret/versions/latest"
-    app = create_app(
+    app = build_app(
         crema,
         environ={"ELENCO_WEBHOOK_SECRET_RESOURCE": resource},
         instance_path=tmp_path,
         secret_session=lambda: api,
     )
-    assert state_of(app).secret == SECRET
+    assert state_of(app).config.secret == SECRET
     assert api.urls == [f"https://secretmanager.googleapis.com/v1/{resource}:access"]
     with pytest.raises(ConfigError) as err:
-        create_app(
+        build_app(
             crema,
             environ={"ELENCO_WEBHOOK_SECRET_RESOURCE": resource},
             instance_path=tmp_path,

@@ -97,3 +97,22 @@ EMAIL_FIX = (
 )
 EMAIL_SIGN_OFF = "Cordiali saluti,"
 EMAIL_AUTOMATIC = "Messaggio inviato automaticamente dal sistema dell'elenco."
+
+# the answer to a Pub/Sub push that was accepted
+PUBSUB_SCHEDULED = "sincronizzazione programmata"
+
+# `elenco serve` (the console of a laptop)
+SERVE_LISTENING = "elenco in ascolto su http://{host}:{port} (modulo: POST /hooks/form, stato: GET /status)"
+SERVE_INTERVAL = "Sincronizzazione automatica ogni {seconds} secondi. Premere Ctrl-C per fermare."
+SERVE_STOPPING_WAIT = "Arresto in corso: attendo la fine della sincronizzazione in corso…"
+SERVE_STOPPING = "Arresto in corso…"
+SERVE_STOPPED = "elenco fermato."
+SERVE_HELP = "Webhook del modulo e sincronizzazione periodica, per l'uso su un portatile (Ctrl-C per fermare)."
+SERVE_HOST_HELP = "Indirizzo su cui ascoltare."
+SERVE_PORT_HELP = "Porta."
+
+# the scheduler, when another sync holds the machine's lock too long
+SYNC_BUSY = (
+    "Un'altra sincronizzazione è in corso da più di {seconds:.0f} secondi su questa macchina: "
+    "riprovare più tardi."
+)

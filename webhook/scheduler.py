@@ -26,16 +26,26 @@ from pathlib import Path
 
 import filelock
 
+from sync.config import Settings
 from sync.errors import ConfigError, ElencoError, TransientError
 from sync.model import Report
+from sync.pipeline import sync_now
+from webhook import labels
 from webhook.store import InstanceStore
 
 SyncRunner = Callable[[str], Report]
 
+
+def production_runner(settings: Settings) -> SyncRunner:
+    """The real sync: `sync_now` on the configured backend, at the current Italian time."""
+
+    def run(trigger: str) -> Report:
+        return sync_now(settings, trigger=trigger).report
+
+    return run
+
 log = logging.getLogger("elenco.scheduler")
 
-BUSY = ("Un'altra sincronizzazione è in corso da più di {seconds:.0f} secondi su questa macchina: "
-        "riprovare più tardi.")
 
 
 class SyncScheduler:
@@ -211,12 +221,12 @@ class SyncScheduler:
 
     def _execute(self, trigger: str, *, background: bool) -> Report | None:
         if not self._run_lock.acquire(timeout=self.lock_timeout_s):
-            raise TransientError(BUSY.format(seconds=self.lock_timeout_s))
+            raise TransientError(labels.SYNC_BUSY.format(seconds=self.lock_timeout_s))
         try:
             try:
                 self._file_lock.acquire(timeout=self.lock_timeout_s)
             except filelock.Timeout:
-                raise TransientError(BUSY.format(seconds=self.lock_timeout_s)) from None
+                raise TransientError(labels.SYNC_BUSY.format(seconds=self.lock_timeout_s)) from None
             try:
                 return self._run_locked(trigger, background)
             finally:

@@ -56,6 +56,16 @@ class RangeWrite:
         return sum(len(r) for r in self.values)
 
 
+@dataclass(frozen=True, slots=True)
+class Printable:
+    """An attendance sheet for one meeting of one area: name-sorted, a signature column, no emails."""
+
+    filename: str
+    title: str
+    subtitle: str
+    rows: Grid
+
+
 @dataclass
 class Snapshot:
     """Everything a sync reads from the staff workbook, as text."""

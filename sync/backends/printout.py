@@ -11,7 +11,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.worksheet.page import PageMargins
 
-from sync.render import Printable
+from sync.backends.base import Printable
 
 _THIN = Side(style="thin", color="999999")
 _WIDTHS = (5, 48, 30, 34)

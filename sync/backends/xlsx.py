@@ -82,6 +82,15 @@ MSG_LOCKED = (
     "Il file {name} è aperto in un altro programma (LibreOffice o Excel): chiuderlo e rilanciare la "
     "sincronizzazione. Nessun file è stato modificato."
 )
+MSG_OWNER = (
+    " Lo segnala il file nascosto «{owner}» nella cartella {folder}{who}. Se il file non è aperto da nessuno "
+    "(per esempio dopo un arresto improvviso del programma), «{owner}» è rimasto per errore: cancellarlo e "
+    "rilanciare la sincronizzazione."
+)
+OWNER_BY = ", scritto da {person}"
+OWNER_PERSON = "{name} (utente {user})"
+OWNER_HOST = " sul computer «{host}»"
+OWNER_SINCE = " il {day} alle {hour}"
 MSG_BUSY = "Un'altra sincronizzazione è in corso sulla cartella {folder}: riprovare tra qualche minuto."
 MSG_NO_FOLDER = "La cartella {folder} non esiste: crearla o correggere `folder` nella configurazione."
 MSG_NOT_WRITABLE = "Non è possibile scrivere nella cartella {folder}: controllarne i permessi."
@@ -323,8 +332,18 @@ class XlsxStore:
 
     def _check_not_open(self, path: Path) -> None:
         for owner in _owner_files(path):
-            if owner.exists():
-                raise LockedError(MSG_LOCKED.format(name=path.name))
+            try:
+                data, mtime = owner.read_bytes()[:4096], owner.stat().st_mtime
+            except FileNotFoundError:
+                continue
+            except OSError:  # present but unreadable (another user's file): still a lock, described by name
+                data, mtime = b"", None
+            since = datetime.fromtimestamp(mtime) if mtime is not None else None
+            detail = describe_owner_file(owner.name, data, since)
+            raise LockedError(
+                MSG_LOCKED.format(name=path.name)
+                + MSG_OWNER.format(owner=owner.name, folder=self.folder, who=detail)
+            )
 
     @contextlib.contextmanager
     def _locked(self, timeout_s: float) -> Iterator[None]:
@@ -736,6 +755,57 @@ def _owner_files(path: Path) -> list[Path]:
         path.with_name(f"~${path.name}"),
         path.with_name(f"~${path.name[2:]}"),
     ]
+
+
+def _lock_fields(text: str) -> list[str]:
+    """The comma-separated fields of a LibreOffice lock line; `\\` escapes `,` `;` and itself."""
+    fields, current, escaped = [], [], False
+    for ch in text:
+        if escaped:
+            current.append(ch)
+            escaped = False
+        elif ch == "\\":
+            escaped = True
+        elif ch in ",;":
+            fields.append("".join(current).strip())
+            current = []
+            if ch == ";":
+                break
+        else:
+            current.append(ch)
+    else:
+        fields.append("".join(current).strip())
+    return fields
+
+
+def describe_owner_file(name: str, data: bytes, modified: datetime | None) -> str:
+    """Who holds a lock file, on which computer, since when: what its content (or its date) says."""
+    person = host = day = hour = ""
+    if name.startswith(".~lock."):
+        # LibreOffice: "full name,system user,computer,dd.mm.yyyy hh:mm,profile URL;"
+        fields = [*_lock_fields(data.decode("utf-8", "replace")), "", "", "", ""]
+        full, user, host, stamp = (clean_owner(f) for f in fields[:4])
+        person = OWNER_PERSON.format(name=full, user=user) if full and user and full != user else full or user
+        m = re.fullmatch(r"(\d{1,2})\.(\d{1,2})\.(\d{4}) (\d{1,2}):(\d{2})", stamp)
+        if m:
+            day, hour = f"{int(m[1]):02d}/{int(m[2]):02d}/{m[3]}", f"{int(m[4]):02d}:{m[5]}"
+    elif data:
+        # Excel's owner file: a length byte, then the user name in the ANSI code page
+        size = data[0]
+        if 0 < size < len(data):
+            person = clean_owner(data[1 : 1 + size].decode("cp1252", "replace"))
+    if not day and modified is not None:
+        day, hour = modified.strftime("%d/%m/%Y"), modified.strftime("%H:%M")
+    return (
+        (OWNER_BY.format(person=person) if person else "")
+        + (OWNER_HOST.format(host=host) if host else "")
+        + (OWNER_SINCE.format(day=day, hour=hour) if day else "")
+    )
+
+
+def clean_owner(text: str) -> str:
+    """A name read from a lock file, safe to show: printable characters only, at most 80."""
+    return "".join(ch for ch in text if ch.isprintable()).strip()[:80]
 
 
 def _writer_of(data: bytes) -> Callable[[Any], object]:

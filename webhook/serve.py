@@ -6,6 +6,7 @@ the HTTP server closes, the scheduler finishes a running sync, the timer thread 
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
 from collections.abc import Callable
@@ -13,7 +14,11 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+import click
+
+from sync.cli import config_option, load_config, presenting_errors
 from sync.config import Settings, XlsxBackend
+from webhook import labels
 from webhook.scheduler import SyncRunner
 
 LOOP_TIMEOUT_S = 0.5  # how often the HTTP loop looks at the stop event (a signal also wakes it)
@@ -47,12 +52,13 @@ def serve(
     from waitress import wasyncore
     from waitress.server import MultiSocketServer
 
-    from webhook.app import create_app, state_of
+    from webhook.app import WebhookSettings, create_app, state_of
 
     stop = stop_event or threading.Event()
-    app = create_app(
-        settings, secret=secret, runner=runner, instance_path=instance_path or default_instance_path(settings)
-    )
+    config = WebhookSettings.from_env(
+        os.environ, settings=settings, secret=secret,
+        instance_path=instance_path or default_instance_path(settings))
+    app = create_app(config, runner=runner)
     scheduler = state_of(app).scheduler
     server: Any = waitress.create_server(app, host=host, port=port, threads=threads, ident="elenco")
     if isinstance(server, MultiSocketServer):
@@ -79,27 +85,31 @@ def serve(
 
     timer = threading.Thread(target=periodic, name="elenco-periodic-sync", daemon=True)
     for h, p in listen:
-        _say(f"elenco in ascolto su http://{h}:{p} (modulo: POST /hooks/form, stato: GET /status)")
-    _say(f"Sincronizzazione automatica ogni {settings.sync_interval_s} secondi. Premere Ctrl-C per fermare.")
+        _say(labels.SERVE_LISTENING.format(host=h, port=p))
+    _say(labels.SERVE_INTERVAL.format(seconds=settings.sync_interval_s))
     timer.start()
     if on_ready is not None:
         on_ready(*listen[0])
     try:
         while not stop.is_set() and socket_map:
-            wasyncore.loop(
-                timeout=LOOP_TIMEOUT_S, map=socket_map, use_poll=server.adj.asyncore_use_poll, count=1
-            )
+            wasyncore.loop(timeout=LOOP_TIMEOUT_S, map=socket_map, use_poll=server.adj.asyncore_use_poll, count=1)
     finally:
         stop.set()
         for signum, handler in previous.items():
             signal.signal(signum, handler)
-        _say(
-            "Arresto in corso: attendo la fine della sincronizzazione in corso…"
-            if scheduler.running
-            else "Arresto in corso…"
-        )
+        _say(labels.SERVE_STOPPING_WAIT if scheduler.running else labels.SERVE_STOPPING)
         server.task_dispatcher.shutdown(cancel_pending=True, timeout=5)
         wasyncore.close_all(socket_map)
         timer.join(5)
         scheduler.shutdown(timeout=120)
-        _say("elenco fermato.")
+        _say(labels.SERVE_STOPPED)
+
+
+@click.command("serve", help=labels.SERVE_HELP)
+@config_option
+@click.option("--host", default="127.0.0.1", show_default=True, help=labels.SERVE_HOST_HELP)
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535), help=labels.SERVE_PORT_HELP)
+def serve_command(config: str, host: str, port: int) -> None:
+    """`elenco serve`: registered in `sync.cli` through the `elenco.commands` entry point (pyproject.toml)."""
+    with presenting_errors():
+        serve(load_config(config), host=host, port=port)
