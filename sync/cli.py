@@ -106,8 +106,11 @@ def _print_summary(report: dict[str, Any], folder: Path | None) -> None:
         for name in (
             "elenco-interno.xlsx",
             "elenco-pubblico.xlsx",
+            "elenco-pubblico.html",
+            "elenco-pubblico.pdf",
             "elenco-pubblico.csv",
             "elenco-pubblico.json",
+            "datapackage.json",
         ):
             if (folder / name).exists():
                 click.echo(f"  {folder / name}")

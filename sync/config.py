@@ -63,6 +63,8 @@ class Area(_Model):
 
     code: Annotated[str, Field(pattern=r"^[A-Za-z0-9_]{1,12}$")]
     label: str
+    # other ways the form or people write this area (the avviso's full wording, an older form's label)
+    wording: tuple[str, ...] = ()
     # Excel allows 31 characters in a tab name, and the roster tab is "Presenze " + this name.
     tab: Annotated[str, Field(min_length=1, max_length=22)]
 

@@ -31,7 +31,10 @@ WARNING_CODES = (
     "cf_ripulito",
     "cf_forse_copiato",
     "cf_zeri_ripristinati",
+    "area_non_configurata",
 )
+# Set-up problems for staff: shown in `Anomalie`, never in the verdict or the e-mail to the applicant.
+STAFF_ONLY_CODES = frozenset({"area_non_configurata"})
 
 MESSAGES: dict[str, str] = {
     "consenso_mancante": "Manca il consenso all'informativa sul trattamento dei dati personali: "
@@ -56,9 +59,15 @@ MESSAGES: dict[str, str] = {
     "runts_mancante": "Manca il numero di iscrizione al RUNTS o al registro regionale, richiesto dall'avviso.",
     "oltre_scadenza": "Domanda presentata dopo la scadenza del {deadline}. {after_deadline}",
     "area_sconosciuta": "Area non riconosciuta: «{value}».",
+    "area_non_configurata": "La risposta «{value}» alla domanda sulle aree non corrisponde a nessuna area della "
+    "configurazione: probabilmente il modulo usa una dicitura diversa. Aggiungerla in `wording` dell'area "
+    "giusta nella configurazione, oppure «Correggi» con Valore «Aree=…». La domanda non è stata respinta.",
     "fase_sconosciuta": "Fase non riconosciuta: «{value}».",
     "pec_non_valida": "L'indirizzo PEC «{value}» non è valido.",
     "data_non_valida": "Data e ora di invio non leggibili: «{value}».",
+    "date_mese_giorno": "Le date del file delle risposte sono scritte con il mese prima del giorno (come nel "
+    "modulo di un account con lingua inglese, es. 4/20/2024 2:41:12 PM): sono state lette così. Per evitarlo, "
+    "impostare il foglio del modulo su Italia (File › Impostazioni › Impostazioni internazionali).",
     "testo_troncato": "Il testo del campo era troppo lungo ed è stato troncato a {limit} caratteri.",
     "cf_ripulito": "Il campo del codice fiscale conteneva altro testo («{value}»): è stato letto come {number}.",
     "cf_forse_copiato": "Il codice fiscale {number} è indicato anche da «{other}», che per nome e contatti "
@@ -214,3 +223,81 @@ DEMO_REFUSED = (
     "sostituirebbe risposte ed elenchi veri con enti inventati. Indicare con --dir una cartella nuova o vuota. "
     "Nessun file è stato scritto."
 )
+
+# Public list: the web page, the PDF and the open data (elenco-pubblico.*) -------------------------------------
+# Column names of the CSV and keys of the JSON are stable machine names (snake_case, see README): these are
+# the titles people read, in the HTML, the PDF and the Table Schema.
+PUBLIC_FIELD_TITLES = {
+    "id": "ID",
+    "denominazione": "Denominazione",
+    "forma_giuridica": "Forma giuridica",
+    "codice_fiscale": "Codice fiscale",
+    "numero_runts": "N. RUNTS",
+    "comune_sede_legale": "Comune sede legale",
+    "provincia": "Provincia",
+    "aree_tematiche": "Aree tematiche",
+    "data_iscrizione": "Iscritto dal",
+    "stato": "Stato",
+}
+PUBLIC_FIELD_DESCRIPTIONS = {
+    "id": "Codice dell'ente nell'elenco: non cambia e non viene mai riassegnato.",
+    "denominazione": "Denominazione dell'ente, come dichiarata nella domanda.",
+    "forma_giuridica": "Forma giuridica o qualifica dichiarata (ODV, APS, cooperativa sociale…).",
+    "codice_fiscale": "Codice fiscale dell'ente (11 cifre); vuoto se non è quello di un ente.",
+    "numero_runts": "Numero di iscrizione al RUNTS o al registro regionale, come dichiarato.",
+    "comune_sede_legale": "Comune della sede legale.",
+    "provincia": "Sigla della provincia della sede legale.",
+    "aree_tematiche": "Aree tematiche dell'ente, separate da « | ».",
+    "data_iscrizione": "Data della prima domanda accettata (AAAA-MM-GG).",
+    "stato": "Stato dell'ente nell'elenco.",
+}
+PUBLIC_TITLE = "Elenco degli enti del Terzo Settore"
+PUBLIC_DATASET_TITLE = "Elenco degli enti del Terzo Settore - {ambito}"
+PUBLIC_KEYWORDS = ("Terzo Settore", "Piano di Zona", "co-programmazione", "enti", "elenco")
+LICENCE_URLS = {"CC BY 4.0": "https://creativecommons.org/licenses/by/4.0/"}
+LICENCE_PAGES = {"CC BY 4.0": "https://creativecommons.org/licenses/by/4.0/deed.it"}
+LICENCE_TITLES = {"CC BY 4.0": "Creative Commons Attribuzione 4.0 Internazionale"}
+PUBLISHED_FIELDS_NOTE = (
+    "Denominazione, forma giuridica, codice fiscale dell'ente, numero RUNTS, comune della sede legale, aree "
+    "tematiche, data di iscrizione. Nessun dato personale dei referenti."
+)
+MONTHS = (
+    "gennaio",
+    "febbraio",
+    "marzo",
+    "aprile",
+    "maggio",
+    "giugno",
+    "luglio",
+    "agosto",
+    "settembre",
+    "ottobre",
+    "novembre",
+    "dicembre",
+)
+LONG_DATE = "{day} {month} {year}"
+LONG_DATE_TIME = "{day} {month} {year}, ore {time}"
+ORGS_COUNT = {1: "1 ente"}
+ORGS_COUNT_OTHER = "{n} enti"
+PDF_HEADING = "{title} - {ambito}"
+PDF_UPDATED = "Aggiornato al {date}"
+PDF_PAGE = "Pagina {page} di {pages}"
+PDF_AREA_HEADING = "{area} ({count})"
+PDF_TOTAL = "Enti nell'elenco: {count}."
+PDF_NO_ORGS = "Nessun ente iscritto in quest'area."
+PDF_CONTACTS = "Contatti: {contacts}"
+PDF_LICENCE = "Licenza: {licence} ({url})"
+# Columns of the HTML tables and the PDF, in this order (a subset of the open data: one table per area).
+PUBLIC_TABLE_FIELDS = (
+    "denominazione",
+    "forma_giuridica",
+    "comune_sede_legale",
+    "codice_fiscale",
+    "numero_runts",
+    "data_iscrizione",
+)
+
+
+def orgs_count(n: int) -> str:
+    """«1 ente», «12 enti»."""
+    return ORGS_COUNT.get(n, ORGS_COUNT_OTHER.format(n=n))

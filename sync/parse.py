@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
 
+from rapidfuzz import fuzz, process
+
 from sync.config import FIELDS, REQUIRED_FIELDS, Ambito, normalise_title
 from sync.errors import ConfigError
 from sync.model import Response
@@ -62,6 +64,7 @@ class ParsedSheet:
     responses: list[Response]
     columns: ColumnMap
     truncated: dict[int, list[str]] = field(default_factory=dict)  # row -> fields cut at MAX_CELL
+    month_first: bool = False  # the file's dates are month first (US locale): read so, warned once
 
 
 def clean_text(value: object) -> str:
@@ -122,8 +125,29 @@ def map_columns(header: Sequence[str], ambito: Ambito) -> ColumnMap:
     )
 
 
-def parse_timestamp(value: object) -> datetime | None:
-    """Italian form timestamps (`dd/mm/yyyy hh.mm.ss`), ISO text, datetimes or Sheets serial numbers."""
+_SLASHED = re.compile(
+    r"(\d{1,2})/(\d{1,2})/(\d{4})(?:[ T,]+(\d{1,2})[.:](\d{2})(?:[.:](\d{2}))?(?:\s*([AaPp])\.?\s*[Mm]\.?)?)?"
+)
+
+
+def month_first(cells: Sequence[object]) -> bool:
+    """A file written month first (a US-locale form): some second field over 12, or AM/PM; none day first.
+
+    An ambiguous file (every field 12 or less, no AM/PM) is read the Italian way.
+    """
+    us = False
+    for cell in cells:
+        m = _SLASHED.fullmatch(clean_text(cell)) if isinstance(cell, str) else None
+        if not m:
+            continue
+        if int(m.group(1)) > 12:
+            return False  # day first somewhere: the file is Italian (a bad cell is reported on its own)
+        us = us or int(m.group(2)) > 12 or m.group(7) is not None
+    return us
+
+
+def parse_timestamp(value: object, *, us: bool = False) -> datetime | None:
+    """Form timestamps: `dd/mm/yyyy hh.mm.ss` (or month first when `us`), ISO text, datetimes, serials."""
     if isinstance(value, datetime):
         return value.replace(tzinfo=None)
     if isinstance(value, int | float) and not isinstance(value, bool):
@@ -131,9 +155,16 @@ def parse_timestamp(value: object) -> datetime | None:
     text = clean_text(value)
     if not text:
         return None
-    m = re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})(?:[ T,]+(\d{1,2})[.:](\d{2})(?:[.:](\d{2}))?)?", text)
+    m = _SLASHED.fullmatch(text)
     if m:
-        d, mo, y, h, mi, s = (int(g) if g else 0 for g in m.groups())
+        d, mo, y, h, mi, s = (int(g) if g else 0 for g in m.groups()[:6])
+        if us:
+            d, mo = mo, d
+        half = (m.group(7) or "").upper()
+        if half and not 1 <= h <= 12:
+            return None
+        if half:  # 12 AM is midnight, 12 PM noon
+            h = h % 12 + (12 if half == "P" else 0)
         try:
             return datetime(y, mo, d, h, mi, s)
         except ValueError:
@@ -162,46 +193,132 @@ def _fold(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip().casefold()
 
 
+Option = tuple[str, ...]  # (code, label, other spellings: the tab name, the avviso's own wording…)
+# "1) ", "A) ", "a. ", "Area " at the start of a label: people and forms add or drop them
+_NUMBERING = re.compile(r"^(?:area\s+)?(?:[a-z0-9]{1,2}\s*[).:]\s*)?")
+_BARE_CODE = re.compile(r"^(?:area\s*)?([a-z0-9_]{1,12})\s*[).:]?$")
+_DESCRIBED = re.compile(r"\s*[:(\-\u2013\u2014]")
+_FUZZY_CUTOFF = 88  # a close spelling (a typo, a label cut short by an export) still names its option
+_MAX_SPAN = 8  # commas one option may hold (its label or a description after it)
+
+
+@dataclass(frozen=True)
+class _Options:
+    """Every way an option may be written, folded: exact spellings, codes and numbers."""
+
+    order: tuple[str, ...]
+    spellings: dict[str, str]  # folded spelling -> code
+    codes: dict[str, str]  # folded code or leading number ("a", "1") -> code
+
+
 @lru_cache(maxsize=64)
-def _option_patterns(options: tuple[tuple[str, str], ...]) -> tuple[tuple[str, re.Pattern[str]], ...]:
-    """One pattern per option label, longest first: a label counts only between separators."""
-    out = []
-    for code, label in sorted(options, key=lambda o: -len(o[1])):
-        needle = _fold(label)
-        if needle:
-            out.append((code, re.compile(r"(?:^|(?<=[,\x1f]))\s*" + re.escape(needle) + r"\s*(?=[,\x1f]|$)")))
-    return tuple(out)
+def _options(options: tuple[Option, ...]) -> _Options:
+    spellings: dict[str, str] = {}
+    codes: dict[str, str] = {}
+    for code, *texts in options:
+        codes.setdefault(_fold(code), code)
+        for text in texts:
+            folded = _fold(text)
+            if not folded:
+                continue
+            spellings.setdefault(folded, code)
+            core = _NUMBERING.sub("", folded, count=1)
+            spellings.setdefault(core or folded, code)
+            lead = _BARE_CODE.match(folded[: len(folded) - len(core)].strip()) if core != folded else None
+            if lead:
+                codes.setdefault(lead.group(1), code)
+    return _Options(tuple(o[0] for o in options), spellings, codes)
+
+
+def _exact_option(text: str, opts: _Options, *, described: bool = True) -> str | None:
+    """The option a folded piece names: its spelling, code or number, or (if `described`) a description after it."""
+    hit = opts.spellings.get(text) or opts.spellings.get(_NUMBERING.sub("", text, count=1))
+    if hit:
+        return hit
+    bare = _BARE_CODE.match(text)
+    if bare and bare.group(1) in opts.codes:
+        return opts.codes[bare.group(1)]
+    if described:
+        for spelling, code in opts.spellings.items():
+            if len(spelling) >= 5 and text.startswith(spelling) and _DESCRIBED.match(text, len(spelling)):
+                return code
+    return None
+
+
+def _starts_option(piece: str, opts: _Options) -> bool:
+    """A piece that is, or begins with, an option of its own: a description never runs over it."""
+    return bool(piece) and (
+        _exact_option(piece, opts, described=False) is not None
+        or any(len(s) >= 5 and piece.startswith(s) for s in opts.spellings)
+    )
+
+
+def _match_at(folded: list[str], i: int, opts: _Options) -> tuple[str, int] | None:
+    """The option starting at piece i and where it ends: exact, longest first; else the closest spelling."""
+    spans = [(j, ", ".join(f for f in folded[i:j] if f)) for j in range(min(len(folded), i + _MAX_SPAN), i, -1)]
+    for j, text in spans:
+        code = _exact_option(text, opts, described=False) if text else None
+        if code:
+            return code, j
+    for j, text in spans:  # a label followed by a description, which never runs over another option
+        code = _exact_option(text, opts) if text else None
+        if code and not any(_starts_option(folded[k], opts) for k in range(i + 1, j)):
+            return code, j
+    best: tuple[float, int, str] | None = None
+    for j, text in spans:  # a close spelling: the best-scoring run, so that it never swallows a neighbour
+        close = process.extractOne(text, list(opts.spellings), scorer=fuzz.ratio, score_cutoff=_FUZZY_CUTOFF)
+        if close and (best is None or close[1] > best[0]):
+            best = (close[1], j, opts.spellings[close[0]])
+    return (best[2], best[1]) if best else None
+
+
+def _split_answer(answer: str, opts: _Options, found: set[str], leftovers: list[str]) -> None:
+    """One answer's options; a run of pieces that names no option is kept whole, not cut at its commas."""
+    pieces = [p.strip() for p in answer.split(",")]
+    folded = [_fold(p) for p in pieces]
+    unknown: list[str] = []
+    i = 0
+    while i < len(pieces):
+        hit = _match_at(folded, i, opts) if folded[i] else None
+        if hit is None:
+            if pieces[i]:
+                unknown.append(pieces[i])
+            i += 1
+            continue
+        found.add(hit[0])
+        if unknown:
+            leftovers.append(", ".join(unknown))
+            unknown = []
+        i = hit[1]
+    if unknown:
+        leftovers.append(", ".join(unknown))
 
 
 @lru_cache(maxsize=16_384)
-def _split_cached(cell: str, options: tuple[tuple[str, str], ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    # fold each answer on its own: the separator is whitespace to `_fold`
-    text = (
-        LIST_SEPARATOR
-        + LIST_SEPARATOR.join(_fold(part) for part in cell.split(LIST_SEPARATOR))
-        + LIST_SEPARATOR
-    )
+def _split_cached(cell: str, options: tuple[Option, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    opts = _options(options)
     found: set[str] = set()
-    for code, pattern in _option_patterns(options):
-        text, n = pattern.subn(LIST_SEPARATOR, text)
-        if n:
-            found.add(code)
-    originals = {_fold(piece): piece.strip() for piece in re.split(r"[,\x1f]", cell)}
-    leftovers = tuple(
-        originals.get(piece.strip(), piece.strip()) for piece in re.split(r"[,\x1f]", text) if piece.strip()
-    )
-    order = [code for code, _ in options]
-    return tuple(sorted(found, key=order.index)), leftovers
+    leftovers: list[str] = []
+    for answer in cell.split(LIST_SEPARATOR):  # the webhook's list items are whole answers
+        _split_answer(answer, opts, found, leftovers)
+    return tuple(c for c in opts.order if c in found), tuple(leftovers)
 
 
-def split_choices(cell: str, options: Sequence[tuple[str, str]]) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """Split a checkbox cell against (code, label) options, longest label first; labels may hold commas.
+def split_choices(cell: str, options: Sequence[Option]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Split a checkbox cell by the configured options (code, label, other spellings), never just at commas.
 
+    An option is recognised by its label (with or without its number), another spelling (tab name, the
+    avviso's wording), its code or number (`A`, `1)`), a description after it, or a close spelling.
     Returns (codes in option order, unrecognised pieces).
     """
     if not cell.strip():
         return (), ()
     return _split_cached(cell, tuple(options))
+
+
+def area_options(ambito: Ambito) -> list[Option]:
+    """Each area's code, label, tab name and other wordings."""
+    return [(a.code, a.label, a.tab, *a.wording) for a in ambito.areas]
 
 
 def fingerprint(submitted: str, email: str, name: str, tax_code: str) -> str:
@@ -219,11 +336,13 @@ def parse_rows(rows: Sequence[Sequence[object]], ambito: Ambito, *, first_row: i
     # a title never holds a list: LIST_SEPARATOR there is a stray control character like the others
     header = [clean_text(h.replace(LIST_SEPARATOR, " ") if isinstance(h, str) else h) for h in rows[0]]
     cmap = map_columns(header, ambito)
-    area_opts = [(a.code, a.label) for a in ambito.areas]
+    area_opts = area_options(ambito)
     phase_opts = [(p.code, p.label) for p in ambito.phases]
     out: list[Response] = []
     truncated: dict[int, list[str]] = {}
     seen: dict[str, int] = {}
+    stamps = cmap.columns["timestamp"]
+    us = month_first([raw[c] for raw in rows[1:] for c in stamps if c < len(raw)])
     for offset, raw in enumerate(rows[1:]):
         row_no = first_row + offset
         if not any(clean_text(c) for c in raw):
@@ -262,7 +381,7 @@ def parse_rows(rows: Sequence[Sequence[object]], ambito: Ambito, *, first_row: i
         out.append(
             Response(
                 row=row_no,
-                submitted_at=parse_timestamp(ts_cell),
+                submitted_at=parse_timestamp(ts_cell, us=us),
                 submitted_raw=submitted_raw,
                 email=values.get("email", ""),
                 name=values.get("name", ""),
@@ -284,13 +403,13 @@ def parse_rows(rows: Sequence[Sequence[object]], ambito: Ambito, *, first_row: i
                 fingerprint=fp,
             )
         )
-    return ParsedSheet(responses=out, columns=cmap, truncated=truncated)
+    return ParsedSheet(responses=out, columns=cmap, truncated=truncated, month_first=us)
 
 
 def reparse_choices(response: Response, ambito: Ambito) -> Response:
     """Recompute areas and phases after a staff correction of their text."""
     from dataclasses import replace
 
-    areas, unknown = split_choices(response.areas_raw, [(a.code, a.label) for a in ambito.areas])
+    areas, unknown = split_choices(response.areas_raw, area_options(ambito))
     phases, _ = split_choices(response.phases_raw, [(p.code, p.label) for p in ambito.phases])
     return replace(response, areas=areas, unknown_areas=unknown, phases=phases)

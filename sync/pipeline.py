@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from sync import labels
 from sync.backends import open_backend
 from sync.backends.base import Backend, RangeWrite, Snapshot
 from sync.config import Settings
@@ -21,6 +22,8 @@ from sync.decisions import parse_decisions
 from sync.diff import WantedTab, count_cells, diff_tab, full_rewrite
 from sync.model import Grid, Problem, Report, Severity, Status
 from sync.parse import ParsedSheet, parse_rows
+from sync.public_files import public_files
+from sync.public_list import PublicList, build_public_list, parse_updated
 from sync.render import (
     ANOMALIE,
     CALENDARIO,
@@ -52,6 +55,9 @@ from sync.state import STATE_TAB, State, read_state, render_state
 UPDATED_KEY = "_aggiornato"
 DATA_KEY = "_dati"
 STRUCTURE_KEY = "_struttura"
+FILES_KEY = "_file"
+# Bump when the public files change shape (a new file, a new column): the next sync rewrites them all once.
+PUBLIC_FILES_VERSION = "pubblici-1"
 
 
 @dataclass
@@ -98,6 +104,10 @@ def _column_problems(parsed: ParsedSheet, origin: str) -> list[Problem]:
         )
         for title in parsed.columns.duplicates
     ]
+    if parsed.month_first:
+        out.append(
+            Problem(1, origin, "date_mese_giorno", "", Severity.WARNING, labels.MESSAGES["date_mese_giorno"])
+        )
     for row, fields in sorted(parsed.truncated.items()):
         out.append(
             Problem(
@@ -142,6 +152,7 @@ class SyncPlan:
     public: dict[str, Grid]
     previous: State
     problems: list[Problem]
+    public_list: PublicList
 
 
 def plan_sync(snapshot: Snapshot, settings: Settings, now: datetime) -> SyncPlan:
@@ -194,8 +205,10 @@ def plan_sync(snapshot: Snapshot, settings: Settings, now: datetime) -> SyncPlan
     public[INFORMAZIONI] = render_information(ambito, updated, counts)
     resolution.state.public[DATA_KEY] = (data_digest, 0, 0)
     resolution.state.public[UPDATED_KEY] = (updated, 0, 0)
+    resolution.state.public[FILES_KEY] = (PUBLIC_FILES_VERSION, 0, 0)
     current = {w.title: (snapshot.tabs.get(w.title, []), w) for w in wanted}
-    return SyncPlan(resolution, current, public, state, other)
+    plist = build_public_list(orgs, ambito, parse_updated(updated) or now.replace(second=0, microsecond=0))
+    return SyncPlan(resolution, current, public, state, other, plist)
 
 
 def run_sync(
@@ -250,6 +263,8 @@ def run_sync(
             resolution.state.public[f"tab:{title}"] = (digest, len(grid), width)
         if public_changed:
             resolution.state.public[STRUCTURE_KEY] = (structure, 0, 0)
+        # the public files follow the public tabs; written once more when their format changed
+        files_due = public_changed or state.public.get(FILES_KEY, ("",))[0] != PUBLIC_FILES_VERSION
 
         figures = _figures(resolution, len(resolution.review))
         cells = count_cells(staff_writes) + count_cells(public_writes)
@@ -278,12 +293,13 @@ def run_sync(
             dry_run=dry_run,
         )
         if not dry_run and (staff_writes or public_writes):
-            backend.check_writable(["public", "staff"] if public_writes else ["staff"])
+            backend.check_writable(["public", "staff"] if public_writes or files_due else ["staff"])
             if public_writes:
                 if state.public.get(STRUCTURE_KEY, ("",))[0] != structure:
                     created += backend.ensure("public", p_specs)
                 report.cells_written += backend.write("public", public_writes, p_specs)
-                backend.publish(public, p_specs)
+            if files_due:
+                backend.publish(public_files(plan.public_list))
             report.cells_written += backend.write("staff", staff_writes, s_specs)
         elif dry_run:
             report.cells_written = 0

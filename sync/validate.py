@@ -191,10 +191,11 @@ def check(response: Response, ambito: Ambito, comuni: ComuniIndex | None = None)
     elif _NEGATION.match(consent):
         add("consent", "consenso_mancante", consent, True, message("consenso_negato"))
 
-    if not response.areas:
+    # an answer no configured area matches is the office's set-up to fix, never the applicant's fault
+    if not response.areas and not response.unknown_areas:
         add("areas", "nessuna_area", response.areas_raw, True, message("nessuna_area"))
     for piece in response.unknown_areas:
-        add("areas", "area_sconosciuta", piece, False, message("area_sconosciuta", value=piece))
+        add("areas", "area_non_configurata", piece, False, message("area_non_configurata", value=piece))
 
     email = ""
     if not response.email.strip():

@@ -684,10 +684,20 @@ def type_into_xlsx(path: Path, edits: StaffEdits) -> None:
         wb.close()
 
 
+OUTPUTS = (
+    "elenco-interno.xlsx",
+    "elenco-pubblico.xlsx",
+    "elenco-pubblico.csv",
+    "elenco-pubblico.json",
+    "elenco-pubblico.html",
+    "elenco-pubblico.pdf",
+    "datapackage.json",
+)
+
+
 def folder_files(folder: Path) -> dict[str, bytes]:
     """The bytes of every output file of a local folder (not the lock, not the responses)."""
-    names = ("elenco-interno.xlsx", "elenco-pubblico.xlsx", "elenco-pubblico.csv", "elenco-pubblico.json")
-    return {n: (folder / n).read_bytes() for n in names if (folder / n).exists()}
+    return {n: (folder / n).read_bytes() for n in OUTPUTS if (folder / n).exists()}
 
 
 def leftovers(folder: Path) -> list[str]:
@@ -740,7 +750,6 @@ print("ready", flush=True)
 run_sync(store, settings, datetime.fromisoformat(when), trigger="cron")
 print("steps", steps[0], flush=True)
 """
-OUTPUTS = ("elenco-interno.xlsx", "elenco-pubblico.xlsx", "elenco-pubblico.csv", "elenco-pubblico.json")
 
 
 @dataclass(frozen=True)
@@ -1450,7 +1459,7 @@ def check_on_xlsx(sheet: FormSheet, folder: Path) -> list[str]:
         finally:
             wb.close()
     text = (folder / "elenco-pubblico.csv").read_bytes().decode("utf-8-sig")
-    for row in csv.reader(io.StringIO(text, newline="")):
+    for row in csv.reader(io.StringIO(text, newline=""), delimiter=";"):
         for value in row:
             if value.startswith(FORMULA_STARTS):
                 problems.append(f"CSV cell not neutralised: {value[:20]!r}")

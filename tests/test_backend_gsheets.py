@@ -680,7 +680,7 @@ def test_a_service_account_key_names_the_account(tmp_path: Path) -> None:
     assert settings.backend.kind == "gsheets"
     with GSheetsStore.from_settings(settings.backend, lock_dir=tmp_path) as store:
         assert store.service_account_email == email
-        assert store.publish({}, []) == []
+        assert store.publish({"elenco-pubblico.csv": b"id"}) == []
         assert store.check_writable(["staff", "public"]) is None
         assert store.requests == 0
 

@@ -141,12 +141,12 @@ def test_a_locked_workbook_is_not_written() -> None:
     store.check_writable(["public"])
 
 
-def test_publish_records_the_public_tabs() -> None:
+def test_publish_records_the_public_files() -> None:
     store = MemoryStore()
-    tabs = {"Elenco": [["Denominazione"], ["Ente"]]}
-    assert store.publish(tabs, []) == []
-    tabs["Elenco"].append(["dopo"])
-    assert store.published == [{"Elenco": [["Denominazione"], ["Ente"]]}]
+    files = {"elenco-pubblico.csv": b"id\r\n"}
+    assert store.publish(files) == []
+    files["elenco-pubblico.json"] = b"{}"
+    assert store.published == [{"elenco-pubblico.csv": b"id\r\n"}]
 
 
 def test_sync_lock_keeps_two_syncs_apart() -> None:

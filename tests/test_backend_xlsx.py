@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import os
-import re
 import tempfile
 import threading
 import zipfile
@@ -519,7 +517,7 @@ def test_check_writable_checks_every_file_up_front(store: XlsxStore) -> None:
         store.check_writable(["staff", "public"])
     assert str(err.value).startswith("Il file elenco-pubblico.csv è aperto in un altro programma")
     with pytest.raises(LockedError):
-        store.publish({"Elenco": [["Denominazione"], ["A"]]}, [])
+        store.publish({"elenco-pubblico.json": b"{}", "elenco-pubblico.csv": b"id"})
     assert not store.paths()["public_json"].exists()  # nothing half-published
 
 
@@ -899,75 +897,44 @@ def test_a_file_openpyxl_warns_about_is_read_and_written_quietly(store: XlsxStor
 
 # -- publish ------------------------------------------------------------------------------------------------
 
-PUBLIC_TABS = {
-    "Informazioni": [["Elenco degli enti"], ["Aggiornato al", "12/05/2024 10.30"], ["Licenza", "CC BY 4.0"]],
-    "Elenco": [
-        ["Denominazione", "Forma giuridica", "Comune", "Aree"],
-        ["Auser Crema ODV", "ODV", "Crema", "Anziani"],
-        ['=HYPERLINK("http://x")', "+APS", "-", "@aree"],
-        ["Solo nome"],
-    ],
-    "Anziani": [["Denominazione", "Comune"], ["Auser Crema ODV", "Crema"]],
+PUBLIC_FILES = {
+    "elenco-pubblico.csv": b"\xef\xbb\xbfid;denominazione\r\nE-0001;Auser\r\n",
+    "elenco-pubblico.json": '{"enti": [{"denominazione": "Ente è"}]}'.encode(),
+    "elenco-pubblico.html": b"<!doctype html>",
+    "elenco-pubblico.pdf": b"%PDF-1.4",
+    "datapackage.json": b"{}",
 }
 
 
-def test_publish_writes_a_neutralised_csv_and_a_raw_json(store: XlsxStore) -> None:
-    written = store.publish(PUBLIC_TABS, [])
-    paths = store.paths()
-    assert written == [str(paths["public_csv"]), str(paths["public_json"])]
-    raw = paths["public_csv"].read_bytes()
-    assert raw.startswith(b"\xef\xbb\xbf")
-    assert raw.decode("utf-8-sig").split("\r\n") == [
-        "Denominazione,Forma giuridica,Comune,Aree",
-        "Auser Crema ODV,ODV,Crema,Anziani",
-        '"\'=HYPERLINK(""http://x"")",\'+APS,\'-,\'@aree',
-        "Solo nome,,,",
-        "",
-    ]
-    doc = json.loads(paths["public_json"].read_text(encoding="utf-8"))
-    assert doc == {
-        "licenza": "CC BY 4.0",
-        "aggiornato": "12/05/2024 10.30",
-        "enti": [
-            {
-                "Denominazione": "Auser Crema ODV",
-                "Forma giuridica": "ODV",
-                "Comune": "Crema",
-                "Aree": "Anziani",
-            },
-            {
-                "Denominazione": '=HYPERLINK("http://x")',
-                "Forma giuridica": "+APS",
-                "Comune": "-",
-                "Aree": "@aree",
-            },
-            {"Denominazione": "Solo nome", "Forma giuridica": "", "Comune": "", "Aree": ""},
-        ],
-        "aree": {"Anziani": [{"Denominazione": "Auser Crema ODV", "Comune": "Crema"}]},
-    }
-    assert store.files_written == 2
+def test_publish_writes_every_public_file_atomically(store: XlsxStore) -> None:
+    written = store.publish(PUBLIC_FILES)
+    assert written == [str(store.folder / name) for name in PUBLIC_FILES]
+    for name, data in PUBLIC_FILES.items():
+        assert (store.folder / name).read_bytes() == data
+    assert store.files_written == 5
     assert no_temp_files(store.folder)
 
 
 def test_publish_twice_writes_nothing_the_second_time(store: XlsxStore) -> None:
-    store.publish(PUBLIC_TABS, [])
+    store.publish(PUBLIC_FILES)
     mtime = store.paths()["public_json"].stat().st_mtime_ns
-    assert store.publish(PUBLIC_TABS, []) == []
+    assert store.publish(PUBLIC_FILES) == []
     assert store.paths()["public_json"].stat().st_mtime_ns == mtime
-    assert store.files_written == 2
+    changed = {**PUBLIC_FILES, "elenco-pubblico.csv": b"id\r\n"}
+    assert store.publish(changed) == [str(store.folder / "elenco-pubblico.csv")]
+    assert store.files_written == 6
+
+
+def test_publish_refuses_a_file_that_is_not_public(store: XlsxStore) -> None:
+    with pytest.raises(ValueError, match=r"elenco-interno\.xlsx"):
+        store.publish({"elenco-interno.xlsx": b"x"})
+    assert not (store.folder / "elenco-interno.xlsx").exists()
 
 
 @pytest.mark.parametrize("value", ["=1+1", "+39", "-5", "@x", "\tx", "\rx"])
 def test_csv_injection_prefixes(value: str) -> None:
     assert xlsx.neutralise(value) == "'" + value
     assert xlsx.neutralise("a" + value) == "a" + value
-
-
-def test_publish_without_an_update_time_uses_the_clock(store: XlsxStore) -> None:
-    store.publish({"Elenco": [["Denominazione"]]}, [])
-    doc = json.loads(store.paths()["public_json"].read_text(encoding="utf-8"))
-    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d", doc["aggiornato"])
-    assert doc["enti"] == [] and doc["aree"] == {}
 
 
 # -- invariants ---------------------------------------------------------------------------------------------

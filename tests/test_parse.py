@@ -10,7 +10,7 @@ import pytest
 from sync.config import Settings
 from sync.errors import ConfigError
 from sync.parse import LIST_SEPARATOR, MAX_CELL, clean_text, parse_rows, parse_timestamp, split_choices
-from tests.conftest import HEADER
+from tests.conftest import HEADER, make_row
 
 
 @pytest.mark.parametrize(
@@ -127,3 +127,146 @@ def test_clean_text() -> None:
     assert clean_text("  a\u00a0 b\t\x0bc ") == "a b c"
     assert clean_text(None) == ""
     assert clean_text(7) == "7"
+
+
+@pytest.mark.parametrize(
+    ("cells", "us"),
+    [
+        (["4/20/2024 2:41:12 PM", "4/3/2024 9:00:00 AM"], True),
+        (["4/20/2024 14:41:12", "4/3/2024 09:00:00"], True),
+        (["4/3/2024 9:00:00 AM"], True),
+        (["03/04/2024 11.09.13", "05/04/2024 10.00.00"], False),  # ambiguous: read the Italian way
+        (["20/04/2024 14.41.12", "4/20/2024 14:41:12"], False),  # day first somewhere: Italian
+        (["2024-04-20T14:41:12", ""], False),
+    ],
+)
+def test_month_first_files_are_recognised(cells: list[object], us: bool) -> None:
+    from sync.parse import month_first
+
+    assert month_first(cells) is us
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("4/20/2024 2:41:12 PM", datetime(2024, 4, 20, 14, 41, 12)),
+        ("4/3/2024 12:05:00 AM", datetime(2024, 4, 3, 0, 5)),
+        ("4/3/2024 12:05:00 PM", datetime(2024, 4, 3, 12, 5)),
+        ("4/3/2024 9:05 a.m.", datetime(2024, 4, 3, 9, 5)),
+        ("4/3/2024 13:05:00 PM", None),
+        ("4/31/2024 10:00:00", None),
+    ],
+)
+def test_month_first_timestamps(value: str, expected: datetime | None) -> None:
+    assert parse_timestamp(value, us=True) == expected
+
+
+def test_a_us_locale_export_is_read_month_first_with_one_warning(crema: Settings) -> None:
+    rows = [HEADER, make_row(timestamp="4/20/2024 2:41:12 PM"), make_row(timestamp="4/3/2024 9:05:00 AM")]
+    parsed = parse_rows(rows, crema.ambito)
+    assert parsed.month_first
+    assert [r.submitted_at for r in parsed.responses] == [
+        datetime(2024, 4, 20, 14, 41, 12),
+        datetime(2024, 4, 3, 9, 5),
+    ]
+
+
+# The areas exactly as each avviso's form labels them (reference/ambiti.yaml, `aree`).
+AVVISO_AREAS = {
+    "crema": [
+        "A) Minori e Famiglia",
+        "B) Fragilità (Anziani e Persone con disabilità)",
+        "C) Adulti e povertà (Contrasto alla povertà e marginalità, Politiche per il lavoro, Politiche abitative)",
+        "D) Innovazione e giovani",
+    ],
+    "cremonese": [
+        "1) Contrasto alla povertà e all'emarginazione sociale e promozione dell'inclusione attiva",
+        "2) Politiche abitative",
+        "3) Interventi connessi alle politiche per il lavoro",
+        "4) Non autosufficienti e famiglie - anziani",
+        "5) Non autosufficienti e famiglie - persone con disabilità",
+        "6) Minori, famiglie e giovani",
+    ],
+    "cernusco": [
+        "Area Promozione del benessere familiare",
+        "Area Contrasto alla povertà",
+        "Area Promozione delle autonomie",
+    ],
+}
+
+
+@pytest.mark.parametrize("preset", sorted(AVVISO_AREAS))
+def test_presets_carry_the_avviso_wording_and_every_answer_splits_by_it(preset: str) -> None:
+    from sync.config import load_settings
+    from sync.parse import area_options
+
+    ambito = load_settings(preset).ambito
+    assert [a.label for a in ambito.areas] == AVVISO_AREAS[preset]
+    options = area_options(ambito)
+    codes = tuple(a.code for a in ambito.areas)
+    labels = AVVISO_AREAS[preset]
+    # every combination a form export writes: labels joined by ", " (commas inside labels included)
+    assert split_choices(", ".join(labels), options) == (codes, ())
+    assert split_choices(LIST_SEPARATOR.join(reversed(labels)), options) == (codes, ())
+    for area in ambito.areas:
+        assert split_choices(area.tab, options) == ((area.code,), ())
+        assert split_choices(area.label.upper(), options) == ((area.code,), ())
+
+
+@pytest.mark.parametrize(
+    ("preset", "cell", "codes", "unknown"),
+    [
+        ("cremonese", "6) Minori, famiglie e giovani, 2) Politiche abitative", ("2", "6"), ()),
+        ("cremonese", "Minori, famiglie e giovani", ("6",), ()),  # the label without its number
+        ("cremonese", "1), 3)", ("1", "3"), ()),  # numbers only
+        ("cremonese", "2) Politiche abitativ", ("2",), ()),  # cut short by an export
+        ("cremonese", "Politiche abitatve, Sport, tempo libero", ("2",), ("Sport, tempo libero",)),
+        ("crema", "A, D", ("A", "D"), ()),  # codes
+        ("crema", "Fragilità, Innovazione e giovani", ("B", "D"), ()),  # tab names
+        ("crema", "D) Innovazione e giovan", ("D",), ()),
+        (
+            "cernusco",
+            "Area Promozione del benessere familiare: famiglie, minori e giovani, Area Contrasto alla povertà",
+            ("benessere", "poverta"),
+            (),
+        ),  # the avviso's description after the label, commas and all
+        ("cernusco", "Promozione delle autonomie", ("autonomie",), ()),
+        ("cernusco", "Area Cultura, sport e tempo libero", (), ("Area Cultura, sport e tempo libero",)),
+    ],
+)
+def test_options_are_recognised_as_people_write_them(
+    preset: str, cell: str, codes: tuple[str, ...], unknown: tuple[str, ...]
+) -> None:
+    from sync.config import load_settings
+    from sync.parse import area_options
+
+    assert split_choices(cell, area_options(load_settings(preset).ambito)) == (codes, unknown)
+
+
+def test_an_area_answer_the_configuration_does_not_know_is_a_set_up_problem(crema: Settings) -> None:
+    from sync.model import Severity
+    from sync.validate import check
+
+    response = parse_rows([HEADER, make_row(areas="Area Sport e tempo libero")], crema.ambito).responses[0]
+    checked = check(response, crema.ambito)
+    assert checked.accepted
+    assert [(p.code, p.severity, p.message) for p in checked.problems] == [
+        (
+            "area_non_configurata",
+            Severity.WARNING,
+            "La risposta «Area Sport e tempo libero» alla domanda sulle aree non corrisponde a nessuna area della "
+            "configurazione: probabilmente il modulo usa una dicitura diversa. Aggiungerla in `wording` dell'area "
+            "giusta nella configurazione, oppure «Correggi» con Valore «Aree=…». La domanda non è stata respinta.",
+        )
+    ]
+    wider = crema.ambito.model_copy(
+        update={
+            "areas": tuple(
+                a.model_copy(update={"wording": ("Area Sport e tempo libero",)}) if a.code == "D" else a
+                for a in crema.ambito.areas
+            )
+        }
+    )
+    assert parse_rows([HEADER, make_row(areas="Area Sport e tempo libero")], wider).responses[0].areas == (
+        "D",
+    )

@@ -34,13 +34,15 @@ Grid = list[list[str]]
 class Desk:
     """One staff workbook and its form responses, on either backend; what a person can do to them."""
 
-    def __init__(self, kind: str, tmp_path: Path, rows: Grid, fake: SheetsFake | None = None) -> None:
+    def __init__(
+        self, kind: str, tmp_path: Path, rows: Grid, fake: SheetsFake | None = None, preset: str = "crema"
+    ) -> None:
         self.kind, self.fake, self.tmp = kind, fake, tmp_path
         if kind == "local":
             self.folder = tmp_path / "ufficio"
-            self.folder.mkdir()
+            self.folder.mkdir(parents=True)
             self.settings = parse_settings(
-                {"preset": "crema", "backend": {"kind": "xlsx", "folder": str(self.folder)}}, source="t"
+                {"preset": preset, "backend": {"kind": "xlsx", "folder": str(self.folder)}}, source="t"
             )
             self.write_responses(rows)
         else:
@@ -49,7 +51,7 @@ class Desk:
             self.public = fake.create_spreadsheet("Elenco pubblico")
             self.settings = parse_settings(
                 {
-                    "preset": "crema",
+                    "preset": preset,
                     "backend": {
                         "kind": "gsheets",
                         "staff_spreadsheet_id": self.staff,
@@ -383,3 +385,75 @@ def test_one_spreadsheet_for_staff_and_public_fails_before_any_request(tmp_path:
             assert result.exit_code == 1
             assert "staff_spreadsheet_id e public_spreadsheet_id sono uguali" in result.output
         assert fake.requests == []
+
+
+# -- habit: a form owned by an account with a US locale -------------------------------------------------------
+
+
+def _us_rows() -> Grid:
+    """The sample responses as an en_US form exports them: month first, 12-hour clock."""
+    out = [sample_rows()[0]]
+    for r in sample_rows()[1:]:
+        day, month, rest = r[0][:2], r[0][3:5], r[0][6:]
+        year, clock = rest.split(" ")
+        h, m, s = (int(x) for x in clock.split("."))
+        half = "PM" if h >= 12 else "AM"
+        out.append([f"{int(month)}/{int(day)}/{year} {h % 12 or 12}:{m:02d}:{s:02d} {half}", *r[1:]])
+    return out
+
+
+def test_a_us_locale_export_keeps_dates_and_deadline(tmp_path: Path) -> None:
+    us = _us_rows()
+    assert us[5][0] == "5/3/2024 10:00:00 AM"  # Il Girasole, after the 02/05/2024 deadline
+    for kind in ("local", "google"):
+        with SheetsFake() as fake:
+            desk = Desk(kind, tmp_path / kind, us, fake)
+            desk.sync()
+            elenco = desk.tab("Elenco")
+            assert by_id(elenco, "Prima domanda") == {
+                "E-0001": "03/04/2024 11:09",
+                "E-0002": "04/04/2024 10:00",
+                "E-0003": "03/05/2024 10:00",
+            }
+            assert "oltre_scadenza" in by_id(elenco, "Avvisi")["E-0003"]
+            anomalie = desk.tab("Anomalie")
+            assert [r[5] for r in anomalie[1:]].count("data_non_valida") == 0
+            notes = [r for r in anomalie[1:] if r[5] == "date_mese_giorno"]
+            assert len(notes) == 1 and notes[0][8].startswith(
+                "Le date del file delle risposte sono scritte con il mese prima del giorno"
+            )
+
+
+# -- habit: the form written with the avviso's own wording of the areas ------------------------------------
+
+
+@pytest.mark.parametrize("preset", ["crema", "cremonese", "cernusco"])
+def test_the_avviso_wording_of_every_preset_reaches_the_area_tabs(tmp_path: Path, preset: str) -> None:
+    from sync.config import load_settings
+
+    ambito = load_settings(preset).ambito
+    everything = ", ".join(a.label for a in ambito.areas)
+    rows = [
+        sample_rows()[0],
+        make_row(areas=everything),
+        make_row(
+            timestamp="04/04/2024 10.00.00",
+            email="auser@auser.it",
+            name="Auser Crema ODV",
+            tax_code="93378570191",
+            areas=f"{ambito.areas[-1].label}, Sport e tempo libero",
+        ),
+    ]
+    for kind in ("local", "google"):
+        with SheetsFake() as fake:
+            desk = Desk(kind, tmp_path / kind, rows, fake, preset=preset)
+            desk.sync()
+            for area in ambito.areas:
+                expected = ["E-0001", "E-0002"] if area is ambito.areas[-1] else ["E-0001"]
+                assert sorted(col(desk.tab(area.tab), "ID")) == expected, area.tab
+            risposte = desk.tab("Risposte")
+            assert col(risposte, "Esito") == ["accettata", "accettata"]
+            problems = [r for r in desk.tab("Anomalie")[1:] if r[5] == "area_non_configurata"]
+            assert [(r[1], r[2], r[6], r[7]) for r in problems] == [
+                ("3", "E-0002", "avviso", "Sport e tempo libero")
+            ]

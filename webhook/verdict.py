@@ -7,11 +7,12 @@ Pure: no I/O, no clock.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sync import labels as sync_labels
 from sync.config import Ambito, normalise_title
 from sync.model import Checked, Problem, Severity
 from sync.parse import LIST_SEPARATOR, QUESTION_LABELS, clean_text, parse_rows
@@ -147,7 +148,11 @@ def judge(submission: Submission, ambito: Ambito) -> Verdict:
     header = grid[0]
     fields = {f: header[cols[0]] for f, cols in parsed.columns.columns.items()}
     # the timestamp column is always present, so the row is never blank and always parses to one response
-    return Verdict(check(parsed.responses[0], ambito), fields)
+    checked = check(parsed.responses[0], ambito)
+    # the office's set-up problems (an area answer the configuration does not know) go to staff in
+    # `Anomalie` with the sync; the applicant is neither told nor mailed about them
+    own = tuple(p for p in checked.problems if p.code not in sync_labels.STAFF_ONLY_CODES)
+    return Verdict(replace(checked, problems=own), fields)
 
 
 def _problem_json(p: Problem, fields: dict[str, str]) -> dict[str, str]:

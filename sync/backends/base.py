@@ -7,7 +7,7 @@ go, creates tabs that are missing, and applies batches of rectangular cell write
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
@@ -96,8 +96,8 @@ class Backend(Protocol):
         """Apply the writes (as literal text) in one request where possible; return the cells written."""
         ...
 
-    def publish(self, tabs: dict[str, Grid], specs: Sequence[TabSpec]) -> list[str]:
-        """Extra public outputs beside the public workbook (the xlsx backend's CSV and JSON files)."""
+    def publish(self, files: Mapping[str, bytes]) -> list[str]:
+        """Public files beside the public workbook (HTML, PDF, open data), by name; return the paths written."""
         ...
 
     def check_writable(self, workbooks: Sequence[Workbook]) -> None:

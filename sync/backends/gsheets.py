@@ -26,9 +26,10 @@ dropped connections and timeouts are retried with jittered exponential backoff, 
 `TransientError`; gspread's `BackOffHTTPClient` is not used (in 6.2.1 it retries without bound).
 
 Timestamps of the form are read as the sheet shows them: in an Italian-locale sheet "03/04/2024 11.09.13",
-which `sync.parse.parse_timestamp` reads day first. A sheet in another locale (en_US shows "4/3/2024
-11:09:13", month first) would be misread: keep the form's spreadsheet in the Italian locale
-(File › Impostazioni › Impostazioni internazionali: Italia).
+which `sync.parse.parse_timestamp` reads day first. A sheet in another locale (en_US shows "4/20/2024
+2:41:12 PM", month first) is recognised by `sync.parse.month_first` (a second field over 12, or AM/PM) and
+read month first with one warning; a file where every field is 12 or less is read day first, so keep the
+form's spreadsheet in the Italian locale (File › Impostazioni › Impostazioni internazionali: Italia).
 """
 
 from __future__ import annotations
@@ -407,8 +408,8 @@ class GSheetsStore:
             self._write_values(sid, writes)
         return cells
 
-    def publish(self, tabs: dict[str, Grid], specs: Sequence[TabSpec]) -> list[str]:
-        """Nothing beside the workbook: the public spreadsheet is published by sharing it read-only."""
+    def publish(self, files: Mapping[str, bytes]) -> list[str]:
+        """Nothing beside the workbook: the spreadsheet is shared read-only; `elenco pubblica` writes the files."""
         return []
 
     def check_writable(self, workbooks: Sequence[Workbook]) -> None:

@@ -7,9 +7,8 @@ the sync's read and its write, or to raise a fault (a `TransientError`) in the m
 from __future__ import annotations
 
 import contextlib
-import copy
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
 from sync.backends.base import Dropdown, Grid, RangeWrite, Snapshot, TabSpec, Workbook
 from sync.errors import LockedError, TransientError
@@ -42,7 +41,7 @@ class MemoryStore:
         self.hidden: dict[Workbook, set[str]] = {"staff": set(), "public": set()}
         self.dropdowns: dict[tuple[Workbook, str], Dropdown] = {}
         self.writes: list[tuple[Workbook, RangeWrite]] = []
-        self.published: list[dict[str, Grid]] = []
+        self.published: list[dict[str, bytes]] = []  # the files of each publish, by name
         self.locked: set[Workbook] = set()  # a test marks a workbook "open in another program"
         self.before_write: Callable[[], None] | None = None
         self.files_written = 0
@@ -109,9 +108,9 @@ class MemoryStore:
         self.files_written += 1
         return cells
 
-    def publish(self, tabs: dict[str, Grid], specs: Sequence[TabSpec]) -> list[str]:
-        """Record the public tabs; nothing is written beside the workbook."""
-        self.published.append(copy.deepcopy(tabs))
+    def publish(self, files: Mapping[str, bytes]) -> list[str]:
+        """Record the public files; nothing is written anywhere."""
+        self.published.append(dict(files))
         return []
 
     def check_writable(self, workbooks: Iterable[Workbook]) -> None:

@@ -5,8 +5,11 @@ Folder layout::
     risposte.csv | risposte.xlsx   the Google Forms export (or the responses tab of elenco-interno.xlsx)
     elenco-interno.xlsx            the staff workbook
     elenco-pubblico.xlsx           the public workbook
-    elenco-pubblico.csv            the public list, for spreadsheets (UTF-8 with BOM, formulas neutralised)
-    elenco-pubblico.json           the public list, as open data (CC BY 4.0)
+    elenco-pubblico.html           the public list as a web page, by area (`sync.public_files`)
+    elenco-pubblico.pdf            the same, for the act that approves the list
+    elenco-pubblico.csv            the public list as open data (`sync.public_list`: `;`, BOM, ISO dates)
+    elenco-pubblico.json           the public list as open data (CC BY 4.0)
+    datapackage.json               the Frictionless description of the CSV
     .elenco.lock                   held while a sync runs, so two syncs on one machine never overlap
 
 Every file is written atomically (a temp file in the same folder, fsync, `os.replace`), and never while
@@ -20,7 +23,6 @@ import codecs
 import contextlib
 import csv
 import io
-import json
 import os
 import re
 import secrets
@@ -28,7 +30,7 @@ import stat
 import warnings
 import zipfile
 import zlib
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -46,6 +48,8 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from sync.backends.base import Grid, RangeWrite, Snapshot, TabSpec, Workbook
 from sync.errors import ConfigError, LockedError, TransientError
+from sync.public_list import DATAPACKAGE_NAME, FORMULA_PREFIXES, HTML_NAME, PDF_NAME
+from sync.public_list import neutralise as neutralise  # re-exported: what the CSV does to a formula
 
 RESPONSES_CSV = "risposte.csv"
 RESPONSES_XLSX = "risposte.xlsx"
@@ -53,12 +57,11 @@ STAFF_FILE = "elenco-interno.xlsx"
 PUBLIC_FILE = "elenco-pubblico.xlsx"
 PUBLIC_CSV = "elenco-pubblico.csv"
 PUBLIC_JSON = "elenco-pubblico.json"
+# every file `publish` may write beside the public workbook (checked for LibreOffice locks before a sync writes)
+PUBLIC_FILES = (PUBLIC_CSV, PUBLIC_JSON, HTML_NAME, PDF_NAME, DATAPACKAGE_NAME)
 LOCK_FILE = ".elenco.lock"
 TEMP_PREFIX, TEMP_SUFFIX = ".elenco-", ".tmp"  # an atomic write's temp file: `.elenco-<16 hex>.tmp`
 
-MAIN_PUBLIC_TAB = "Elenco"
-INFO_TAB = "Informazioni"
-LICENCE = "CC BY 4.0"
 # Excel refuses sheet titles longer than this (Google Sheets allows 100).
 MAX_TITLE = 31
 # Dropdowns cover this many rows below the header; staff rarely type more decisions than this.
@@ -66,8 +69,6 @@ DROPDOWN_ROWS = 2000
 # An inline list validation ("A,B,C") may not exceed 255 characters; longer lists go to a hidden tab.
 INLINE_LIST_MAX = 255
 LISTS_TAB = "Elenchi a discesa"
-# OWASP CSV injection: a spreadsheet evaluates a cell starting with one of these.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 # A long essay answer is legal (a Google cell holds 50,000 characters); the csv default is 128 KiB.
 _CSV_FIELD_LIMIT = 1 << 26
 _TEXT_FORMAT = "@"
@@ -75,7 +76,6 @@ _BOLD = Font(bold=True)
 _ZERO_PADDED = re.compile(r"0+")
 _TIMESTAMP_HEADER = re.compile(r"cronologic|timestamp|marca temporale", re.IGNORECASE)
 _STAMP_START = re.compile(r'\s*"?(\d{1,2}/\d{1,2}/\d{4}|\d{4}-\d{2}-\d{2})')
-_UPDATED_KEY = re.compile(r"^\s*(ultimo\s+)?aggiornament|^\s*aggiornat", re.IGNORECASE)
 
 # Italian messages for people (the exact texts are asserted by the tests).
 MSG_LOCKED = (
@@ -298,14 +298,13 @@ class XlsxStore:
 
     # -- publish ---------------------------------------------------------------------------------------------
 
-    def publish(self, tabs: dict[str, Grid], specs: Sequence[TabSpec]) -> list[str]:
-        """Write elenco-pubblico.csv and .json (atomically, only if changed); return the paths written."""
+    def publish(self, files: Mapping[str, bytes]) -> list[str]:
+        """Write the public files (`sync.public_files`) beside the workbook, atomically, only those changed."""
         self._require_folder()
-        csv_path, json_path = self.folder / PUBLIC_CSV, self.folder / PUBLIC_JSON
-        outputs = {
-            csv_path: public_csv_bytes(tabs.get(MAIN_PUBLIC_TAB, [])),
-            json_path: public_json_bytes(tabs, _updated_at(tabs.get(INFO_TAB, []))),
-        }
+        unknown = sorted(set(files) - set(PUBLIC_FILES))
+        if unknown:
+            raise ValueError(f"not a public file: {unknown}")  # a bug, not a data problem
+        outputs = {self.folder / name: data for name, data in files.items()}
         changed = {p: data for p, data in outputs.items() if not p.exists() or p.read_bytes() != data}
         if not changed:
             return []
@@ -324,7 +323,7 @@ class XlsxStore:
     def _files_of(self, workbook: Workbook) -> list[Path]:
         if workbook == "staff":
             return [self.folder / STAFF_FILE]
-        return [self.folder / PUBLIC_FILE, self.folder / PUBLIC_CSV, self.folder / PUBLIC_JSON]
+        return [self.folder / PUBLIC_FILE, *(self.folder / name for name in PUBLIC_FILES)]
 
     def _require_folder(self) -> None:
         if not self.folder.is_dir():
@@ -824,52 +823,3 @@ def _fsync_dir(folder: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
-
-
-# -- public outputs -----------------------------------------------------------------------------------------
-
-
-def neutralise(value: str) -> str:
-    """Prefix a cell that a spreadsheet would evaluate with `'` (OWASP CSV injection)."""
-    return "'" + value if value.startswith(FORMULA_PREFIXES) else value
-
-
-def public_csv_bytes(grid: Grid) -> bytes:
-    """The public list as CSV: UTF-8 with BOM (Excel reads accents right), `,`, formulas neutralised."""
-    width = max((len(r) for r in grid), default=0)
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=",", lineterminator="\r\n")
-    for row in grid:
-        writer.writerow([neutralise(v) for v in row] + [""] * (width - len(row)))
-    return codecs.BOM_UTF8 + out.getvalue().encode("utf-8")
-
-
-def _records(grid: Grid) -> list[dict[str, str]]:
-    if not grid:
-        return []
-    header = grid[0]
-    return [
-        {h: (row[i] if i < len(row) else "") for i, h in enumerate(header) if h}
-        for row in grid[1:]
-        if any(row)
-    ]
-
-
-def public_json_bytes(tabs: dict[str, Grid], updated: str) -> bytes:
-    """The public list as open data: the main list in `enti`, each area's list in `aree`."""
-    doc = {
-        "licenza": LICENCE,
-        "aggiornato": updated,
-        "enti": _records(tabs.get(MAIN_PUBLIC_TAB, [])),
-        "aree": {t: _records(g) for t, g in tabs.items() if t not in (MAIN_PUBLIC_TAB, INFO_TAB)},
-    }
-    return (json.dumps(doc, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
-
-
-def _updated_at(info: Grid) -> str:
-    # The render step writes the update time in the Informazioni tab; use it so the JSON changes only
-    # when the list does. Without it, the time of publication (this is the I/O edge: the clock is allowed).
-    for row in info:
-        if len(row) >= 2 and _UPDATED_KEY.search(row[0]) and row[1].strip():
-            return row[1].strip()
-    return datetime.now().replace(microsecond=0).isoformat()
