@@ -6,7 +6,12 @@ Rules, strongest first (a false merge is worse than a missed one):
    in the same cluster, checked before every union against the whole clusters. A `must_link` that
    would break a `cannot_link` is not applied: it comes back in `review` with the evidence
    `EVIDENCE_CONFLICT` so staff see their two decisions disagree.
-2. Records sharing a valid tax id are merged ("stesso codice fiscale").
+2. Records sharing a valid tax id are merged ("stesso codice fiscale"), unless two of them cannot be
+   one body (other legal forms, names whose cores disagree, a body word such as "consorzio" on one
+   side only): then the id is contested, the pair goes to review ("forse un codice copiato"), the
+   id no longer identifies its givers, and the rows whose body turns out to have its own id are
+   reported (`MatchResult.borrowed`). Two ids of one kind a slip apart (transposed digits) are a
+   weak conflict that the same name with two of the body's own contacts outweighs.
 3. Otherwise a pair is merged only when the names are the same or nearly so after the legal-form
    normalisation of `sync.names` (order, articles, forms, abbreviations and one typo per word do
    not matter; numbers and every other word do), *and* a strong contact is shared (phone, or
@@ -25,8 +30,8 @@ Rules, strongest first (a false merge is worse than a missed one):
 Guaranteed properties (tested with hypothesis): every key in exactly one cluster; the result does
 not depend on the order of the records, nor on their keys beyond labelling; `cannot_link` pairs
 are apart; `must_link` pairs are together unless reported as conflicts; a shared valid tax id
-always merges (cannot-links aside); a record sharing no blocking key with the others leaves their
-clusters, links and review unchanged. Adding records can in general split a cluster (a new record
+merges or is reported as contested with its pair in review (cannot-links aside); a record sharing
+no blocking key with the others leaves their clusters, links and review unchanged. Adding records can in general split a cluster (a new record
 may make a key too common to block on, or bring an id that conflicts): no wider monotonicity is
 promised.
 
@@ -42,7 +47,7 @@ full judgement would dismiss (and tested so): `_Screen` applies the judge's rule
 contradictions and numbers from cheap signs before a pair is judged, and `_name_ceiling` /
 `_may_be_alike` bound how alike two names can be before aligning their words. What each record
 shares with others (its name's key, its tax ids, its comune, its address) is worked out once per
-call; the cyclic garbage collector is paused while matching, which builds no cycles.
+call.
 """
 
 from __future__ import annotations
