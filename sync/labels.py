@@ -301,3 +301,7 @@ PUBLIC_TABLE_FIELDS = (
 def orgs_count(n: int) -> str:
     """«1 ente», «12 enti»."""
     return ORGS_COUNT.get(n, ORGS_COUNT_OTHER.format(n=n))
+
+# Printing (xlsx footers: &P page, &N pages, &D print date — codes LibreOffice and Excel both read).
+PRINT_FOOTER_PAGE = "Pagina &P di &N"
+PRINT_FOOTER_DATE = "Stampato il &D"

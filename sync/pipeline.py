@@ -16,7 +16,7 @@ from datetime import datetime
 
 from sync import labels
 from sync.backends import open_backend
-from sync.backends.base import Backend, RangeWrite, Snapshot
+from sync.backends.base import Backend, RangeWrite, Snapshot, TabSpec
 from sync.config import Settings
 from sync.decisions import parse_decisions
 from sync.diff import WantedTab, count_cells, diff_tab, full_rewrite
@@ -55,6 +55,20 @@ from sync.state import STATE_TAB, State, read_state, render_state
 UPDATED_KEY = "_aggiornato"
 DATA_KEY = "_dati"
 STRUCTURE_KEY = "_struttura"
+STAFF_LAYOUT_KEY = "_struttura_interno"
+# Bumped when the presentation of tabs changes (filters, number formats, widths): existing workbooks get it
+# at their next write (`ensure` repairs the layout of tabs made before).
+LAYOUT_VERSION = "2"
+
+
+def layout_digest(specs: Sequence[TabSpec]) -> str:
+    """What the presentation of a workbook's tabs depends on: titles, headers, column kinds, list or page."""
+    return content_hash(
+        [
+            [LAYOUT_VERSION],
+            *([s.title, *s.header, *s.kinds, str(s.listing), str(s.print_columns)] for s in specs),
+        ]
+    )
 FILES_KEY = "_file"
 # Bump when the public files change shape (a new file, a new column): the next sync rewrites them all once.
 PUBLIC_FILES_VERSION = "pubblici-1"
@@ -240,7 +254,10 @@ def run_sync(
 
         public_writes: list[RangeWrite] = []
         public_changed = False
-        structure = content_hash([[*s.header, s.title] for s in p_specs])
+        structure = layout_digest(p_specs)
+        staff_layout = layout_digest(s_specs)
+        repair_staff = not missing and state.public.get(STAFF_LAYOUT_KEY, ("",))[0] != staff_layout
+        resolution.state.public[STAFF_LAYOUT_KEY] = (staff_layout, 0, 0)
         for title, grid in public.items():
             digest = content_hash(grid)
             old = state.public.get(f"tab:{title}")
@@ -300,6 +317,8 @@ def run_sync(
                 report.cells_written += backend.write("public", public_writes, p_specs)
             if files_due:
                 backend.publish(public_files(plan.public_list))
+            if repair_staff:
+                created += backend.ensure("staff", s_specs)
             report.cells_written += backend.write("staff", staff_writes, s_specs)
         elif dry_run:
             report.cells_written = 0

@@ -20,6 +20,7 @@ from datetime import date, datetime
 
 from sync import labels
 from sync.backends.base import Dropdown, Printable, TabSpec
+from sync.cells import ColumnKind
 from sync.config import Ambito, Meeting
 from sync.diff import Cell, WantedTab, rows_in_place
 from sync.model import Grid, Organisation, Problem, ReviewPair, RowOutcome, Severity, Status
@@ -149,6 +150,28 @@ WHAT_TO_DO = {
     "runts_mancante": "Chiedere il numero di iscrizione al RUNTS (o al registro regionale).",
     "oltre_scadenza": "Nessuna azione: partecipa solo alle fasi aperte dopo la scadenza.",
 }
+# Typed columns (`sync.cells`): dates shown dd/mm/yyyy and counts stored as numbers, by tab and header.
+_TYPED: dict[str, ColumnKind] = {
+    "Prima domanda": "datetime",
+    "Ultima domanda": "datetime",
+    "N. domande": "int",
+    "Iscritto dal": "date",
+    "Riga": "int",
+    "Inviata il": "datetime",
+    "Data": "date",
+}
+_LOG_TYPED: dict[str, ColumnKind] = {
+    "Data e ora": "timestamp",
+    **dict.fromkeys(REGISTRO_HEADER[2:8], "int"),
+}
+
+
+def column_kinds(header: Sequence[str], typed: dict[str, ColumnKind] | None = None) -> tuple[ColumnKind, ...]:
+    """The kind of each column of a header (text unless listed)."""
+    table = _TYPED if typed is None else typed
+    return tuple(table.get(h, "text") for h in header)
+
+
 REVIEW_HOW = "Stesso ente: in «Decisioni» {a} | Unisci | {b}. Enti diversi: {a} | Separa | {b}."
 
 
@@ -271,6 +294,8 @@ def staff_specs(ambito: Ambito) -> list[TabSpec]:
             ELENCO,
             ELENCO_HEADER,
             frozen_cols=2,
+            kinds=column_kinds(ELENCO_HEADER),
+            print_columns=ELENCO_HEADER.index("Indirizzo sede legale") + 1,
             widths=(8, 40, 14, 28, 10, 22, 9, 28, 24, 28, 28, 14, 12, 16, 16, 16, 6, 30, 12, 24, 14, 40),
             note=machine + " Si possono aggiungere colonne a destra: restano vostre.",
         ),
@@ -279,12 +304,19 @@ def staff_specs(ambito: Ambito) -> list[TabSpec]:
                 a.tab,
                 AREA_HEADER,
                 frozen_cols=2,
+                kinds=column_kinds(AREA_HEADER),
                 widths=(8, 40, 28, 22, 24, 28, 28, 14, 16, 12),
                 note=machine,
             )
             for a in ambito.areas
         ),
-        TabSpec(ANOMALIE, ANOMALIE_HEADER, widths=(10, 6, 8, 36, 14, 22, 10, 30, 60, 28, 60), note=machine),
+        TabSpec(
+            ANOMALIE,
+            ANOMALIE_HEADER,
+            widths=(10, 6, 8, 36, 14, 22, 10, 30, 60, 28, 60),
+            note=machine,
+            kinds=column_kinds(ANOMALIE_HEADER),
+        ),
         TabSpec(DUPLICATI, DUPLICATI_HEADER, widths=(8, 36, 18, 8, 36, 18, 10, 50, 60), note=machine),
         TabSpec(
             RISPOSTE,
@@ -292,6 +324,7 @@ def staff_specs(ambito: Ambito) -> list[TabSpec]:
             widths=(6, 15, 16, 36, 8, 10, 30, 30, 80, 40),
             note=machine + " Il codice risposta identifica la risposta anche se le righe si spostano: "
             "si può usare in «Decisioni» al posto di «riga N».",
+            kinds=column_kinds(RISPOSTE_HEADER),
         ),
         *(
             TabSpec(
@@ -305,7 +338,13 @@ def staff_specs(ambito: Ambito) -> list[TabSpec]:
             )
             for a in ambito.areas
         ),
-        TabSpec(REGISTRO, REGISTRO_HEADER, widths=(16, 12, 9, 9, 9, 7, 10, 10, 40), note=machine),
+        TabSpec(
+            REGISTRO,
+            REGISTRO_HEADER,
+            widths=(20, 12, 9, 9, 9, 7, 10, 10, 40),
+            note=machine,
+            kinds=column_kinds(REGISTRO_HEADER, _LOG_TYPED),
+        ),
         TabSpec(
             DECISIONI,
             labels.DECISION_HEADERS,
@@ -321,9 +360,12 @@ def staff_specs(ambito: Ambito) -> list[TabSpec]:
             widths=(24, 12, 14, 30, 40, 30),
             dropdown=Dropdown(0, tuple(a.tab for a in ambito.areas)),
             seed=calendar_seed(ambito),
+            kinds=column_kinds(CALENDARIO_HEADER),
             note="Un incontro per riga: nei fogli presenze compare una colonna per ogni incontro.",
         ),
-        TabSpec(STATE_TAB, STATE_HEADER, hidden=True, note="Memoria di elenco: non modificare."),
+        TabSpec(
+            STATE_TAB, STATE_HEADER, hidden=True, listing=False, note="Memoria di elenco: non modificare."
+        ),
     ]
     return specs
 
@@ -331,12 +373,24 @@ def staff_specs(ambito: Ambito) -> list[TabSpec]:
 def public_specs(ambito: Ambito) -> list[TabSpec]:
     """Every tab of the public workbook."""
     return [
-        TabSpec(ELENCO, PUBLIC_HEADER, frozen_cols=2, widths=(8, 44, 28, 14, 10, 24, 8, 50, 12, 10)),
+        TabSpec(
+            ELENCO,
+            PUBLIC_HEADER,
+            frozen_cols=2,
+            widths=(8, 44, 28, 14, 10, 24, 8, 50, 12, 10),
+            kinds=column_kinds(PUBLIC_HEADER),
+        ),
         *(
-            TabSpec(a.tab, PUBLIC_AREA_HEADER, frozen_cols=2, widths=(8, 44, 28, 14, 10, 24, 8, 12))
+            TabSpec(
+                a.tab,
+                PUBLIC_AREA_HEADER,
+                frozen_cols=2,
+                widths=(8, 44, 28, 14, 10, 24, 8, 12),
+                kinds=column_kinds(PUBLIC_AREA_HEADER),
+            )
             for a in ambito.areas
         ),
-        TabSpec(INFORMAZIONI, ("Voce", "Valore"), widths=(28, 90)),
+        TabSpec(INFORMAZIONI, ("Voce", "Valore"), widths=(28, 90), listing=False),
     ]
 
 

@@ -1421,7 +1421,6 @@ def check_on_memory(sheet: FormSheet) -> list[str]:
 def check_on_xlsx(sheet: FormSheet, folder: Path) -> list[str]:
     """The same through the local backend (a Forms CSV export: rectangular rows), plus: every cell written
     in both workbooks is a text cell, and no CSV cell starts with = + - @ tab or CR."""
-    from openpyxl import load_workbook
 
     from sync.backends.xlsx import XlsxStore
     from sync.errors import ConfigError
@@ -1446,18 +1445,7 @@ def check_on_xlsx(sheet: FormSheet, folder: Path) -> list[str]:
     staff = xlsx_book(folder / "elenco-interno.xlsx")
     public = xlsx_book(folder / "elenco-pubblico.xlsx")
     problems = check_outputs(rect, staff, public)
-    for name in ("elenco-interno.xlsx", "elenco-pubblico.xlsx"):
-        wb = load_workbook(folder / name)
-        try:
-            for ws in wb.worksheets:
-                for row in ws.iter_rows():
-                    for cell in row:
-                        if cell.value is not None and cell.data_type != "s":
-                            problems.append(
-                                f"{name} {ws.title}!{cell.coordinate} is a {cell.data_type!r} cell"
-                            )
-        finally:
-            wb.close()
+    problems += typed_cell_problems(folder)
     text = (folder / "elenco-pubblico.csv").read_bytes().decode("utf-8-sig")
     for row in csv.reader(io.StringIO(text, newline=""), delimiter=";"):
         for value in row:
@@ -1472,4 +1460,33 @@ def check_on_xlsx(sheet: FormSheet, folder: Path) -> list[str]:
     run_sync(again, crema(), T1)
     if again.files_written:
         problems.append(f"a second sync with the same input wrote {again.files_written} files")
+    return problems
+
+
+def typed_cell_problems(folder: Path) -> list[str]:
+    """Every xlsx cell is literal text, except a date or number in a column typed by its tab's spec (never a
+    formula, never in the header, never in a column of form answers)."""
+    from openpyxl import load_workbook
+
+    from sync.cells import kind_of
+    from sync.render import public_specs, staff_specs
+
+    ambito = crema().ambito
+    problems: list[str] = []
+    for name, specs in (("elenco-interno.xlsx", staff_specs), ("elenco-pubblico.xlsx", public_specs)):
+        kinds = {s.title[:31]: s.kinds for s in specs(ambito)}
+        wb = load_workbook(folder / name)
+        try:
+            for ws in wb.worksheets:
+                for row in ws.iter_rows():
+                    for cell in row:
+                        if cell.value is None or cell.data_type == "s":
+                            continue
+                        typed = kind_of(kinds.get(ws.title, ()), cell.column - 1) != "text"
+                        if not (typed and cell.row > 1 and cell.data_type in ("n", "d")):
+                            problems.append(
+                                f"{name} {ws.title}!{cell.coordinate} is a {cell.data_type!r} cell"
+                            )
+        finally:
+            wb.close()
     return problems

@@ -237,12 +237,21 @@ def test_read_is_one_formatted_batch_get_of_quoted_whole_sheets(
 # -- the same result as the local backend ---------------------------------------------------------------
 
 
-def _xlsx_book(path: Path) -> dict[str, list[list[str]]]:
+def _xlsx_book(path: Path, settings: Settings) -> dict[str, list[list[str]]]:
+    from sync.cells import canonical_text, kind_of
+
+    kinds = {s.title: s.kinds for s in public_specs(settings.ambito)}
+
+    def shown(v: object, title: str, c: int) -> str:
+        # a typed cell (a date) as the canonical text Google shows through its number format
+        text = canonical_text(kind_of(kinds.get(title, ()), c), v) if v is not None else ""
+        return text if text is not None else str(v)
+
     wb = load_workbook(path, read_only=True)
     try:
         out = {}
         for ws in wb.worksheets:
-            grid = [["" if v is None else str(v) for v in row] for row in ws.iter_rows(values_only=True)]
+            grid = [[shown(v, ws.title, c) for c, v in enumerate(row)] for row in ws.iter_rows(values_only=True)]
             out[ws.title] = _trimmed(grid)
         return out
     finally:
@@ -330,7 +339,7 @@ def _compare(fake: SheetsFake, staff: str, public: str, folder: Path, settings: 
     assert set(remote_staff) == {s.title for s in staff_specs(settings.ambito)}
     assert set(local_staff) == set(remote_staff)
     assert _without_log_times(remote_staff) == _without_log_times(local_staff)
-    local_public = _xlsx_book(folder / PUBLIC_FILE)
+    local_public = _xlsx_book(folder / PUBLIC_FILE, settings)
     remote_public = _book(fake, public)
     assert set(remote_public) == {s.title for s in public_specs(settings.ambito)} == set(local_public)
     assert remote_public == local_public

@@ -64,7 +64,11 @@ def public_list_rows(folder: Path) -> list[list[str]]:
     """The public workbook's `Elenco` tab: what staff and the public see in spreadsheets."""
     wb = openpyxl.load_workbook(folder / "elenco-pubblico.xlsx", read_only=True)
     try:
-        return [[c if c is not None else "" for c in row] for row in wb["Elenco"].iter_rows(values_only=True)]
+        # dates are real dates (typed cells): compared as the dd/mm/yyyy a person sees
+        return [
+            [c.strftime("%d/%m/%Y") if isinstance(c, datetime) else "" if c is None else c for c in row]
+            for row in wb["Elenco"].iter_rows(values_only=True)
+        ]
     finally:
         wb.close()
 

@@ -12,6 +12,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
+from sync.cells import ColumnKind
 from sync.model import Grid as Grid  # re-exported: the backends speak in grids of text
 
 Workbook = Literal["staff", "public"]
@@ -39,6 +40,13 @@ class TabSpec:
     dropdown: Dropdown | None = None
     seed: tuple[tuple[str, ...], ...] = ()  # rows written once, when the tab is created (staff tabs)
     note: str = ""  # a sentence for staff, shown in the header's first cell comment / protection
+    # How each column is stored (`sync.cells`): dates and counts typed, everything else literal text.
+    kinds: tuple[ColumnKind, ...] = ()
+    # A list people filter, sort and print (auto-filter, print set-up); False for a page of text.
+    listing: bool = True
+    # Leading columns printed (0 = all): a register too wide to read on one A4 page prints its identifying
+    # columns, fitted to the page width.
+    print_columns: int = 0
 
 
 @dataclass(frozen=True, slots=True)

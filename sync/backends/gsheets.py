@@ -47,6 +47,7 @@ import weakref
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
@@ -57,6 +58,7 @@ from gspread.http_client import FileType, HTTPClient, ParamsType
 from gspread.utils import absolute_range_name, rowcol_to_a1
 
 from sync.backends.base import Grid, RangeWrite, Snapshot, TabSpec, Workbook
+from sync.cells import GOOGLE_FORMATS, SERIAL_EPOCH, canonical_text, kind_of, serial_number, typed_value
 from sync.config import GSheetsBackend
 from sync.errors import ConfigError, TransientError
 
@@ -81,9 +83,15 @@ PX_PER_CHAR = 7
 MAX_BODY_BYTES = 8 * 1024 * 1024
 # Only the fields this backend uses: titles, ids, grid sizes, visibility, protections.
 METADATA_FIELDS = (
-    "properties(locale),sheets(properties(sheetId,title,hidden,gridProperties(rowCount,columnCount)),"
-    "protectedRanges(protectedRangeId,range,warningOnly))"
+    "properties(locale),sheets(properties(sheetId,title,index,hidden,gridProperties(rowCount,columnCount)),"
+    "protectedRanges(protectedRangeId,range,warningOnly),basicFilter(range))"
 )
+# Column widths (characters) never cut a header (plus the filter button) and stop here; longer columns wrap.
+MAX_WIDTH_CHARS = 40
+FILTER_BUTTON = 3
+# The empty tab a new spreadsheet starts with, in the locales an Ambito may use: removed from the public
+# spreadsheet, so that a visitor opening the link lands on the list.
+DEFAULT_TAB_TITLES = frozenset({"Foglio1", "Foglio 1", "Sheet1", "Sheet 1"})
 RETRY_STATUS = frozenset({408, 429, 500, 502, 503, 504})
 
 # Italian messages for people (the exact texts are asserted by the tests).
@@ -132,6 +140,9 @@ ACTION_HEADER = "scritta l'intestazione della scheda «{title}»"
 ACTION_PROTECT = "protetta la scheda «{title}» (solo avviso)"
 ACTION_PROTECT_COLUMNS = "protette le colonne {columns} della scheda «{title}» (solo avviso)"
 ACTION_HIDE = "nascosta la scheda «{title}»"
+ACTION_LAYOUT = "impostati filtro, formati delle date e larghezze della scheda «{title}»"
+ACTION_MOVE = "spostata la scheda «{title}» in posizione {position}"
+ACTION_DELETE_DEFAULT = "tolta la scheda vuota «{title}»"
 PROTECTION_NOTE = "Scheda aggiornata da elenco a ogni sincronizzazione."
 
 _GRID_ECHO = re.compile(r"!([A-Z]+)(\d+):([A-Z]+)(\d+)$")
@@ -228,6 +239,8 @@ class _Tab:
     cols: int
     hidden: bool = False
     protections: list[dict[str, Any]] = field(default_factory=list)
+    index: int = -1  # position among the tabs (-1 until metadata is fetched)
+    filtered: bool = False  # has a basic filter: its presentation was applied
 
 
 @dataclass
@@ -247,6 +260,7 @@ class _Plan:
     actions: list[str] = field(default_factory=list)
     after: dict[str, _Tab] = field(default_factory=dict)
     values: list[RangeWrite] = field(default_factory=list)
+    gone: list[str] = field(default_factory=list)  # tabs the batch deletes
 
 
 # -- the store -----------------------------------------------------------------------------------------------
@@ -296,6 +310,7 @@ class GSheetsStore:
         self._count_lock = threading.Lock()
         self._books: dict[str, _Book] = {}
         self._empty: set[str] = set()  # staff tabs that existed but were empty at the last read
+        self._unformatted: set[str] = set()  # tabs whose typed cells showed bare serial numbers
         self._client = _Client(
             session, base_url=_base_url(endpoint), limiter=self.limiter, on_request=self._count
         )
@@ -370,6 +385,7 @@ class GSheetsStore:
         # An empty tab is as good as missing: the pipeline then calls `ensure`, which writes its header.
         self._empty = {t for t, g in grids.items() if not g}
         tabs = {t: g for t, g in grids.items() if g}
+        self._unformatted = _read_serials(tabs, specs)
         return Snapshot(tabs=tabs, responses=responses, responses_origin=self.responses_tab, hidden=hidden)
 
     def ensure(self, workbook: Workbook, specs: Sequence[TabSpec], *, dry_run: bool = False) -> list[str]:
@@ -378,14 +394,14 @@ class GSheetsStore:
         empty = self._empty if workbook == "staff" else set()
 
         def plan(book: _Book) -> _Plan:
-            return _ensure_plan(book, specs, empty)
+            return _ensure_plan(book, specs, empty, public=workbook == "public")
 
         book = self._fetch_book(sid)
         if dry_run:
             return plan(book).actions
         done = self._change_structure(sid, plan, book)
         if done.values:
-            self._write_values(sid, done.values)
+            self._write_values(sid, _typed(done.values, specs))
             self._empty -= {w.tab for w in done.values}
         return done.actions
 
@@ -397,15 +413,18 @@ class GSheetsStore:
             return 0
         sid = self._spreadsheet_id(workbook)
         needed = _extents(writes)
+        typed = _typed(writes, specs)
         self._fit(sid, needed, specs, fresh=False)
+        if workbook == "staff" and self._unformatted:
+            self._restore_formats(sid, specs)
         try:
-            self._write_values(sid, writes)
+            self._write_values(sid, typed)
         except APIError as err:
             if not (_is_bad_range(err) or _is_beyond_grid(err)):
                 raise
             # What we knew of the grid is stale (a tab deleted or shrunk by hand since): look again, once.
             self._fit(sid, needed, specs, fresh=True)
-            self._write_values(sid, writes)
+            self._write_values(sid, typed)
         return cells
 
     def publish(self, files: Mapping[str, bytes]) -> list[str]:
@@ -468,15 +487,32 @@ class GSheetsStore:
                 int(grid.get("columnCount", 0)),
                 bool(props.get("hidden", False)),
                 list(sheet.get("protectedRanges", [])),
+                int(props.get("index", 0)),
+                "basicFilter" in sheet,
             )
         self._books[sid] = book
         return book
 
-    def _write_values(self, sid: str, writes: Sequence[RangeWrite]) -> None:
+    def _write_values(self, sid: str, writes: Sequence[_TypedWrite]) -> None:
         for data in _batches(writes):
             # RAW: every value is stored as the literal text it is ("=1+1", "+39 333", "007").
             body = {"valueInputOption": "RAW", "data": data}
             self._call(sid, functools.partial(self._client.values_batch_update, sid, body))
+
+    def _restore_formats(self, sid: str, specs: Sequence[TabSpec]) -> None:
+        """Number formats someone cleared by hand: set them again (one batchUpdate, only then)."""
+        lost = {s.title: s for s in specs if s.title in self._unformatted and s.listing}
+
+        def plan(book: _Book) -> _Plan:
+            out = _Plan()
+            for title, spec in lost.items():
+                tab = book.tabs.get(title)
+                if tab is not None and tab.sheet_id is not None:
+                    out.requests += _format_requests(spec, tab.sheet_id)
+            return out
+
+        self._change_structure(sid, plan, None)
+        self._unformatted.clear()
 
     def _fit(
         self, sid: str, needed: Mapping[str, tuple[int, int]], specs: Sequence[TabSpec], *, fresh: bool
@@ -530,6 +566,8 @@ class GSheetsStore:
                 book = None
                 continue
             book.tabs.update(todo.after)
+            for title in todo.gone:
+                book.tabs.pop(title, None)
             return todo
 
     def _call(self, sid: str, fn: Callable[[], T]) -> T:
@@ -600,18 +638,20 @@ class GSheetsStore:
 # -- planning (pure) -----------------------------------------------------------------------------------------
 
 
-def _ensure_plan(book: _Book, specs: Sequence[TabSpec], empty: set[str]) -> _Plan:
-    """What `ensure` must do to this spreadsheet: new tabs, missing protections, headers of empty tabs."""
+def _ensure_plan(book: _Book, specs: Sequence[TabSpec], empty: set[str], *, public: bool = False) -> _Plan:
+    """What `ensure` must do to this spreadsheet: new tabs, missing protections, headers of empty tabs,
+    the presentation of list tabs made before it existed; in the public spreadsheet also the tab order
+    (`Elenco` first, `Informazioni` last) and no empty default tab."""
     out = _Plan()
     used = {t.sheet_id for t in book.tabs.values() if t.sheet_id is not None}
-    for spec in specs:
+    for position, spec in enumerate(specs):
         tab = book.tabs.get(spec.title)
         if tab is None:
             sheet_id = _new_sheet_id(spec.title, used)
             used.add(sheet_id)
             rows = max(NEW_TAB_ROWS, 1 + len(spec.seed))
             cols = max(NEW_TAB_COLS, len(spec.header), len(spec.widths), *(len(r) for r in spec.seed))
-            out.requests += _new_tab_requests(spec, sheet_id, rows, cols)
+            out.requests += _new_tab_requests(spec, sheet_id, rows, cols, position if public else None)
             out.actions.append(ACTION_TAB.format(title=spec.title))
             if _protection(spec, sheet_id) is not None:
                 out.actions.append(_protect_action(spec))
@@ -622,6 +662,19 @@ def _ensure_plan(book: _Book, specs: Sequence[TabSpec], empty: set[str]) -> _Pla
         if spec.title in empty and (spec.header or spec.seed):
             out.actions.append(ACTION_HEADER.format(title=spec.title))
             out.values.append(_header_write(spec))
+        if tab.sheet_id is not None and spec.listing and not spec.hidden and not tab.filtered:
+            out.requests += _layout_requests(spec, tab.sheet_id)
+            out.actions.append(ACTION_LAYOUT.format(title=spec.title))
+        if public and tab.sheet_id is not None and tab.index != position:
+            out.requests.append(
+                {
+                    "updateSheetProperties": {
+                        "properties": {"sheetId": tab.sheet_id, "index": position},
+                        "fields": "index",
+                    }
+                }
+            )
+            out.actions.append(ACTION_MOVE.format(title=spec.title, position=position + 1))
         if spec.hidden and not tab.hidden and tab.sheet_id is not None:
             out.requests.append(
                 {
@@ -636,6 +689,14 @@ def _ensure_plan(book: _Book, specs: Sequence[TabSpec], empty: set[str]) -> _Pla
         if protection is not None and not _has_protection(tab, protection):
             out.requests.append({"addProtectedRange": {"protectedRange": protection}})
             out.actions.append(_protect_action(spec))
+    if public:
+        wanted = {s.title for s in specs}
+        for title, tab in book.tabs.items():
+            # after the list tabs were added, so the spreadsheet is never left without a tab
+            if title in DEFAULT_TAB_TITLES and title not in wanted and tab.sheet_id is not None:
+                out.requests.append({"deleteSheet": {"sheetId": tab.sheet_id}})
+                out.actions.append(ACTION_DELETE_DEFAULT.format(title=title))
+                out.gone.append(title)
     return out
 
 
@@ -688,12 +749,19 @@ def _fit_plan(book: _Book, needed: Mapping[str, tuple[int, int]], specs: Mapping
                     }
                 }
             )
+        grown = specs.get(title)
+        if grown is not None and grown.listing and not grown.hidden and new_rows > tab.rows:
+            # Formats and the filter cover the rows the grid had when they were set: extend them to new rows.
+            out.requests += _format_requests(grown, tab.sheet_id or 0)
         out.after[title] = replace(tab, rows=new_rows, cols=new_cols)
     return out
 
 
-def _new_tab_requests(spec: TabSpec, sheet_id: int, rows: int, cols: int) -> list[dict[str, Any]]:
-    """addSheet with frozen rows/columns and visibility, bold header, widths, protection, dropdown."""
+def _new_tab_requests(
+    spec: TabSpec, sheet_id: int, rows: int, cols: int, index: int | None = None
+) -> list[dict[str, Any]]:
+    """addSheet with frozen rows/columns and visibility, bold header, widths, protection, dropdown, and a
+    list tab's filter, date formats and wrapping (all in the same batchUpdate)."""
     grid: dict[str, Any] = {"rowCount": rows, "columnCount": cols}
     if spec.frozen_rows:
         grid["frozenRowCount"] = spec.frozen_rows
@@ -707,6 +775,7 @@ def _new_tab_requests(spec: TabSpec, sheet_id: int, rows: int, cols: int) -> lis
                     "title": spec.title,
                     "hidden": spec.hidden,
                     "gridProperties": grid,
+                    **({} if index is None else {"index": index}),
                 }
             }
         }
@@ -727,21 +796,9 @@ def _new_tab_requests(spec: TabSpec, sheet_id: int, rows: int, cols: int) -> lis
                 }
             }
         )
-    for start, end, width in _width_runs(spec.widths):
-        out.append(
-            {
-                "updateDimensionProperties": {
-                    "range": {
-                        "sheetId": sheet_id,
-                        "dimension": "COLUMNS",
-                        "startIndex": start,
-                        "endIndex": end,
-                    },
-                    "properties": {"pixelSize": max(20, PX_PER_CHAR * width)},
-                    "fields": "pixelSize",
-                }
-            }
-        )
+    out += _width_requests(spec, sheet_id)
+    if spec.listing and not spec.hidden:
+        out += _format_requests(spec, sheet_id)
     protection = _protection(spec, sheet_id)
     if protection is not None:
         out.append({"addProtectedRange": {"protectedRange": protection}})
@@ -769,6 +826,94 @@ def _new_tab_requests(spec: TabSpec, sheet_id: int, rows: int, cols: int) -> lis
             }
         )
     return out
+
+
+def _fitted_widths(spec: TabSpec) -> tuple[int, ...]:
+    """The spec's widths, never narrower than a header (and its filter button), capped for list tabs."""
+    out = []
+    for i in range(max(len(spec.widths), len(spec.header) if spec.listing else 0)):
+        width = spec.widths[i] if i < len(spec.widths) else 0
+        if spec.listing and i < len(spec.header):
+            width = min(MAX_WIDTH_CHARS, max(width, len(spec.header[i]) + FILTER_BUTTON))
+        out.append(width)
+    return tuple(out)
+
+
+def _width_requests(spec: TabSpec, sheet_id: int) -> list[dict[str, Any]]:
+    return [
+        {
+            "updateDimensionProperties": {
+                "range": {"sheetId": sheet_id, "dimension": "COLUMNS", "startIndex": start, "endIndex": end},
+                "properties": {"pixelSize": max(20, PX_PER_CHAR * width)},
+                "fields": "pixelSize",
+            }
+        }
+        for start, end, width in _width_runs(_fitted_widths(spec))
+    ]
+
+
+def _column_range(sheet_id: int, column: int) -> dict[str, Any]:
+    # From row 2 to the end of the grid (no endRowIndex): rows added later are formatted too.
+    return {"sheetId": sheet_id, "startRowIndex": 1, "startColumnIndex": column, "endColumnIndex": column + 1}
+
+
+def _format_requests(spec: TabSpec, sheet_id: int) -> list[dict[str, Any]]:
+    """A list tab: a filter on the header, typed columns' number formats, long columns wrapped."""
+    out: list[dict[str, Any]] = [
+        {
+            "setBasicFilter": {
+                "filter": {
+                    "range": {
+                        "sheetId": sheet_id,
+                        "startRowIndex": 0,
+                        "startColumnIndex": 0,
+                        "endColumnIndex": max(1, len(spec.header)),
+                    }
+                }
+            }
+        }
+    ]
+    for column, kind in enumerate(spec.kinds):
+        if kind in GOOGLE_FORMATS:
+            number_type, pattern = GOOGLE_FORMATS[kind]
+            out.append(
+                {
+                    "repeatCell": {
+                        "range": _column_range(sheet_id, column),
+                        "cell": {
+                            "userEnteredFormat": {"numberFormat": {"type": number_type, "pattern": pattern}}
+                        },
+                        "fields": "userEnteredFormat.numberFormat",
+                    }
+                }
+            )
+    for column, width in enumerate(spec.widths):
+        if width >= MAX_WIDTH_CHARS:
+            out.append(
+                {
+                    "repeatCell": {
+                        "range": _column_range(sheet_id, column),
+                        "cell": {"userEnteredFormat": {"wrapStrategy": "WRAP", "verticalAlignment": "TOP"}},
+                        "fields": "userEnteredFormat(wrapStrategy,verticalAlignment)",
+                    }
+                }
+            )
+    return out
+
+
+def _layout_requests(spec: TabSpec, sheet_id: int) -> list[dict[str, Any]]:
+    """The presentation of an existing list tab made before it existed: frozen header, widths, formats."""
+    grid: dict[str, Any] = {"frozenRowCount": spec.frozen_rows, "frozenColumnCount": spec.frozen_cols}
+    return [
+        {
+            "updateSheetProperties": {
+                "properties": {"sheetId": sheet_id, "gridProperties": grid},
+                "fields": "gridProperties.frozenRowCount,gridProperties.frozenColumnCount",
+            }
+        },
+        *_width_requests(spec, sheet_id),
+        *_format_requests(spec, sheet_id),
+    ]
 
 
 def _protection(spec: TabSpec, sheet_id: int | None) -> dict[str, Any] | None:
@@ -822,6 +967,64 @@ def _grown(rows: int) -> int:
     return rows + max(GROW_ROWS_MIN, rows // 5)
 
 
+Value = str | int | float
+
+
+@dataclass(frozen=True, slots=True)
+class _TypedWrite:
+    """A rectangle of values to send: text, or serial numbers in typed columns (still valueInputOption RAW)."""
+
+    tab: str
+    row: int
+    col: int
+    values: tuple[tuple[Value, ...], ...]
+
+
+_SERIAL_SHOWN = re.compile(r"\d{1,6}(\.\d+)?")
+
+
+def _read_serials(tabs: dict[str, Grid], specs: Sequence[TabSpec]) -> set[str]:
+    """Dates shown as bare serial numbers (their number format was cleared) read as the canonical text, so the
+    diff sees what is stored; return the tabs where that happened, so their formats are set again."""
+    found: set[str] = set()
+    for spec in specs:
+        grid = tabs.get(spec.title)
+        dated = [c for c, k in enumerate(spec.kinds) if k in ("date", "datetime", "timestamp")]
+        if not grid or not dated:
+            continue
+        for row in grid[1:]:
+            for c in dated:
+                if c < len(row) and _SERIAL_SHOWN.fullmatch(row[c]):
+                    text = canonical_text(spec.kinds[c], SERIAL_EPOCH + timedelta(days=float(row[c])))
+                    if text is not None:
+                        row[c] = text
+                        found.add(spec.title)
+    return found
+
+
+def _typed(writes: Sequence[RangeWrite], specs: Sequence[TabSpec]) -> list[_TypedWrite]:
+    """Dates and counts of typed columns as numbers: Google shows them with the column's number format."""
+    kinds = {s.title: s.kinds for s in specs if s.kinds}
+    out: list[_TypedWrite] = []
+    for w in writes:
+        table = kinds.get(w.tab)
+        if not table:
+            out.append(_TypedWrite(w.tab, w.row, w.col, w.values))
+            continue
+        rows: list[tuple[Value, ...]] = []
+        for r, row in enumerate(w.values):
+            if w.row + r == 0:
+                rows.append(row)
+                continue
+            cells: list[Value] = []
+            for c, value in enumerate(row):
+                typed = typed_value(kind_of(table, w.col + c), value)
+                cells.append(value if typed is None else serial_number(typed))
+            rows.append(tuple(cells))
+        out.append(_TypedWrite(w.tab, w.row, w.col, tuple(rows)))
+    return out
+
+
 def _extents(writes: Iterable[RangeWrite]) -> dict[str, tuple[int, int]]:
     """The grid size each tab needs: (rows, columns)."""
     out: dict[str, tuple[int, int]] = {}
@@ -833,7 +1036,7 @@ def _extents(writes: Iterable[RangeWrite]) -> dict[str, tuple[int, int]]:
     return out
 
 
-def _value_range(tab: str, row: int, col: int, values: Sequence[Sequence[str]]) -> dict[str, Any]:
+def _value_range(tab: str, row: int, col: int, values: Sequence[Sequence[Value]]) -> dict[str, Any]:
     width = max((len(r) for r in values), default=1) or 1
     a1 = f"{rowcol_to_a1(row + 1, col + 1)}:{rowcol_to_a1(row + len(values), col + width)}"
     return {
@@ -843,7 +1046,7 @@ def _value_range(tab: str, row: int, col: int, values: Sequence[Sequence[str]]) 
     }
 
 
-def _batches(writes: Sequence[RangeWrite]) -> Iterator[list[dict[str, Any]]]:
+def _batches(writes: Sequence[_TypedWrite]) -> Iterator[list[dict[str, Any]]]:
     """The value ranges of the writes, in bodies under MAX_BODY_BYTES (one body in every usual case)."""
     batch: list[dict[str, Any]] = []
     size = 0
@@ -858,15 +1061,15 @@ def _batches(writes: Sequence[RangeWrite]) -> Iterator[list[dict[str, Any]]]:
         yield batch
 
 
-def _split(w: RangeWrite) -> Iterator[tuple[dict[str, Any], int]]:
+def _split(w: _TypedWrite) -> Iterator[tuple[dict[str, Any], int]]:
     item = _value_range(w.tab, w.row, w.col, w.values)
     size = len(json.dumps(item, ensure_ascii=False).encode("utf-8"))
     if size <= MAX_BODY_BYTES or len(w.values) < 2:
         yield item, size
         return
     half = len(w.values) // 2
-    yield from _split(RangeWrite(w.tab, w.row, w.col, w.values[:half]))
-    yield from _split(RangeWrite(w.tab, w.row + half, w.col, w.values[half:]))
+    yield from _split(_TypedWrite(w.tab, w.row, w.col, w.values[:half]))
+    yield from _split(_TypedWrite(w.tab, w.row + half, w.col, w.values[half:]))
 
 
 # -- small helpers -------------------------------------------------------------------------------------------

@@ -41,12 +41,14 @@ from openpyxl import Workbook as XlWorkbook
 from openpyxl import load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.comments import Comment
-from openpyxl.styles import Font
+from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from sync import labels
 from sync.backends.base import Grid, RangeWrite, Snapshot, TabSpec, Workbook
+from sync.cells import XLSX_FORMATS, canonical_text, kind_of, typed_value
 from sync.errors import ConfigError, LockedError, TransientError
 from sync.public_list import DATAPACKAGE_NAME, FORMULA_PREFIXES, HTML_NAME, PDF_NAME
 from sync.public_list import neutralise as neutralise  # re-exported: what the CSV does to a formula
@@ -73,6 +75,14 @@ LISTS_TAB = "Elenchi a discesa"
 _CSV_FIELD_LIMIT = 1 << 26
 _TEXT_FORMAT = "@"
 _BOLD = Font(bold=True)
+_WRAP = Alignment(wrap_text=True, vertical="top")
+# Column widths (characters) fit the content between the header (plus the filter button) and this cap;
+# a longer column wraps instead of growing.
+MAX_WIDTH = 40
+FILTER_BUTTON = 3
+# Rows sampled to fit widths: enough to see the long values, cheap on a 20,000-row list.
+WIDTH_SAMPLE_ROWS = 2000
+PAPER_A4 = 9  # openpyxl: PAPERSIZE_A4
 _ZERO_PADDED = re.compile(r"0+")
 _TIMESTAMP_HEADER = re.compile(r"cronologic|timestamp|marca temporale", re.IGNORECASE)
 _STAMP_START = re.compile(r'\s*"?(\d{1,2}/\d{1,2}/\d{4}|\d{4}-\d{2}-\d{2})')
@@ -211,7 +221,8 @@ class XlsxStore:
         tabs: dict[str, Grid] = {}
         hidden: set[str] = set()
         if paths["staff"].exists():
-            tabs, hidden = _read_workbook(paths["staff"])
+            kinds = {sheet: s.kinds for s in specs if s.kinds for sheet in [excel_title(s.title)]}
+            tabs, hidden = _read_workbook(paths["staff"], kinds)
             # A title too long for Excel is stored cut (see excel_title): report it under its full name.
             for title, sheet in _sheet_titles(specs).items():
                 if sheet != title and sheet in tabs and title not in tabs:
@@ -282,17 +293,26 @@ class XlsxStore:
             # Re-open from disk, never from the read: a person may have saved edits since, and only the
             # cells in `writes` may change.
             wb = _load_for_edit(path) if path.exists() else _new_workbook()
+            touched: dict[str, TabSpec] = {}
             for w in writes:
                 sheet = sheets[w.tab]
+                spec = by_title.get(w.tab, TabSpec(title=w.tab, header=()))
                 if sheet not in wb.sheetnames:
-                    _create_tab(wb, by_title.get(w.tab, TabSpec(title=w.tab, header=())), sheet)
+                    _create_tab(wb, spec, sheet)
                 ws = wb[sheet]
+                touched[sheet] = spec
                 for r, row in enumerate(w.values):
                     for c, value in enumerate(row):
                         cell = ws.cell(row=w.row + r + 1, column=w.col + c + 1)
-                        _set_text(cell, value)
-                        if w.row + r == 0 and value:
-                            cell.font = _BOLD
+                        if w.row + r == 0:
+                            _set_text(cell, value)
+                            if value:
+                                cell.font = _BOLD
+                        else:
+                            _set_cell(cell, value, kind_of(spec.kinds, w.col + c))
+            for sheet, spec in touched.items():
+                if spec.listing and spec.owner != "staff" and not spec.hidden:
+                    _dress(wb[sheet], spec)
             self._save(wb, path)
         return cells
 
@@ -433,7 +453,10 @@ def read_responses_xlsx(path: Path, responses_tab: str) -> Grid:
     return grid
 
 
-def _read_workbook(path: Path) -> tuple[dict[str, Grid], set[str]]:
+def _read_workbook(
+    path: Path, kinds: Mapping[str, tuple[str, ...]] | None = None
+) -> tuple[dict[str, Grid], set[str]]:
+    """Every sheet as text; cells of typed columns (`kinds`, by sheet title) read back as canonical text."""
     raw: dict[str, list[list[tuple[object, str | None]]]] = {}
     hidden: set[str] = set()
     with _open_read_only(path) as wb:
@@ -441,11 +464,30 @@ def _read_workbook(path: Path) -> tuple[dict[str, Grid], set[str]]:
             raw[ws.title] = _sheet_cells(ws, path)
             if ws.sheet_state != "visible":
                 hidden.add(ws.title)
+    kinds = kinds or {}
     tabs = {
-        title: _trim([_trim_row([_cell_text(v, fmt) for v, fmt in row]) for row in rows])
+        title: _trim(
+            [
+                _trim_row(
+                    [
+                        _typed_text(v, fmt, kind_of(kinds.get(title, ()), c) if r else "text")
+                        for c, (v, fmt) in enumerate(row)
+                    ]
+                )
+                for r, row in enumerate(rows)
+            ]
+        )
         for title, rows in raw.items()
     }
     return tabs, hidden
+
+
+def _typed_text(value: object, number_format: str | None, kind: str) -> str:
+    if kind != "text" and not isinstance(value, str):
+        text = canonical_text(kind, value)
+        if text is not None:
+            return text
+    return _cell_text(value, number_format)
 
 
 @contextlib.contextmanager
@@ -660,12 +702,16 @@ def _create_tab(wb: Any, spec: TabSpec, sheet: str) -> None:
     ws = wb.create_sheet(sheet)
     _write_header(ws, spec.header)
     for r, row in enumerate(spec.seed, start=2):
-        for c, value in enumerate(row, start=1):
-            _set_text(ws.cell(row=r, column=c), value)
+        for c, value in enumerate(row):
+            _set_cell(ws.cell(row=r, column=c + 1), value, kind_of(spec.kinds, c))
     if spec.frozen_rows or spec.frozen_cols:
         ws.freeze_panes = ws.cell(row=spec.frozen_rows + 1, column=spec.frozen_cols + 1).coordinate
     for i, width in enumerate(spec.widths, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = width
+        ws.column_dimensions[get_column_letter(i)].width = min(
+            MAX_WIDTH, max(width, _header_width(spec, i - 1))
+        )
+    if spec.listing and not spec.hidden:
+        _print_setup(ws, spec)
     if spec.dropdown is not None and spec.dropdown.values:
         _add_dropdown(wb, ws, spec)
     if spec.note and spec.header:
@@ -674,6 +720,79 @@ def _create_tab(wb: Any, spec: TabSpec, sheet: str) -> None:
         ws.cell(row=1, column=1).comment = comment
     if spec.hidden:
         ws.sheet_state = "hidden"
+
+
+def _header_width(spec: TabSpec, column: int) -> int:
+    """A header is never cut: its text plus the filter button."""
+    if column >= len(spec.header):
+        return 0
+    return len(spec.header[column]) + (FILTER_BUTTON if spec.listing else 1)
+
+
+def _print_setup(ws: Any, spec: TabSpec, width: int = 0, last_row: int = 1) -> None:
+    """A4 landscape, one page wide, header row on every page, tab, page number and print date in the footer."""
+    ws.page_setup.paperSize = PAPER_A4
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0  # as many pages tall as needed
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.gridLines = True
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.page_margins.top = ws.page_margins.bottom = 0.6
+    if spec.header:
+        ws.print_title_rows = "1:1"
+        if spec.print_columns:
+            ws.print_area = f"A1:{get_column_letter(spec.print_columns)}{last_row}"
+        if not ws.auto_filter.ref:
+            rows = max(last_row, 1 + len(spec.seed))
+            ws.auto_filter.ref = f"A1:{get_column_letter(max(width, len(spec.header)))}{rows}"
+    ws.oddFooter.left.text = "&A"
+    ws.oddFooter.center.text = labels.PRINT_FOOTER_PAGE
+    ws.oddFooter.right.text = labels.PRINT_FOOTER_DATE
+
+
+def _dress(ws: Any, spec: TabSpec) -> None:
+    """After a write: filter over every row, widths fitted to the content (capped), long columns wrapped.
+
+    Also types the text cells of typed columns that an older version wrote as text, so a workbook made
+    before typed columns converges at its next write. A roster's meeting columns (beyond the spec's header)
+    are fitted too; its attendance cells are only measured, never changed.
+    """
+    header = [c.value for c in next(ws.iter_rows(min_row=1, max_row=1), ())]
+    width = max(
+        len(spec.header), max((i + 1 for i, v in enumerate(header) if v not in (None, "")), default=0)
+    )
+    if width == 0:
+        return
+    titles = [str(header[c]) if c < len(header) and header[c] is not None else "" for c in range(width)]
+    floor = [len(t) + FILTER_BUTTON for t in titles]
+    longest = list(floor)
+    owned = len(spec.header) if spec.owner == "mixed" else width
+    last_row = 1
+    for r, row in enumerate(ws.iter_rows(min_row=2, max_col=width), start=2):
+        for c, cell in enumerate(row):
+            value = cell.value
+            if value is None:
+                continue
+            last_row = r
+            if isinstance(value, str):
+                kind = kind_of(spec.kinds, c)
+                if kind != "text" and c < owned and typed_value(kind, value) is not None:
+                    _set_cell(cell, value, kind)
+                if r <= WIDTH_SAMPLE_ROWS:
+                    longest[c] = max(longest[c], max(len(line) for line in value.split("\n")) + 1)
+            elif r <= WIDTH_SAMPLE_ROWS:
+                shown = _typed_text(value, cell.number_format, kind_of(spec.kinds, c))
+                longest[c] = max(longest[c], len(shown) + 1)
+    # Only down to the last row holding a value: a public tab is padded with blank rows when it shrinks.
+    ws.auto_filter.ref = f"A1:{get_column_letter(width)}{last_row}"
+    _print_setup(ws, spec, width, last_row)
+    for c in range(width):
+        ws.column_dimensions[get_column_letter(c + 1)].width = min(MAX_WIDTH, max(longest[c], floor[c]))
+        if longest[c] > MAX_WIDTH and c < owned:
+            for (cell,) in ws.iter_rows(min_row=2, min_col=c + 1, max_col=c + 1):
+                if cell.value is not None:
+                    cell.alignment = _WRAP
 
 
 def _write_header(ws: Any, header: Sequence[str]) -> None:
@@ -710,6 +829,17 @@ def _add_dropdown(wb: Any, ws: Any, spec: TabSpec) -> None:
     letter = get_column_letter(spec.dropdown.column + 1)
     validation.add(f"{letter}2:{letter}{DROPDOWN_ROWS}")
     ws.add_data_validation(validation)
+
+
+def _set_cell(cell: Any, value: str, kind: str) -> None:
+    """A cell of a typed column: a real date or number with its format when the text reads as one."""
+    typed = typed_value(kind, value) if kind != "text" else None
+    if typed is None:
+        _set_text(cell, value)
+        return
+    cell.value = typed
+    cell.number_format = XLSX_FORMATS[kind]
+    cell.quotePrefix = False
 
 
 def _set_text(cell: Any, value: str) -> None:

@@ -21,7 +21,8 @@ Endpoints
     updateSpreadsheetProperties, appendDimension, insertDimension, deleteDimension,
     updateDimensionProperties, autoResizeDimensions, addProtectedRange, updateProtectedRange,
     deleteProtectedRange, setDataValidation, mergeCells, unmergeCells, setBasicFilter,
-    clearBasicFilter, and - accepted, range-checked, not rendered - repeatCell, updateBorders,
+    clearBasicFilter, repeatCell (``numberFormat`` stored and rendered in FORMATTED_VALUE, other cell
+    formats stored for inspection), and - accepted, range-checked, not rendered - updateBorders,
     addConditionalFormatRule), ``values.get/update/append/clear/batchGet/batchUpdate/batchClear``
     and Drive ``files.create/get/list/delete``. Other Sheets requests answer 501 UNIMPLEMENTED.
 
@@ -51,8 +52,11 @@ when needed, whole-grid echo for bare sheet names and open ranges, ``RAW`` vs ``
 nulls, Google's error bodies, atomic batches and append's table detection.
 
 Deliberate simplifications: formulas are evaluated only when they are plain arithmetic (``=3/2``),
-any other formula renders as its own text; numbers render with Python ``str`` (no locale formatting);
-cell formats and conditional formats are range-checked but not stored; data validation rules are
+any other formula renders as its own text; numbers render with Python ``str`` (no locale formatting)
+unless a ``repeatCell`` gave their cell a ``numberFormat`` pattern (date/time tokens ``d dd mm yy yyyy h
+hh mm ss``, and ``0``/``0.00``); a cell format applies to the rows and columns the grid had when it was set
+(rows added later by appendDimension are unformatted) and does not move with inserted or deleted rows;
+conditional formats are range-checked but not stored; data validation rules are
 stored, never enforced on API writes; named ranges, grid data and Drive copy/export/permissions are
 not implemented.
 """
@@ -537,6 +541,7 @@ _DECIMAL_COMMA_LANGUAGES = frozenset(
     ]
 )
 _SERIAL_EPOCH = dt.date(1899, 12, 30)
+_NUMBER_FORMAT_TYPES = ("TEXT", "NUMBER", "PERCENT", "CURRENCY", "DATE", "TIME", "DATE_TIME", "SCIENTIFIC")
 
 
 def _normalize_number(value: float) -> int | float:
@@ -680,6 +685,43 @@ def evaluate_formula(text: str) -> Any:
         return "#ERROR!"
 
 
+_PATTERN_TOKEN = re.compile(r"yyyy|yy|dd|d|hh|h|mm|m|ss|s|0\.0+|0|[^ydhms0]+", re.IGNORECASE)
+
+
+def format_number(value: float, pattern: str) -> str:
+    """A number shown through a Sheets number-format pattern (the subset the fake models: dates, times, 0)."""
+    tokens = [t for t in _PATTERN_TOKEN.findall(pattern)]
+    if not any(t[0].lower() in "ydhms" for t in tokens):
+        if pattern.startswith("0."):
+            return f"{value:.{len(pattern) - 2}f}"
+        return str(round(value)) if pattern == "0" else _number_text(value)
+    moment = dt.datetime(1899, 12, 30) + dt.timedelta(days=value)
+    moment = (moment + dt.timedelta(microseconds=500_000)).replace(microsecond=0)
+    out: list[str] = []
+    for i, token in enumerate(tokens):
+        low = token.lower()
+        if low in ("mm", "m"):
+            # minutes after an hour or before seconds, otherwise the month (as Sheets reads "mm")
+            before = next((t.lower() for t in reversed(tokens[:i]) if t[0].lower() in "ydhms"), "")
+            after = next((t.lower() for t in tokens[i + 1 :] if t[0].lower() in "ydhms"), "")
+            minutes = before.startswith("h") or after.startswith("s")
+            number = moment.minute if minutes else moment.month
+            out.append(f"{number:02d}" if low == "mm" else str(number))
+        elif low in ("dd", "d"):
+            out.append(f"{moment.day:02d}" if low == "dd" else str(moment.day))
+        elif low == "yyyy":
+            out.append(f"{moment.year:04d}")
+        elif low == "yy":
+            out.append(f"{moment.year % 100:02d}")
+        elif low in ("hh", "h"):
+            out.append(f"{moment.hour:02d}" if low == "hh" else str(moment.hour))
+        elif low in ("ss", "s"):
+            out.append(f"{moment.second:02d}" if low == "ss" else str(moment.second))
+        else:
+            out.append(token)
+    return "".join(out)
+
+
 def render_cell(cell: Any, render: str = _FORMATTED, date_time: str = _SERIAL) -> Any:
     """Render a stored cell as the API does for the given value/dateTime render options."""
     if isinstance(cell, Formula):
@@ -760,6 +802,16 @@ class _Sheet:
     merges: list[dict[str, Any]] = field(default_factory=list)
     dim_props: dict[tuple[str, int], dict[str, Any]] = field(default_factory=dict)
     basic_filter: dict[str, Any] | None = None
+    # repeatCell formats, in the order applied: (r1, r2, c1, c2, userEnteredFormat fields set), ends exclusive
+    formats: list[tuple[int, int, int, int, dict[str, Any]]] = field(default_factory=list)
+
+    def format_at(self, row: int, col: int) -> dict[str, Any]:
+        """The userEnteredFormat of a cell: every repeatCell covering it, the later one winning per field."""
+        out: dict[str, Any] = {}
+        for r1, r2, c1, c2, fmt in self.formats:
+            if r1 <= row < r2 and c1 <= col < c2:
+                out.update(fmt)
+        return {k: v for k, v in out.items() if v is not None}
 
     def clone(self) -> _Sheet:
         """A copy sharing nothing mutable (cell values are immutable, so the cell dict is copied flat)."""
@@ -1570,6 +1622,19 @@ class SheetsFake:
             sheet = self._sheet(spreadsheet_id, sheet_title)
             return {i: dict(p) for (d, i), p in sorted(sheet.dim_props.items()) if d == dimension}
 
+    def cell_format(self, spreadsheet_id: str, sheet_title: str, cell: str) -> dict[str, Any]:
+        """The userEnteredFormat repeatCell requests gave one A1 cell (numberFormat, wrapStrategy, …)."""
+        ref = _parse_ref(cell)
+        if ref is None:
+            raise ValueError(f"not an A1 cell: {cell!r}")
+        with self._lock:
+            return copy.deepcopy(self._sheet(spreadsheet_id, sheet_title).format_at(ref.r1, ref.c1))
+
+    def basic_filter(self, spreadsheet_id: str, sheet_title: str) -> dict[str, Any] | None:
+        """The sheet's basic filter as setBasicFilter stored it (None when there is none)."""
+        with self._lock:
+            return copy.deepcopy(self._sheet(spreadsheet_id, sheet_title).basic_filter)
+
     def merges(self, spreadsheet_id: str, sheet_title: str) -> list[dict[str, Any]]:
         """Merged ranges of one sheet (GridRanges)."""
         with self._lock:
@@ -1620,6 +1685,15 @@ class SheetsFake:
             )
         for (r, c), cell in items:
             rendered = render_cell(cell, opts.render, opts.date_time)
+            if (
+                opts.render == _FORMATTED
+                and sheet.formats
+                and isinstance(cell, int | float)
+                and not isinstance(cell, bool)
+            ):
+                pattern = sheet.format_at(r, c).get("numberFormat", {}).get("pattern")
+                if pattern:
+                    rendered = format_number(cell, pattern)
             if rendered == "":
                 continue
             a, b = (r - r1, c - c1) if opts.major == _ROWS else (c - c1, r - r1)
@@ -2724,7 +2798,25 @@ class SheetsFake:
         return {}
 
     def _rq_repeatCell(self, ss: _Spreadsheet, body: dict[str, Any]) -> dict[str, Any]:
-        return self._accept_range(ss, body)
+        fields = body.get("fields")
+        if not fields:
+            raise _RequestError("At least one field must be specified in 'fields'.")
+        sheet, r1, r2, c1, c2 = self._grid_bounds(ss, body.get("range") or {})
+        given = ((body.get("cell") or {}).get("userEnteredFormat")) or {}
+        chosen: dict[str, Any] = {}
+        for path in _parse_mask(fields):
+            parts = path.split(".")
+            if parts[0] != "userEnteredFormat":
+                continue  # values, notes, validation: not modelled by repeatCell here
+            keys = parts[1:2] or list(given) or ["numberFormat", "wrapStrategy", "textFormat"]
+            for key in keys:
+                chosen[key] = copy.deepcopy(given.get(key))  # a field in the mask but absent clears it
+        number = chosen.get("numberFormat")
+        if number is not None and number.get("type") not in _NUMBER_FORMAT_TYPES:
+            raise _RequestError(f"Invalid number format type: {number.get('type')}")
+        if chosen:
+            sheet.formats.append((r1, r2, c1, c2, chosen))
+        return {}
 
     def _rq_updateBorders(self, ss: _Spreadsheet, body: dict[str, Any]) -> dict[str, Any]:
         return self._accept_range(ss, body)
