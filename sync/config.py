@@ -160,6 +160,8 @@ class Office(_Model):
     email: str = ""
     phone: str = ""
     website: str = ""
+    # the office's own e-mail and PEC addresses (never published): a response sent from one is a test
+    addresses: tuple[str, ...] = ()
 
 
 class Ambito(_Model):

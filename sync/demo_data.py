@@ -27,22 +27,90 @@ CONSENT = (
     "del Regolamento UE 2016/679"
 )
 FIRST_NAMES = (
-    "Andrea", "Marco", "Giovanna", "Sara", "Luca", "Paola", "Roberto", "Chiara", "Stefano", "Elena",
-    "Davide", "Anna", "Maria", "Giuseppe", "Francesca", "Alessandro", "Silvia", "Fabio", "Laura", "Marta",
-    "Giorgio", "Federica", "Matteo", "Simona", "Paolo", "Cristina", "Massimo", "Daniela", "Luigi",
+    "Andrea",
+    "Marco",
+    "Giovanna",
+    "Sara",
+    "Luca",
+    "Paola",
+    "Roberto",
+    "Chiara",
+    "Stefano",
+    "Elena",
+    "Davide",
+    "Anna",
+    "Maria",
+    "Giuseppe",
+    "Francesca",
+    "Alessandro",
+    "Silvia",
+    "Fabio",
+    "Laura",
+    "Marta",
+    "Giorgio",
+    "Federica",
+    "Matteo",
+    "Simona",
+    "Paolo",
+    "Cristina",
+    "Massimo",
+    "Daniela",
+    "Luigi",
     "Valentina",
 )
 SURNAMES = (
-    "Bonizzi", "Severgnini", "Fusar Poli", "Tedoldi", "Pedrinazzi", "Aiolfi", "Ogliari", "Vailati",
-    "Zucchetti", "Dossena", "Cattaneo", "Rossi", "Ferrari", "Bianchi", "Moretti", "Marchesi", "Rizzi",
-    "Lodigiani", "Guerini", "Zanelli", "Fiorentini", "Conti", "Tomella", "Bettinelli", "Bonomi", "Raimondi",
-    "Piloni", "Cremonesi", "Ghilardi", "Barbieri", "Galli", "Colombo", "Brambilla", "Mariani", "Stringhini",
-    "Capellini", "Donida", "Bossi", "Villa", "Scaglioni",
+    "Bonizzi",
+    "Severgnini",
+    "Fusar Poli",
+    "Tedoldi",
+    "Pedrinazzi",
+    "Aiolfi",
+    "Ogliari",
+    "Vailati",
+    "Zucchetti",
+    "Dossena",
+    "Cattaneo",
+    "Rossi",
+    "Ferrari",
+    "Bianchi",
+    "Moretti",
+    "Marchesi",
+    "Rizzi",
+    "Lodigiani",
+    "Guerini",
+    "Zanelli",
+    "Fiorentini",
+    "Conti",
+    "Tomella",
+    "Bettinelli",
+    "Bonomi",
+    "Raimondi",
+    "Piloni",
+    "Cremonesi",
+    "Ghilardi",
+    "Barbieri",
+    "Galli",
+    "Colombo",
+    "Brambilla",
+    "Mariani",
+    "Stringhini",
+    "Capellini",
+    "Donida",
+    "Bossi",
+    "Villa",
+    "Scaglioni",
 )
 # Contact emails use common providers and PEC use certified-mail domains, as applicants do; every local part
 # is built from the synthetic names above, so no real person's address is reproduced on purpose.
 MAIL_PROVIDERS = (
-    "gmail.com", "libero.it", "alice.it", "virgilio.it", "tiscali.it", "outlook.it", "hotmail.it", "yahoo.it",
+    "gmail.com",
+    "libero.it",
+    "alice.it",
+    "virgilio.it",
+    "tiscali.it",
+    "outlook.it",
+    "hotmail.it",
+    "yahoo.it",
 )
 PEC_DOMAINS = ("pec.it", "legalmail.it", "pec.libero.it")
 
@@ -76,29 +144,85 @@ class _Form:
 _FORMS = {
     f.key: f
     for f in (
-        _Form("odv", "Organizzazione di volontariato (ODV)",
-              ("ODV", "O.d.V.", "OdV", "Odv", "O.D.V.", "Organizzazione di Volontariato",
-               "organizzazione di volontariato", "ODV-ETS", "ODV ETS", "Onlus", ""),
-              ("Associazione di volontariato",), 0.97, 0.05, False),
-        _Form("aps", "Associazione di promozione sociale (APS)",
-              ("APS", "A.P.S.", "Aps", "Associazione di Promozione Sociale", "APS-ETS", "APS ETS", ""),
-              ("APS",), 0.97, 0.2, False),
-        _Form("coop", "Impresa sociale - cooperativa sociale",
-              ("Società Cooperativa Sociale", "Cooperativa Sociale", "Coop. Soc.", "Soc. Coop. Soc.",
-               "S.C.S.", "Società Cooperativa Sociale a r.l.", "Cooperativa Sociale Onlus", "Coop. Sociale",
-               "Soc. Coop. Soc. a r.l. Onlus", "scs"),
-              ("Cooperativa Sociale", "Soc. Coop. Sociale Onlus", "Coop. Soc."), 0.8, 0.0, True),
-        _Form("asd", "Associazione sportiva dilettantistica",
-              ("ASD", "A.S.D.", "Asd", "a.s.d.", "Associazione Sportiva Dilettantistica"),
-              ("ASD", "A.S.D."), 0.2, 0.25, False),
+        _Form(
+            "odv",
+            "Organizzazione di volontariato (ODV)",
+            (
+                "ODV",
+                "O.d.V.",
+                "OdV",
+                "Odv",
+                "O.D.V.",
+                "Organizzazione di Volontariato",
+                "organizzazione di volontariato",
+                "ODV-ETS",
+                "ODV ETS",
+                "Onlus",
+                "",
+            ),
+            ("Associazione di volontariato",),
+            0.97,
+            0.05,
+            False,
+        ),
+        _Form(
+            "aps",
+            "Associazione di promozione sociale (APS)",
+            ("APS", "A.P.S.", "Aps", "Associazione di Promozione Sociale", "APS-ETS", "APS ETS", ""),
+            ("APS",),
+            0.97,
+            0.2,
+            False,
+        ),
+        _Form(
+            "coop",
+            "Impresa sociale - cooperativa sociale",
+            (
+                "Società Cooperativa Sociale",
+                "Cooperativa Sociale",
+                "Coop. Soc.",
+                "Soc. Coop. Soc.",
+                "S.C.S.",
+                "Società Cooperativa Sociale a r.l.",
+                "Cooperativa Sociale Onlus",
+                "Coop. Sociale",
+                "Soc. Coop. Soc. a r.l. Onlus",
+                "scs",
+            ),
+            ("Cooperativa Sociale", "Soc. Coop. Sociale Onlus", "Coop. Soc."),
+            0.8,
+            0.0,
+            True,
+        ),
+        _Form(
+            "asd",
+            "Associazione sportiva dilettantistica",
+            ("ASD", "A.S.D.", "Asd", "a.s.d.", "Associazione Sportiva Dilettantistica"),
+            ("ASD", "A.S.D."),
+            0.2,
+            0.25,
+            False,
+        ),
         _Form("fondazione", "Fondazione", ("Onlus", "ETS", "", "O.N.L.U.S."), (), 0.85, 0.3, False),
-        _Form("ets", "Altro ente del Terzo settore", ("ETS", "E.T.S.", "", "Ente del Terzo Settore"), (),
-              0.97, 0.2, False),
+        _Form(
+            "ets",
+            "Altro ente del Terzo settore",
+            ("ETS", "E.T.S.", "", "Ente del Terzo Settore"),
+            (),
+            0.97,
+            0.2,
+            False,
+        ),
         _Form("nonric", "Associazione non riconosciuta", ("",), (), 0.05, 0.05, False),
-        _Form("impresa", "Impresa sociale - altra forma",
-              ("Impresa Sociale", "S.r.l. Impresa Sociale", "srl Impresa Sociale",
-               "S.r.l. - Impresa Sociale"),
-              (), 0.8, 0.0, True),
+        _Form(
+            "impresa",
+            "Impresa sociale - altra forma",
+            ("Impresa Sociale", "S.r.l. Impresa Sociale", "srl Impresa Sociale", "S.r.l. - Impresa Sociale"),
+            (),
+            0.8,
+            0.0,
+            True,
+        ),
         _Form("rete", "Rete associativa", ("", "Rete associativa", "APS"), (), 0.97, 0.1, False),
     )
 }
@@ -141,45 +265,177 @@ _PLACE_HEADS: tuple[tuple[str, dict[str, float]], ...] = (
     ("Società di Mutuo Soccorso di", {"ets": 1.0}),
 )
 _SPORTS = (
-    "Polisportiva", "Gruppo Sportivo", "Atletica", "Pallavolo", "Basket", "Unione Sportiva", "Ciclistica",
+    "Polisportiva",
+    "Gruppo Sportivo",
+    "Atletica",
+    "Pallavolo",
+    "Basket",
+    "Unione Sportiva",
+    "Ciclistica",
 )
 _CAUSES = (
-    "Parkinson", "Alzheimer", "Autismo", "Diabetici", "Malati Oncologici", "Sclerosi Multipla",
-    "Salute Mentale", "Donne contro la Violenza", "Genitori Separati", "Famiglie Affidatarie",
-    "Sindrome di Down", "Disabili Visivi", "Amici del Cuore", "Familiari Malati Psichici", "Malati Reumatici",
+    "Parkinson",
+    "Alzheimer",
+    "Autismo",
+    "Diabetici",
+    "Malati Oncologici",
+    "Sclerosi Multipla",
+    "Salute Mentale",
+    "Donne contro la Violenza",
+    "Genitori Separati",
+    "Famiglie Affidatarie",
+    "Sindrome di Down",
+    "Disabili Visivi",
+    "Amici del Cuore",
+    "Familiari Malati Psichici",
+    "Malati Reumatici",
     "Cure Palliative",
 )
 _NAMED = (
-    "Il Girasole", "La Bottega", "Arcobaleno", "Il Ponte", "Il Volo", "Il Nodo", "Il Mosaico", "L'Approdo",
-    "Il Germoglio", "La Rete", "Fiordaliso", "Il Faro", "Il Pozzo", "Insieme", "Rinascita", "Il Timone",
-    "La Fenice", "Porta Aperta", "Oltre", "L'Officina", "Il Seme", "La Tenda", "Il Melograno", "Koinè",
-    "La Zolla", "Il Sentiero", "Lo Scrigno", "La Bussola", "Il Sorriso", "Agape", "Nuovi Orizzonti",
-    "Il Quadrifoglio", "La Goccia", "Il Cerchio", "L'Abbraccio", "La Rondine", "Il Cortile", "La Cordata",
-    "Il Granello", "La Casa di Marta", "Il Gabbiano", "L'Aquilone", "La Lanterna", "Il Pellicano",
-    "La Sorgente", "Il Mandorlo", "L'Ulivo", "La Quercia", "Il Glicine", "La Vite", "Il Chicco", "La Strada",
-    "Il Cammino", "Sentieri", "Orizzonte", "Solidarietà", "Accoglienza", "Futura", "Primavera",
-    "Il Millepiedi", "La Coccinella", "Il Filo d'Erba", "La Mongolfiera", "Il Piccolo Principe",
-    "La Nuova Alba", "Tangram", "Itaca", "Emmaus", "Betania", "La Locomotiva", "Il Veliero", "La Clessidra",
-    "Il Tralcio", "La Meridiana",
+    "Il Girasole",
+    "La Bottega",
+    "Arcobaleno",
+    "Il Ponte",
+    "Il Volo",
+    "Il Nodo",
+    "Il Mosaico",
+    "L'Approdo",
+    "Il Germoglio",
+    "La Rete",
+    "Fiordaliso",
+    "Il Faro",
+    "Il Pozzo",
+    "Insieme",
+    "Rinascita",
+    "Il Timone",
+    "La Fenice",
+    "Porta Aperta",
+    "Oltre",
+    "L'Officina",
+    "Il Seme",
+    "La Tenda",
+    "Il Melograno",
+    "Koinè",
+    "La Zolla",
+    "Il Sentiero",
+    "Lo Scrigno",
+    "La Bussola",
+    "Il Sorriso",
+    "Agape",
+    "Nuovi Orizzonti",
+    "Il Quadrifoglio",
+    "La Goccia",
+    "Il Cerchio",
+    "L'Abbraccio",
+    "La Rondine",
+    "Il Cortile",
+    "La Cordata",
+    "Il Granello",
+    "La Casa di Marta",
+    "Il Gabbiano",
+    "L'Aquilone",
+    "La Lanterna",
+    "Il Pellicano",
+    "La Sorgente",
+    "Il Mandorlo",
+    "L'Ulivo",
+    "La Quercia",
+    "Il Glicine",
+    "La Vite",
+    "Il Chicco",
+    "La Strada",
+    "Il Cammino",
+    "Sentieri",
+    "Orizzonte",
+    "Solidarietà",
+    "Accoglienza",
+    "Futura",
+    "Primavera",
+    "Il Millepiedi",
+    "La Coccinella",
+    "Il Filo d'Erba",
+    "La Mongolfiera",
+    "Il Piccolo Principe",
+    "La Nuova Alba",
+    "Tangram",
+    "Itaca",
+    "Emmaus",
+    "Betania",
+    "La Locomotiva",
+    "Il Veliero",
+    "La Clessidra",
+    "Il Tralcio",
+    "La Meridiana",
 )
 # two-part names of cooperatives and associations ("Cascina San Marco", "Spazio Comune")
-_COMPOUND_HEADS = ("Casa", "Centro", "Spazio", "Cascina", "Bottega", "Laboratorio", "Villaggio", "Progetto",
-                   "Rifugio", "Porto", "Orto")
+_COMPOUND_HEADS = (
+    "Casa",
+    "Centro",
+    "Spazio",
+    "Cascina",
+    "Bottega",
+    "Laboratorio",
+    "Villaggio",
+    "Progetto",
+    "Rifugio",
+    "Porto",
+    "Orto",
+)
 _COMPOUND_TAILS = (
-    "Solidale", "Comune", "Insieme", "del Sole", "della Speranza", "dei Ragazzi", "delle Famiglie", "della Gioia",
-    "del Fiume", "San Marco", "Santa Maria", "Felice", "dell'Accoglienza", "della Pace", "degli Amici",
-    "del Sorriso", "Arcobaleno", "Futuro",
+    "Solidale",
+    "Comune",
+    "Insieme",
+    "del Sole",
+    "della Speranza",
+    "dei Ragazzi",
+    "delle Famiglie",
+    "della Gioia",
+    "del Fiume",
+    "San Marco",
+    "Santa Maria",
+    "Felice",
+    "dell'Accoglienza",
+    "della Pace",
+    "degli Amici",
+    "del Sorriso",
+    "Arcobaleno",
+    "Futuro",
 )
 _SAINTS = (
-    "San Francesco", "San Vincenzo de' Paoli", "San Pantaleone", "San Giacomo", "San Martino", "San Rocco",
-    "San Giuseppe", "San Bernardino", "San Carlo", "San Lorenzo", "San Michele", "San Giovanni Bosco",
-    "Santa Chiara", "Santa Maria della Croce", "Santa Lucia", "Santa Rita", "Santa Caterina",
-    "Sant'Angela Merici", "Sant'Agostino", "Sant'Ambrogio", "Sant'Antonio",
+    "San Francesco",
+    "San Vincenzo de' Paoli",
+    "San Pantaleone",
+    "San Giacomo",
+    "San Martino",
+    "San Rocco",
+    "San Giuseppe",
+    "San Bernardino",
+    "San Carlo",
+    "San Lorenzo",
+    "San Michele",
+    "San Giovanni Bosco",
+    "Santa Chiara",
+    "Santa Maria della Croce",
+    "Santa Lucia",
+    "Santa Rita",
+    "Santa Caterina",
+    "Sant'Angela Merici",
+    "Sant'Agostino",
+    "Sant'Ambrogio",
+    "Sant'Antonio",
 )
 _TERRITORY = {
-    "Crema": "Cremasco", "Cremona": "Cremonese", "Cernusco sul Naviglio": "Martesana", "Lodi": "Lodigiano",
-    "Bergamo": "Bergamasco", "Brescia": "Bresciano", "Milano": "Milanese", "Mantova": "Mantovano",
-    "Pavia": "Pavese", "Treviglio": "Trevigliese", "Casalmaggiore": "Casalasco",
+    "Crema": "Cremasco",
+    "Cremona": "Cremonese",
+    "Cernusco sul Naviglio": "Martesana",
+    "Lodi": "Lodigiano",
+    "Bergamo": "Bergamasco",
+    "Brescia": "Bresciano",
+    "Milano": "Milanese",
+    "Mantova": "Mantovano",
+    "Pavia": "Pavese",
+    "Treviglio": "Trevigliese",
+    "Casalmaggiore": "Casalasco",
 }
 _ARTICLES = ("Il ", "La ", "Lo ", "I ", "Gli ", "Le ", "L'")
 # words ignored when telling two generated identities apart ("Associazione Il Ponte" = "Il Ponte")
@@ -188,30 +444,75 @@ _KEY_STOPWORDS = frozenset({"il", "la", "lo", "l", "i", "gli", "le", "associazio
 # Comuni outside an Ambito that applicants give as their seat: (name, province, ISTAT province code).
 _NEARBY: dict[str, tuple[tuple[str, str, str], ...]] = {
     "CR": (
-        ("Cremona", "CR", "019"), ("Crema", "CR", "019"), ("Lodi", "LO", "098"), ("Treviglio", "BG", "016"),
-        ("Caravaggio", "BG", "016"), ("Soresina", "CR", "019"), ("Brescia", "BS", "017"),
-        ("Piacenza", "PC", "033"), ("Codogno", "LO", "098"), ("Casalmaggiore", "CR", "019"),
-        ("Romano di Lombardia", "BG", "016"), ("Orzinuovi", "BS", "017"), ("Piadena Drizzona", "CR", "019"),
+        ("Cremona", "CR", "019"),
+        ("Crema", "CR", "019"),
+        ("Lodi", "LO", "098"),
+        ("Treviglio", "BG", "016"),
+        ("Caravaggio", "BG", "016"),
+        ("Soresina", "CR", "019"),
+        ("Brescia", "BS", "017"),
+        ("Piacenza", "PC", "033"),
+        ("Codogno", "LO", "098"),
+        ("Casalmaggiore", "CR", "019"),
+        ("Romano di Lombardia", "BG", "016"),
+        ("Orzinuovi", "BS", "017"),
+        ("Piadena Drizzona", "CR", "019"),
         ("Casalpusterlengo", "LO", "098"),
     ),
     "MI": (
-        ("Melzo", "MI", "015"), ("Segrate", "MI", "015"), ("Pioltello", "MI", "015"),
-        ("Vimodrone", "MI", "015"), ("Inzago", "MI", "015"), ("Cassano d'Adda", "MI", "015"),
-        ("Cologno Monzese", "MI", "015"), ("Trezzo sull'Adda", "MI", "015"), ("Treviglio", "BG", "016"),
-        ("Sesto San Giovanni", "MI", "015"), ("Vimercate", "MB", "015"), ("Brugherio", "MB", "015"),
+        ("Melzo", "MI", "015"),
+        ("Segrate", "MI", "015"),
+        ("Pioltello", "MI", "015"),
+        ("Vimodrone", "MI", "015"),
+        ("Inzago", "MI", "015"),
+        ("Cassano d'Adda", "MI", "015"),
+        ("Cologno Monzese", "MI", "015"),
+        ("Trezzo sull'Adda", "MI", "015"),
+        ("Treviglio", "BG", "016"),
+        ("Sesto San Giovanni", "MI", "015"),
+        ("Vimercate", "MB", "015"),
+        ("Brugherio", "MB", "015"),
     ),
 }
 _NATIONAL = (
-    ("Milano", "MI", "015"), ("Bergamo", "BG", "016"), ("Brescia", "BS", "017"), ("Torino", "TO", "001"),
-    ("Bologna", "BO", "037"), ("Verona", "VR", "023"), ("Roma", "RM", "058"), ("Pavia", "PV", "018"),
-    ("Mantova", "MN", "020"), ("Parma", "PR", "034"),
+    ("Milano", "MI", "015"),
+    ("Bergamo", "BG", "016"),
+    ("Brescia", "BS", "017"),
+    ("Torino", "TO", "001"),
+    ("Bologna", "BO", "037"),
+    ("Verona", "VR", "023"),
+    ("Roma", "RM", "058"),
+    ("Pavia", "PV", "018"),
+    ("Mantova", "MN", "020"),
+    ("Parma", "PR", "034"),
 )
-_PHONE_PREFIXES = {"CR": ("0373", "0374", "0372"), "MI": ("02", "02", "0295"), "BG": ("035", "0363"),
-                   "LO": ("0371", "0377"), "BS": ("030",), "PC": ("0523",)}
+_PHONE_PREFIXES = {
+    "CR": ("0373", "0374", "0372"),
+    "MI": ("02", "02", "0295"),
+    "BG": ("035", "0363"),
+    "LO": ("0371", "0377"),
+    "BS": ("030",),
+    "PC": ("0523",),
+}
 _STREETS = (
-    "Via Roma", "Via Cavour", "Via Mazzini", "Via Garibaldi", "Via Dante", "Via Verdi", "Via XX Settembre",
-    "Piazza Duomo", "Via Matteotti", "Via IV Novembre", "Piazza della Libertà", "Via San Martino",
-    "Viale Europa", "Via Gramsci", "Via Manzoni", "Via Kennedy", "Via De Gasperi", "Vicolo del Forno",
+    "Via Roma",
+    "Via Cavour",
+    "Via Mazzini",
+    "Via Garibaldi",
+    "Via Dante",
+    "Via Verdi",
+    "Via XX Settembre",
+    "Piazza Duomo",
+    "Via Matteotti",
+    "Via IV Novembre",
+    "Piazza della Libertà",
+    "Via San Martino",
+    "Viale Europa",
+    "Via Gramsci",
+    "Via Manzoni",
+    "Via Kennedy",
+    "Via De Gasperi",
+    "Vicolo del Forno",
 )
 _EXPERIENCE = (
     "Volontariato di prossimità: trasporti, compagnia, spesa a domicilio.",
@@ -242,7 +543,9 @@ _FORMULA_TEXT = (
     "=1+1",
 )
 _FORMULA_ADDRESS = (
-    "- {street} {n}", "@ Casa del Volontariato, {street} {n}", "+ {street} {n} (c/o oratorio)",
+    "- {street} {n}",
+    "@ Casa del Volontariato, {street} {n}",
+    "+ {street} {n} (c/o oratorio)",
     "={street} {n}",
 )
 _TEST_NAME_FALLBACK = "Prova invio modulo"
@@ -253,7 +556,12 @@ _BELFIORE = ("D142", "D150", "F205", "A794", "B157", "E648", "C523")
 
 # Problems injected into `problem_share` of the rows, with weights (roughly the development sets' mix).
 _PROBLEMS: tuple[tuple[str, float], ...] = (
-    ("consent", 0.18), ("name", 0.13), ("areas", 0.16), ("email", 0.16), ("test", 0.15), ("cf_invalid", 0.14),
+    ("consent", 0.18),
+    ("name", 0.13),
+    ("areas", 0.16),
+    ("email", 0.16),
+    ("test", 0.15),
+    ("cf_invalid", 0.14),
     ("cf_missing", 0.08),
 )
 
@@ -417,7 +725,7 @@ def _phone(ctx: _Context, province: str) -> str:
         return f"3{rng.randint(20, 49)} {rng.randint(1_000_000, 9_999_999)}"
     prefix = rng.choice(_PHONE_PREFIXES.get(province, ctx.prefixes))
     digits = 8 if prefix == "02" else 6
-    return f"{prefix} {rng.randrange(10 ** (digits - 1), 10 ** digits)}"
+    return f"{prefix} {rng.randrange(10 ** (digits - 1), 10**digits)}"
 
 
 def _context(ambito: Ambito, rng: random.Random) -> _Context:
@@ -488,8 +796,12 @@ def _identity(ctx: _Context, place: str) -> tuple[str, tuple[str, ...], str, str
         return "", (core,), "asd", "sport"
     if r < 0.52:
         where = ctx.territory if rng.random() < 0.6 else place
-        return "Associazione", (f"{rng.choice(_CAUSES)} {where}",), _weighted(
-            rng, {"odv": 0.4, "aps": 0.3, "ets": 0.15, "nonric": 0.15}), "cause"
+        return (
+            "Associazione",
+            (f"{rng.choice(_CAUSES)} {where}",),
+            _weighted(rng, {"odv": 0.4, "aps": 0.3, "ets": 0.15, "nonric": 0.15}),
+            "cause",
+        )
     if r < 0.66:
         core = _named(rng)
         form = _weighted(rng, {"aps": 0.45, "odv": 0.35, "ets": 0.1, "nonric": 0.1})
@@ -498,8 +810,14 @@ def _identity(ctx: _Context, place: str) -> tuple[str, tuple[str, ...], str, str
         return "", (_named(rng),), "coop", "named"
     if r < 0.85:
         core = rng.choice(
-            (_named(rng), rng.choice(SURNAMES), f"{rng.choice(FIRST_NAMES)} {rng.choice(SURNAMES)}",
-             f"Opera Pia {place}", f"Comunitaria {place}"))
+            (
+                _named(rng),
+                rng.choice(SURNAMES),
+                f"{rng.choice(FIRST_NAMES)} {rng.choice(SURNAMES)}",
+                f"Opera Pia {place}",
+                f"Comunitaria {place}",
+            )
+        )
         return "Fondazione", (core,), "fondazione", "named"
     if r < 0.92:
         saint = rng.choice(_SAINTS)
@@ -513,8 +831,12 @@ def _identity(ctx: _Context, place: str) -> tuple[str, tuple[str, ...], str, str
     if r < 0.96:
         first = rng.choice(FIRST_NAMES)
         sur = rng.choice(SURNAMES)
-        return "Associazione", (f"{first} {sur}", f"Amici di {first} {sur}"), _weighted(
-            rng, {"odv": 0.6, "aps": 0.4}), "memorial"
+        return (
+            "Associazione",
+            (f"{first} {sur}", f"Amici di {first} {sur}"),
+            _weighted(rng, {"odv": 0.6, "aps": 0.4}),
+            "memorial",
+        )
     if r < 0.985:
         return "", (_named(rng),), "impresa", "named"
     core = rng.choice((f"Rete {rng.choice(_NAMED)}", f"Forum del Terzo Settore {place}"))
@@ -580,7 +902,12 @@ def _make_org(ctx: _Context, index: int, orgs: list[_Org], sibling: _Org | None)
         number = re.search(r" (\d+)$", cores[0])
         if number:
             comune, spellings, province, istat_prov, in_ambito = (
-                sibling.comune, sibling.comune_spellings, sibling.province, sibling.office, sibling.in_ambito)
+                sibling.comune,
+                sibling.comune_spellings,
+                sibling.province,
+                sibling.office,
+                sibling.in_ambito,
+            )
             cores = (f"{cores[0][: number.start()]} {int(number.group(1)) + 1}",)
         else:
             outside = rng.random() < 0.05
@@ -662,8 +989,13 @@ def _make_org(ctx: _Context, index: int, orgs: list[_Org], sibling: _Org | None)
 def _org_email(rng: random.Random, head: str, core: str) -> str:
     slug = _slug(f"{head} {core}" if rng.random() < 0.4 else core)
     style = rng.random()
-    local = slug[: rng.randint(14, 24)] if style < 0.7 else f"info.{slug[:18]}" if style < 0.85 else (
-        f"segreteria{slug[:14]}")
+    local = (
+        slug[: rng.randint(14, 24)]
+        if style < 0.7
+        else f"info.{slug[:18]}"
+        if style < 0.85
+        else (f"segreteria{slug[:14]}")
+    )
     return f"{local}@{rng.choice(MAIL_PROVIDERS)}"
 
 
@@ -693,14 +1025,14 @@ def _typo(rng: random.Random, text: str) -> str:
     j = rng.randrange(1, len(w) - 1)
     op = rng.randrange(4)
     if op == 0:
-        w = w[:j] + w[j + 1] + w[j] + w[j + 2:]
+        w = w[:j] + w[j + 1] + w[j] + w[j + 2 :]
     elif op == 1:
-        w = w[:j] + w[j + 1:]
+        w = w[:j] + w[j + 1 :]
     elif op == 2:
         w = w[:j] + w[j] + w[j:]
     else:
         letter = rng.choice(_TYPO_NEIGHBOURS)
-        w = w[:j] + (letter.upper() if w[j].isupper() else letter) + w[j + 1:]
+        w = w[:j] + (letter.upper() if w[j].isupper() else letter) + w[j + 1 :]
     words[i] = w
     return " ".join(words)
 
@@ -708,7 +1040,7 @@ def _typo(rng: random.Random, text: str) -> str:
 def _drop_article(core: str) -> str:
     for article in _ARTICLES:
         if core.startswith(article):
-            rest = core[len(article):]
+            rest = core[len(article) :]
             return rest[:1].upper() + rest[1:]
     return core
 
@@ -732,8 +1064,11 @@ def _name(rng: random.Random, org: _Org, noise: float) -> str:
     base = f"{head} {core}".strip()
     if chance(0.12):
         opening, closing = rng.choice((("«", "»"), ('"', '"'), ("\u201c", "\u201d")))
-        base = f"{head} {opening}{core}{closing}".strip() if head and rng.random() < 0.5 else (
-            f"{opening}{base}{closing}")
+        base = (
+            f"{head} {opening}{core}{closing}".strip()
+            if head and rng.random() < 0.5
+            else (f"{opening}{base}{closing}")
+        )
     suffix = org.suffix
     if chance(0.25):
         suffix = rng.choice(org.form.suffixes)
@@ -907,8 +1242,15 @@ def _render(ctx: _Context, row: _Row) -> _Outcome:
             email_bad = True
             first, _, last = person.partition(" ")
             f, sur = _slug(first), _slug(last)
-            email = rng.choice((f"{f}.{sur}@gmail", f"{f} {sur}@libero.it", "", f"{f}.{sur}.libero.it",
-                                f"{f}.{sur}@gmail..com"))
+            email = rng.choice(
+                (
+                    f"{f}.{sur}@gmail",
+                    f"{f} {sur}@libero.it",
+                    "",
+                    f"{f}.{sur}.libero.it",
+                    f"{f}.{sur}@gmail..com",
+                )
+            )
         elif problem == "test":
             test = True
             word = rng.choice(ctx.test_words) if ctx.test_words else _TEST_NAME_FALLBACK
@@ -988,7 +1330,7 @@ def _invalid_code(rng: random.Random, org: _Org) -> str:
         return code[:9] if rng.random() < 0.6 else code[:5] + code[6:]
     if r < 0.8 and "0" in code[1:]:
         i = code.index("0", 1)
-        return code[:i] + "O" + code[i + 1:]
+        return code[:i] + "O" + code[i + 1 :]
     return rng.choice(("non disponibile", "in corso di attribuzione", "N.D."))
 
 
@@ -1032,8 +1374,11 @@ def generate(
     """Generate a realistic set of form responses for the Ambito, with the expected outcome of every row."""
     if organisations < 0:
         raise ValueError("organisations must be >= 0")
-    for label, share in (("late_share", late_share), ("problem_share", problem_share),
-                         ("repeat_share", repeat_share)):
+    for label, share in (
+        ("late_share", late_share),
+        ("problem_share", problem_share),
+        ("repeat_share", repeat_share),
+    ):
         if not 0.0 <= share <= 1.0:
             raise ValueError(f"{label} must be between 0 and 1, not {share}")
     rng = random.Random(seed)
@@ -1051,7 +1396,7 @@ def generate(
         late_count[flat[i].org.index] = late_count.get(flat[i].org.index, 0) + 1
     for rows in rows_by_org:
         k = late_count.get(rows[0].org.index, 0)
-        for row in rows[len(rows) - k:] if k else ():
+        for row in rows[len(rows) - k :] if k else ():
             row.late = True
     _schedule(ctx, rows_by_org)
     kinds = [k for k, _ in _PROBLEMS if k != "test" or ctx.test_words]
@@ -1070,13 +1415,15 @@ def generate(
     truth: list[dict[str, str]] = []
     for n, (row, out) in enumerate(rendered, start=2):
         cells.append(out.cells)
-        truth.append({
-            "row": str(n),
-            "entity": row.org.entity,
-            "expected": "rejected" if out.reasons else "accepted",
-            "reasons": ";".join(out.reasons),
-            "warnings": ";".join(out.warnings),
-        })
+        truth.append(
+            {
+                "row": str(n),
+                "entity": row.org.entity,
+                "expected": "rejected" if out.reasons else "accepted",
+                "reasons": ";".join(out.reasons),
+                "warnings": ";".join(out.warnings),
+            }
+        )
     header = [getattr(ambito.questions, f)[0] for f in FIELDS]
     return DemoSet(header=header, rows=cells, truth=truth)
 

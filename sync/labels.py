@@ -28,6 +28,8 @@ WARNING_CODES = (
     "pec_non_valida",
     "data_non_valida",
     "testo_troncato",
+    "cf_ripulito",
+    "cf_forse_copiato",
     "cf_zeri_ripristinati",
     "area_non_configurata",
 )
@@ -67,6 +69,9 @@ MESSAGES: dict[str, str] = {
     "modulo di un account con lingua inglese, es. 4/20/2024 2:41:12 PM): sono state lette così. Per evitarlo, "
     "impostare il foglio del modulo su Italia (File › Impostazioni › Impostazioni internazionali).",
     "testo_troncato": "Il testo del campo era troppo lungo ed è stato troncato a {limit} caratteri.",
+    "cf_ripulito": "Il campo del codice fiscale conteneva altro testo («{value}»): è stato letto come {number}.",
+    "cf_forse_copiato": "Il codice fiscale {number} è indicato anche da «{other}», che per nome e contatti "
+    "sembra un altro ente: forse è un codice copiato. Verificare quale dei due enti lo possiede.",
     # decisions
     "decisione_sconosciuta": "Decisione «{value}» non riconosciuta. Usare: {verbs}.",
     "decisione_non_applicabile": "Decisione non applicabile: {detail}",
@@ -88,6 +93,42 @@ DECISION_TARGET_UNKNOWN = (
 )
 
 SUGGESTION_COMUNE = "forse intendevi {name}?"
+
+# Words read in answers (not shown) ---------------------------------------------------------------------
+# Labels typed before a tax code ("C.F. 91621450195", "P.IVA 0364…", "Cod. fiscale: …"), folded to
+# lower-case letters: dropped before validation.
+TAX_CODE_LABELS = (
+    "codice fiscale",
+    "cod fiscale",
+    "cod fisc",
+    "partita iva",
+    "part iva",
+    "p iva",
+    "piva",
+    "p i",
+    "c f",
+    "cf",
+    "n",
+    "nr",
+    "numero",
+)
+# Test submissions: a marker word, with a word about the form or an instruction to ignore it
+# ("Prova compilazione", "Modulo di prova", "Test modulo (ignorare)"), or a number ("prova 2").
+# A marker alone inside a name is not enough: "Banco di Prova", "Compagnia Teatrale Prova Generale".
+TEST_MARKERS = ("prova", "prove", "test", "collaudo", "tentativo", "esempio", "fittizio", "fittizia")
+TEST_CONTEXT = (
+    "modulo", "form", "compilazione", "compilare", "invio", "inviare", "notifica", "notifiche",
+    "verifica", "sistema", "funzionamento", "ignorare", "ignora", "considerare", "cancellare",
+    "eliminare", "cestinare", "ufficio", "tecnico", "tecnica",
+)  # fmt: skip
+TEST_INSTRUCTIONS = (
+    "non considerare",
+    "da ignorare",
+    "ignorare",
+    "da cancellare",
+    "da eliminare",
+    "non valida",
+)
 
 CF_DETAILS = {
     "length": "lunghezza errata (un ente ha 11 cifre, una persona 16 caratteri).",
@@ -171,6 +212,28 @@ FORM_DIFFERENCES = {
     "non sono usate. Se serve, aggiungerne il titolo in `questions`.",
 }
 
+# Evidence in "Possibili duplicati" and on merged organisations (sync/match.py) ------------------------
+EVIDENCE_TAX_ID = "stesso codice fiscale"
+EVIDENCE_BORROWED_TAX_ID = "stesso codice fiscale ma nomi e contatti diversi: forse un codice copiato"
+EVIDENCE_BORROWED_TAX_ID_FORM = "stesso codice fiscale ma forma giuridica diversa: forse un codice copiato"
+EVIDENCE_SAME_NAME = "stesso nome"
+EVIDENCE_SIMILAR_NAME = "nome simile {score}%"
+EVIDENCE_SHORT_NAME = "nome abbreviato o in sigla"
+EVIDENCE_EMAIL = "stessa email"
+EVIDENCE_PEC = "stessa PEC"
+EVIDENCE_PHONE = "stesso telefono"
+EVIDENCE_ADDRESS = "stesso indirizzo"
+EVIDENCE_CONTACT = "stesso referente"
+EVIDENCE_COMUNE = "stesso comune"
+EVIDENCE_SIMILAR_TAX_ID = "codice fiscale simile"
+EVIDENCE_SHARED_CONTACT = "contatti usati anche da altri enti"
+EVIDENCE_OTHER_COMUNE = "comune diverso"
+EVIDENCE_OTHER_FORM = "forma giuridica diversa"
+EVIDENCE_OTHER_BODY = "tipo di ente diverso nel nome (consorzio, fondazione, circolo, gruppo…)"
+EVIDENCE_OTHER_TAX_ID = "codici fiscali diversi"
+EVIDENCE_OTHER_NUMBER = "numero diverso nel nome"
+EVIDENCE_MUST_LINK = "unione richiesta"
+EVIDENCE_CONFLICT = "unione richiesta in conflitto con una separazione"
 # Command line ---------------------------------------------------------------------------------------------------
 DEMO_REFUSED = (
     "La cartella {folder} contiene già il file {name}, che non è stato creato da «elenco demo»: la prova "

@@ -6,7 +6,12 @@ Rules, strongest first (a false merge is worse than a missed one):
    in the same cluster, checked before every union against the whole clusters. A `must_link` that
    would break a `cannot_link` is not applied: it comes back in `review` with the evidence
    `EVIDENCE_CONFLICT` so staff see their two decisions disagree.
-2. Records sharing a valid tax id are merged ("stesso codice fiscale").
+2. Records sharing a valid tax id are merged ("stesso codice fiscale"), unless two of them cannot be
+   one body (other legal forms, names whose cores disagree, a body word such as "consorzio" on one
+   side only): then the id is contested, the pair goes to review ("forse un codice copiato"), the
+   id no longer identifies its givers, and the rows whose body turns out to have its own id are
+   reported (`MatchResult.borrowed`). Two ids of one kind a slip apart (transposed digits) are a
+   weak conflict that the same name with two of the body's own contacts outweighs.
 3. Otherwise a pair is merged only when the names are the same or nearly so after the legal-form
    normalisation of `sync.names` (order, articles, forms, abbreviations and one typo per word do
    not matter; numbers and every other word do), *and* a strong contact is shared (phone, or
@@ -25,8 +30,8 @@ Rules, strongest first (a false merge is worse than a missed one):
 Guaranteed properties (tested with hypothesis): every key in exactly one cluster; the result does
 not depend on the order of the records, nor on their keys beyond labelling; `cannot_link` pairs
 are apart; `must_link` pairs are together unless reported as conflicts; a shared valid tax id
-always merges (cannot-links aside); a record sharing no blocking key with the others leaves their
-clusters, links and review unchanged. Adding records can in general split a cluster (a new record
+merges or is reported as contested with its pair in review (cannot-links aside); a record sharing
+no blocking key with the others leaves their clusters, links and review unchanged. Adding records can in general split a cluster (a new record
 may make a key too common to block on, or bring an id that conflicts): no wider monotonicity is
 promised.
 
@@ -42,12 +47,11 @@ full judgement would dismiss (and tested so): `_Screen` applies the judge's rule
 contradictions and numbers from cheap signs before a pair is judged, and `_name_ceiling` /
 `_may_be_alike` bound how alike two names can be before aligning their words. What each record
 shares with others (its name's key, its tax ids, its comune, its address) is worked out once per
-call; the cyclic garbage collector is paused while matching, which builds no cycles.
+call.
 """
 
 from __future__ import annotations
 
-import gc
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
@@ -59,25 +63,60 @@ from itertools import combinations, compress, pairwise
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
 
+# Evidence shown to staff in "Possibili duplicati": Italian phrases, kept in `sync.labels`.
+from sync.labels import (
+    EVIDENCE_ADDRESS,
+    EVIDENCE_BORROWED_TAX_ID,
+    EVIDENCE_BORROWED_TAX_ID_FORM,
+    EVIDENCE_COMUNE,
+    EVIDENCE_CONFLICT,
+    EVIDENCE_CONTACT,
+    EVIDENCE_EMAIL,
+    EVIDENCE_MUST_LINK,
+    EVIDENCE_OTHER_BODY,
+    EVIDENCE_OTHER_COMUNE,
+    EVIDENCE_OTHER_FORM,
+    EVIDENCE_OTHER_NUMBER,
+    EVIDENCE_OTHER_TAX_ID,
+    EVIDENCE_PEC,
+    EVIDENCE_PHONE,
+    EVIDENCE_SAME_NAME,
+    EVIDENCE_SHARED_CONTACT,
+    EVIDENCE_SHORT_NAME,
+    EVIDENCE_SIMILAR_NAME,
+    EVIDENCE_SIMILAR_TAX_ID,
+    EVIDENCE_TAX_ID,
+)
 from sync.names import NameKey, default_table, name_key, prenormalise
 
-# Evidence shown to staff in "Possibili duplicati" (Italian on purpose: it is read by people).
-EVIDENCE_TAX_ID = "stesso codice fiscale"
-EVIDENCE_SAME_NAME = "stesso nome"
-EVIDENCE_SIMILAR_NAME = "nome simile {score}%"
-EVIDENCE_SHORT_NAME = "nome abbreviato o in sigla"
-EVIDENCE_EMAIL = "stessa email"
-EVIDENCE_PEC = "stessa PEC"
-EVIDENCE_PHONE = "stesso telefono"
-EVIDENCE_ADDRESS = "stesso indirizzo"
-EVIDENCE_COMUNE = "stesso comune"
-EVIDENCE_SIMILAR_TAX_ID = "codice fiscale simile"
-EVIDENCE_OTHER_COMUNE = "comune diverso"
-EVIDENCE_OTHER_FORM = "forma giuridica diversa"
-EVIDENCE_OTHER_TAX_ID = "codici fiscali diversi"
-EVIDENCE_OTHER_NUMBER = "numero diverso nel nome"
-EVIDENCE_MUST_LINK = "unione richiesta"
-EVIDENCE_CONFLICT = "unione richiesta in conflitto con una separazione"
+__all__ = [
+    "EVIDENCE_ADDRESS",
+    "EVIDENCE_BORROWED_TAX_ID",
+    "EVIDENCE_BORROWED_TAX_ID_FORM",
+    "EVIDENCE_COMUNE",
+    "EVIDENCE_CONFLICT",
+    "EVIDENCE_CONTACT",
+    "EVIDENCE_EMAIL",
+    "EVIDENCE_MUST_LINK",
+    "EVIDENCE_OTHER_BODY",
+    "EVIDENCE_OTHER_COMUNE",
+    "EVIDENCE_OTHER_FORM",
+    "EVIDENCE_OTHER_NUMBER",
+    "EVIDENCE_OTHER_TAX_ID",
+    "EVIDENCE_PEC",
+    "EVIDENCE_PHONE",
+    "EVIDENCE_SAME_NAME",
+    "EVIDENCE_SHARED_CONTACT",
+    "EVIDENCE_SHORT_NAME",
+    "EVIDENCE_SIMILAR_NAME",
+    "EVIDENCE_SIMILAR_TAX_ID",
+    "EVIDENCE_TAX_ID",
+    "Borrowed",
+    "Link",
+    "MatchRecord",
+    "MatchResult",
+    "match",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +134,7 @@ class MatchRecord:
     address: str  # street address, normalised lower ('' if none)
     submitted_at: datetime | None
     legal_form: str = ""  # the form's "Forma giuridica" answer, if any: read like a name suffix
+    contact: str = ""  # the contact person as typed ("Nome e cognome del referente"), if any
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +147,15 @@ class Link:
     evidence: tuple[str, ...]  # Italian phrases, e.g. ("nome simile 96%", "stesso telefono")
 
 
+@dataclass(frozen=True, slots=True)
+class Borrowed:
+    """A record whose valid tax id is also given by a record of another body: perhaps copied."""
+
+    key: int  # the record
+    tax_id: str
+    other: int  # a record of another body giving the same id
+
+
 @dataclass(frozen=True)
 class MatchResult:
     """Clusters of record keys, the links that merged them, and the pairs staff should look at."""
@@ -114,6 +163,7 @@ class MatchResult:
     clusters: list[list[int]]  # each sorted by key; sorted by first key; every key exactly once
     links: list[Link]  # one per union performed: the evidence for each merge
     review: list[Link]  # uncertain pairs across different clusters, one per cluster pair
+    borrowed: list[Borrowed] = field(default_factory=list)  # by key: ids that look copied
 
 
 # Name classes, weakest to strongest.
@@ -190,6 +240,10 @@ class _Profile:
     sec_words: tuple[str, ...]  # key.secondary and key.primary split into words
     pri_words: tuple[str, ...]
     parts: _NameParts  # shared by the records with the same name and legal-form answer
+    contact: str  # the contact person's words, folded and sorted ("" if fewer than two)
+    domain: str  # of the email
+    tax_ids: tuple[str, ...]  # the valid ids that identify the record (a contested one left out)
+    contested: str = ""  # a valid id also given by another body (`_contested`): evidence only
 
 
 @dataclass(slots=True)
@@ -208,6 +262,7 @@ class _NameParts:
     bodies: frozenset[str]
     sec_words: tuple[str, ...]
     pri_words: tuple[str, ...]
+    marks: frozenset[str]  # body words in the name ("consorzio", "circolo"): see `_name_class`
     # filled when first compared: consecutive words typed together ("ilsentiero"), and which
     # words of another name are legal-form residue against this one (`_without_form_noise`)
     glued_sec: dict[str, tuple[str, str]] | None = None
@@ -223,6 +278,7 @@ class _Verdict:
     rank: tuple[int, int, float]  # (name class, strong contacts, score): higher is surer
     score: float
     evidence: tuple[str, ...]
+    near_ids: bool = False  # a merge over two ids of one kind a slip apart
 
 
 @dataclass(slots=True)
@@ -254,10 +310,12 @@ class _Clusters:
     def forbidden(self, ri: int, rj: int) -> bool:
         return rj in self.cannot.get(ri, ())
 
-    def conflict(self, ri: int, rj: int) -> str:
-        """The evidence phrase that keeps two clusters apart, or '' if they are compatible."""
-        if _disjoint(self.cf[ri], self.cf[rj]) or _disjoint(self.piva[ri], self.piva[rj]):
-            return EVIDENCE_OTHER_TAX_ID
+    def conflict(self, ri: int, rj: int, near: bool = False) -> str:
+        """The evidence phrase that keeps two clusters apart, or '' if they are compatible. `near`:
+        two ids of one kind a slip apart do not (the judge found the rest outweighs them)."""
+        for table in (self.cf, self.piva):
+            if _disjoint(table[ri], table[rj]) and not (near and _near_ids(table[ri], table[rj])):
+                return EVIDENCE_OTHER_TAX_ID
         if _disjoint(self.sections[ri], self.sections[rj]) or _disjoint(self.bodies[ri], self.bodies[rj]):
             return EVIDENCE_OTHER_FORM
         return ""
@@ -324,7 +382,15 @@ def _name_parts(name: str, legal_form: str, forms_memo: dict[tuple[object, ...],
         *form_parts,
         tuple(key.secondary.split()),
         tuple(pri_words),
+        _marks(key.full),
     )
+
+
+def _marks(full: str) -> frozenset[str]:
+    """The body words of a name, plurals folded: "Consorzi Riuniti" and "Consorzio X" share one."""
+    body = default_table().body_words
+    found = [("consorzio" if w == "consorzi" else w) for w in full.split() if w in body]
+    return frozenset(found) if found else _EMPTY
 
 
 _FormParts = tuple[frozenset[str], frozenset[str], frozenset[str]]
@@ -385,6 +451,7 @@ def _signature(rec: MatchRecord) -> str:
             rec.comune,
             rec.address,
             rec.legal_form,
+            rec.contact,
             rec.submitted_at.isoformat() if rec.submitted_at else "",
         )
     )
@@ -436,7 +503,16 @@ def _profile(rec: MatchRecord, memo: _Memo | None = None) -> _Profile:
         n.sec_words,
         n.pri_words,
         n,
+        _contact(rec.contact),
+        rec.email.rpartition("@")[2] if "@" in rec.email else "",
+        rec.tax_ids,
     )
+
+
+def _contact(text: str) -> str:
+    """A contact person's name for comparison: words folded and sorted ("Rossi Maria" = "Maria Rossi")."""
+    words = _NON_ALNUM.sub(" ", prenormalise(text)).split() if text else []
+    return " ".join(sorted(words)) if len(words) >= 2 else ""
 
 
 def _word_match(x: str, y: str, relaxed: bool) -> bool:
@@ -731,9 +807,53 @@ def _name_class(p: _Profile, q: _Profile, relaxed: bool = False) -> tuple[int, f
         score = _ratio(p, q)
         if cls < _WEAK and score >= _WEAK_SCORE:
             cls = _WEAK
-    if p.numbers != q.numbers:
-        cls = min(cls, _WEAK)  # "Polisportiva Crema 41" and "... 42" are two clubs
+    if p.numbers != q.numbers or _other_body(p, q):
+        # "Polisportiva Crema 41" and "... 42" are two clubs; "Consorzio Arcobaleno" and the
+        # "Arcobaleno" cooperative it groups, a foundation and its association, are two bodies
+        cls = min(cls, _WEAK)
     return cls, score
+
+
+def _other_body(p: _Profile, q: _Profile) -> bool:
+    """Whether one name has a body word ("consorzio", "circolo") that the other lacks, even
+    mistyped ("Grppo"): a consortium and its member, a foundation and its association."""
+    a, b = p.parts.marks, q.parts.marks
+    if a == b:
+        return False
+    for mine, other in ((a - b, q), (b - a, p)):
+        words = other.key.full.split()
+        for mark in mine:
+            if not any(len(w) >= 4 and OSA.distance(mark, w, score_cutoff=1) <= 1 for w in words):
+                return True
+    return False
+
+
+def _alike(p: _Profile, q: _Profile) -> bool:
+    """Whether two names may be one body's (the same core, give or take a typo in every word)."""
+    if _same_name(p, q) and p.numbers == q.numbers and not _other_body(p, q):
+        return True
+    return _name_class(p, q)[0] >= _PARTIAL or _name_class(p, q, relaxed=True)[0] >= _NEAR
+
+
+def _near_code(a: str, b: str) -> bool:
+    """Two codes of the same length one slip apart: one edit or two adjacent characters swapped,
+    two characters swapped across one ("92315" / "91325"), or a doubled digit retyped ("22" / "55")."""
+    if a == b or len(a) != len(b):
+        return a == b or OSA.distance(a, b, score_cutoff=1) <= 1
+    if OSA.distance(a, b, score_cutoff=1) <= 1:
+        return True
+    diff = [k for k in range(len(a)) if a[k] != b[k]]
+    if len(diff) != 2:
+        return False
+    i, j = diff
+    if j == i + 2:
+        return a[i] == b[j] and a[j] == b[i]
+    return j == i + 1 and a[i] == a[j] and b[i] == b[j]
+
+
+def _near_ids(x: frozenset[str], y: frozenset[str]) -> bool:
+    """Two different ids of one kind that are one slip apart: a typo that still passes the check digit."""
+    return len(x) == 1 and len(y) == 1 and _near_code(next(iter(x)), next(iter(y)))
 
 
 def _same_address(p: _Profile, q: _Profile) -> bool:
@@ -742,8 +862,82 @@ def _same_address(p: _Profile, q: _Profile) -> bool:
     return p.address == q.address or fuzz.ratio(p.address, q.address) >= 85
 
 
-def _judge(p: _Profile, q: _Profile) -> _Verdict | None:
-    """Merge, review or nothing for one candidate pair (no shared valid tax id)."""
+# Public mail providers: an address there says who typed the form, not which body it is for (unless
+# the same contact person is named too); a body's own domain says which body it is.
+_PUBLIC_MAIL = frozenset((
+    "gmail.com", "googlemail.com", "libero.it", "alice.it", "virgilio.it", "tiscali.it", "tin.it",
+    "hotmail.it", "hotmail.com", "outlook.it", "outlook.com", "live.it", "live.com", "yahoo.it",
+    "yahoo.com", "icloud.com", "me.com", "fastwebnet.it", "email.it", "inwind.it", "iol.it", "aruba.it",
+    "teletu.it", "tim.it", "vodafone.it", "katamail.com", "msn.com", "protonmail.com", "proton.me",
+))  # fmt: skip
+
+_EMAIL, _PEC, _PHONE, _SEAT = range(4)
+
+
+class _Shared:
+    """Which contacts are shared by bodies with different names (an office's, an accountant's, a
+    federation's PEC, one person's phone on two bodies), learned from the records themselves: a
+    contact given by two names that cannot be one body's is weak evidence for every pair."""
+
+    def __init__(self, profiles: Sequence[_Profile]) -> None:
+        self.profiles = profiles
+        self.index: dict[tuple[int, str], list[int]] = {}
+        self.memo: dict[tuple[int, str], bool] = {}
+        index = self.index
+        for i, p in enumerate(profiles):
+            for kind, value in ((_EMAIL, p.email), (_PEC, p.pec), (_PHONE, p.phone), (_SEAT, _seat_key(p))):
+                if value:
+                    members = index.get((kind, value))
+                    if members is None:
+                        index[kind, value] = [i]
+                    else:
+                        members.append(i)
+
+    def shared(self, kind: int, value: str) -> bool:
+        known = self.memo.get((kind, value))
+        if known is None:
+            known = self.memo[kind, value] = self._learn(self.index.get((kind, value), []))
+        return known
+
+    def _learn(self, members: list[int]) -> bool:
+        if len(members) > _MAX_SHARED:
+            return True
+        names: dict[int, _Profile] = {}  # one profile per distinct name (and legal-form answer)
+        for i in members:
+            names.setdefault(id(self.profiles[i].parts), self.profiles[i])
+        return any(not _kin(x, y) for x, y in combinations(names.values(), 2))
+
+
+def _kin(p: _Profile, q: _Profile) -> bool:
+    """Names that may be one body's for learning which contacts are shared: alike, or close by the
+    similarity score (a mistyped short word: "Uidlm" / "ULDM"), with the same numbers and body words."""
+    if _alike(p, q):
+        return True
+    return p.numbers == q.numbers and not _other_body(p, q) and _ratio(p, q) >= _WEAK_SCORE
+
+
+def _seat_key(p: _Profile) -> str:
+    return f"{p.comune}|{p.address}" if p.address else ""
+
+
+@dataclass(slots=True)
+class _Facts:
+    """What two records have in common or in conflict, before their names are compared."""
+
+    same_comune: bool
+    other_comune: bool
+    phone: bool
+    address: bool
+    email: bool
+    pec: bool
+    contact: bool
+    raw_near: bool
+    other_form: bool
+    other_id: bool
+    near_ids: bool  # the two ids of one kind are one slip apart (`_near_ids`)
+
+
+def _facts(p: _Profile, q: _Profile) -> _Facts:
     same_comune = bool(p.comune) and p.comune == q.comune
     other_comune = bool(p.comune and q.comune) and not same_comune
     if other_comune and not (p.comune.isdigit() or q.comune.isdigit()):
@@ -754,27 +948,66 @@ def _judge(p: _Profile, q: _Profile) -> _Verdict | None:
         same_comune = not other_comune
     elif other_comune and (p.comune.isdigit() != q.comune.isdigit()):
         other_comune = False  # a code and an unresolved name cannot be compared
-    phone = bool(p.phone) and p.phone == q.phone
-    address = not other_comune and _same_address(p, q)
-    email = bool(p.email) and p.email == q.email
-    pec = bool(p.pec) and p.pec == q.pec
-    raw_near = bool(p.raw_id and q.raw_id) and OSA.distance(p.raw_id, q.raw_id, score_cutoff=2) <= 1
-    other_form = _disjoint(p.sections, q.sections) or _disjoint(p.bodies, q.bodies)
-    other_id = _disjoint(p.cf, q.cf) or _disjoint(p.piva, q.piva)
-    strong = phone or address
-    weak = email + pec + raw_near
-    contradicted = other_form or other_id or other_comune
+    other_cf, other_piva = _disjoint(p.cf, q.cf), _disjoint(p.piva, q.piva)
+    return _Facts(
+        same_comune,
+        other_comune,
+        bool(p.phone) and p.phone == q.phone,
+        not other_comune and _same_address(p, q),
+        bool(p.email) and p.email == q.email,
+        bool(p.pec) and p.pec == q.pec,
+        bool(p.contact) and p.contact == q.contact,
+        bool(p.raw_id and q.raw_id) and _near_code(p.raw_id, q.raw_id),
+        _disjoint(p.sections, q.sections) or _disjoint(p.bodies, q.bodies),
+        other_cf or other_piva,
+        (other_cf or other_piva)
+        and not (other_cf and not _near_ids(p.cf, q.cf))
+        and not (other_piva and not _near_ids(p.piva, q.piva)),
+    )
+
+
+def _specific(p: _Profile, q: _Profile, f: _Facts, shared: _Shared) -> tuple[int, bool]:
+    """How many contacts in common are the body's own (not shared with other bodies), and whether
+    any in common is shared. An email counts when its domain is the body's own, or with the same
+    contact person."""
+    own = weakened = 0
+    for flag, kind, value in (
+        (f.phone, _PHONE, p.phone),
+        (f.address, _SEAT, _seat_key(p)),
+        (f.pec, _PEC, p.pec),
+    ):
+        if flag:
+            if shared.shared(kind, value):
+                weakened = 1
+            else:
+                own += 1
+    if f.email:
+        if shared.shared(_EMAIL, p.email):
+            weakened = 1
+        elif p.domain not in _PUBLIC_MAIL or f.contact:
+            own += 1
+    return own, bool(weakened)
+
+
+def _judge(p: _Profile, q: _Profile, shared: _Shared | None = None) -> _Verdict | None:
+    """Merge, review or nothing for one candidate pair (no shared valid tax id)."""
+    f = _facts(p, q)
+    strong = f.phone or f.address
+    weak = f.email + f.pec + f.raw_near
+    contradicted = f.other_form or f.other_id or f.other_comune
+    # a moved seat: another comune, with the same contact person and email or PEC
+    moved = f.other_comune and not (f.other_form or f.other_id) and f.contact and (f.email or f.pec)
     # Nothing shared, or a contradiction with nothing strong to outweigh it: neither a merge nor
     # worth a reviewer's time, whatever the names say (namesakes in other towns are common).
-    if not (strong or weak or same_comune) or (contradicted and not (strong or raw_near)):
+    if not (strong or weak or f.same_comune) or (contradicted and not (strong or f.raw_near or moved)):
         return None
     # Only a partial name would count here, or a near one with nothing but the comune in common
     # (see below): a name that cannot be that close is dismissed without aligning it.
-    if (contradicted or not (strong or raw_near)) and _name_ceiling(p, q) < (
+    if (contradicted or not (strong or f.raw_near)) and _name_ceiling(p, q) < (
         _PARTIAL if contradicted or weak else _NEAR
     ):
         return None
-    if strong and not (contradicted or raw_near) and not _may_be_alike(p, q):
+    if strong and not (contradicted or f.raw_near) and not _may_be_alike(p, q):
         return None  # with a phone or an address, the least likeness below would do
     cls, score = _name_class(p, q)
     typos = False
@@ -783,38 +1016,63 @@ def _judge(p: _Profile, q: _Profile) -> _Verdict | None:
         # "oNdo"): the same body when every contact agrees, worth a look when a phone or an
         # address does.
         typos = _name_class(p, q, relaxed=True)[0] >= _NEAR
-        if typos and phone and address and (email or pec) and same_comune:
+        if typos and f.phone and f.address and (f.email or f.pec) and f.same_comune:
             cls = _NEAR
         elif typos:
             cls = max(cls, _WEAK)
-    if cls == _NONE and not raw_near:
+    if cls == _NONE and not f.raw_near:
         return None
-
-    merge = False
-    if cls >= _NEAR and not contradicted:
-        if strong:
-            merge = True
-        else:
-            # No phone or address in common, but none contradicting either (both often missing):
-            # the very same name in the same comune with two more shared identifiers.
-            phone_differs = bool(p.phone and q.phone)
-            address_differs = bool(p.address and q.address)
-            merge = cls == _SAME and same_comune and weak >= 2 and not phone_differs and not address_differs
-    if merge:
-        review = False
-    elif contradicted:
-        # Two ids, two forms or two seats make it two bodies, unless they share a phone, an address
-        # or a tax code typed one character apart.
-        review = (strong or raw_near) and cls >= _PARTIAL
-    elif cls >= _NEAR:
-        review = strong or weak > 0 or same_comune
-    elif cls == _PARTIAL:
-        review = strong or weak > 0
-    else:
-        review = strong or raw_near
-    if not merge and not review:
+    own, weakened = _specific(p, q, f, shared or _Shared(()))
+    merge = _merges(p, q, f, cls, own, weak)
+    if not merge and not _reviews(f, cls, strong, weak, contradicted, moved):
         return None
+    evidence = _evidence(p, q, f, cls, score, typos, weakened)
+    return _Verdict(merge, not merge, (cls, strong + weak, score), score, evidence, merge and f.other_id)
 
+
+def _merges(p: _Profile, q: _Profile, f: _Facts, cls: int, own: int, weak: int) -> bool:
+    """Whether the evidence proves one body: the name, the contacts that are the body's own, and
+    nothing against it that they do not outweigh."""
+    if f.other_form or (f.other_id and not f.near_ids):
+        return False
+    if f.other_id:
+        # two ids of one kind a slip apart (both pass the check digit): a weak conflict that the
+        # same name with a phone or an address and one more contact of the body's own outweighs
+        return cls >= _NEAR and not f.other_comune and (f.phone or f.address) and own >= 2
+    if f.other_comune:
+        # a moved seat, or the operating seat given for the legal one: the same person with the
+        # body's own email or PEC, and one more contact of its own
+        return cls >= _PARTIAL and f.contact and (f.email or f.pec) and own >= 2
+    if cls >= _NEAR:
+        phone_differs = bool(p.phone and q.phone) and not f.phone
+        address_differs = bool(p.address and q.address) and not f.address
+        if own >= 2 or (own and (f.phone or f.address or f.pec)):
+            return True
+        if own and not (phone_differs or address_differs):
+            return True  # the body's own email domain, and no phone or address against it
+        # No contact of the body's own in common, but none contradicting either (both often
+        # missing): the very same name in the same comune with two more shared identifiers.
+        return cls == _SAME and f.same_comune and weak >= 2 and not phone_differs and not address_differs
+    # one name is the other plus a word ("Fondazione Tirelli" / "Fondazione Luigi Tirelli")
+    return cls == _PARTIAL and f.same_comune and own >= 2
+
+
+def _reviews(f: _Facts, cls: int, strong: bool, weak: int, contradicted: bool, moved: bool) -> bool:
+    """Whether a pair that is not merged is worth a reviewer's time."""
+    if contradicted:
+        # Two ids, two forms or two seats make it two bodies, unless they share a phone, an address,
+        # a tax code typed one slip apart, or (another seat) the contact person and email or PEC.
+        return (strong or f.raw_near or moved) and cls >= _PARTIAL
+    if cls >= _NEAR:
+        return strong or weak > 0 or f.same_comune
+    if cls == _PARTIAL:
+        return strong or weak > 0
+    return strong or f.raw_near
+
+
+def _evidence(
+    p: _Profile, q: _Profile, f: _Facts, cls: int, score: float, typos: bool, weakened: bool
+) -> tuple[str, ...]:
     if cls == _SAME:
         name = EVIDENCE_SAME_NAME
     elif cls == _NEAR and score < _WEAK_SCORE and not typos:
@@ -823,20 +1081,23 @@ def _judge(p: _Profile, q: _Profile) -> _Verdict | None:
         name = EVIDENCE_SIMILAR_NAME.format(score=int(score))
     evidence: list[str] = [name]
     for flag, phrase in (
-        (raw_near, EVIDENCE_SIMILAR_TAX_ID),
-        (phone, EVIDENCE_PHONE),
-        (address, EVIDENCE_ADDRESS),
-        (email, EVIDENCE_EMAIL),
-        (pec, EVIDENCE_PEC),
-        (same_comune, EVIDENCE_COMUNE),
-        (other_comune, EVIDENCE_OTHER_COMUNE),
-        (other_form, EVIDENCE_OTHER_FORM),
-        (other_id, EVIDENCE_OTHER_TAX_ID),
+        (f.raw_near, EVIDENCE_SIMILAR_TAX_ID),
+        (f.phone, EVIDENCE_PHONE),
+        (f.address, EVIDENCE_ADDRESS),
+        (f.email, EVIDENCE_EMAIL),
+        (f.pec, EVIDENCE_PEC),
+        (f.contact, EVIDENCE_CONTACT),
+        (f.same_comune, EVIDENCE_COMUNE),
+        (weakened, EVIDENCE_SHARED_CONTACT),
+        (f.other_comune, EVIDENCE_OTHER_COMUNE),
+        (f.other_form, EVIDENCE_OTHER_FORM),
+        (_other_body(p, q), EVIDENCE_OTHER_BODY),
+        (f.other_id, EVIDENCE_OTHER_TAX_ID),
         (p.numbers != q.numbers, EVIDENCE_OTHER_NUMBER),
     ):
         if flag:
             evidence.append(phrase)
-    return _Verdict(merge, review, (cls, strong + weak, score), score, tuple(evidence))
+    return tuple(evidence)
 
 
 def _deletions(text: str) -> Iterable[str]:
@@ -871,7 +1132,7 @@ def _blocks(values: list[str], owners: list[int], size: int) -> Iterator[list[in
     yield from blocks.values()
 
 
-def _candidates(profiles: Sequence[_Profile]) -> list[tuple[int, int]]:
+def _candidates(profiles: Sequence[_Profile], df: Counter[str] | None = None) -> list[tuple[int, int]]:
     """Pairs of profile indices that share a blocking key (and that `_judge` may not dismiss,
     see `_Screen`), in a canonical order. The keys: the same valid email, PEC, phone or raw tax
     code; and, in the same comune, the same name words (sorted, with and without head nouns), a
@@ -902,7 +1163,8 @@ def _candidates(profiles: Sequence[_Profile]) -> list[tuple[int, int]]:
 
     # Name keys carry the comune: a pair with similar names but no contact in common is only
     # worth a look in the same town (with a contact in common, the contact keys find it).
-    df = Counter(t for p in profiles for t in set(p.sec_tokens))
+    if df is None:
+        df = _word_counts(profiles)
     word_keys: dict[tuple[str, ...], list[str]] = {}  # the same words give the same keys
     towns: dict[str, list[int]] = {}
     for i, p in enumerate(profiles):
@@ -996,7 +1258,9 @@ class _Screen:
         self.heads = [p.raw_id[: 5 if len(p.raw_id) >= 11 else 3] for p in profiles]
         self.tails = [p.raw_id[-5 if len(p.raw_id) >= 11 else -3 :] for p in profiles]
         # the one valid tax id of a record that has exactly one (a pair sharing it is rule 2's)
-        self.tax_ids = [p.rec.tax_ids[0] if len(p.rec.tax_ids) == 1 else None for p in profiles]
+        self.tax_ids = [p.tax_ids[0] if len(p.tax_ids) == 1 else None for p in profiles]
+        # two long codes a slip apart across the middle ("92315..." / "91325...") keep both ends
+        self.ends = [p.raw_id[:4] + p.raw_id[-4:] if len(p.raw_id) >= 11 else "" for p in profiles]
 
     def open_pairs(self, members: Sequence[int]) -> Iterator[int]:
         """The pairs of a block (members ascending) worth `keep`'s time, as codes i * n + j: not
@@ -1010,6 +1274,7 @@ class _Screen:
             self.tails,
             self.long_codes,
         )
+        ends = self.ends
         return (
             i * n + j
             for i, j in combinations(members, 2)
@@ -1018,6 +1283,7 @@ class _Screen:
                 or (phones[i] and phones[i] == phones[j])
                 or (streets[i] and streets[i] == streets[j])
                 or (heads[i] and (heads[i] == heads[j] or tails[i] == tails[j]))  # the same length class
+                or (ends[i] and ends[i] == ends[j])
                 or (long_codes[i] | long_codes[j] == 3 and self.mixed_codes(i, j))
             )
             and (taxes[i] is None or taxes[i] != taxes[j])
@@ -1041,7 +1307,7 @@ class _Screen:
         return (
             (bool(p.phone) and p.phone == q.phone)
             or _same_address(p, q)
-            or (bool(p.raw_id and q.raw_id) and OSA.distance(p.raw_id, q.raw_id, score_cutoff=2) <= 1)
+            or (bool(p.raw_id and q.raw_id) and _near_code(p.raw_id, q.raw_id))
         )
 
     def keep(self, pairs: Iterable[int]) -> list[int]:
@@ -1049,13 +1315,14 @@ class _Screen:
         phones, streets, heads, tails = self.phones, self.streets, self.heads, self.tails
         n = len(profiles)
         kept: list[int] = []
-        long_codes = self.long_codes
+        long_codes, ends = self.long_codes, self.ends
         for code in pairs:
             i, j = divmod(code, n)
             sign = (
                 (phones[i] and phones[i] == phones[j])
                 or (streets[i] and streets[i] == streets[j])
                 or (heads[i] and (heads[i] == heads[j] or tails[i] == tails[j]))
+                or (ends[i] and ends[i] == ends[j])
                 or (long_codes[i] | long_codes[j] == 3 and self.mixed_codes(i, j))
             )
             if ids[i] & ids[j] or (forms[i] != forms[j] and self._other_form(forms[i], forms[j])):
@@ -1069,7 +1336,7 @@ class _Screen:
                 ):
                     continue
             p, q = profiles[i], profiles[j]
-            if not (q.rec.tax_ids and any(t in q.rec.tax_ids for t in p.rec.tax_ids)):
+            if not (q.tax_ids and any(t in q.tax_ids for t in p.tax_ids)):
                 kept.append(code)
         return kept
 
@@ -1086,43 +1353,13 @@ def match(
     cannot_link: Iterable[tuple[int, int]] = (),
 ) -> MatchResult:
     """Cluster response records into organisations, with the evidence and a review queue."""
-    # Matching allocates a few hundred thousand small objects that all live until it returns and
-    # form no reference cycles: the cyclic collector would walk the whole heap several times over
-    # for nothing (a third of the time at 25,000 records). Pause it, as `timeit` does.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        return _match(records, must_link, cannot_link)
-    finally:
-        if collecting:
-            gc.enable()
-
-
-def _match(
-    records: Sequence[MatchRecord],
-    must_link: Iterable[tuple[int, int]],
-    cannot_link: Iterable[tuple[int, int]],
-) -> MatchResult:
-    # In content order (ties on keys, then as given): built in that order, the profiles are laid
-    # out in memory as they are read below.
-    in_order = sorted((_signature(r), r.key, k) for k, r in enumerate(records))
-    memo = _Memo()
-    profiles: list[_Profile] = []
-    first: dict[str, int] = {}
-    by_id: dict[str, list[int]] = {}  # the ids given more than once, with every record giving them
-    for i, (_, _, k) in enumerate(in_order):
-        rec = records[k]
-        profiles.append(_profile(rec, memo))
-        for tax_id in rec.tax_ids:
-            if tax_id in first:
-                by_id.setdefault(tax_id, [first[tax_id]]).append(i)
-            else:
-                first[tax_id] = i
-    keys = [key for _, key, _ in in_order]  # profiles[i].rec.key
-    del in_order  # the signatures have done their work
+    profiles, keys, by_id = _profiles(records)
     index = dict(zip(keys, range(len(keys)), strict=True))
     if len(index) != len(profiles):
         raise ValueError("record keys must be unique")
+    shared = _Shared(profiles)
+    df = _word_counts(profiles)
+    groups = _code_groups(profiles, by_id, df)
     uf = _Clusters(
         parent=list(range(len(profiles))),
         size=[1] * len(profiles),
@@ -1137,14 +1374,12 @@ def _match(
         out = {tuple(sorted((index[a], index[b]))) for a, b in pairs if a in index and b in index and a != b}
         return sorted((x, y) for x, y in out)
 
-    for i, j in known(cannot_link):
-        uf.forbid(i, j)
     forbidden_pairs = known(cannot_link)
-
+    for i, j in forbidden_pairs:
+        uf.forbid(i, j)
     links: list[Link] = []
     review: list[tuple[tuple[int, int, float], int, int, Link]] = []  # (rank, i, j, link)
     conflicts: list[tuple[int, int, Link]] = []
-
     for i, j in known(must_link):
         ri, rj = uf.find(i), uf.find(j)
         if ri == rj:
@@ -1154,26 +1389,155 @@ def _match(
             continue
         uf.union(ri, rj)
         links.append(_link(profiles, i, j, _name_score(profiles[i], profiles[j]), (EVIDENCE_MUST_LINK,)))
+    _same_code(profiles, groups, uf, links, review)
+    _judged(profiles, shared, df, uf, links, review)
 
+    parent = uf.parent
+    roots = [i if parent[i] == i else uf.find(i) for i in range(len(profiles))]
+    members: dict[int, list[int]] = defaultdict(list)
+    for i, root in enumerate(roots):
+        members[root].append(i)
+    clusters = sorted(sorted(keys[i] for i in g) for g in members.values())
+    queue = _queue(review, roots, forbidden_pairs)
+    queue.extend(link for _, _, link in conflicts)
+    queue.sort(key=lambda lk: (lk.a, lk.b, lk.evidence))
+    links.sort(key=lambda lk: (lk.a, lk.b))
+    borrowed = _borrowed(profiles, groups, roots, members)
+    return MatchResult(clusters=clusters, links=links, review=queue, borrowed=borrowed)
+
+
+def _word_counts(profiles: Sequence[_Profile]) -> Counter[str]:
+    """In how many records each name word appears."""
+    return Counter(t for p in profiles for t in set(p.sec_tokens))
+
+
+def _profiles(records: Sequence[MatchRecord]) -> tuple[list[_Profile], list[int], dict[str, list[int]]]:
+    """The profiles in content order (ties on keys, then as given), their keys, and the valid ids
+    given more than once with every profile giving them."""
+    in_order = sorted((_signature(r), r.key, k) for k, r in enumerate(records))
+    memo = _Memo()
+    profiles: list[_Profile] = []
+    first: dict[str, int] = {}
+    by_id: dict[str, list[int]] = {}
+    for i, (_, _, k) in enumerate(in_order):
+        rec = records[k]
+        profiles.append(_profile(rec, memo))
+        for tax_id in rec.tax_ids:
+            if tax_id in first:
+                by_id.setdefault(tax_id, [first[tax_id]]).append(i)
+            else:
+                first[tax_id] = i
+    return profiles, [key for _, key, _ in in_order], by_id
+
+
+# the valid id, and its givers split into groups that may be one body each (one group: no doubt)
+_CodeGroup = tuple[str, list[list[int]]]
+
+
+def _code_groups(profiles: list[_Profile], by_id: dict[str, list[int]], df: Counter[str]) -> list[_CodeGroup]:
+    """Rule 2, weighed: the givers of each shared valid id, split where two of them cannot be one
+    body (other legal forms, or names whose cores disagree). A split id is contested: it stops
+    identifying its givers (neither a key nor a conflict), and stays as evidence."""
+    groups: list[_CodeGroup] = []
     for tax_id in sorted(by_id):
-        members = by_id[tax_id]
-        for pos, j in enumerate(members[1:], start=1):
-            for i in members[:pos]:  # the first earlier member it may join (cannot-links aside)
-                ri, rj = uf.find(i), uf.find(j)
-                if ri == rj:
-                    break
-                if not uf.forbidden(ri, rj):
-                    uf.union(ri, rj)
-                    score = _name_score(profiles[i], profiles[j])
-                    links.append(_link(profiles, i, j, score, (EVIDENCE_TAX_ID,)))
-                    break
+        givers = by_id[tax_id]
+        # the name words only this id's givers use
+        words = Counter(t for i in givers for t in set(profiles[i].sec_tokens))
+        own = frozenset(t for t, n in words.items() if df[t] == n)
+        parts: list[list[int]] = []
+        for i in givers:
+            joined = [part for part in parts if any(_one_body(profiles[i], profiles[j], own) for j in part)]
+            merged = [i]
+            for part in joined:
+                merged = sorted(merged + part)
+                parts.remove(part)
+            parts.append(merged)
+        parts.sort()
+        groups.append((tax_id, parts))
+        if len(parts) > 1:
+            for i in givers:
+                p = profiles[i]
+                p.tax_ids = tuple(t for t in p.tax_ids if t != tax_id)
+                p.cf, p.piva = p.cf - {tax_id} or _EMPTY, p.piva - {tax_id} or _EMPTY
+                p.contested = tax_id
+    return groups
 
+
+def _one_body(p: _Profile, q: _Profile, own: frozenset[str]) -> bool:
+    """Whether two records giving the same valid id may be one body: nothing against it in their
+    legal forms, and names with the same core; or, in the same comune with a contact in common,
+    names that share a word only this id's givers use, or where one spells the other's initials
+    ("C.R.I." for "Croce Rossa Italiana", "AIPD" for "Associazione Italiana Persone Down"), or
+    that share a word with the same PEC and two more contacts ("Asilo Infantile Cesare Battisti"
+    renamed "Scuola dell'Infanzia C. Battisti")."""
+    if _disjoint(p.sections, q.sections) or _disjoint(p.bodies, q.bodies):
+        return False
+    if _alike(p, q):
+        return True
+    if p.numbers != q.numbers or _other_body(p, q):
+        return False
+    f = _facts(p, q)
+    if not f.same_comune or not (f.phone or f.address or f.email or f.pec or f.contact):
+        return False
+    if own.intersection(p.sec_tokens, q.sec_tokens):
+        return True
+    a, b = _shape(p), _shape(q)
+    if _acronym(a, b) or _acronym(b, a):
+        return True
+    # any word in common, with the body's certified mail and two more contacts: one body renamed
+    in_common = f.phone + f.address + f.email + f.pec + f.contact
+    return f.pec and in_common >= 3 and not set(p.sec_tokens).isdisjoint(q.sec_tokens)
+
+
+def _same_code(
+    profiles: list[_Profile],
+    groups: list[_CodeGroup],
+    uf: _Clusters,
+    links: list[Link],
+    review: list[tuple[tuple[int, int, float], int, int, Link]],
+) -> None:
+    """Merge the givers of one valid id that may be one body; put the others in review, saying why."""
+    for _, parts in groups:
+        for members in parts:
+            for pos, j in enumerate(members[1:], start=1):
+                for i in members[:pos]:  # the first earlier member it may join (cannot-links aside)
+                    ri, rj = uf.find(i), uf.find(j)
+                    if ri == rj:
+                        break
+                    if not uf.forbidden(ri, rj):
+                        uf.union(ri, rj)
+                        score = _name_score(profiles[i], profiles[j])
+                        links.append(_link(profiles, i, j, score, (EVIDENCE_TAX_ID,)))
+                        break
+        for x, y in combinations(parts, 2):
+            i, j = x[0], y[0]
+            p, q = profiles[i], profiles[j]
+            cls, score = _name_class(p, q)
+            other_form = _disjoint(p.sections, q.sections) or _disjoint(p.bodies, q.bodies)
+            phrase = EVIDENCE_BORROWED_TAX_ID_FORM if other_form else EVIDENCE_BORROWED_TAX_ID
+            name = EVIDENCE_SAME_NAME if cls == _SAME else EVIDENCE_SIMILAR_NAME.format(score=int(score))
+            # ranked above any judged pair: the same valid id is the strongest evidence there is
+            link = _link(profiles, i, j, score, (phrase, name))
+            review.append(((_SAME + 1, 0, score), i, j, link))
+
+
+def _judged(
+    profiles: list[_Profile],
+    shared: _Shared,
+    df: Counter[str],
+    uf: _Clusters,
+    links: list[Link],
+    review: list[tuple[tuple[int, int, float], int, int, Link]],
+) -> None:
+    """Rules 3 and 4: judge the candidate pairs, then merge the surest first."""
     merges: list[tuple[tuple[int, int, float], int, int, _Verdict]] = []
-    for i, j in _candidates(profiles):
-        ids = profiles[j].rec.tax_ids
-        if ids and any(t in ids for t in profiles[i].rec.tax_ids):
+    for i, j in _candidates(profiles, df):
+        p, q = profiles[i], profiles[j]
+        if q.tax_ids and any(t in q.tax_ids for t in p.tax_ids):
             continue  # already decided by rule 2
-        verdict = _judge(profiles[i], profiles[j])
+        if p.contested and p.contested == q.contested:
+            continue  # decided with the id's other givers (`_same_code`)
+        verdict = _judge(p, q, shared)
         if verdict is None:
             continue
         if verdict.merge:
@@ -1186,7 +1550,7 @@ def _match(
         ri, rj = uf.find(i), uf.find(j)
         if ri == rj or uf.forbidden(ri, rj):
             continue
-        reason = uf.conflict(ri, rj)
+        reason = uf.conflict(ri, rj, verdict.near_ids)
         if reason:
             evidence = verdict.evidence if reason in verdict.evidence else (*verdict.evidence, reason)
             review.append((rank, i, j, _link(profiles, i, j, verdict.score, evidence)))
@@ -1194,14 +1558,13 @@ def _match(
         uf.union(ri, rj)
         links.append(_link(profiles, i, j, verdict.score, verdict.evidence))
 
-    parent = uf.parent
-    roots = [i if parent[i] == i else uf.find(i) for i in range(len(profiles))]
-    groups: dict[int, list[int]] = defaultdict(list)
-    for key, root in zip(keys, roots, strict=True):
-        groups[root].append(key)
-    clusters = sorted(sorted(g) for g in groups.values())
 
-    # One review line per pair of clusters, the surest; none where staff already said "Separa".
+def _queue(
+    review: list[tuple[tuple[int, int, float], int, int, Link]],
+    roots: list[int],
+    forbidden_pairs: list[tuple[int, int]],
+) -> list[Link]:
+    """One review line per pair of clusters, the surest; none where staff already said "Separa"."""
     separated = {(min(roots[i], roots[j]), max(roots[i], roots[j])) for i, j in forbidden_pairs}
     best: dict[tuple[int, int], tuple[tuple[float, ...], Link]] = {}
     for rank, i, j, link in review:
@@ -1211,8 +1574,32 @@ def _match(
         order = (-rank[0], -rank[1], -rank[2], i, j)
         if pair not in best or order < best[pair][0]:
             best[pair] = (order, link)
-    queue = [link for _, link in best.values()]
-    queue.extend(link for _, _, link in conflicts)
-    queue.sort(key=lambda lk: (lk.a, lk.b, lk.evidence))
-    links.sort(key=lambda lk: (lk.a, lk.b))
-    return MatchResult(clusters=clusters, links=links, review=queue)
+    return [link for _, link in best.values()]
+
+
+def _kind(tax_id: str) -> str:
+    """A codice fiscale of a non-commercial body, a partita IVA, or a person's code."""
+    return "persona" if len(tax_id) == 16 else "cf" if tax_id[:1] in "89" else "piva"
+
+
+def _borrowed(
+    profiles: list[_Profile], groups: list[_CodeGroup], roots: list[int], members: dict[int, list[int]]
+) -> list[Borrowed]:
+    """The givers of each contested id whose body turned out to have an id of that kind of its own
+    (the id looks copied from the other body); when none has, every giver (staff will tell)."""
+    out: list[Borrowed] = []
+    for tax_id, parts in groups:
+        if len(parts) < 2:
+            continue
+        kind = _kind(tax_id)
+        owned = [
+            any(_kind(t) == kind for k in members[roots[part[0]]] for t in profiles[k].tax_ids)
+            for part in parts
+        ]
+        for n, part in enumerate(parts):
+            if any(owned) and not owned[n]:
+                continue
+            other = parts[1 if n == 0 else 0][0]
+            out.extend(Borrowed(profiles[i].rec.key, tax_id, profiles[other].rec.key) for i in part)
+    out.sort(key=lambda b: (b.key, b.tax_id))
+    return out

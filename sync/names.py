@@ -35,6 +35,9 @@ _QUOTES_AND_BRACKETS = re.compile(r"[\"'()\[\]{}<>]")
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 _WORD = re.compile(r"[a-z]+")
 _ALNUM_RUN = re.compile(r"[a-z0-9]+")
+# Dotted initials ("A.N.S.P.I.", "C.R.I"), read as one word once the legal forms are stripped (some
+# forms are recognised only dotted: "S.M.S.").
+_INITIALS = re.compile(r"(?<![a-z0-9])(?:[a-z]\.){2,}[a-z]?(?![a-z0-9])")
 
 
 @dataclass(frozen=True, slots=True)
@@ -267,6 +270,7 @@ class PatternTable:
     # whether it is a comparison stopword. Emptied by `clear_caches` for the packaged table.
     word_fixes: dict[str, str] = field(default_factory=dict, compare=False)
     stopword_memo: dict[str, bool] = field(default_factory=dict, compare=False)
+    body_words: frozenset[str] = frozenset()  # words naming a kind of body: "consorzio", "circolo"
 
     def __post_init__(self) -> None:
         # derived here so that every table, however built, has them
@@ -343,6 +347,7 @@ def compile_table(doc: Mapping[str, Any]) -> PatternTable:
         tuple(sorted(glue_words, key=lambda w: (-len(w), w))),
         expansions,
         tuple(sorted(abbreviations)),
+        body_words=frozenset(str(w) for w in doc.get("body_words", ())),
     )
 
 
@@ -491,15 +496,24 @@ def _typo_of(word: str, vocabulary: tuple[str, ...]) -> str | None:
     return str(best[0]) if best is not None else None
 
 
+def _initials(text: str) -> str:
+    """Dotted initials joined into one word: "circolo a.n.s.p.i. san luigi" -> "circolo anspi san luigi"."""
+    if "." not in text:
+        return text
+    joined = _INITIALS.sub(lambda m: m.group(0).replace(".", ""), text)
+    return text if joined == text else joined
+
+
 def normalise_name(name: str, table: PatternTable) -> NameKey:
     """Reduce a typed name to its comparison key with the given pattern table."""
     text = _QUOTES_AND_BRACKETS.sub(" ", prenormalise(name))
     if table.expansion_regex is not None and table.expansion_gate in text:
         text = table.expansion_regex.sub(lambda m: table.expansion_map[m.group(0)] + " ", text)
     text = _fix_table_words(text, table)
-    full = _collapse(text)
+    full = _collapse(_initials(text))
     stripped, forms = _strip(text, table.primary_index, table.primary_stripper)
     loose, secondary_forms = _strip(stripped, table.secondary_index, table.secondary_stripper)
+    stripped, loose = _initials(stripped), _initials(loose)
     # A name that is only a legal form keeps its words. (Nothing stripped: nothing to collapse again.)
     primary = (full if stripped is text else _collapse(stripped)) or full
     secondary = primary if loose is stripped else _collapse(loose) or primary

@@ -362,4 +362,26 @@ def sync_now(
     )
 
 
-__all__ = ["SyncPlan", "SyncResult", "TabChange", "now_local", "plan_sync", "run_sync", "sync_now"]
+def public_files_now(
+    settings: Settings, *, backend: Backend | None = None, now: datetime | None = None
+) -> dict[str, bytes]:
+    """The public files (HTML, PDF, open data) as a sync now would publish them: one read, no write.
+
+    For Google mode, where no sync writes files: `elenco pubblica` and the web app's `GET /elenco` use it.
+    """
+    backend = backend if backend is not None else open_backend(settings)
+    snapshot = backend.read(staff_specs(settings.ambito))
+    plan = plan_sync(snapshot, settings, now if now is not None else now_local())
+    return public_files(plan.public_list)
+
+
+__all__ = [
+    "SyncPlan",
+    "SyncResult",
+    "TabChange",
+    "now_local",
+    "plan_sync",
+    "public_files_now",
+    "run_sync",
+    "sync_now",
+]

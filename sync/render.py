@@ -149,6 +149,10 @@ WHAT_TO_DO = {
     "comune_sconosciuto": "«Correggi» con Valore «Comune=…».",
     "runts_mancante": "Chiedere il numero di iscrizione al RUNTS (o al registro regionale).",
     "oltre_scadenza": "Nessuna azione: partecipa solo alle fasi aperte dopo la scadenza.",
+    "cf_zeri_ripristinati": "Nessuna azione: il codice è stato ripristinato. Per evitarlo, non aprire e salvare "
+    "il file delle risposte con Excel o LibreOffice.",
+    "area_non_configurata": "Aggiungere la dicitura in `wording` dell'area giusta nella configurazione, oppure "
+    "«Correggi» con Valore «Aree=…».",
 }
 # Typed columns (`sync.cells`): dates shown dd/mm/yyyy and counts stored as numbers, by tab and header.
 _TYPED: dict[str, ColumnKind] = {

@@ -10,7 +10,7 @@ from datetime import datetime
 
 from sync.config import Ambito
 from sync.decisions import Plan, apply_corrections, plan
-from sync.match import MatchRecord, match
+from sync.match import Borrowed, MatchRecord, match
 from sync.model import (
     Checked,
     Decision,
@@ -19,11 +19,12 @@ from sync.model import (
     Response,
     ReviewPair,
     RowOutcome,
+    Severity,
     Status,
 )
 from sync.parse import reparse_choices
 from sync.state import State, format_id, id_number
-from sync.validate import check
+from sync.validate import check, message, normalise_tax_code
 
 _STATUS_OF_VERB = {
     "Escludi": Status.EXCLUDED,
@@ -90,7 +91,7 @@ def _record(key: int, c: Checked) -> MatchRecord:
         key=key,
         name=r.name,
         tax_ids=(c.tax_code,) if c.tax_code else (),
-        raw_tax_id=_NOT_ALNUM.sub("", r.tax_code.upper()),
+        raw_tax_id=_NOT_ALNUM.sub("", normalise_tax_code(r.tax_code)),
         email=c.email,
         pec=c.pec,
         phone=c.phone,
@@ -98,7 +99,21 @@ def _record(key: int, c: Checked) -> MatchRecord:
         address=" ".join(r.address.casefold().split()),
         submitted_at=r.submitted_at,
         legal_form=r.legal_form,
+        contact=r.contact_name,
     )
+
+
+def _flag_borrowed(accepted: list[Checked], borrowed: Sequence[Borrowed]) -> list[Checked]:
+    """A warning on each row whose tax code is also given by another body: perhaps copied."""
+    if not borrowed:
+        return accepted
+    out = list(accepted)
+    for b in borrowed:
+        c, other = out[b.key], accepted[b.other]
+        text = message("cf_forse_copiato", number=b.tax_id, other=other.response.name.strip())
+        problem = Problem(c.row, "tax_code", "cf_forse_copiato", b.tax_id, Severity.WARNING, text)
+        out[b.key] = replace(c, problems=(*c.problems, problem))
+    return out
 
 
 def _when(c: Checked) -> tuple[datetime, str]:
@@ -140,6 +155,7 @@ def resolve(
         cannot.extend((i, j) for j in previous.get(origin, []) if j != i)
 
     result = match(records, must_link=must, cannot_link=cannot)
+    accepted = _flag_borrowed(accepted, result.borrowed)
     ids, next_id = _assign(result.clusters, accepted, state, detached, origins)
 
     outcomes_by_row: dict[int, RowOutcome] = {}

@@ -24,11 +24,30 @@ def message(code: str, **params: str) -> str:
 
 
 def normalise_tax_code(value: str) -> str:
-    """Reduce a typed tax code: spaces, dots, dashes and an `IT` prefix are tolerated."""
-    text = re.sub(r"[\s.\-_/]", "", value).upper()
+    """Reduce a typed tax code: spaces, dots, dashes, a label ("C.F.", "P.IVA") and `IT` are tolerated."""
+    text = strip_tax_code_label(value)
+    text = re.sub(r"[\s.\-_/]", "", text).upper()
     if text.startswith("IT") and len(text) == 13 and text[2:].isdigit():
         text = text[2:]
     return text
+
+
+def _label_pattern() -> re.Pattern[str]:
+    # longest first, each label word followed by optional dots: "c.f.", "p. iva", "cod.fisc."
+    labels_ = sorted(labels.TAX_CODE_LABELS, key=len, reverse=True)
+    spelled = (r"[\s.]*".join(re.escape(w) + r"\.?" for w in label.split()) for label in labels_)
+    return re.compile(r"^\s*(?:(?:" + "|".join(spelled) + r")[\s.:°º=\-]*)+(?=[0-9a-z])", re.IGNORECASE)
+
+
+_LABEL = _label_pattern()
+
+
+def strip_tax_code_label(value: str) -> str:
+    """The typed tax code without a leading label such as «C.F.», «CF:», «P.IVA» (the rest as typed)."""
+    stripped = _LABEL.sub("", value, count=1)
+    # a label must leave a code: "CF" followed by 11 digits, not a personal code starting with letters
+    rest = re.sub(r"[\s.\-_/]", "", stripped)
+    return stripped if stripped != value and rest[:1].isdigit() else value
 
 
 @lru_cache(maxsize=65_536)
@@ -106,11 +125,43 @@ def _test_markers(words: tuple[str, ...], emails: tuple[str, ...]) -> tuple[froz
     return frozenset(_fold(w) for w in words), frozenset(_fold(e) for e in emails)
 
 
+_MARKERS = frozenset(labels.TEST_MARKERS)
+_CONTEXT = frozenset(labels.TEST_CONTEXT)
+_INSTRUCTIONS = tuple(f" {phrase} " for phrase in labels.TEST_INSTRUCTIONS)
+# a marker opening the name, then a separator: "Prova - Casa di Zaccheo", "TEST: modulo"
+_OPENING_MARKER = re.compile(r"^\W*(" + "|".join(labels.TEST_MARKERS) + r")\s*[-:/)\]|,]", re.IGNORECASE)
+
+
+def looks_like_test(name: str) -> bool:
+    """A name phrased as a test: a marker word with a word about the form, an instruction to ignore
+    it or a number ("Prova compilazione", "Modulo di prova", "prova 2", "Test modulo (ignorare)"),
+    or a marker opening the name apart from it ("PROVA Casa di Zaccheo", "Prova - ...")."""
+    folded = _fold(name)
+    words = folded.split()
+    padded = f" {folded} "
+    if any(phrase in padded for phrase in _INSTRUCTIONS):
+        return True
+    markers = [i for i, w in enumerate(words) if w in _MARKERS]
+    if not markers:
+        return False
+    if _CONTEXT.intersection(words) or any(words[i + 1 : i + 2] and words[i + 1].isdigit() for i in markers):
+        return True
+    if all(w in _MARKERS for w in words) or _OPENING_MARKER.match(name):
+        return True
+    # typed in capitals while the rest of the name is not: "PROVA Casa di Zaccheo"
+    first = name.split()[0] if name.split() else ""
+    return markers[0] == 0 and first.isupper() and len(first) > 1 and not name.isupper()
+
+
 def is_test_submission(response: Response, ambito: Ambito) -> bool:
-    """A name that is only a test phrase ("Prova invio modulo", "TEST"), or a test email with one."""
+    """A test: a name that is a test phrase, or phrased as one (`looks_like_test`), a response sent
+    from the office's own addresses, or a test email with a test word in the name."""
     words, emails = _test_markers(ambito.test_words, ambito.test_emails)
     name = _fold(response.name)
-    if name and name in words:
+    if name and (name in words or looks_like_test(response.name)):
+        return True
+    office, _ = _test_markers(ambito.office.addresses, ())
+    if office and ({_fold(response.email), _fold(response.pec)} & office):
         return True
     if _fold(response.email) in emails:
         return bool(set(name.split()) & {"prova", "test", "collaudo"})
@@ -186,6 +237,9 @@ def check(response: Response, ambito: Ambito, comuni: ComuniIndex | None = None)
             )
         else:
             tax_code = code
+            if strip_tax_code_label(response.tax_code) != response.tax_code:
+                typed = response.tax_code.strip()
+                add("tax_code", "cf_ripulito", typed, False, message("cf_ripulito", value=typed, number=code))
             if kind == "persona":
                 add("tax_code", "cf_persona_fisica", code, False, message("cf_persona_fisica", value=code))
 

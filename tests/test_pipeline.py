@@ -298,6 +298,7 @@ def test_a_doubtful_pair_goes_to_review_with_its_evidence_and_separa_closes_it(c
             email="b@y.it",
             phone="0373 222",
             address="Via Verdi 2",
+            pec="",  # the same PEC, a body's own certified address, would make them one body
         ),
     ]
     store = MemoryStore(responses=rows)
@@ -311,7 +312,7 @@ def test_a_doubtful_pair_goes_to_review_with_its_evidence_and_separa_closes_it(c
         "Amici del Cuore ODV",
         "Crema",
         "100%",
-        "stesso nome; stessa PEC; stesso comune",
+        "stesso nome; stesso referente; stesso comune",
         "Stesso ente: in «Decisioni» E-0001 | Unisci | E-0002. Enti diversi: E-0001 | Separa | E-0002.",
     ]
     assert _col(store.staff["Elenco"], "ID") == ["E-0001", "E-0002"]  # never merged silently

@@ -271,3 +271,80 @@ def test_a_short_code_invalid_once_padded_stays_invalid(
     checked = _check(crema, row(tax_code=typed))
     assert not checked.accepted and checked.tax_code == ""
     assert [p.code for p in checked.problems] == ["cf_non_valido"]
+
+
+@pytest.mark.parametrize(
+    ("typed", "code"),
+    [
+        ("C.F. 91621450195", "91621450195"),
+        ("CF: 93 072 570 190", "93072570190"),
+        ("cf93072570190", "93072570190"),
+        ("P.IVA 03648890196", "03648890196"),
+        ("P. IVA: 03648890196", "03648890196"),
+        ("Partita IVA n. 03648890196", "03648890196"),
+        ("Cod. Fisc. 91621450195", "91621450195"),
+        ("codice fiscale 91621450195", "91621450195"),
+    ],
+)
+def test_a_labelled_tax_code_is_read_with_a_warning(
+    crema: Settings, row: Callable[..., list[str]], typed: str, code: str
+) -> None:
+    checked = _check(crema, row(tax_code=typed))
+    assert checked.accepted
+    assert checked.tax_code == code
+    assert [(p.code, p.severity, p.message) for p in checked.problems] == [
+        (
+            "cf_ripulito",
+            Severity.WARNING,
+            f"Il campo del codice fiscale conteneva altro testo («{typed}»): è stato letto come {code}.",
+        )
+    ]
+
+
+@pytest.mark.parametrize("typed", ["91621450195", "IT 03648890196", "930 495 201 95", "CNTRRT72P02D142O"])
+def test_an_unlabelled_tax_code_gets_no_cleaning_warning(
+    crema: Settings, row: Callable[..., list[str]], typed: str
+) -> None:
+    checked = _check(crema, row(tax_code=typed))
+    assert "cf_ripulito" not in [p.code for p in checked.problems]
+
+
+@pytest.mark.parametrize(
+    ("name", "test"),
+    [
+        ("prova - non considerare", True),
+        ("PROVA Casa di Zaccheo", True),
+        ("Test compilazione modulo (ignorare)", True),
+        ("Prova compilazione - Cooperativa Agape", True),
+        ("Modulo di prova Ufficio di Piano (verifica notifiche)", True),
+        ("prova 2", True),
+        ("Test modulo", True),
+        ("TEST", True),
+        ("Prova invio modulo", True),
+        ("test: associazione", True),
+        ("Collaudo sistema", True),
+        ("Risposta da ignorare", True),
+        ("Compagnia Teatrale Prova Generale", False),
+        ("Banco di Prova", False),
+        ("Associazione Banco di Prova ODV - sezione 2", False),
+        ("Prova Generale APS", False),
+        ("Testimoni del Vangelo ODV", False),
+        ("AVIS Crema", False),
+    ],
+)
+def test_test_submissions_by_pattern(
+    crema: Settings, row: Callable[..., list[str]], name: str, test: bool
+) -> None:
+    checked = _check(crema, row(name=name))
+    assert ("invio_di_prova" in [p.code for p in checked.blocking]) is test
+    assert checked.accepted is not test
+
+
+@pytest.mark.parametrize("field", ["email", "pec"])
+def test_a_response_from_the_office_is_a_test(
+    crema: Settings, row: Callable[..., list[str]], field: str
+) -> None:
+    checked = _check(
+        crema, row(name="Associazione Il Faro ODV", **{field: "UfficioDiPiano@comune.crema.cr.it"})
+    )
+    assert [p.code for p in checked.blocking] == ["invio_di_prova"]

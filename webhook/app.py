@@ -37,7 +37,7 @@ from typing import Any
 from flask import Blueprint, Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
-from webhook import addon, health, hooks, tasks
+from webhook import addon, health, hooks, public, tasks
 from webhook.auth import CachingRequest, default_certs_request
 from webhook.context import EXTENSION, WebhookState, refuse, state_of
 from webhook.hooks import MAX_BODY
@@ -46,7 +46,7 @@ from webhook.scheduler import SyncRunner, SyncScheduler, production_runner
 from webhook.settings import WebhookSettings
 from webhook.store import InstanceStore
 
-BLUEPRINTS: tuple[Blueprint, ...] = (health.bp, hooks.bp, tasks.bp, addon.bp)
+BLUEPRINTS: tuple[Blueprint, ...] = (health.bp, hooks.bp, tasks.bp, public.bp, addon.bp)
 
 log = logging.getLogger(f"{LOGGER}.webhook")
 

@@ -37,6 +37,8 @@ ERRORS: dict[str, str] = {
     "file_aperto": "Sincronizzazione non eseguita: {detail}",
     "errore_configurazione": "Sincronizzazione non riuscita: {detail}",
     "non_trovato": "Indirizzo non trovato.",
+    "elenco_non_pubblicato": "L'elenco pubblico non è ancora stato pubblicato: sarà disponibile dopo la prima "
+    "sincronizzazione.",
     "metodo_non_ammesso": "Metodo HTTP non ammesso per questo indirizzo.",
     "errore_http": "Richiesta non valida.",
     "errore_interno": "Errore interno del servizio: l'errore è stato registrato.",
