@@ -29,7 +29,7 @@ from tests.reliability_helpers import (
     two_syncs_local,
 )
 
-CI_MEMORY, SLOW_MEMORY = 30, 300
+CI_MEMORY, SLOW_MEMORY = 12, 300
 CI_THREADS, SLOW_THREADS = 5, 50
 
 

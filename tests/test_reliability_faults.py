@@ -43,7 +43,7 @@ from tests.reliability_helpers import (
 
 CI_SCHEDULES = 20
 SLOW_SCHEDULES = 200
-CI_KILLS = 5
+CI_KILLS = 3
 SLOW_KILLS = 60
 
 

@@ -39,8 +39,8 @@ from tests.reliability_helpers import (
     write_responses_csv,
 )
 
-CI_MEMORY, SLOW_MEMORY = 200, 10_000
-CI_XLSX, SLOW_XLSX = 25, 500
+CI_MEMORY, SLOW_MEMORY = 80, 10_000
+CI_XLSX, SLOW_XLSX = 12, 500
 SLOW_HEALTH = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example]
 
 
