@@ -9,13 +9,13 @@ import pytest
 from sync.config import Settings
 from sync.model import Severity
 from sync.parse import parse_rows
-from sync.validate import check, check_tax_code, normalise_tax_code
+from sync.validate import check, check_tax_code, normalise_tax_code, zeros_lost
 from tests.conftest import HEADER, dev_rows, dev_truth
 
 
-def _check(settings: Settings, values: list[str]):  # type: ignore[no-untyped-def]
+def _check(settings: Settings, values: list[str], *, damaged_codes: bool = False):  # type: ignore[no-untyped-def]
     parsed = parse_rows([HEADER, values], settings.ambito)
-    return check(parsed.responses[0], settings.ambito)
+    return check(parsed.responses[0], settings.ambito, damaged_codes=damaged_codes)
 
 
 @pytest.mark.parametrize(
@@ -251,7 +251,7 @@ def test_every_emitted_code_is_registered_with_its_severity(name: str) -> None:
 def test_a_tax_code_that_lost_its_leading_zeros_is_restored(
     crema: Settings, row: Callable[..., list[str]], typed: str, restored: str
 ) -> None:
-    checked = _check(crema, row(tax_code=typed))
+    checked = _check(crema, row(tax_code=typed), damaged_codes=True)
     assert checked.accepted and checked.tax_code == restored and checked.tax_code_kind == "ente"
     assert [(p.code, p.severity, p.message) for p in checked.problems] == [
         (
@@ -268,9 +268,41 @@ def test_a_tax_code_that_lost_its_leading_zeros_is_restored(
 def test_a_short_code_invalid_once_padded_stays_invalid(
     crema: Settings, row: Callable[..., list[str]], typed: str
 ) -> None:
-    checked = _check(crema, row(tax_code=typed))
+    checked = _check(crema, row(tax_code=typed), damaged_codes=True)
     assert not checked.accepted and checked.tax_code == ""
     assert [p.code for p in checked.problems] == ["cf_non_valido"]
+
+
+def test_a_short_code_typed_in_the_form_is_a_typo_even_if_valid_once_padded(
+    crema: Settings, row: Callable[..., list[str]]
+) -> None:
+    # «94682780195» with its 8 dropped: 09468270195 passes the check digit by chance (one typo in ten)
+    checked = _check(crema, row(tax_code="9468270195"))
+    assert not checked.accepted and checked.tax_code == ""
+    assert [(p.code, p.message) for p in checked.problems] == [
+        (
+            "cf_non_valido",
+            "Il codice fiscale «9468270195» non è valido: lunghezza errata (un ente ha 11 cifre, una persona 16 "
+            "caratteri).",
+        )
+    ]
+
+
+@pytest.mark.parametrize(
+    ("codes", "damaged"),
+    [
+        # Excel read the whole column as numbers: no zero-led code survived
+        (["2108830171", "93049520195", "91621450195"], True),
+        (["2108830171", "4688560194", "00743110157"], True),  # several pasted as numbers beside an intact one
+        (["9468270195", "00743110157", "93049520195"], False),  # one short code among intact zeros: a typo
+        (["946730701", "93049520195"], False),  # short but invalid once padded: nothing to restore
+        (["93049520195", "01466360193"], False),
+        ([], False),
+        (["C.F. 2108830171", "P.IVA 4688560194"], True),  # labels are read as the check reads them
+    ],
+)
+def test_zeros_are_restored_only_where_the_file_shows_the_damage(codes: list[str], damaged: bool) -> None:
+    assert zeros_lost(codes) is damaged
 
 
 @pytest.mark.parametrize(
