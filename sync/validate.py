@@ -293,8 +293,12 @@ def check(
             message("comune_fuori_ambito", value=where, ambito=ambito.name),
         )
 
-    if ambito.runts_required and not response.runts.strip():
+    runts = response.runts.strip()
+    if ambito.runts_required and not runts:
         add("runts", "runts_mancante", "", False, message("runts_mancante"))
+    elif ambito.runts_required and not any(ch.isdigit() for ch in runts):
+        # «in corso di iscrizione», «-», «iscritta»: an answer, but not the number the avviso asks for
+        add("runts", "runts_mancante", runts, False, message("runts_senza_numero", value=runts))
 
     pec = ""
     if response.pec.strip():
