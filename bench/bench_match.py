@@ -277,8 +277,7 @@ def generate_demo(orgs: int, seed: int, ambito_name: str) -> tuple[list[MatchRec
     from sync.config import load_settings
     from sync.demo_data import generate as generate_rows
     from sync.parse import parse_rows
-    from sync.resolve import _record
-    from sync.validate import check
+    from sync.resolve import _record, check_all
 
     ambito = load_settings(ambito_name).ambito
     demo = generate_rows(ambito, orgs, seed=seed)
@@ -287,7 +286,7 @@ def generate_demo(orgs: int, seed: int, ambito_name: str) -> tuple[list[MatchRec
     truth: dict[int, int] = {}
     entities: dict[str, int] = {}
     row_entity = {int(t["row"]): t["entity"] for t in demo.truth}
-    for checked in (check(r, ambito) for r in responses):
+    for checked in check_all(responses, [], ambito, set()).checked:
         if checked.accepted:
             key = len(records)
             records.append(_record(key, checked))

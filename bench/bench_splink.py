@@ -3,7 +3,7 @@
     .venv/bin/pip install -e '.[bench]'          # Splink (DuckDB) is only the benchmark's extra
     .venv/bin/python bench/bench_splink.py [--orgs 20000] [--seed 7] [--skip-large]
 
-Records are built the product's way (`parse_rows`, `check`, `resolve._record`) from the development
+Records are built the product's way (`parse_rows`, `resolve.check_all`, `resolve._record`) from the development
 sets in `tests/data/dev/` (the generated ones and `crema-difficili`, the hand-written hard cases) and
 from `sync.demo_data` at `--orgs` organisations (~1.35 form rows each). For each set and engine it
 prints pair precision and recall against the ground truth, wall time and the peak RSS of the process
@@ -38,8 +38,7 @@ from sync.config import load_settings
 from sync.match import MatchRecord, match
 from sync.names import name_key
 from sync.parse import parse_rows
-from sync.resolve import _record
-from sync.validate import check
+from sync.resolve import _record, check_all
 
 DEV = Path(__file__).resolve().parents[1] / "tests" / "data" / "dev"
 SETS = {"crema": "crema", "cremonese": "cremonese", "cernusco": "cernusco", "crema-difficili": "crema"}
@@ -55,7 +54,7 @@ def dev_records(name: str, preset: str) -> tuple[Records, Truth]:
         grid = list(csv.reader(f))
     with (DEV / f"{name}-risposte.truth.csv").open(newline="", encoding="utf-8") as f:
         entity = {int(r["row"]): r["entity"] for r in csv.DictReader(f)}
-    return _records([check(r, ambito) for r in parse_rows(grid, ambito).responses], entity)
+    return _records(check_all(parse_rows(grid, ambito).responses, [], ambito, set()).checked, entity)
 
 
 def demo_records(orgs: int, seed: int) -> tuple[Records, Truth]:
@@ -66,7 +65,7 @@ def demo_records(orgs: int, seed: int) -> tuple[Records, Truth]:
     demo = generate(ambito, orgs, seed=seed)
     entity = {int(t["row"]): t["entity"] for t in demo.truth}
     responses = parse_rows([demo.header, *demo.rows], ambito).responses
-    return _records([check(r, ambito) for r in responses], entity)
+    return _records(check_all(responses, [], ambito, set()).checked, entity)
 
 
 def _records(checked: list[Any], entity: dict[int, str]) -> tuple[Records, Truth]:

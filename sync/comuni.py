@@ -37,6 +37,8 @@ def comune_key(text: str) -> str:
         r"\(\s*[a-z]{2}\s*\)|[,\-]\s*[a-z]{2}\s*$|\bprov(?:incia)?\.?\s+(?:di\s+)?\w+\s*$", " ", text
     )
     text = re.sub(r"[-'’./,]", " ", text)
+    # «S. Maria», «Sta Maria», «Santa Maria» are one name: a saint's title folds to «s»
+    text = re.sub(r"\b(?:san|santa|santo|sant|sta|sto|ss)\b", "s", text)
     return re.sub(r"\s+", " ", text).strip()
 
 
@@ -62,6 +64,10 @@ class ComuniIndex:
         for c in ambito.comuni:
             for spelling in (c.nome, *c.varianti):
                 self._ambito[comune_key(spelling)] = (c.istat, c.nome)
+        # a frazione names its comune unless a comune of the Ambito has that very name
+        for c in ambito.comuni:
+            for frazione in c.frazioni:
+                self._ambito.setdefault(comune_key(frazione), (c.istat, c.nome))
         self._province = ambito.province
         self._names = sorted({c.nome for c in ambito.comuni})
         self._seen: dict[str, ComuneMatch] = {}

@@ -56,6 +56,7 @@ class Comune(_Model):
     nome: str
     istat: Annotated[str, Field(pattern=r"^\d{6}$")]
     varianti: tuple[str, ...] = ()
+    frazioni: tuple[str, ...] = ()  # frazioni and quartieri applicants give instead of the comune
 
 
 class Area(_Model):

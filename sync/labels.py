@@ -57,6 +57,8 @@ MESSAGES: dict[str, str] = {
     "comune_sconosciuto": "Il comune della sede legale «{value}» non è stato riconosciuto.",
     "comune_mancante": "Manca il comune della sede legale.",
     "runts_mancante": "Manca il numero di iscrizione al RUNTS o al registro regionale, richiesto dall'avviso.",
+    "runts_senza_numero": "Al posto del numero di iscrizione al RUNTS o al registro regionale è scritto "
+    "«{value}»: l'avviso chiede il numero, da comunicare appena disponibile.",
     "oltre_scadenza": "Domanda presentata dopo la scadenza del {deadline}. {after_deadline}",
     "area_sconosciuta": "Area non riconosciuta: «{value}».",
     "area_non_configurata": "La risposta «{value}» alla domanda sulle aree non corrisponde a nessuna area della "

@@ -1141,7 +1141,6 @@ def _candidates(profiles: Sequence[_Profile], df: Counter[str] | None = None) ->
     n = len(profiles)
     screen = _Screen(profiles)
     pairs: set[int] = set()  # i * n + j for i < j: ints are cheaper to keep than tuples
-
     taxes = screen.tax_ids
 
     def add(members: Sequence[int]) -> None:
@@ -1149,18 +1148,8 @@ def _candidates(profiles: Sequence[_Profile], df: Counter[str] | None = None) ->
             return  # one body's records, rule 2's (the commonest block of a contact)
         pairs.update(screen.open_pairs(members))
 
-    # Contacts: across comuni.
-    for field_ in ("email", "pec", "phone", "raw_id"):
-        values: list[str] = []
-        owners: list[int] = []
-        for i, p in enumerate(profiles):
-            value = getattr(p, field_)
-            if value:
-                values.append(value)
-                owners.append(i)
-        for members in _blocks(values, owners, _MAX_SHARED):
-            add(members)
-
+    for block in _contact_blocks(profiles):
+        add(block)
     # Name keys carry the comune: a pair with similar names but no contact in common is only
     # worth a look in the same town (with a contact in common, the contact keys find it).
     if df is None:
@@ -1172,51 +1161,85 @@ def _candidates(profiles: Sequence[_Profile], df: Counter[str] | None = None) ->
     for members in towns.values():
         if len(members) < 2:
             continue
-        for values in ([profiles[i].sorted_sec for i in members], [profiles[i].sorted_pri for i in members]):
-            for block in _blocks(values, members, _MAX_BLOCK):
-                add(block)
-        words: list[str] = []
-        owners = []
-        addresses: list[str] = []
-        seats: list[int] = []
-        short: dict[str, list[int]] = {}
-        for i in members:
-            p = profiles[i]
-            own = word_keys.get(p.sec_tokens)
-            if own is None:
-                rare = sorted(set(p.sec_tokens), key=lambda t: (df[t], t))[:_RARE_TOKENS]
-                own = word_keys[p.sec_tokens] = _word_pairs(rare) if rare else []
-            words += own
-            owners += [i] * len(own)
-            if p.address:
-                addresses.append(p.address)
-                seats.append(i)
-            if len(p.compacts[0]) >= _MIN_COMPACT and len(set(p.sec_tokens)) <= 2:
-                short.setdefault(p.compacts[0], []).append(i)
-        for block in _blocks(words, owners, _MAX_BLOCK):
+        for block in _town_blocks(profiles, members, df, word_keys):
             add(block)
-        for block in _blocks(addresses, seats, _MAX_SHARED):
-            add(block)
-        # Short names one typo apart, spaces included (a longer name keeps a pair of its words
-        # intact): the one-character deletions of each distinct compact name.
+        short = _short_names(profiles, members)
         for block in short.values():
             if 1 < len(block) <= _MAX_BLOCK:
                 add(block)
-        if len(short) < 2:
-            continue
-        compacts = list(short)
-        deletions: list[str] = []
-        compact_of: list[int] = []
-        for k, compact in enumerate(compacts):
-            own_deletions = set(_deletions(compact))
-            deletions += own_deletions
-            compact_of += [k] * len(own_deletions)
-        for similar in _blocks(deletions, compact_of, _MAX_BLOCK):
-            for x, y in combinations(similar, 2):
-                left, right = short[compacts[x]], short[compacts[y]]
-                if len(left) * len(right) <= _MAX_BLOCK * _MAX_BLOCK:
-                    pairs.update(min(i, j) * n + max(i, j) for i in left for j in right)
+        pairs.update(_one_typo_apart(short, n))
     return sorted(divmod(c, n) for c in screen.keep(pairs))
+
+
+def _contact_blocks(profiles: Sequence[_Profile]) -> Iterator[Sequence[int]]:
+    """Records sharing an email, a PEC, a phone or a raw tax code, across comuni."""
+    for field_ in ("email", "pec", "phone", "raw_id"):
+        values: list[str] = []
+        owners: list[int] = []
+        for i, p in enumerate(profiles):
+            value = getattr(p, field_)
+            if value:
+                values.append(value)
+                owners.append(i)
+        yield from _blocks(values, owners, _MAX_SHARED)
+
+
+def _town_blocks(
+    profiles: Sequence[_Profile],
+    members: list[int],
+    df: Counter[str],
+    word_keys: dict[tuple[str, ...], list[str]],
+) -> Iterator[Sequence[int]]:
+    """Within one comune: the same sorted name words (with and without head nouns), a pair of rare
+    name words, the same street address."""
+    for values in ([profiles[i].sorted_sec for i in members], [profiles[i].sorted_pri for i in members]):
+        yield from _blocks(values, members, _MAX_BLOCK)
+    words: list[str] = []
+    owners: list[int] = []
+    addresses: list[str] = []
+    seats: list[int] = []
+    for i in members:
+        p = profiles[i]
+        own = word_keys.get(p.sec_tokens)
+        if own is None:
+            rare = sorted(set(p.sec_tokens), key=lambda t: (df[t], t))[:_RARE_TOKENS]
+            own = word_keys[p.sec_tokens] = _word_pairs(rare) if rare else []
+        words += own
+        owners += [i] * len(own)
+        if p.address:
+            addresses.append(p.address)
+            seats.append(i)
+    yield from _blocks(words, owners, _MAX_BLOCK)
+    yield from _blocks(addresses, seats, _MAX_SHARED)
+
+
+def _short_names(profiles: Sequence[_Profile], members: list[int]) -> dict[str, list[int]]:
+    """The records of one comune with a short name (one or two words), by compact name."""
+    short: dict[str, list[int]] = {}
+    for i in members:
+        p = profiles[i]
+        if len(p.compacts[0]) >= _MIN_COMPACT and len(set(p.sec_tokens)) <= 2:
+            short.setdefault(p.compacts[0], []).append(i)
+    return short
+
+
+def _one_typo_apart(short: dict[str, list[int]], n: int) -> Iterator[int]:
+    """Pairs (as `i * n + j`) of short names one typo apart, spaces included (a longer name keeps a
+    pair of its words intact): found through the one-character deletions of each compact name."""
+    if len(short) < 2:
+        return
+    compacts = list(short)
+    deletions: list[str] = []
+    compact_of: list[int] = []
+    for k, compact in enumerate(compacts):
+        own_deletions = set(_deletions(compact))
+        deletions += own_deletions
+        compact_of += [k] * len(own_deletions)
+    for similar in _blocks(deletions, compact_of, _MAX_BLOCK):
+        for x, y in combinations(similar, 2):
+            left, right = short[compacts[x]], short[compacts[y]]
+            if len(left) * len(right) <= _MAX_BLOCK * _MAX_BLOCK:
+                yield from (min(i, j) * n + max(i, j) for i in left for j in right)
 
 
 class _Screen:

@@ -24,7 +24,7 @@ from sync.model import (
 )
 from sync.parse import reparse_choices
 from sync.state import State, format_id, id_number
-from sync.validate import check, message, normalise_tax_code
+from sync.validate import check, message, normalise_tax_code, zeros_lost
 
 _STATUS_OF_VERB = {
     "Escludi": Status.EXCLUDED,
@@ -69,13 +69,14 @@ def check_all(
     """Apply `Correggi`, validate every row, then apply `Accetta` / `Scarta`."""
     p = plan(list(decisions), {r.row: r.fingerprint for r in responses}, known_ids, bindings)
     out: list[Checked] = []
+    damaged = zeros_lost(r.tax_code for r in responses)
     for response in responses:
         fixes = p.corrections.get(response.row)
         if fixes:
             response = apply_corrections(response, fixes)
             if {"areas_raw", "phases_raw"} & fixes.keys():
                 response = reparse_choices(response, ambito)
-        checked = check(response, ambito)
+        checked = check(response, ambito, damaged_codes=damaged)
         verdict = p.row_verdicts.get(response.row)
         if verdict == "Accetta":
             checked = replace(checked, accepted_by_staff=True)

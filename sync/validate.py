@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from functools import lru_cache
 
 from email_validator import EmailNotValidError, validate_email
@@ -78,6 +79,25 @@ def restore_zeros(code: str) -> str:
     padded = code.zfill(11)
     # the check digit decides: a short code that is not a valid one once padded is a typo, not damage
     return padded if iva.is_valid(padded) else ""
+
+
+def zeros_lost(typed_codes: Iterable[str]) -> bool:
+    """Whether a file's tax codes show a spreadsheet's damage: zeros are restored only then.
+
+    A spreadsheet that reads the column as numbers strips the zeros of every code that had them, so a
+    damaged file keeps no 11-digit code starting with 0 — or, when only some rows were pasted as
+    numbers, shows several short codes that become valid once padded. One short code among intact
+    zero-led ones is a typo (a dropped digit), and one in ten typos happens to pass the check digit once
+    padded: it must be reported, not silently turned into someone's partita IVA.
+    """
+    restorable = intact = 0
+    for typed in typed_codes:
+        code = normalise_tax_code(typed)
+        if len(code) == 11 and code.isdigit() and code[0] == "0":
+            intact += 1
+        elif restore_zeros(code):
+            restorable += 1
+    return restorable >= 2 or (restorable == 1 and intact == 0)
 
 
 @lru_cache(maxsize=65_536)
@@ -168,8 +188,15 @@ def is_test_submission(response: Response, ambito: Ambito) -> bool:
     return False
 
 
-def check(response: Response, ambito: Ambito, comuni: ComuniIndex | None = None) -> Checked:
-    """Validate one response: every problem as a value, blocking or warning per the Ambito's rules."""
+def check(
+    response: Response, ambito: Ambito, comuni: ComuniIndex | None = None, *, damaged_codes: bool = False
+) -> Checked:
+    """Validate one response: every problem as a value, blocking or warning per the Ambito's rules.
+
+    `damaged_codes`: the response comes from a file whose tax codes lost their leading zeros (see
+    `zeros_lost`); a short code is then restored. A single submission judged on its own (the webhook)
+    is the text as typed, so a short code there is a typo.
+    """
     comuni = comuni or index_for(ambito)
     problems: list[Problem] = []
     row = response.row
@@ -217,7 +244,7 @@ def check(response: Response, ambito: Ambito, comuni: ComuniIndex | None = None)
         add("tax_code", "cf_mancante", "", required, message("cf_mancante"))
     else:
         code, kind, detail = check_tax_code(response.tax_code)
-        restored = restore_zeros(code) if detail else ""
+        restored = restore_zeros(code) if detail and damaged_codes else ""
         if restored:
             code, kind, detail = restored, "ente", ""
             add(
@@ -266,8 +293,12 @@ def check(response: Response, ambito: Ambito, comuni: ComuniIndex | None = None)
             message("comune_fuori_ambito", value=where, ambito=ambito.name),
         )
 
-    if ambito.runts_required and not response.runts.strip():
+    runts = response.runts.strip()
+    if ambito.runts_required and not runts:
         add("runts", "runts_mancante", "", False, message("runts_mancante"))
+    elif ambito.runts_required and not any(ch.isdigit() for ch in runts):
+        # «in corso di iscrizione», «-», «iscritta»: an answer, but not the number the avviso asks for
+        add("runts", "runts_mancante", runts, False, message("runts_senza_numero", value=runts))
 
     pec = ""
     if response.pec.strip():
