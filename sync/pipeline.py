@@ -10,7 +10,7 @@ rewrites the public tabs, converging to what a fault-free run would have produce
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -169,7 +169,7 @@ class SyncPlan:
     previous: State
     problems: list[Problem]
     public_list: PublicList
-    preview: Preview  # what the plan changes, by organisation (dry run, «Anteprima»)
+    preview_of: Callable[[], Preview]  # what the plan changes, by organisation: computed for dry runs only
 
 
 def plan_sync(snapshot: Snapshot, settings: Settings, now: datetime) -> SyncPlan:
@@ -226,8 +226,11 @@ def plan_sync(snapshot: Snapshot, settings: Settings, now: datetime) -> SyncPlan
     current = {w.title: (snapshot.tabs.get(w.title, []), w) for w in wanted}
     plist = build_public_list(orgs, ambito, parse_updated(updated) or now.replace(second=0, microsecond=0))
     row_entity = {o.checked.row: o.entity_id for o in resolution.outcomes if o.entity_id}
-    preview = build_preview(current, ELENCO, orgs, decisions, resolution.anomalies, row_entity)
-    return SyncPlan(resolution, current, public, state, other, plist, preview)
+
+    def preview_of() -> Preview:
+        return build_preview(current, ELENCO, orgs, decisions, resolution.anomalies, row_entity)
+
+    return SyncPlan(resolution, current, public, state, other, plist, preview_of)
 
 
 def run_sync(
@@ -330,7 +333,11 @@ def run_sync(
         report.api_requests = backend.requests
         report.duration_s = round(time.perf_counter() - started, 3)
         return SyncResult(
-            report=report, changes=changes, resolution=resolution, created=created, preview=plan.preview
+            report=report,
+            changes=changes,
+            resolution=resolution,
+            created=created,
+            preview=plan.preview_of() if dry_run else None,
         )
 
 

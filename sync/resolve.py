@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from sync.comuni import index_for
 from sync.config import Ambito
 from sync.decisions import Plan, apply_corrections, plan
 from sync.match import Borrowed, MatchRecord, match
@@ -70,13 +71,14 @@ def check_all(
     p = plan(list(decisions), {r.row: r.fingerprint for r in responses}, known_ids, bindings)
     out: list[Checked] = []
     damaged = zeros_lost(r.tax_code for r in responses)
+    comuni = index_for(ambito)  # once per batch: looking it up per row hashes the whole settings model
     for response in responses:
         fixes = p.corrections.get(response.row)
         if fixes:
             response = apply_corrections(response, fixes)
             if {"areas_raw", "phases_raw"} & fixes.keys():
                 response = reparse_choices(response, ambito)
-        checked = check(response, ambito, damaged_codes=damaged)
+        checked = check(response, ambito, comuni, damaged_codes=damaged)
         verdict = p.row_verdicts.get(response.row)
         if verdict == "Accetta":
             checked = replace(checked, accepted_by_staff=True)

@@ -819,8 +819,18 @@ def test_an_empty_xlsx_is_a_config_error(tmp_path: Path) -> None:
         XlsxStore(tmp_path).read([])
 
 
-def test_a_corrupt_staff_workbook_is_a_config_error(store: XlsxStore) -> None:
-    staff_path(store).write_bytes(b"not a zip at all")
+@pytest.mark.parametrize(
+    "content",
+    [
+        pytest.param(lambda: b"not a zip at all", id="not-a-zip"),
+        pytest.param(lambda: zip_of({"hello.txt": "not a workbook"}), id="zip-not-xlsx"),
+        pytest.param(broken_sheet_xml, id="broken-sheet-xml"),
+    ],
+)
+def test_a_corrupt_staff_workbook_is_a_config_error(store: XlsxStore, content: object) -> None:
+    assert callable(content)
+    damaged = content()
+    staff_path(store).write_bytes(damaged)
     message = (
         "Il file elenco-interno.xlsx non è un file Excel (.xlsx) valido: aprirlo con Excel o LibreOffice e "
         "salvarlo come «Cartella di lavoro Excel (.xlsx)»."
@@ -830,7 +840,7 @@ def test_a_corrupt_staff_workbook_is_a_config_error(store: XlsxStore) -> None:
     assert str(err.value) == message
     with pytest.raises(ConfigError):
         store.write("staff", [RangeWrite("Elenco", 0, 0, (("x",),))], SPECS)
-    assert staff_path(store).read_bytes() == b"not a zip at all"
+    assert staff_path(store).read_bytes() == damaged
 
 
 def test_responses_from_the_staff_workbook_when_there_is_no_export(tmp_path: Path) -> None:
@@ -954,8 +964,33 @@ def test_any_text_written_reads_back_the_same(rows: list[list[str]], top: int) -
         (Path(folder) / "risposte.csv").write_text("a\n", encoding="utf-8")
         store.write("staff", [RangeWrite("T", top, 0, tuple(tuple(r) for r in rows))], [])
         grid = store.read([]).tabs.get("T", [])
-    expected: Grid = [[] for _ in range(top)] + rows
+    # a cell of only spaces or line breaks is blank, as a person sees it (see xlsx._set_text)
+    expected: Grid = [[] for _ in range(top)] + [[v if v.strip() else "" for v in r] for r in rows]
     trimmed = [r[: max((i + 1 for i, v in enumerate(r) if v), default=0)] for r in expected]
     while trimmed and not trimmed[-1]:
         trimmed.pop()
     assert grid == trimmed
+
+
+def test_the_staff_workbook_reads_the_way_a_person_sees_it(store: XlsxStore) -> None:
+    """Values come from the fast reader; a number a person typed in a text column keeps the zeros of its
+    «00000» format (read again with the formats), and typed columns read back as canonical text."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Elenco"
+    ws.append(["ID", "Denominazione"])
+    ws.append(["E-0001", 123])
+    ws["B2"].number_format = "00000"
+    ws.append(["E-0002", 12.5])
+    notes = wb.create_sheet("Note")
+    notes.append(["Nota", "Quando"])
+    notes.append(["una nota", datetime(2024, 5, 3, 10, 0)])
+    hidden = wb.create_sheet("_stato")
+    hidden.sheet_state = "hidden"
+    hidden.append(["chiave", "valore"])
+    wb.save(staff_path(store))
+    snap = store.read(SPECS)
+    assert list(snap.tabs) == ["Elenco", "Note", "_stato"]
+    assert snap.tabs["Elenco"] == [["ID", "Denominazione"], ["E-0001", "00123"], ["E-0002", "12.5"]]
+    assert snap.tabs["Note"] == [["Nota", "Quando"], ["una nota", "03/05/2024 10.00.00"]]
+    assert snap.hidden == {"_stato"}
