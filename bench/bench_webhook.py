@@ -67,7 +67,9 @@ def percentile(values: list[float], q: float) -> float:
 class Service:
     """gunicorn running `webhook.app:create_app()` with a config in a temp folder."""
 
-    def __init__(self, folder: Path, config: Path, secret: str, token: str) -> None:
+    def __init__(
+        self, folder: Path, config: Path, secret: str, token: str, app: str = "webhook.app:create_app()"
+    ) -> None:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         env = {
@@ -78,7 +80,7 @@ class Service:
             "ELENCO_INSTANCE_DIR": str(folder / "instance"),
             "PYTHONPATH": str(ROOT),
         }
-        self.log = (folder / "gunicorn.log").open("w")
+        self.log = (folder / "gunicorn.log").open("a")
         gunicorn = Path(sys.executable).with_name("gunicorn")
         self.proc = subprocess.Popen(
             [
@@ -89,7 +91,7 @@ class Service:
                 "2",
                 "--threads",
                 "4",
-                "webhook.app:create_app()",
+                app,
             ],
             env=env,
             stdout=self.log,
@@ -105,6 +107,21 @@ class Service:
                 time.sleep(0.1)
         self.stop()
         raise SystemExit(f"gunicorn did not start: see {folder / 'gunicorn.log'}")
+
+    def cpu_s(self) -> float:
+        """User + system CPU seconds used so far by the gunicorn workers (children of the master), from /proc."""
+        tick = os.sysconf("SC_CLK_TCK")
+        total = 0.0
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == self.proc.pid:  # ppid
+                total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+        return total
 
     def status(self) -> dict[str, Any]:
         """GET /status."""
@@ -198,6 +215,7 @@ def throughput(service: Service, subs: Submissions, clients: int, seconds: float
                 for c, k in codes.items():
                     statuses[c] = statuses.get(c, 0) + k
 
+    cpu_before = service.cpu_s()
     started = time.monotonic()
     threads = [threading.Thread(target=client) for _ in range(clients)]
     for t in threads:
@@ -205,7 +223,9 @@ def throughput(service: Service, subs: Submissions, clients: int, seconds: float
     for t in threads:
         t.join()
     elapsed = time.monotonic() - started
+    cpu = service.cpu_s() - cpu_before
     return {
+        "cpu_ms": cpu * 1000 / max(1, len(latencies)),
         "requests": len(latencies),
         "per_s": len(latencies) / elapsed,
         "p50_ms": percentile(latencies, 0.5) * 1000,
@@ -336,6 +356,14 @@ def main() -> int:
             (folder / "risposte.csv").write_text(to_csv_text(demo), encoding="utf-8")
             config.write_text("preset: crema\nbackend:\n  kind: xlsx\n  folder: .\n", encoding="utf-8")
             backend = "xlsx in a temp folder"
+        # the floor: the same server and signed requests, a route that only checks the HMAC
+        floor_service = Service(folder, config, secret, token, app="bench.trivial_hook:create_app()")
+        try:
+            floor = throughput(
+                floor_service, Submissions(demo.header, initial, secret), args.clients, args.seconds
+            )
+        finally:
+            floor_service.stop()
         service = Service(folder, config, secret, token)
         try:
             first = requests.post(
@@ -373,6 +401,10 @@ def main() -> int:
     print(f"| signed submissions/s ({args.clients} clients, {args.seconds:.0f} s)    | {tp['per_s']:.0f} |")
     print(f"| latency p50 / p99 (ms)                    | {tp['p50_ms']:.1f} / {tp['p99_ms']:.1f} |")
     print(f"| submissions sent / HTTP statuses          | {tp['requests']} / {tp['statuses']} |")
+    print(f"| worker CPU per submission (ms)            | {tp['cpu_ms']:.2f} (syncs it triggers included) |")
+    print(f"| floor: HMAC-only route, submissions/s     | {floor['per_s']:.0f}, statuses {floor['statuses']} |")
+    print(f"| floor: worker CPU per submission (ms)     | {floor['cpu_ms']:.2f} |")
+    print(f"| ratio elenco / floor, throughput          | {tp['per_s'] / floor['per_s']:.2f} |")
     print(
         f"| burst: submissions over {args.burst_seconds:.0f} s               | {b['sent']} in {b['sent_s']:.1f} s, "
         f"statuses {b['statuses']} |"

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import date, datetime
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -374,6 +375,7 @@ def load_settings(spec: str | Path) -> Settings:
     return parse_settings(data, source=str(path), base_dir=path.parent.resolve())
 
 
+@lru_cache(maxsize=4096)
 def normalise_title(text: str) -> str:
     """Normalise a question title: case, spaces, curly apostrophes, trailing colons and asterisks."""
     text = unicodedata.normalize("NFKC", text).replace("\u2019", "'").replace("\u2018", "'").replace("`", "'")

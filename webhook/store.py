@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import sqlite3
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Literal
@@ -39,21 +41,38 @@ class InstanceStore:
         self.max_entries = max_entries
         self.response_ttl_s = response_ttl_s
         self._last_prune = 0.0
+        self._local = threading.local()
         with self._connect() as con:
             con.execute("PRAGMA journal_mode=WAL")
             con.executescript(_SCHEMA)
 
     @contextlib.contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
-        # one short-lived connection per call: safe across threads and worker processes
-        con = sqlite3.connect(self.path, timeout=10.0, isolation_level=None)
-        try:
+        # One connection per thread, kept open: opening and closing one per request was most of a
+        # submission's cost. A connection is never shared across threads (sqlite3 forbids it) nor used
+        # across a fork (a gunicorn worker opens its own); it closes when its thread ends.
+        local = self._local
+        con: sqlite3.Connection | None = getattr(local, "con", None)
+        if con is None or local.pid != os.getpid():
+            con = sqlite3.connect(self.path, timeout=10.0, isolation_level=None)
             # WAL + NORMAL: no fsync per commit; a power cut may forget the last few seconds of ids,
             # which the ±300 s window and the idempotent sync make harmless
             con.execute("PRAGMA synchronous=NORMAL")
+            local.con, local.pid = con, os.getpid()
+        try:
             yield con
-        finally:
+        except sqlite3.Error:
+            # a connection that failed is not kept for the next request
+            local.con = None
             con.close()
+            raise
+
+    def close(self) -> None:
+        """Close this thread's connection (tests, shutdown)."""
+        con = getattr(self._local, "con", None)
+        if con is not None and self._local.pid == os.getpid():
+            con.close()
+        self._local.con = None
 
     def claim(self, signature: str, response_key: str, now: float) -> Replay | None:
         """Record a signature and a response key together; return which one was already seen (and record nothing)."""
