@@ -40,6 +40,7 @@ from sync.backends.base import Grid
 from sync.backends.gsheets import GSheetsStore
 from sync.config import Settings, load_settings
 from sync.demo_data import generate
+from sync.shortcut import INPUT_KEY
 
 RESPONSES_TAB = "Risposte del modulo 1"
 REGISTRO = "Registro sincronizzazioni"
@@ -268,6 +269,9 @@ def comparable(
         if title == REGISTRO and grid:
             last = [*grid[-1], *[""] * 9][:9] if len(grid) > 1 else []
             out[title] = [list(grid[0]), [last[i] for i in figures] if last else []]
+        elif title == STATE_TAB:
+            # the digest of the inputs covers the whole log, compared above by its last figures
+            out[title] = [list(r) for r in grid if list(r[:2]) != ["pubblico", INPUT_KEY]]
         else:
             out[title] = [list(r) for r in grid]
     return out

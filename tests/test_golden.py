@@ -16,6 +16,7 @@ import pytest
 from sync.backends.memory import MemoryStore, trim
 from sync.config import Settings
 from sync.pipeline import run_sync
+from sync.shortcut import INPUT_KEY
 from tests.conftest import HEADER, make_row
 
 GOLDEN = Path(__file__).parent / "data" / "golden" / "small.json"
@@ -95,6 +96,8 @@ def _run(settings: Settings) -> dict[str, dict[str, list[list[str]]]]:
     for book, tabs in (("staff", store.staff), ("public", store.public)):
         for title, grid in tabs.items():
             out[book][title] = trim([list(r) for r in grid])
+    # the digest of the inputs covers this code's version: not a golden value
+    out["staff"]["_stato"] = [r for r in out["staff"]["_stato"] if r[:2] != ["pubblico", INPUT_KEY]]
     return out
 
 

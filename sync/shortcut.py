@@ -1,0 +1,100 @@
+"""The idle short-cut: a sync whose inputs are exactly what the previous sync left skips the plan.
+
+A sync's result depends only on what it reads (the responses, every tab of the staff workbook), on the
+configuration and on this code. After writing, a sync knows what the staff workbook now holds: what it read
+with its own writes applied. It records a digest of that, with the configuration's, in `_stato`; the next
+sync that reads the same (nobody answered the form, nobody typed in a tab, nothing was upgraded) has
+nothing to change and stops after reading — no resolve, no render, no write. Anything else, or a digest
+that could not be recorded, means a full plan, which is always correct.
+
+Pure: grids in, digests out.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from importlib.metadata import PackageNotFoundError, version
+
+from sync.backends.base import RangeWrite
+from sync.model import Grid
+from sync.state import STATE_TAB
+
+INPUT_KEY = "_ingressi"  # `_stato` line: the digest of what the last sync left
+FIGURES_KEY = "_cifre"  # `_stato` line: that sync's figures (JSON), for the report of a skipped one
+# Bump when the plan's logic changes in a way the package version does not show (development installs).
+PLAN_VERSION = "1"
+_OWN_KEYS = frozenset({INPUT_KEY, FIGURES_KEY})
+
+
+def _code_version() -> str:
+    try:
+        return version("elenco")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree without an install
+        return "sorgente"
+
+
+def _trimmed(grid: Grid) -> list[list[str]]:
+    rows = [list(r) for r in grid]
+    for row in rows:
+        while row and row[-1] == "":
+            row.pop()
+    while rows and not rows[-1]:
+        rows.pop()
+    return rows
+
+
+def input_digest(responses: Grid, tabs: Mapping[str, Grid], context: Iterable[str]) -> str:
+    """The digest of a sync's inputs: the responses, every staff tab (but this module's own `_stato`
+    lines), and `context` (configuration, layouts, versions)."""
+    h = hashlib.sha256()
+
+    def add(grid: Grid) -> None:
+        for row in _trimmed(grid):
+            h.update("\x1f".join(row).encode("utf-8", "surrogatepass"))
+            h.update(b"\x1e")
+        h.update(b"\x1d")
+
+    h.update("\x1f".join([PLAN_VERSION, _code_version(), *context]).encode("utf-8", "surrogatepass"))
+    add(responses)
+    for title in sorted(tabs):
+        grid = tabs[title]
+        if title == STATE_TAB:
+            grid = [r for r in grid if not (len(r) > 1 and r[0] == "pubblico" and r[1] in _OWN_KEYS)]
+        h.update(title.encode("utf-8", "surrogatepass") + b"\x1c")
+        add(grid)
+    return h.hexdigest()[:32]
+
+
+def after_writes(tabs: Mapping[str, Grid], writes: Iterable[RangeWrite]) -> dict[str, Grid]:
+    """The tabs as they read once `writes` are applied (a write of "" clears its cell)."""
+    out: dict[str, list[list[str]]] = {}
+    for w in writes:
+        grid = out.get(w.tab)
+        if grid is None:
+            grid = out[w.tab] = [list(r) for r in tabs.get(w.tab, [])]
+        for dr, values in enumerate(w.values):
+            r = w.row + dr
+            while len(grid) <= r:
+                grid.append([])
+            row = grid[r]
+            end = w.col + len(values)
+            if len(row) < end:
+                row.extend([""] * (end - len(row)))
+            row[w.col : end] = values
+    return {**tabs, **{title: _trimmed(grid) for title, grid in out.items()}}
+
+
+def figures_text(figures: Mapping[str, object]) -> str:
+    """A sync's figures as the `_stato` line stores them."""
+    return json.dumps(figures, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def read_figures(text: str) -> dict[str, object] | None:
+    """The figures of a `_stato` line, or None when the line is missing or damaged."""
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) else None
