@@ -246,15 +246,14 @@ def stampa(config: str, out: Path | None) -> None:
     "out",
     required=True,
     type=click.Path(file_okay=False, path_type=Path),
-    help="Cartella in cui scrivere elenco-pubblico.html ed elenco-pubblico.pdf.",
+    help="Cartella in cui scrivere la pagina web, il PDF e i dati aperti dell'elenco pubblico.",
 )
 def pubblica(config: str, out: Path) -> None:
-    """Scrive la pagina web e il PDF dell'elenco pubblico, da caricare sul sito del Comune."""
+    """Scrive la pagina web e il PDF dell'elenco pubblico (con i dati aperti), da caricare sul sito del Comune."""
     import errno
 
     from sync.pipeline import now_local, plan_sync
-    from sync.public_files import html_bytes, long_date_time, pdf_bytes
-    from sync.public_list import HTML_NAME, PDF_NAME
+    from sync.public_files import long_date_time, public_files
     from sync.render import staff_specs
 
     with presenting_errors():
@@ -263,7 +262,8 @@ def pubblica(config: str, out: Path) -> None:
         # one read of the staff workbook, the same plan a sync makes: the list as the public spreadsheet has it
         snapshot = backend.read(staff_specs(settings.ambito))
         plist = plan_sync(snapshot, settings, now_local()).public_list
-        files = {HTML_NAME: html_bytes(plist), PDF_NAME: pdf_bytes(plist)}
+        # the page links its PDF and open data by relative address: they travel together
+        files = public_files(plist)
     written: list[Path] = []
     for name, data in files.items():
         target = out / name
@@ -289,8 +289,8 @@ def pubblica(config: str, out: Path) -> None:
         )
     )
     click.echo(labels.PUBLISH_WRITTEN.format(folder=out))
-    click.echo(labels.PUBLISH_HTML.format(path=written[0]))
-    click.echo(labels.PUBLISH_PDF.format(path=written[1]))
+    for path in written:
+        click.echo(labels.PUBLISH_FILES[path.name].format(path=path))
 
 
 @cli.command()

@@ -7,6 +7,7 @@ fake in tests/fakes): the files are those a sync publishes, for the list the pub
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -39,12 +40,24 @@ def _csv(rows: list[list[str]]) -> str:
     return "\n".join(",".join('"' + v.replace('"', '""') + '"' for v in row) for row in rows) + "\n"
 
 
+FILES = [
+    "datapackage.json",
+    "elenco-pubblico.csv",
+    "elenco-pubblico.html",
+    "elenco-pubblico.json",
+    "elenco-pubblico.pdf",
+]
+
+
 def _expected(folder: Path, ambito: str, count: str, updated: str) -> str:
     return (
         f"Elenco pubblico dell'{ambito}: {count}, aggiornato al {updated}.\n"
-        f"Scritti in {folder}, da caricare sul sito del Comune:\n"
+        f"Scritti in {folder}, da caricare insieme, nella stessa cartella del sito del Comune:\n"
         f"  {folder / 'elenco-pubblico.html'}  (pagina web: da pubblicare o incorporare con un iframe)\n"
         f"  {folder / 'elenco-pubblico.pdf'}  (PDF per la determina e l'albo pretorio)\n"
+        f"  {folder / 'elenco-pubblico.csv'}  (dati aperti: la pagina li collega in «Scarica»)\n"
+        f"  {folder / 'elenco-pubblico.json'}  (dati aperti)\n"
+        f"  {folder / 'datapackage.json'}  (descrizione delle colonne dei dati aperti)\n"
     )
 
 
@@ -68,9 +81,9 @@ def test_local_folder_writes_the_page_and_the_pdf_of_the_last_sync(local: Path, 
     assert result.output == _expected(
         out, "Ambito territoriale di Crema", "3 enti", "20 maggio 2024, ore 10:30"
     )
-    assert sorted(p.name for p in out.iterdir()) == ["elenco-pubblico.html", "elenco-pubblico.pdf"]
+    assert sorted(p.name for p in out.iterdir()) == FILES
     # the same bytes the sync published beside the workbooks
-    for name in ("elenco-pubblico.html", "elenco-pubblico.pdf"):
+    for name in FILES:
         assert (out / name).read_bytes() == (local / name).read_bytes(), name
     # it only reads: the folder's files are untouched
     assert {p.name: p.stat().st_mtime_ns for p in local.iterdir()} == before
@@ -160,6 +173,10 @@ def test_google_writes_the_list_the_public_spreadsheet_holds_in_one_read(
     assert "Aggiornato al 20 maggio 2024, ore 10:30" in pdf
     for personal in CONTACTS:
         assert personal not in html and personal not in pdf
+    # every file the page links to by a relative address is in the folder to upload
+    relative = [h for h in re.findall(r'href="([^"#]+)"', html) if ":" not in h]
+    assert sorted(relative) == sorted(set(FILES) - {"elenco-pubblico.html"})
+    assert all((out / h).is_file() for h in relative)
 
 
 def test_google_and_the_local_folder_publish_the_same_files(
@@ -169,7 +186,7 @@ def test_google_and_the_local_folder_publish_the_same_files(
     for name, config in (("google", google.config), ("locale", local / "elenco.yaml")):
         result = runner.invoke(cli, ["pubblica", "--config", str(config), "--out", str(tmp_path / name)])
         assert result.exit_code == 0, result.output
-    for name in ("elenco-pubblico.html", "elenco-pubblico.pdf"):
+    for name in FILES:
         assert (tmp_path / "google" / name).read_bytes() == (tmp_path / "locale" / name).read_bytes(), name
 
 
