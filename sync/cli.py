@@ -246,6 +246,60 @@ def stampa(config: str, out: Path | None) -> None:
     "out",
     required=True,
     type=click.Path(file_okay=False, path_type=Path),
+    help="Cartella in cui scrivere la pagina web, il PDF e i dati aperti dell'elenco pubblico.",
+)
+def pubblica(config: str, out: Path) -> None:
+    """Scrive la pagina web e il PDF dell'elenco pubblico (con i dati aperti), da caricare sul sito del Comune."""
+    import errno
+
+    from sync.pipeline import now_local, plan_sync
+    from sync.public_files import long_date_time, public_files
+    from sync.render import staff_specs
+
+    with presenting_errors():
+        settings = load_config(config)
+        backend = open_backend(settings)
+        # one read of the staff workbook, the same plan a sync makes: the list as the public spreadsheet has it
+        snapshot = backend.read(staff_specs(settings.ambito))
+        plist = plan_sync(snapshot, settings, now_local()).public_list
+        # the page links its PDF and open data by relative address: they travel together
+        files = public_files(plist)
+    written: list[Path] = []
+    for name, data in files.items():
+        target = out / name
+        tmp = out / f".{name}.tmp"
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+            tmp.write_bytes(data)
+            os.replace(tmp, target)
+        except OSError as err:
+            reason = (
+                labels.PUBLISH_NO_PERMISSION
+                if isinstance(err, PermissionError)
+                else labels.PUBLISH_OS_ERROR.format(code=errno.errorcode.get(err.errno or 0, err.errno))
+            )
+            click.echo(f"Errore: {labels.PUBLISH_CANNOT_WRITE.format(path=target, reason=reason)}", err=True)
+            sys.exit(1)
+        written.append(target)
+    click.echo(
+        labels.PUBLISH_SUMMARY.format(
+            ambito=settings.ambito.name,
+            count=labels.orgs_count(len(plist.entries)),
+            date=long_date_time(plist.updated),
+        )
+    )
+    click.echo(labels.PUBLISH_WRITTEN.format(folder=out))
+    for path in written:
+        click.echo(labels.PUBLISH_FILES[path.name].format(path=path))
+
+
+@cli.command()
+@config_option
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
     help="Cartella in cui scrivere CreaModulo.gs.",
 )
 def modulo(config: str, out: Path) -> None:

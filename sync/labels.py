@@ -339,6 +339,23 @@ def orgs_count(n: int) -> str:
     """«1 ente», «12 enti»."""
     return ORGS_COUNT.get(n, ORGS_COUNT_OTHER.format(n=n))
 
+
+# `elenco pubblica --config FILE --out DIR`: the web page, the PDF and the open data the page links to, for upload
+PUBLISH_SUMMARY = "Elenco pubblico dell'{ambito}: {count}, aggiornato al {date}."
+PUBLISH_WRITTEN = "Scritti in {folder}, da caricare insieme, nella stessa cartella del sito del Comune:"
+PUBLISH_FILES = {
+    "elenco-pubblico.html": "  {path}  (pagina web: da pubblicare o incorporare con un iframe)",
+    "elenco-pubblico.pdf": "  {path}  (PDF per la determina e l'albo pretorio)",
+    "elenco-pubblico.csv": "  {path}  (dati aperti: la pagina li collega in «Scarica»)",
+    "elenco-pubblico.json": "  {path}  (dati aperti)",
+    "datapackage.json": "  {path}  (descrizione delle colonne dei dati aperti)",
+}
+PUBLISH_CANNOT_WRITE = (
+    "Impossibile scrivere {path}: {reason}. Indicare con --out una cartella in cui si può scrivere."
+)
+PUBLISH_NO_PERMISSION = "permesso negato"
+PUBLISH_OS_ERROR = "errore del sistema ({code})"
+
 # Printing (xlsx footers: &P page, &N pages, &D print date — codes LibreOffice and Excel both read).
 PRINT_FOOTER_PAGE = "Pagina &P di &N"
 PRINT_FOOTER_DATE = "Stampato il &D"

@@ -87,3 +87,74 @@ def test_only_public_files_are_served(folder: Path, tmp_path: Path) -> None:
     assert client.get("/elenco-interno.xlsx").status_code == 404
     assert client.get("/risposte.csv").status_code == 404
     assert state_of(app).scheduler.shutdown(timeout=10)
+
+
+# -- Google Sheets: the files rendered from one read of the staff workbook, cached for CACHE_S -------------------
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now = 1_716_200_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_google_mode_serves_the_public_list_from_the_spreadsheet_cached_for_five_minutes(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from sync.cli import cli
+    from tests.conftest import sample_rows
+    from tests.fakes.sheets_api import SheetsFake
+    from tests.test_cli_pubblica import google_config, google_sync
+
+    with SheetsFake() as fake:
+        staff = fake.create_spreadsheet("Modulo (risposte)", {"Risposte del modulo 1": sample_rows()})
+        public = fake.create_spreadsheet("Elenco pubblico")
+        config = google_config(tmp_path, fake, staff, public)
+        settings = load_settings(config)
+        google_sync(settings, tmp_path)
+        clock = _Clock()
+        app = build_app(settings, environ={}, secret=SECRET, instance_path=tmp_path / "istanza",
+                        runner=lambda trigger: None, clock=clock)
+        client = app.test_client()
+
+        fake.reset_counts()
+        page = client.get("/elenco")
+        assert (page.status_code, page.content_type) == (200, "text/html; charset=utf-8")
+        assert fake.count() == 1 and fake.count("write") == 0  # one read of the staff workbook
+        # the page `elenco pubblica` writes for upload, byte for byte
+        assert CliRunner().invoke(cli, ["pubblica", "--config", str(config), "--out", str(tmp_path / "sito")]
+                                  ).exit_code == 0
+        assert page.data == (tmp_path / "sito" / "elenco-pubblico.html").read_bytes()
+        text = page.get_data(as_text=True)
+        assert "Auser Crema ODV" in text and "Andrea Bonizzi" not in text
+        assert page.headers["Cache-Control"] == "public, max-age=300"
+        assert client.get("/elenco", headers={"If-None-Match": page.headers["ETag"]}).status_code == 304
+        for url, content_type in (
+            ("/elenco-pubblico.pdf", "application/pdf"),
+            ("/elenco-pubblico.csv", "text/csv; charset=utf-8"),
+            ("/elenco-pubblico.json", "application/json"),
+            ("/datapackage.json", "application/json"),
+        ):
+            r = client.get(url)
+            assert (r.status_code, r.content_type) == (200, content_type), url
+        fake.reset_counts()
+        assert client.get("/elenco-pubblico.json").json["numero_enti"] == 3
+        assert fake.count() == 0  # within five minutes: no request to Google
+
+        # staff exclude an organisation; the next sync takes it out of the public spreadsheet
+        fake.set_values(staff, "Decisioni", [["E-0002", "Escludi", "", "fuori ambito", "UdP"]], start="A2")
+        google_sync(settings, tmp_path, datetime(2024, 5, 21, 9, 0))
+        assert "Auser Crema ODV" not in [r[1] for r in fake.values(public, "Elenco")]
+        fake.reset_counts()
+        clock.now += 299
+        assert client.get("/elenco").data == page.data and fake.count() == 0
+        clock.now += 2  # the cache is five minutes old: the page follows the spreadsheet
+        later = client.get("/elenco")
+        assert fake.count() == 1
+        assert "Auser Crema ODV" not in later.get_data(as_text=True)
+        assert later.headers["ETag"] != page.headers["ETag"]
+        assert client.get("/elenco", headers={"If-None-Match": page.headers["ETag"]}).status_code == 200
+        assert client.get("/elenco-pubblico.json").json["numero_enti"] == 2
+        assert state_of(app).scheduler.shutdown(timeout=10)
