@@ -106,6 +106,9 @@ def html_bytes(plist: PublicList) -> bytes:
     return page.encode("utf-8")
 
 
+_PAGES_ALIAS = "{pagine}"
+
+
 class _ListPDF(FPDF):
     """A4 pages with the list's heading on each page and «Pagina N di M» at the foot."""
 
@@ -113,6 +116,8 @@ class _ListPDF(FPDF):
         super().__init__(orientation="portrait", unit="mm", format="A4")
         self.heading, self.updated = heading, updated
         self._widths: dict[tuple[str, str, float], float] = {}
+        # the page total is written last, in the room its alias takes: room for thousands of pages
+        self.alias_nb_pages(_PAGES_ALIAS)
 
     def width_of(self, text: str) -> float:
         """`get_string_width`, remembered: names repeat the same words (and each call copies font state)."""
@@ -133,7 +138,7 @@ class _ListPDF(FPDF):
         """Page numbers."""
         self.set_y(-12)
         self.set_font(_FONT, "", 8)
-        text = labels.PDF_PAGE.format(page=self.page_no(), pages="{nb}")
+        text = labels.PDF_PAGE.format(page=self.page_no(), pages=_PAGES_ALIAS)
         self.cell(0, 8, text, align="C")
 
 
