@@ -68,6 +68,7 @@ def test_first_sync_outputs(store: MemoryStore, crema: Settings) -> None:
         "ID",
         "Denominazione",
         "Forma giuridica",
+        "Tipologia",
         "Codice fiscale",
         "N. RUNTS",
         "Comune sede legale",
