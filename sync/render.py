@@ -361,6 +361,7 @@ def staff_specs(ambito: Ambito) -> list[TabSpec]:
             note=machine,
             kinds=column_kinds(REGISTRO_HEADER, _LOG_TYPED),
         ),
+        manual_spec(ambito),
         TabSpec(
             DECISIONI,
             labels.DECISION_HEADERS,
@@ -379,7 +380,6 @@ def staff_specs(ambito: Ambito) -> list[TabSpec]:
             kinds=column_kinds(CALENDARIO_HEADER),
             note="Un incontro per riga: nei fogli presenze compare una colonna per ogni incontro.",
         ),
-        manual_spec(ambito),
         TabSpec(
             STATE_TAB, STATE_HEADER, hidden=True, listing=False, note="Memoria di elenco: non modificare."
         ),
