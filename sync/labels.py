@@ -205,6 +205,7 @@ CHANNEL_SPELLINGS = {
     "mail": "e-mail",
     "posta elettronica": "e-mail",
 }
+DEMO_MANUAL_TYPED = "Scritte {n} domande arrivate per PEC nella scheda «{tab}»."
 MANUAL_ORIGIN = "Domande manuali"
 FORM_ORIGIN = "Risposte del modulo"
 MANUAL_ROW = "manuale {row}"

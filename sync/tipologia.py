@@ -176,7 +176,18 @@ def admission_problem(checked: Checked, admitted: Sequence[str]) -> Problem | No
         tipologia=label(category),
         admitted=", ".join(label(c) for c in CATEGORIES if c in admitted),
     )
-    return Problem(r.row, "legal_form", ADMISSION_CODE, r.legal_form or label(category), Severity.WARNING, text)
+    return Problem(
+        r.row, "legal_form", ADMISSION_CODE, r.legal_form or label(category), Severity.WARNING, text
+    )
 
 
-__all__ = ["ADMISSION_CODE", "CATEGORIES", "ETS", "PRIVATE", "PUBLIC", "admission_problem", "classify", "label"]
+__all__ = [
+    "ADMISSION_CODE",
+    "CATEGORIES",
+    "ETS",
+    "PRIVATE",
+    "PUBLIC",
+    "admission_problem",
+    "classify",
+    "label",
+]

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 
+import openpyxl
 import pytest
+from click.testing import CliRunner
 
 from sync.backends.memory import MemoryStore
+from sync.cli import cli
 from sync.config import load_settings, parse_settings
 from sync.errors import ConfigError
 from sync.pipeline import run_sync
@@ -203,3 +207,52 @@ def test_an_ets_applying_to_crema_is_not_flagged_and_its_tipologia_is_public() -
     assert _flags(store) == []
     public = store.public["Elenco"]
     assert dict(zip(public[0], public[1], strict=True))["Tipologia"] == "Ente del Terzo Settore"
+
+
+def _sheet(path: Path, title: str) -> list[list[str]]:
+    wb = openpyxl.load_workbook(path, read_only=True)
+    return [["" if v is None else str(v) for v in row] for row in wb[title].values]
+
+
+def test_the_cernusco_demo_has_pec_applications_and_public_bodies(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        cli, ["demo", "--dir", str(tmp_path), "--preset", "cernusco", "--organisations", "12"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "Scritte 3 domande arrivate per PEC nella scheda «Domande manuali»." in result.output
+    staff = tmp_path / "elenco-interno.xlsx"
+    risposte = _sheet(staff, "Risposte")
+    manual = [r for r in risposte[1:] if r[-1] != "modulo"]
+    assert [r[-1].split(" (")[1] for r in manual] == [
+        "PEC, prot. 2019/18231)",
+        "PEC, prot. 2019/18547)",
+        "PEC, prot. 2019/18802)",
+    ]
+    assert all(r[1].startswith("M-") and r[5] == "accettata" for r in manual)
+    elenco = _sheet(staff, "Elenco")
+    public_bodies = [r[1] for r in elenco[1:] if r[4] == "Ente pubblico"]
+    assert public_bodies == [
+        "Comune di Pioltello - Settore Servizi Sociali",
+        "Istituto Comprensivo Statale di Gorgonzola",
+        "ASST Melegnano e della Martesana",
+    ]
+    assert not [r for r in _sheet(staff, "Anomalie")[1:] if r[5] == "ente_non_ets"]
+    published = (tmp_path / "elenco-pubblico.csv").read_text(encoding="utf-8-sig")
+    assert "Cooperativa Sociale Il Melograno" in published and "Ente pubblico" in published
+    # a second demo never types over the staff's tab
+    again = CliRunner().invoke(
+        cli, ["demo", "--dir", str(tmp_path), "--preset", "cernusco", "--organisations", "12"]
+    )
+    assert again.exit_code == 0, again.output
+    assert "domande arrivate per PEC" not in again.output
+    assert len(_sheet(staff, "Domande manuali")) == 4
+
+
+def test_the_crema_demo_flags_the_union(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        cli, ["demo", "--dir", str(tmp_path), "--preset", "crema", "--organisations", "12"]
+    )
+    assert result.exit_code == 0, result.output
+    anomalie = _sheet(tmp_path / "elenco-interno.xlsx", "Anomalie")
+    flagged = [r[3] for r in anomalie[1:] if r[5] == "ente_non_ets"]
+    assert "CGIL Camera del Lavoro di Crema" in flagged
