@@ -282,3 +282,27 @@ def test_manual_response_codes_are_citeable() -> None:
 def test_channels(typed: str, channel: str) -> None:
     assert canonical_channel(typed) == channel
     assert all(canonical_channel(c) == c for c in labels.MANUAL_CHANNELS)
+
+
+def test_a_union_applying_to_crema_is_flagged_on_both_backends(desk: Desk) -> None:
+    desk.sync()
+    union = make_row(
+        timestamp="10/04/2024 09.30.00",
+        email="crema@cgil.lombardia.it",
+        name="CGIL Camera del Lavoro",
+        tax_code="10000030196",
+        legal_form="Organizzazione sindacale",
+        runts="",
+        pec="",
+    )
+    desk.append_responses([union])
+    desk.sync()
+    flagged = [r for r in desk.tab("Anomalie")[1:] if r[5] == "ente_non_ets"]
+    assert [(r[0], r[1], r[3], r[6]) for r in flagged] == [
+        ("Risposte del modulo", "7", "CGIL Camera del Lavoro", "avviso")
+    ]
+    elenco = desk.tab("Elenco")
+    tipologia = dict(zip(col(elenco, "Denominazione"), col(elenco, "Tipologia"), strict=True))
+    assert tipologia["CGIL Camera del Lavoro"] == "Altro ente privato"
+    assert tipologia["Auser Crema ODV"] == "Ente del Terzo Settore"
+    writes_nothing(desk)
