@@ -7,6 +7,7 @@ from __future__ import annotations
 
 # Problem codes --------------------------------------------------------------------------------------------
 BLOCKING_CODES = (
+    "recapito_mancante",
     "consenso_mancante",
     "denominazione_mancante",
     "nessuna_area",
@@ -32,9 +33,12 @@ WARNING_CODES = (
     "cf_forse_copiato",
     "cf_zeri_ripristinati",
     "area_non_configurata",
+    "ente_non_ets",
+    "canale_non_valido",
 )
 # Set-up problems for staff: shown in `Anomalie`, never in the verdict or the e-mail to the applicant.
-STAFF_ONLY_CODES = frozenset({"area_non_configurata"})
+# (`ente_non_ets` is staff's to decide: the applicant hears of it from the Ufficio di Piano, not from a script.)
+STAFF_ONLY_CODES = frozenset({"area_non_configurata", "ente_non_ets"})
 
 MESSAGES: dict[str, str] = {
     "consenso_mancante": "Manca il consenso all'informativa sul trattamento dei dati personali: "
@@ -74,6 +78,12 @@ MESSAGES: dict[str, str] = {
     "cf_ripulito": "Il campo del codice fiscale conteneva altro testo («{value}»): è stato letto come {number}.",
     "cf_forse_copiato": "Il codice fiscale {number} è indicato anche da «{other}», che per nome e contatti "
     "sembra un altro ente: forse è un codice copiato. Verificare quale dei due enti lo possiede.",
+    "ente_non_ets": "«{name}» risulta {tipologia}, ma l'avviso ammette solo: {admitted}. La domanda non è "
+    "stata respinta: l'Ufficio di Piano decide se ammetterla.",
+    "recapito_mancante": "Domanda senza email né PEC: indicare almeno uno dei due recapiti per poter "
+    "contattare l'ente.",
+    "canale_non_valido": "Canale «{value}» non riconosciuto: indicare PEC, carta oppure e-mail.",
+    "canale_mancante": "Manca il canale da cui è arrivata la domanda: indicare PEC, carta oppure e-mail.",
     # decisions
     "decisione_sconosciuta": "Decisione «{value}» non riconosciuta. Usare: {verbs}.",
     "decisione_non_applicabile": "Decisione non applicabile: {detail}",
@@ -86,6 +96,7 @@ MESSAGES: dict[str, str] = {
     "è stata cancellata per errore ripristinarla, altrimenti cancellare la decisione.",
 }
 DECISION_ROW_UNKNOWN = "la riga {row} non esiste tra le risposte del modulo."
+DECISION_MANUAL_ROW_UNKNOWN = "la riga {row} non esiste tra le domande della scheda «Domande manuali»."
 DECISION_CODE_UNKNOWN = (
     "la risposta {code} non è tra le risposte del modulo (i codici sono nella scheda «Risposte»)."
 )
@@ -167,6 +178,48 @@ CORRECTABLE_FIELDS = {
     "informativa privacy": "consent",
 }
 
+# Categories of body (`sync.tipologia`): code -> what staff and the public read
+TIPOLOGIA_LABELS = {
+    "ets": "Ente del Terzo Settore",
+    "privato": "Altro ente privato",
+    "pubblico": "Ente pubblico",
+}
+TIPOLOGIA_HEADER = "Tipologia"
+# The staff-owned tab of applications received by PEC, on paper or by e-mail (`sync.manual`)
+MANUAL_TAB = "Domande manuali"
+MANUAL_TIMESTAMP = "Data di ricezione"
+MANUAL_CHANNEL = "Canale"
+MANUAL_PROTOCOL = "Protocollo"
+MANUAL_CHANNELS = ("PEC", "carta", "e-mail")
+# how people write each channel (folded) -> the channel
+CHANNEL_SPELLINGS = {
+    "pec": "PEC",
+    "posta elettronica certificata": "PEC",
+    "carta": "carta",
+    "cartaceo": "carta",
+    "cartacea": "carta",
+    "su carta": "carta",
+    "a mano": "carta",
+    "posta": "carta",
+    "raccomandata": "carta",
+    "e-mail": "e-mail",
+    "email": "e-mail",
+    "mail": "e-mail",
+    "posta elettronica": "e-mail",
+}
+DEMO_MANUAL_TYPED = "Scritte {n} domande arrivate per PEC nella scheda «{tab}»."
+MANUAL_ORIGIN = "Domande manuali"
+FORM_ORIGIN = "Risposte del modulo"
+MANUAL_ROW = "manuale {row}"
+MANUAL_NOTE = (
+    "Domande arrivate per PEC, su carta o per email: una per riga, con le stesse domande del modulo. elenco non "
+    "scrive mai in questa scheda. In «Decisioni» citarle con «manuale N» o con il codice M-… di «Risposte»."
+)
+PROVENANCE_HEADER = "Provenienza"
+PROVENANCE_FORM = "modulo"
+PROVENANCE_MANUAL = "Domande manuali riga {row} ({channel})"
+PROVENANCE_MANUAL_PROTOCOL = "Domande manuali riga {row} ({channel}, prot. {protocol})"
+
 STATUS_LABELS = {
     "attivo": "Attivo",
     "sospeso": "Sospeso",
@@ -194,6 +247,7 @@ FIELD_LABELS = {
     "areas": "Aree",
     "phases": "Fasi",
     "experience": "Esperienza",
+    "channel": "Canale",
     "consent": "Consenso privacy",
 }
 
@@ -275,6 +329,7 @@ PUBLIC_FIELD_TITLES = {
     "aree_tematiche": "Aree tematiche",
     "data_iscrizione": "Iscritto dal",
     "stato": "Stato",
+    "tipologia": "Tipologia",
 }
 PUBLIC_FIELD_DESCRIPTIONS = {
     "id": "Codice dell'ente nell'elenco: non cambia e non viene mai riassegnato.",
@@ -287,6 +342,8 @@ PUBLIC_FIELD_DESCRIPTIONS = {
     "aree_tematiche": "Aree tematiche dell'ente, separate da « | ».",
     "data_iscrizione": "Data della prima domanda accettata (AAAA-MM-GG).",
     "stato": "Stato dell'ente nell'elenco.",
+    "tipologia": "Tipologia dell'ente, dalla forma giuridica e dalla denominazione: Ente del Terzo Settore, "
+    "Altro ente privato oppure Ente pubblico.",
 }
 PUBLIC_TITLE = "Elenco degli enti del Terzo Settore"
 PUBLIC_DATASET_TITLE = "Elenco degli enti del Terzo Settore - {ambito}"
@@ -295,8 +352,8 @@ LICENCE_URLS = {"CC BY 4.0": "https://creativecommons.org/licenses/by/4.0/"}
 LICENCE_PAGES = {"CC BY 4.0": "https://creativecommons.org/licenses/by/4.0/deed.it"}
 LICENCE_TITLES = {"CC BY 4.0": "Creative Commons Attribuzione 4.0 Internazionale"}
 PUBLISHED_FIELDS_NOTE = (
-    "Denominazione, forma giuridica, codice fiscale dell'ente, numero RUNTS, comune della sede legale, aree "
-    "tematiche, data di iscrizione. Nessun dato personale dei referenti."
+    "Denominazione, forma giuridica, tipologia, codice fiscale dell'ente, numero RUNTS, comune della sede "
+    "legale, aree tematiche, data di iscrizione. Nessun dato personale dei referenti."
 )
 MONTHS = (
     "gennaio",
@@ -328,6 +385,7 @@ PDF_LICENCE = "Licenza: {licence} ({url})"
 PUBLIC_TABLE_FIELDS = (
     "denominazione",
     "forma_giuridica",
+    "tipologia",
     "comune_sede_legale",
     "codice_fiscale",
     "numero_runts",

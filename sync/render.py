@@ -22,9 +22,12 @@ from sync import labels
 from sync.backends.base import Dropdown, Printable, TabSpec
 from sync.cells import ColumnKind
 from sync.config import Ambito, Meeting
-from sync.diff import Cell, WantedTab, rows_in_place
-from sync.model import Grid, Organisation, Problem, ReviewPair, RowOutcome, Severity, Status
+from sync.diff import Cell, WantedTab, owned_width, rows_in_place
+from sync.manual import manual_spec, origin, provenance, row_label
+from sync.model import Grid, Organisation, Problem, ReviewPair, RowOutcome, Severity, Status, sheet_row
 from sync.state import STATE_HEADER, STATE_TAB
+from sync.tipologia import ADMISSION_CODE
+from sync.tipologia import label as tipologia_label
 
 ELENCO = "Elenco"
 ANOMALIE = "Anomalie"
@@ -41,6 +44,7 @@ ELENCO_HEADER = (
     "Denominazione",
     "Codice fiscale",
     "Forma giuridica",
+    "Tipologia",
     "N. RUNTS",
     "Comune sede legale",
     "Codice ISTAT",
@@ -60,10 +64,14 @@ ELENCO_HEADER = (
     "Righe del modulo",
     "Riconoscimento",
 )
+# Every machine column `Elenco` has had (add a column's name here before removing it): a tab made by an
+# earlier version is recognised by these, and staff's columns after them are moved, never overwritten.
+ELENCO_EVER = frozenset(ELENCO_HEADER)
 AREA_HEADER = (
     "ID",
     "Denominazione",
     "Forma giuridica",
+    "Tipologia",
     "Comune sede legale",
     "Referente",
     "Email",
@@ -107,6 +115,7 @@ RISPOSTE_HEADER = (
     "Avvisi",
     "Dettagli",
     "Nota",
+    "Provenienza",
 )
 REGISTRO_HEADER = (
     "Data e ora",
@@ -125,6 +134,7 @@ PUBLIC_HEADER = (
     "ID",
     "Denominazione",
     "Forma giuridica",
+    "Tipologia",
     "Codice fiscale",
     "N. RUNTS",
     "Comune sede legale",
@@ -151,6 +161,10 @@ WHAT_TO_DO = {
     "oltre_scadenza": "Nessuna azione: partecipa solo alle fasi aperte dopo la scadenza.",
     "cf_zeri_ripristinati": "Nessuna azione: il codice è stato ripristinato. Per evitarlo, non aprire e salvare "
     "il file delle risposte con Excel o LibreOffice.",
+    "ente_non_ets": "Se l'avviso non ammette l'ente: in «Decisioni» ID ente | Escludi. Se lo ammette: «riga N» "
+    "(o il codice della risposta) | Accetta.",
+    "recapito_mancante": "Indicare nella scheda «Domande manuali» l'email o la PEC dell'ente.",
+    "canale_non_valido": "Scrivere nella colonna «Canale» di «Domande manuali»: PEC, carta oppure e-mail.",
     "area_non_configurata": "Aggiungere la dicitura in `wording` dell'area giusta nella configurazione, oppure "
     "«Correggi» con Valore «Aree=…».",
 }
@@ -300,7 +314,7 @@ def staff_specs(ambito: Ambito) -> list[TabSpec]:
             frozen_cols=2,
             kinds=column_kinds(ELENCO_HEADER),
             print_columns=ELENCO_HEADER.index("Indirizzo sede legale") + 1,
-            widths=(8, 40, 14, 28, 10, 22, 9, 28, 24, 28, 28, 14, 12, 16, 16, 16, 6, 30, 12, 24, 14, 40),
+            widths=(8, 40, 14, 28, 20, 10, 22, 9, 28, 24, 28, 28, 14, 12, 16, 16, 16, 6, 30, 12, 24, 14, 40),
             note=machine + " Si possono aggiungere colonne a destra: restano vostre.",
         ),
         *(
@@ -309,7 +323,7 @@ def staff_specs(ambito: Ambito) -> list[TabSpec]:
                 AREA_HEADER,
                 frozen_cols=2,
                 kinds=column_kinds(AREA_HEADER),
-                widths=(8, 40, 28, 22, 24, 28, 28, 14, 16, 12),
+                widths=(8, 40, 28, 20, 22, 24, 28, 28, 14, 16, 12),
                 note=machine,
             )
             for a in ambito.areas
@@ -325,9 +339,10 @@ def staff_specs(ambito: Ambito) -> list[TabSpec]:
         TabSpec(
             RISPOSTE,
             RISPOSTE_HEADER,
-            widths=(6, 15, 16, 36, 8, 10, 30, 30, 80, 40),
+            widths=(6, 15, 16, 36, 8, 10, 30, 30, 80, 40, 30),
             note=machine + " Il codice risposta identifica la risposta anche se le righe si spostano: "
-            "si può usare in «Decisioni» al posto di «riga N».",
+            "si può usare in «Decisioni» al posto di «riga N». Le domande della scheda «Domande manuali» hanno "
+            "codici M-… e si citano anche con «manuale N».",
             kinds=column_kinds(RISPOSTE_HEADER),
         ),
         *(
@@ -349,6 +364,7 @@ def staff_specs(ambito: Ambito) -> list[TabSpec]:
             note=machine,
             kinds=column_kinds(REGISTRO_HEADER, _LOG_TYPED),
         ),
+        manual_spec(ambito),
         TabSpec(
             DECISIONI,
             labels.DECISION_HEADERS,
@@ -381,7 +397,7 @@ def public_specs(ambito: Ambito) -> list[TabSpec]:
             ELENCO,
             PUBLIC_HEADER,
             frozen_cols=2,
-            widths=(8, 44, 28, 14, 10, 24, 8, 50, 12, 10),
+            widths=(8, 44, 28, 20, 14, 10, 24, 8, 50, 12, 10),
             kinds=column_kinds(PUBLIC_HEADER),
         ),
         *(
@@ -389,7 +405,7 @@ def public_specs(ambito: Ambito) -> list[TabSpec]:
                 a.tab,
                 PUBLIC_AREA_HEADER,
                 frozen_cols=2,
-                widths=(8, 44, 28, 14, 10, 24, 8, 12),
+                widths=(8, 44, 28, 20, 14, 10, 24, 8, 12),
                 kinds=column_kinds(PUBLIC_AREA_HEADER),
             )
             for a in ambito.areas
@@ -452,6 +468,7 @@ def render_elenco(orgs: Sequence[Organisation], ambito: Ambito, current: Grid | 
             r.name,
             c.tax_code or r.tax_code,
             r.legal_form,
+            tipologia_label(c.tipologia),
             r.runts,
             c.comune_name or r.comune,
             c.comune_istat,
@@ -468,14 +485,14 @@ def render_elenco(orgs: Sequence[Organisation], ambito: Ambito, current: Grid | 
             _warnings(o),
             _status_text(o),
             o.status_note,
-            ", ".join(str(x) for x in o.rows),
+            ", ".join(row_label(x) for x in o.rows),
             "; ".join(o.evidence),
         ]
     width = len(ELENCO_HEADER)
-    # staff sort and filter Elenco and keep notes to its right: rows are found by ID, never by position
-    return WantedTab(
-        ELENCO, rows_in_place(current or [], list(ELENCO_HEADER), rows, list(rows), width), width
-    )
+    # staff sort and filter Elenco and keep notes to its right: rows are found by ID, never by position;
+    # a tab of an earlier layout has its staff columns moved past the machine's
+    grid = rows_in_place(current or [], list(ELENCO_HEADER), rows, list(rows), width, ELENCO_EVER)
+    return WantedTab(ELENCO, grid, owned_width(grid, width))
 
 
 def render_area(orgs: Sequence[Organisation], ambito: Ambito, code: str) -> list[list[Cell]]:
@@ -493,6 +510,7 @@ def render_area(orgs: Sequence[Organisation], ambito: Ambito, code: str) -> list
                 o.id,
                 r.name,
                 r.legal_form,
+                tipologia_label(o.current.tipologia),
                 o.current.comune_name or r.comune,
                 person,
                 email,
@@ -518,7 +536,7 @@ def render_anomalie(
                 continue  # not a problem to fix: it is shown as a warning in Elenco and Risposte
             rank = 0 if p.severity is Severity.BLOCKING else 1
             gravity, todo = ("bloccante" if rank == 0 else "avviso"), WHAT_TO_DO.get(p.code, "")
-            if rank == 0 and out.checked.accepted_by_staff:
+            if (rank == 0 or p.code == ADMISSION_CODE) and out.checked.accepted_by_staff:
                 rank, gravity, todo = (
                     2,
                     "superato",
@@ -535,8 +553,8 @@ def render_anomalie(
                     rank,
                     out.checked.row,
                     [
-                        "Risposte del modulo",
-                        str(p.row),
+                        origin(p.row),
+                        str(sheet_row(p.row)),
                         out.entity_id,
                         out.checked.response.name,
                         labels.FIELD_LABELS.get(p.field, p.field),
@@ -602,7 +620,7 @@ def render_risposte(outcomes: Sequence[RowOutcome]) -> list[list[Cell]]:
         details = " ".join(p.message for p in (c.blocking if out.status == "rejected" else c.warnings))
         rows.append(
             [
-                str(c.row),
+                str(sheet_row(c.row)),
                 c.response.code,
                 fmt_dt(c.response.submitted_at) or c.response.submitted_raw,
                 c.response.name,
@@ -612,6 +630,7 @@ def render_risposte(outcomes: Sequence[RowOutcome]) -> list[list[Cell]]:
                 "; ".join(p.code for p in c.warnings),
                 details,
                 out.note,
+                provenance(c.response),
             ]
         )
     return rows
@@ -692,6 +711,7 @@ def _public_row(o: Organisation, ambito: Ambito) -> dict[str, str]:
         "ID": o.id,
         "Denominazione": c.response.name,
         "Forma giuridica": c.response.legal_form,
+        "Tipologia": tipologia_label(c.tipologia),
         "Codice fiscale": public_tax_code(o),
         "N. RUNTS": c.response.runts,
         "Comune sede legale": c.comune_name or c.response.comune,
