@@ -536,14 +536,16 @@ def _open_read_only(path: Path) -> Iterator[Any]:
         # openpyxl warns about parts it does not read (extensions, missing styles); the cells are intact.
         # In read-only mode the sheets are parsed while iterating, so the filter spans the whole read.
         warnings.simplefilter("ignore", UserWarning)
-        try:
-            wb = load_workbook(path, read_only=True, data_only=True)
-        except _LOAD_ERRORS:
-            raise ConfigError(MSG_NOT_XLSX.format(name=path.name)) from None
-        try:
-            yield wb
-        finally:
-            wb.close()
+        # our own handle: openpyxl leaves its file open when the workbook fails to load
+        with path.open("rb") as handle:
+            try:
+                wb = load_workbook(handle, read_only=True, data_only=True)
+            except _LOAD_ERRORS:
+                raise ConfigError(MSG_NOT_XLSX.format(name=path.name)) from None
+            try:
+                yield wb
+            finally:
+                wb.close()
 
 
 def _sheet_cells(ws: Any, path: Path) -> list[list[tuple[object, str | None]]]:
@@ -561,7 +563,8 @@ def _load_for_edit(path: Path) -> Any:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         try:
-            return load_workbook(path)
+            # read whole into memory first: openpyxl leaves its file open when the workbook fails to load
+            return load_workbook(io.BytesIO(path.read_bytes()))
         except _LOAD_ERRORS:
             raise ConfigError(MSG_NOT_XLSX.format(name=path.name)) from None
 
