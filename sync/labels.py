@@ -359,3 +359,9 @@ PUBLISH_OS_ERROR = "errore del sistema ({code})"
 # Printing (xlsx footers: &P page, &N pages, &D print date — codes LibreOffice and Excel both read).
 PRINT_FOOTER_PAGE = "Pagina &P di &N"
 PRINT_FOOTER_DATE = "Stampato il &D"
+
+# Plenary meetings: a `Calendario` row for every area at once («Tutte le aree»)
+PLENARY_AREA = "Tutte le aree"
+PLENARY_NAME = "Plenaria"
+# how staff may write the area of a plenary in `Calendario` (compared without accents and case)
+PLENARY_SPELLINGS = ("Tutte le aree", "Plenaria", "Tutte", "Incontro plenario")

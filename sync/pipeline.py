@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from sync import labels
 from sync.backends import open_backend
 from sync.backends.base import Backend, RangeWrite, Snapshot, TabSpec
-from sync.config import Settings
+from sync.config import PLENARY, Settings
 from sync.decisions import parse_decisions
 from sync.diff import WantedTab, count_cells, diff_tab, full_rewrite
 from sync.model import Grid, Problem, Report, Severity, Status
@@ -209,6 +209,8 @@ def plan_sync(snapshot: Snapshot, settings: Settings, now: datetime) -> SyncPlan
     for a in ambito.areas:
         title = roster_title(ambito, a.code)
         wanted.append(render_roster(orgs, ambito, a.code, calendar, snapshot.tabs.get(title, [])))
+    plenary = roster_title(ambito, PLENARY)
+    wanted.append(render_roster(orgs, ambito, PLENARY, calendar, snapshot.tabs.get(plenary, [])))
 
     # the public workbook: rewritten tab by tab when its content changes (its state is in `_stato`)
     public = render_public(orgs, ambito)
