@@ -5,6 +5,8 @@ Codes are stable machine identifiers (never renamed); messages are for people.
 
 from __future__ import annotations
 
+from datetime import date
+
 # Problem codes --------------------------------------------------------------------------------------------
 BLOCKING_CODES = (
     "consenso_mancante",
@@ -365,3 +367,33 @@ PLENARY_AREA = "Tutte le aree"
 PLENARY_NAME = "Plenaria"
 # how staff may write the area of a plenary in `Calendario` (compared without accents and case)
 PLENARY_SPELLINGS = ("Tutte le aree", "Plenaria", "Tutte", "Incontro plenario")
+
+# `elenco convocazioni --config FILE [--out DIR]`: an .ics event and the invitees' addresses per meeting
+WEEKDAYS = ("lunedì", "martedì", "mercoledì", "giovedì", "venerdì", "sabato", "domenica")
+
+
+def meeting_day(day: date) -> str:
+    """«mercoledì 11/09/2019»."""
+    return f"{WEEKDAYS[day.weekday()]} {day.strftime('%d/%m/%Y')}"
+
+
+CONVOCATION_PLENARY = "Incontro plenario"
+CONVOCATION_TAVOLO = "Tavolo «{area}»"
+CONVOCATION_CALENDAR = "incontri del Piano di Zona"
+CONVOCATION_DESCRIPTION = "{what} dell'{ambito} per il Piano di Zona ({notice})."
+CONVOCATION_PHASE = "Fase: {phase}."
+CONVOCATION_INVITED = "Invitati: {n} dell'elenco."
+CONVOCATION_NO_TIME_TEXT = "Orario da definire: l'Ufficio di Piano lo comunicherà."
+CONVOCATION_CONTACT = "Informazioni: {office}, {contact}."
+CONVOCATION_AREA_FILE = "Tutti gli incontri - {area}"
+CONVOCATION_NO_TIME = (
+    "Incontro di {day} ({area}): orario non indicato in «Calendario», evento per l'intera giornata."
+)
+CONVOCATION_NO_PLACE = "Incontro di {day} ({area}): luogo non indicato in «Calendario», evento senza luogo."
+CONVOCATION_NONE = "Nessun incontro in «Calendario»: nessuna convocazione da preparare."
+CONVOCATION_OUT_REQUIRED = (
+    "Con Google Sheets indicare la cartella in cui scrivere le convocazioni: --out CARTELLA."
+)
+CONVOCATION_WRITTEN = "Convocazioni scritte in {folder} (dati personali: non pubblicare questi file):"
+CONVOCATION_LINE = "  {stem}: {n}, {addresses} indirizzi"
+CONVOCATION_NO_ADDRESS = "  attenzione: {n} senza e-mail né PEC in «{stem}»"

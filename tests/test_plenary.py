@@ -66,7 +66,16 @@ def test_the_cernusco_demo_has_one_plenary_roster_with_every_eligible_organisati
     calendario = desk.tab("Calendario")
     assert calendario[1][:4] == ["Tutte le aree", "11/09/2019", "17:00", "La Filanda - Cernusco sul Naviglio"]
     roster = desk.tab(PLENARY_TAB)
-    assert roster[0] == ["ID", "Denominazione", "Referente", "Telefono", "Fasi", "Stato", "Note", "11/09/2019 17:00"]
+    assert roster[0] == [
+        "ID",
+        "Denominazione",
+        "Referente",
+        "Telefono",
+        "Fasi",
+        "Stato",
+        "Note",
+        "11/09/2019 17:00",
+    ]
     ids = col(roster, "ID")
     assert len(ids) == len(set(ids))
     expected = area_ids(desk)
@@ -105,10 +114,15 @@ def test_a_plenary_typed_by_staff_adds_a_column_to_the_plenary_roster_only(desk:
         assert "20/11/2019 18:00" not in desk.tab(roster_title(desk.settings.ambito, a.code))[0]
 
 
-@pytest.mark.parametrize("spelling", ["Tutte le aree", "tutte le aree", "TUTTE LE AREE", "Plenaria", "plenària"])
+@pytest.mark.parametrize(
+    "spelling", ["Tutte le aree", "tutte le aree", "TUTTE LE AREE", "Plenaria", "plenària"]
+)
 def test_plenary_spellings_in_calendario(spelling: str) -> None:
     ambito = load_settings("cernusco").ambito
-    grid = [["Area", "Data", "Orario", "Luogo", "Fase", "Note"], [spelling, "11/09/2019", "17:00", "", "", ""]]
+    grid = [
+        ["Area", "Data", "Orario", "Luogo", "Fase", "Note"],
+        [spelling, "11/09/2019", "17:00", "", "", ""],
+    ]
     meetings, problems = parse_calendar(grid, ambito)
     assert problems == []
     assert meetings == [CalendarEntry(PLENARY, date(2019, 9, 11), "17:00", "", "")]
