@@ -526,3 +526,47 @@ def convocazioni(config: str, out: Path | None) -> None:
             click.echo(f"  {note}")
     for p in problems:
         click.echo(f"  {p.message}")
+
+
+@cli.command()
+@config_option
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Cartella del rapporto (predefinita: «statistiche» accanto ai file locali; obbligatoria con Google Sheets).",
+)
+def statistiche(config: str, out: Path | None) -> None:
+    """Rapporto di monitoraggio per il Piano di Zona: una pagina HTML con tabelle e grafici, senza dati personali."""
+    from sync.pipeline import now_local, plan_sync
+    from sync.render import CALENDARIO, meetings_from_preset, parse_calendar, staff_specs
+    from sync.statistics import report_html
+
+    with presenting_errors():
+        settings = load_config(config)
+        if out is None:
+            if not isinstance(settings.backend, XlsxBackend):
+                click.echo(f"Errore: {labels.REPORT_OUT_REQUIRED}", err=True)
+                sys.exit(2)
+            out = settings.backend.folder / "statistiche"
+        backend = open_backend(settings)
+        snapshot = backend.read(staff_specs(settings.ambito))
+        now = now_local()
+        plan = plan_sync(snapshot, settings, now)
+        if CALENDARIO in snapshot.tabs:
+            meetings, problems = parse_calendar(snapshot.tabs[CALENDARIO], settings.ambito)
+        else:
+            meetings, problems = meetings_from_preset(settings.ambito.meetings), []
+        page = report_html(
+            plan.resolution.organisations,
+            plan.resolution.outcomes,
+            settings.ambito,
+            meetings,
+            snapshot.tabs,
+            now.date(),
+        )
+    [path] = _write_files(out, {"monitoraggio.html": page.encode("utf-8")})
+    click.echo(labels.REPORT_WRITTEN.format(path=path))
+    for p in problems:
+        click.echo(f"  {p.message}")

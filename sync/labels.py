@@ -397,3 +397,42 @@ CONVOCATION_OUT_REQUIRED = (
 CONVOCATION_WRITTEN = "Convocazioni scritte in {folder} (dati personali: non pubblicare questi file):"
 CONVOCATION_LINE = "  {stem}: {n}, {addresses} indirizzi"
 CONVOCATION_NO_ADDRESS = "  attenzione: {n} senza e-mail né PEC in «{stem}»"
+
+# `Statistiche` (machine-owned tab) and `elenco statistiche --config FILE [--out DIR]` (HTML report)
+STATS_TAB = "Statistiche"
+STATS_HEADER = ("Tabella", "Voce", "Dettaglio", "Numero", "Su", "Quota %")
+# attendance marks read as «present» in the roster columns (compared without case); anything else is absent
+PRESENT_MARKS = ("p", "presente", "x", "sì", "si", "1", "✓", "✔")
+STATS_PER_AREA = "Enti per area"
+STATS_PER_AREA_CATEGORY = "Enti per area e tipologia"
+STATS_PER_COMUNE = "Enti per comune"
+STATS_PER_FORM = "Enti per forma giuridica"
+STATS_PER_WEEK = "Domande per settimana"
+STATS_TIMELINESS = "Domande rispetto alla scadenza"
+STATS_PER_MEETING = "Presenze per incontro"
+STATS_PER_ORG = "Presenze per ente"
+STATS_TOTAL = "Enti nell'elenco"
+STATS_ON_TIME = "entro la scadenza"
+STATS_LATE = "dopo la scadenza"
+STATS_WEEK = "settimana dal {day}"
+STATS_NO_FORM = "(non indicata)"
+STATS_NO_COMUNE = "(non indicato)"
+STATS_NOTE = (
+    "Scheda aggiornata da elenco a ogni sincronizzazione: conteggi dagli elenchi per area, dalle risposte "
+    "accettate e dalle presenze segnate nei fogli «Presenze …» (P, presente, x, sì = presente)."
+)
+REPORT_TITLE = "Monitoraggio della partecipazione"
+REPORT_INTRO = (
+    "{ambito} - {notice}. Dati al {day}: {orgs} nell'elenco, {meetings} in «Calendario». "
+    "Solo conteggi: nessun dato personale dei referenti."
+)
+REPORT_NO_DATA = "Nessun dato."
+REPORT_CHART_ALT = "Grafico «{title}»: {values}."
+REPORT_COLUMNS = ("Voce", "Dettaglio", "Numero", "Su", "Quota %")
+REPORT_WRITTEN = "Rapporto di monitoraggio scritto in {path}."
+REPORT_OUT_REQUIRED = "Con Google Sheets indicare la cartella in cui scrivere il rapporto: --out CARTELLA."
+
+
+def meetings_count(n: int) -> str:
+    """«1 incontro», «4 incontri»."""
+    return "1 incontro" if n == 1 else f"{n} incontri"

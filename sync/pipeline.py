@@ -211,6 +211,10 @@ def plan_sync(snapshot: Snapshot, settings: Settings, now: datetime) -> SyncPlan
         wanted.append(render_roster(orgs, ambito, a.code, calendar, snapshot.tabs.get(title, [])))
     plenary = roster_title(ambito, PLENARY)
     wanted.append(render_roster(orgs, ambito, PLENARY, calendar, snapshot.tabs.get(plenary, [])))
+    # pandas is imported here, when a sync plans its tabs: never when the webhook gives its verdict
+    from sync.statistics import render_statistics
+
+    whole(labels.STATS_TAB, render_statistics(orgs, resolution.outcomes, ambito, calendar, snapshot.tabs))
 
     # the public workbook: rewritten tab by tab when its content changes (its state is in `_stato`)
     public = render_public(orgs, ambito)

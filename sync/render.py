@@ -372,6 +372,13 @@ def staff_specs(ambito: Ambito) -> list[TabSpec]:
             "sovrascritte.",
         ),
         TabSpec(
+            labels.STATS_TAB,
+            labels.STATS_HEADER,
+            widths=(30, 40, 30, 10, 10, 10),
+            note=labels.STATS_NOTE,
+            kinds=column_kinds(labels.STATS_HEADER, dict.fromkeys(labels.STATS_HEADER[3:], "int")),
+        ),
+        TabSpec(
             REGISTRO,
             REGISTRO_HEADER,
             widths=(20, 12, 9, 9, 9, 7, 10, 10, 40),
