@@ -33,11 +33,13 @@ Row = list[str]
 
 
 def _category(o: Organisation) -> str:
-    """The organisation's category (`Tipologia`) when the resolver gives one, else ""."""
+    """The organisation's category (`Tipologia`) when the resolver gives one, else "" (no such dimension)."""
     for holder in (o, o.current):
-        value = getattr(holder, "tipologia", "")
-        if value:
-            return str(getattr(value, "value", value))
+        for name in ("tipologia", "category"):
+            value = getattr(holder, name, "")
+            if value:
+                label = getattr(value, "label", None) or getattr(value, "value", value)
+                return str(label)
     return ""
 
 
