@@ -219,3 +219,37 @@ def test_google_needs_an_out_folder_for_the_report(tmp_path: Path) -> None:
     assert result.output.strip() == (
         "Errore: Con Google Sheets indicare la cartella in cui scrivere il rapporto: --out CARTELLA."
     )
+
+
+def test_organisations_per_area_and_category_when_organisations_carry_one() -> None:
+    from dataclasses import dataclass, fields
+
+    from sync.model import Organisation
+    from sync.parse import parse_rows
+    from sync.resolve import resolve
+    from sync.state import read_state
+    from sync.statistics import render_statistics
+
+    @dataclass(frozen=True, slots=True)
+    class Typed(Organisation):  # what the resolver gives once organisations have a `Tipologia`
+        tipologia: str = ""
+
+    ambito = load_settings("cernusco").ambito
+    resolution = resolve(parse_rows(cernusco_rows(), ambito).responses, [], read_state([]), ambito)
+    plain = resolution.organisations
+    without = render_statistics(plain, resolution.outcomes, ambito, [], {})
+    assert table(without, "Enti per area e tipologia") == []  # no category known: the table is left out
+
+    kinds = ("Ente del Terzo Settore", "Ente pubblico")
+    typed = [
+        Typed(**{f.name: getattr(o, f.name) for f in fields(o)}, tipologia=kinds[n % 2])
+        for n, o in enumerate(plain)
+    ]
+    got = table(render_statistics(typed, resolution.outcomes, ambito, [], {}), "Enti per area e tipologia")
+    want: Counter[tuple[str, str]] = Counter(
+        (a.tab, o.tipologia) for a in ambito.areas for o in typed if o.listed and a.code in o.areas
+    )
+    assert {(r[0], r[1]): int(r[2]) for r in got} == dict(want)
+    per_area = {a.tab: sum(1 for o in typed if o.listed and a.code in o.areas) for a in ambito.areas}
+    assert all(int(r[3]) == per_area[r[0]] for r in got)
+    assert [r[0] for r in got] == sorted((r[0] for r in got), key=[a.tab for a in ambito.areas].index)
