@@ -226,7 +226,11 @@ def _chart(title: str, lines: Sequence[tuple[str, str, int, int | None]]) -> str
     values = [n for v, _, n, _ in lines if v != labels.STATS_TOTAL]
     fig = Figure(figsize=(8, 0.4 * len(values) + 1.2), dpi=96)
     ax = fig.add_subplot()
-    ax.barh(range(len(values)), values, color="#1f5f99")
+    # late applications in another colour (the label says it too, for who cannot tell the colours apart)
+    colours = [
+        "#b35900" if d == labels.STATS_LATE else "#1f5f99" for v, d, _, _ in lines if v != labels.STATS_TOTAL
+    ]
+    ax.barh(range(len(values)), values, color=colours)
     ax.set_yticks(range(len(values)), labels_)
     ax.invert_yaxis()
     ax.set_title(title)
