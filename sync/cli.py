@@ -214,7 +214,7 @@ def check(config: str) -> None:
     help="Cartella dei fogli da stampare (predefinita: «stampe» accanto ai file locali).",
 )
 def stampa(config: str, out: Path | None) -> None:
-    """Crea un foglio presenze da stampare (A4 orizzontale, con firma) per ogni incontro di ogni area."""
+    """Crea un foglio presenze da stampare (A4 orizzontale, con firma) per ogni incontro di ogni area e per le plenarie."""
     from sync.backends.printout import write_printables
     from sync.pipeline import now_local, plan_sync
     from sync.render import CALENDARIO, meetings_from_preset, parse_calendar, render_printables, staff_specs
