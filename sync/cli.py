@@ -518,7 +518,9 @@ def convocazioni(config: str, out: Path | None) -> None:
     click.echo(labels.CONVOCATION_WRITTEN.format(folder=out))
     for c in sets:
         n = len(addresses(c.invitees))
-        click.echo(labels.CONVOCATION_LINE.format(stem=c.stem, n=labels.orgs_count(len(c.invitees)), addresses=n))
+        click.echo(
+            labels.CONVOCATION_LINE.format(stem=c.stem, n=labels.orgs_count(len(c.invitees)), addresses=n)
+        )
         unreachable = sum(1 for i in c.invitees if not i.email and not i.pec)
         if unreachable:
             click.echo(labels.CONVOCATION_NO_ADDRESS.format(n=labels.orgs_count(unreachable), stem=c.stem))
