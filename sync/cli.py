@@ -420,7 +420,10 @@ def demo(folder: Path, preset: str, organisations: int, seed: int) -> None:
         result.report.model_dump(),
         settings.backend.folder if isinstance(settings.backend, XlsxBackend) else None,
     )
-    click.echo(f"Configurazione: {config_path} (usabile con elenco init/sync/check/serve --config).")
+    click.echo(
+        f"Configurazione: {config_path} "
+        "(usabile con elenco init/sync/check/stampa/convocazioni/statistiche/serve --config)."
+    )
 
 
 DEMO_MARKER = ".elenco-demo"
