@@ -497,7 +497,7 @@ def convocazioni(config: str, out: Path | None) -> None:
             if not isinstance(settings.backend, XlsxBackend):
                 click.echo(f"Errore: {labels.CONVOCATION_OUT_REQUIRED}", err=True)
                 sys.exit(2)
-            out = settings.backend.folder / "convocazioni"
+            out = settings.backend.folder / labels.CONVOCATION_FOLDER
         backend = open_backend(settings)
         snapshot = backend.read(staff_specs(settings.ambito))
         now = now_local()
@@ -515,8 +515,8 @@ def convocazioni(config: str, out: Path | None) -> None:
     files: dict[str, bytes] = {}
     for c in sets:
         files[f"{c.stem}.ics"] = c.ics
-        files[f"{c.stem} - indirizzi.txt"] = (c.bcc + "\n").encode("utf-8")
-        files[f"{c.stem} - indirizzi.csv"] = c.csv_bytes()
+        files[f"{c.stem}{labels.CONVOCATION_ADDRESSES}.txt"] = (c.bcc + "\n").encode("utf-8")
+        files[f"{c.stem}{labels.CONVOCATION_ADDRESSES}.csv"] = c.csv_bytes()
     _write_files(out, files)
     click.echo(labels.CONVOCATION_WRITTEN.format(folder=out))
     for c in sets:
@@ -554,7 +554,7 @@ def statistiche(config: str, out: Path | None) -> None:
             if not isinstance(settings.backend, XlsxBackend):
                 click.echo(f"Errore: {labels.REPORT_OUT_REQUIRED}", err=True)
                 sys.exit(2)
-            out = settings.backend.folder / "statistiche"
+            out = settings.backend.folder / labels.REPORT_FOLDER
         backend = open_backend(settings)
         snapshot = backend.read(staff_specs(settings.ambito))
         now = now_local()
@@ -571,7 +571,7 @@ def statistiche(config: str, out: Path | None) -> None:
             snapshot.tabs,
             now.date(),
         )
-    [path] = _write_files(out, {"monitoraggio.html": page.encode("utf-8")})
+    [path] = _write_files(out, {labels.REPORT_FILE: page.encode("utf-8")})
     click.echo(labels.REPORT_WRITTEN.format(path=path))
     for p in problems:
         click.echo(f"  {p.message}")

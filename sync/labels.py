@@ -386,6 +386,8 @@ CONVOCATION_INVITED = "Invitati: {n} dell'elenco."
 CONVOCATION_NO_TIME_TEXT = "Orario da definire: l'Ufficio di Piano lo comunicherà."
 CONVOCATION_CONTACT = "Informazioni: {office}, {contact}."
 CONVOCATION_AREA_FILE = "Tutti gli incontri - {area}"
+CONVOCATION_ADDRESSES = " - indirizzi"  # `<data> <area> - indirizzi.txt|csv`
+CONVOCATION_FOLDER = "convocazioni"  # beside the local files, when --out is not given
 CONVOCATION_NO_TIME = (
     "Incontro di {day} ({area}): orario non indicato in «Calendario», evento per l'intera giornata."
 )
@@ -429,6 +431,8 @@ REPORT_INTRO = (
 REPORT_NO_DATA = "Nessun dato."
 REPORT_CHART_ALT = "Grafico «{title}»: {values}."
 REPORT_COLUMNS = ("Voce", "Dettaglio", "Numero", "Su", "Quota %")
+REPORT_FOLDER = "statistiche"
+REPORT_FILE = "monitoraggio.html"
 REPORT_WRITTEN = "Rapporto di monitoraggio scritto in {path}."
 REPORT_OUT_REQUIRED = "Con Google Sheets indicare la cartella in cui scrivere il rapporto: --out CARTELLA."
 
