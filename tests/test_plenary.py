@@ -171,3 +171,25 @@ def test_one_printable_sheet_for_the_plenary(tmp_path: Path) -> None:
         f"11/09/2019 17:00, Tutte le aree, La Filanda - Cernusco sul Naviglio ({len(listed)} enti attesi)"
     )
     assert upcoming[0].tab == PLENARY_TAB
+
+
+def test_elenco_stampa_writes_one_sheet_for_the_plenary(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from sync.cli import cli
+
+    folder = tmp_path / "demo"
+    runner = CliRunner()
+    result = runner.invoke(
+        cli, ["demo", "--dir", str(folder), "--preset", "cernusco", "--organisations", "30"]
+    )
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(cli, ["stampa", "--config", str(folder / "elenco.yaml")])
+    assert result.exit_code == 0, result.output
+    plenaries = sorted(p.name for p in (folder / "stampe").glob("*Plenaria*"))
+    assert plenaries == ["Presenze - Plenaria - 2019-09-11.xlsx"]
+    assert len(list((folder / "stampe").glob("*.xlsx"))) == 4
+    ws = openpyxl.load_workbook(folder / "stampe" / plenaries[0]).active
+    roster = openpyxl.load_workbook(folder / "elenco-interno.xlsx")[PLENARY_TAB]
+    signed = sorted(ws.cell(r, 2).value for r in range(5, ws.max_row + 1))
+    assert signed == sorted(roster.cell(r, 2).value for r in range(2, roster.max_row + 1))
