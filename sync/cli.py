@@ -214,7 +214,7 @@ def check(config: str) -> None:
     help="Cartella dei fogli da stampare (predefinita: «stampe» accanto ai file locali).",
 )
 def stampa(config: str, out: Path | None) -> None:
-    """Crea un foglio presenze da stampare (A4 orizzontale, con firma) per ogni incontro di ogni area."""
+    """Crea un foglio presenze da stampare (A4 orizzontale, con firma) per ogni incontro di ogni area e per le plenarie."""
     from sync.backends.printout import write_printables
     from sync.pipeline import now_local, plan_sync
     from sync.render import CALENDARIO, meetings_from_preset, parse_calendar, render_printables, staff_specs
@@ -425,7 +425,10 @@ def demo(folder: Path, preset: str, organisations: int, seed: int) -> None:
         result.report.model_dump(),
         settings.backend.folder if isinstance(settings.backend, XlsxBackend) else None,
     )
-    click.echo(f"Configurazione: {config_path} (usabile con elenco init/sync/check/serve --config).")
+    click.echo(
+        f"Configurazione: {config_path} "
+        "(usabile con elenco init/sync/check/stampa/convocazioni/statistiche/serve --config)."
+    )
 
 
 def _type_manual_rows(settings: Settings, rows: list[list[str]]) -> bool:
@@ -485,3 +488,117 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def _write_files(folder: Path, files: dict[str, bytes]) -> list[Path]:
+    """Write each file through a temporary name in `folder` (a reader never sees half a file)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, data in files.items():
+        tmp = folder / f".{name}.tmp"
+        tmp.write_bytes(data)
+        os.replace(tmp, folder / name)
+        written.append(folder / name)
+    return written
+
+
+@cli.command()
+@config_option
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Cartella delle convocazioni (predefinita: «convocazioni» accanto ai file locali; "
+    "obbligatoria con Google Sheets).",
+)
+def convocazioni(config: str, out: Path | None) -> None:
+    """Per ogni incontro di «Calendario»: l'evento .ics e gli indirizzi degli enti attesi (Ccn e CSV)."""
+    from sync.convocations import addresses, build_convocations
+    from sync.pipeline import now_local, plan_sync
+    from sync.render import CALENDARIO, meetings_from_preset, parse_calendar, staff_specs
+
+    with presenting_errors():
+        settings = load_config(config)
+        if out is None:
+            if not isinstance(settings.backend, XlsxBackend):
+                click.echo(f"Errore: {labels.CONVOCATION_OUT_REQUIRED}", err=True)
+                sys.exit(2)
+            out = settings.backend.folder / labels.CONVOCATION_FOLDER
+        backend = open_backend(settings)
+        snapshot = backend.read(staff_specs(settings.ambito))
+        now = now_local()
+        plan = plan_sync(snapshot, settings, now)
+        if CALENDARIO in snapshot.tabs:
+            meetings, problems = parse_calendar(snapshot.tabs[CALENDARIO], settings.ambito)
+        else:
+            meetings, problems = meetings_from_preset(settings.ambito.meetings), []
+        sets = build_convocations(plan.resolution.organisations, settings.ambito, meetings, now)
+    if not sets:
+        click.echo(labels.CONVOCATION_NONE)
+        for p in problems:
+            click.echo(f"  {p.message}")
+        return
+    files: dict[str, bytes] = {}
+    for c in sets:
+        files[f"{c.stem}.ics"] = c.ics
+        files[f"{c.stem}{labels.CONVOCATION_ADDRESSES}.txt"] = (c.bcc + "\n").encode("utf-8")
+        files[f"{c.stem}{labels.CONVOCATION_ADDRESSES}.csv"] = c.csv_bytes()
+    _write_files(out, files)
+    click.echo(labels.CONVOCATION_WRITTEN.format(folder=out))
+    for c in sets:
+        n = len(addresses(c.invitees))
+        click.echo(
+            labels.CONVOCATION_LINE.format(stem=c.stem, n=labels.orgs_count(len(c.invitees)), addresses=n)
+        )
+        unreachable = sum(1 for i in c.invitees if not i.email and not i.pec)
+        if unreachable:
+            click.echo(labels.CONVOCATION_NO_ADDRESS.format(n=labels.orgs_count(unreachable), stem=c.stem))
+        for note in c.notes:
+            click.echo(f"  {note}")
+    for p in problems:
+        click.echo(f"  {p.message}")
+
+
+@cli.command()
+@config_option
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Cartella del rapporto (predefinita: «statistiche» accanto ai file locali; obbligatoria con Google Sheets).",
+)
+def statistiche(config: str, out: Path | None) -> None:
+    """Rapporto di monitoraggio per il Piano di Zona: una pagina HTML con tabelle e grafici, senza dati personali."""
+    from sync.pipeline import now_local, plan_sync
+    from sync.render import CALENDARIO, meetings_from_preset, parse_calendar, staff_specs
+    from sync.statistics import report_html
+
+    with presenting_errors():
+        settings = load_config(config)
+        if out is None:
+            if not isinstance(settings.backend, XlsxBackend):
+                click.echo(f"Errore: {labels.REPORT_OUT_REQUIRED}", err=True)
+                sys.exit(2)
+            out = settings.backend.folder / labels.REPORT_FOLDER
+        backend = open_backend(settings)
+        snapshot = backend.read(staff_specs(settings.ambito))
+        now = now_local()
+        plan = plan_sync(snapshot, settings, now)
+        if CALENDARIO in snapshot.tabs:
+            meetings, problems = parse_calendar(snapshot.tabs[CALENDARIO], settings.ambito)
+        else:
+            meetings, problems = meetings_from_preset(settings.ambito.meetings), []
+        page = report_html(
+            plan.resolution.organisations,
+            plan.resolution.outcomes,
+            settings.ambito,
+            meetings,
+            snapshot.tabs,
+            now.date(),
+        )
+    [path] = _write_files(out, {labels.REPORT_FILE: page.encode("utf-8")})
+    click.echo(labels.REPORT_WRITTEN.format(path=path))
+    for p in problems:
+        click.echo(f"  {p.message}")

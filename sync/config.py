@@ -88,8 +88,12 @@ class Phase(_Model):
     after_deadline: bool = False
 
 
+# The area code of a plenary meeting: one meeting for every admitted organisation («Tutte le aree»).
+PLENARY = "plenaria"
+
+
 class Meeting(_Model):
-    """A meeting of an area's table, as seeded into the `Calendario` tab."""
+    """A meeting of an area's table (or a plenary: area `plenaria`), as seeded into the `Calendario` tab."""
 
     area: str
     date: date
@@ -217,9 +221,11 @@ class Ambito(_Model):
         tabs = [a.tab.casefold() for a in self.areas]
         if len(set(tabs)) != len(tabs):
             raise ValueError("due aree hanno lo stesso nome di scheda (tab)")
+        if PLENARY in codes:
+            raise ValueError(f"il codice area {PLENARY!r} è riservato agli incontri plenari")
         phase_codes = {p.code for p in self.phases}
         for m in self.meetings:
-            if m.area not in codes:
+            if m.area not in codes and m.area != PLENARY:
                 raise ValueError(f"incontro del {m.date}: area {m.area!r} non tra {codes}")
             if m.phase and m.phase not in phase_codes:
                 raise ValueError(f"incontro del {m.date}: fase {m.phase!r} non tra {sorted(phase_codes)}")

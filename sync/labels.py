@@ -5,6 +5,8 @@ Codes are stable machine identifiers (never renamed); messages are for people.
 
 from __future__ import annotations
 
+from datetime import date
+
 # Problem codes --------------------------------------------------------------------------------------------
 BLOCKING_CODES = (
     "recapito_mancante",
@@ -417,3 +419,82 @@ PUBLISH_OS_ERROR = "errore del sistema ({code})"
 # Printing (xlsx footers: &P page, &N pages, &D print date — codes LibreOffice and Excel both read).
 PRINT_FOOTER_PAGE = "Pagina &P di &N"
 PRINT_FOOTER_DATE = "Stampato il &D"
+
+# Plenary meetings: a `Calendario` row for every area at once («Tutte le aree»)
+PLENARY_AREA = "Tutte le aree"
+PLENARY_NAME = "Plenaria"
+# how staff may write the area of a plenary in `Calendario` (compared without accents and case)
+PLENARY_SPELLINGS = ("Tutte le aree", "Plenaria", "Tutte", "Incontro plenario")
+
+# `elenco convocazioni --config FILE [--out DIR]`: an .ics event and the invitees' addresses per meeting
+WEEKDAYS = ("lunedì", "martedì", "mercoledì", "giovedì", "venerdì", "sabato", "domenica")
+
+
+def meeting_day(day: date) -> str:
+    """«mercoledì 11/09/2019»."""
+    return f"{WEEKDAYS[day.weekday()]} {day.strftime('%d/%m/%Y')}"
+
+
+CONVOCATION_PLENARY = "Incontro plenario"
+CONVOCATION_TAVOLO = "Tavolo «{area}»"
+CONVOCATION_CALENDAR = "incontri del Piano di Zona"
+CONVOCATION_DESCRIPTION = "{what} dell'{ambito} per il Piano di Zona ({notice})."
+CONVOCATION_PHASE = "Fase: {phase}."
+CONVOCATION_INVITED = "Invitati: {n} dell'elenco."
+CONVOCATION_NO_TIME_TEXT = "Orario da definire: l'Ufficio di Piano lo comunicherà."
+CONVOCATION_CONTACT = "Informazioni: {office}, {contact}."
+CONVOCATION_AREA_FILE = "Tutti gli incontri - {area}"
+CONVOCATION_ADDRESSES = " - indirizzi"  # `<data> <area> - indirizzi.txt|csv`
+CONVOCATION_FOLDER = "convocazioni"  # beside the local files, when --out is not given
+CONVOCATION_NO_TIME = (
+    "Incontro di {day} ({area}): orario non indicato in «Calendario», evento per l'intera giornata."
+)
+CONVOCATION_NO_PLACE = "Incontro di {day} ({area}): luogo non indicato in «Calendario», evento senza luogo."
+CONVOCATION_NONE = "Nessun incontro in «Calendario»: nessuna convocazione da preparare."
+CONVOCATION_OUT_REQUIRED = (
+    "Con Google Sheets indicare la cartella in cui scrivere le convocazioni: --out CARTELLA."
+)
+CONVOCATION_WRITTEN = "Convocazioni scritte in {folder} (dati personali: non pubblicare questi file):"
+CONVOCATION_LINE = "  {stem}: {n}, {addresses} indirizzi"
+CONVOCATION_NO_ADDRESS = "  attenzione: {n} senza e-mail né PEC in «{stem}»"
+
+# `Statistiche` (machine-owned tab) and `elenco statistiche --config FILE [--out DIR]` (HTML report)
+STATS_TAB = "Statistiche"
+STATS_HEADER = ("Tabella", "Voce", "Dettaglio", "Numero", "Su", "Quota %")
+# attendance marks read as «present» in the roster columns (compared without case); anything else is absent
+PRESENT_MARKS = ("p", "presente", "x", "sì", "si", "1", "✓", "✔")
+STATS_PER_AREA = "Enti per area"
+STATS_PER_AREA_CATEGORY = "Enti per area e tipologia"
+STATS_PER_COMUNE = "Enti per comune"
+STATS_PER_FORM = "Enti per forma giuridica"
+STATS_PER_WEEK = "Domande per settimana"
+STATS_TIMELINESS = "Domande rispetto alla scadenza"
+STATS_PER_MEETING = "Presenze per incontro"
+STATS_PER_ORG = "Presenze per ente"
+STATS_TOTAL = "Enti nell'elenco"
+STATS_ON_TIME = "entro la scadenza"
+STATS_LATE = "dopo la scadenza"
+STATS_WEEK = "settimana dal {day}"
+STATS_NO_FORM = "(non indicata)"
+STATS_NO_COMUNE = "(non indicato)"
+STATS_NOTE = (
+    "Scheda aggiornata da elenco a ogni sincronizzazione: conteggi dagli elenchi per area, dalle risposte "
+    "accettate e dalle presenze segnate nei fogli «Presenze …» (P, presente, x, sì = presente)."
+)
+REPORT_TITLE = "Monitoraggio della partecipazione"
+REPORT_INTRO = (
+    "{ambito} - {notice}. Dati al {day}: {orgs} nell'elenco, {meetings} in «Calendario». "
+    "Solo conteggi: nessun dato personale dei referenti."
+)
+REPORT_NO_DATA = "Nessun dato."
+REPORT_CHART_ALT = "Grafico «{title}»: {values}."
+REPORT_COLUMNS = ("Voce", "Dettaglio", "Numero", "Su", "Quota %")
+REPORT_FOLDER = "statistiche"
+REPORT_FILE = "monitoraggio.html"
+REPORT_WRITTEN = "Rapporto di monitoraggio scritto in {path}."
+REPORT_OUT_REQUIRED = "Con Google Sheets indicare la cartella in cui scrivere il rapporto: --out CARTELLA."
+
+
+def meetings_count(n: int) -> str:
+    """«1 incontro», «4 incontri»."""
+    return "1 incontro" if n == 1 else f"{n} incontri"

@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from sync import labels
 from sync.backends import open_backend
 from sync.backends.base import Backend, RangeWrite, Snapshot, TabSpec
-from sync.config import Settings
+from sync.config import PLENARY, Settings
 from sync.decisions import parse_decisions
 from sync.diff import WantedTab, count_cells, diff_tab, full_rewrite
 from sync.manual import MANUAL_TAB, parse_manual
@@ -211,6 +211,12 @@ def plan_sync(snapshot: Snapshot, settings: Settings, now: datetime) -> SyncPlan
     for a in ambito.areas:
         title = roster_title(ambito, a.code)
         wanted.append(render_roster(orgs, ambito, a.code, calendar, snapshot.tabs.get(title, [])))
+    plenary = roster_title(ambito, PLENARY)
+    wanted.append(render_roster(orgs, ambito, PLENARY, calendar, snapshot.tabs.get(plenary, [])))
+    # pandas is imported here, when a sync plans its tabs: never when the webhook gives its verdict
+    from sync.statistics import render_statistics
+
+    whole(labels.STATS_TAB, render_statistics(orgs, resolution.outcomes, ambito, calendar, snapshot.tabs))
 
     # the public workbook: rewritten tab by tab when its content changes (its state is in `_stato`)
     public = render_public(orgs, ambito)

@@ -21,7 +21,7 @@ from datetime import date, datetime
 from sync import labels
 from sync.backends.base import Dropdown, Printable, TabSpec
 from sync.cells import ColumnKind
-from sync.config import Ambito, Meeting
+from sync.config import PLENARY, Ambito, Meeting
 from sync.diff import Cell, WantedTab, owned_width, rows_in_place
 from sync.manual import manual_spec, origin, provenance, row_label
 from sync.model import Grid, Organisation, Problem, ReviewPair, RowOutcome, Severity, Status, sheet_row
@@ -221,7 +221,7 @@ def fmt_date(value: datetime | date | None) -> str:
 class CalendarEntry:
     """A meeting as staff keep it in `Calendario`."""
 
-    area: str  # area code
+    area: str  # area code, or `PLENARY` for every area at once
     day: date
     time: str
     place: str
@@ -232,12 +232,27 @@ class CalendarEntry:
         """The roster column header of this meeting."""
         return f"{self.day.strftime('%d/%m/%Y')} {self.time}".strip()
 
+    @property
+    def plenary(self) -> bool:
+        """A meeting for every admitted organisation, whatever its areas."""
+        return self.area == PLENARY
+
+
+def expected_at(o: Organisation, m: CalendarEntry) -> bool:
+    """Whether a listed organisation is expected at a meeting: its area (any, for a plenary) and its phase."""
+    return o.listed and (m.plenary or m.area in o.areas) and (not m.phase or m.phase in o.phases)
+
+
+def area_name(ambito: Ambito, code: str) -> str:
+    """An area's tab name, or «Tutte le aree» for a plenary."""
+    return labels.PLENARY_AREA if code == PLENARY else ambito.area(code).tab
+
 
 def calendar_seed(ambito: Ambito) -> tuple[tuple[str, ...], ...]:
     """The preset's meetings as `Calendario` rows (written once, when the tab is created)."""
     phases = {p.code: p.label for p in ambito.phases}
     return tuple(
-        (ambito.area(m.area).tab, m.date.strftime("%d/%m/%Y"), m.time, m.place, phases.get(m.phase, ""), "")
+        (area_name(ambito, m.area), m.date.strftime("%d/%m/%Y"), m.time, m.place, phases.get(m.phase, ""), "")
         for m in ambito.meetings
     )
 
@@ -248,6 +263,8 @@ def parse_calendar(grid: Grid, ambito: Ambito) -> tuple[list[CalendarEntry], lis
     for a in ambito.areas:
         for spelling in (a.code, a.tab, a.label):
             areas[_fold(spelling)] = a.code
+    for spelling in labels.PLENARY_SPELLINGS:
+        areas.setdefault(_fold(spelling), PLENARY)
     phases: dict[str, str] = {}
     for p in ambito.phases:
         for spelling in (p.code, p.label):
@@ -300,7 +317,9 @@ def meetings_from_preset(meetings: Sequence[Meeting]) -> list[CalendarEntry]:
 
 
 def roster_title(ambito: Ambito, code: str) -> str:
-    """`Presenze Minori e famiglia`."""
+    """`Presenze Minori e famiglia`; `Presenze plenaria` for the plenary meetings."""
+    if code == PLENARY:
+        return f"{ROSTER_PREFIX}{labels.PLENARY_NAME.lower()}"
     return f"{ROSTER_PREFIX}{ambito.area(code).tab}"[:100]
 
 
@@ -358,6 +377,23 @@ def staff_specs(ambito: Ambito) -> list[TabSpec]:
             for a in ambito.areas
         ),
         TabSpec(
+            roster_title(ambito, PLENARY),
+            ROSTER_FIXED,
+            owner="mixed",
+            frozen_cols=2,
+            widths=(8, 40, 24, 14, 16, 14, 30),
+            note="Incontri plenari (in «Calendario» l'area «Tutte le aree»): un ente per riga, tutti gli enti "
+            "ammessi. Segnare le presenze nelle colonne degli incontri (es. «P» o «A»): non vengono mai "
+            "sovrascritte.",
+        ),
+        TabSpec(
+            labels.STATS_TAB,
+            labels.STATS_HEADER,
+            widths=(30, 40, 30, 10, 10, 10),
+            note=labels.STATS_NOTE,
+            kinds=column_kinds(labels.STATS_HEADER, dict.fromkeys(labels.STATS_HEADER[3:], "int")),
+        ),
+        TabSpec(
             REGISTRO,
             REGISTRO_HEADER,
             widths=(20, 12, 9, 9, 9, 7, 10, 10, 40),
@@ -378,7 +414,7 @@ def staff_specs(ambito: Ambito) -> list[TabSpec]:
             CALENDARIO_HEADER,
             owner="staff",
             widths=(24, 12, 14, 30, 40, 30),
-            dropdown=Dropdown(0, tuple(a.tab for a in ambito.areas)),
+            dropdown=Dropdown(0, (*(a.tab for a in ambito.areas), labels.PLENARY_AREA)),
             seed=calendar_seed(ambito),
             kinds=column_kinds(CALENDARIO_HEADER),
             note="Un incontro per riga: nei fogli presenze compare una colonna per ogni incontro.",
@@ -639,24 +675,33 @@ def render_risposte(outcomes: Sequence[RowOutcome]) -> list[list[Cell]]:
 def render_roster(
     orgs: Sequence[Organisation], ambito: Ambito, code: str, meetings: Sequence[CalendarEntry], current: Grid
 ) -> WantedTab:
-    """One area's roster: stable rows and meeting columns; attendance and notes are never written."""
+    """One area's roster (or the plenary one, `code` = `PLENARY`): stable rows and meeting columns;
+    attendance and notes are never written."""
     fixed = len(ROSTER_FIXED)
     title = roster_title(ambito, code)
     header = [*ROSTER_FIXED, *(current[0][fixed:] if current else [])]
     columns = [h for h in header[fixed:]]
-    for m in sorted((m for m in meetings if m.area == code), key=lambda m: (m.day, m.time)):
+    own = sorted((m for m in meetings if m.area == code), key=lambda m: (m.day, m.time))
+    for m in own:
         if m.label not in columns:
             columns.append(m.label)
     width = fixed + len(columns)
     present = {row[0].strip() for row in current[1:] if row and row[0].strip()}
+
+    def belongs(o: Organisation) -> bool:
+        # a plenary expects every listed organisation eligible for one of its meetings' phases
+        if code == PLENARY:
+            return any(expected_at(o, m) for m in own)
+        return o.listed and code in o.areas
+
     members = sorted(
-        (o for o in orgs if o.listed and code in o.areas and o.id not in present),
+        (o for o in orgs if belongs(o) and o.id not in present),
         key=lambda o: name_sort_key(o.current.response.name),
     )
     rows: dict[str, list[Cell]] = {}
     # the note and attendance cells stay staff's: None = never written
     for o in orgs:
-        if o.id not in present and not (o.listed and code in o.areas):
+        if o.id not in present and not belongs(o):
             continue
         if not o.rows:  # merged or without valid answers: keep what the row shows, update the status
             rows[o.id] = [None, None, None, None, None, _status_text(o), *([None] * (width - 6))]
@@ -664,8 +709,8 @@ def render_roster(
         person, _, _, phone, _ = _contact(o)
         if not o.listed:
             state = _status_text(o)
-        elif code not in o.areas:
-            state = "non più iscritto all'area"
+        elif not belongs(o):
+            state = "non più atteso" if code == PLENARY else "non più iscritto all'area"
         else:
             state = "iscritto"
         rows[o.id] = [
@@ -780,22 +825,22 @@ def render_printables(
     """One printable sheet per area and meeting, listing the organisations eligible for its phase."""
     out: list[Printable] = []
     phases = {p.code: p.label for p in ambito.phases}
-    for m in sorted(meetings, key=lambda m: (m.area, m.day, m.time)):
-        area = ambito.area(m.area)
+    for m in sorted(meetings, key=lambda m: (not m.plenary, m.area, m.day, m.time)):
+        tab = labels.PLENARY_NAME if m.plenary else ambito.area(m.area).tab
         members = sorted(
-            (o for o in orgs if o.listed and m.area in o.areas and (not m.phase or m.phase in o.phases)),
+            (o for o in orgs if expected_at(o, m)),
             key=lambda o: name_sort_key(o.current.response.name),
         )
         rows: Grid = [list(PRINT_HEADER)]
         for n, o in enumerate(members, start=1):
             person = _contact(o)[0]
             rows.append([str(n), o.current.response.name, person, ""])
-        safe_tab = re.sub(r"[^\w\- ]+", "", area.tab).strip()
+        safe_tab = re.sub(r"[^\w\- ]+", "", tab).strip()
         where = f" - {m.place}" if m.place else ""
         out.append(
             Printable(
                 filename=f"Presenze - {safe_tab} - {m.day.isoformat()}.xlsx",
-                title=f"Foglio presenze - {area.tab}",
+                title=f"Foglio presenze - {tab}",
                 subtitle=f"{ambito.name} - incontro del {m.label}{where}"
                 + (f" - {phases[m.phase]}" if m.phase in phases else ""),
                 rows=rows,

@@ -9,7 +9,7 @@ from datetime import date
 from sync import labels
 from sync.config import Ambito
 from sync.model import Organisation
-from sync.render import CalendarEntry, fmt_date, roster_title
+from sync.render import CalendarEntry, area_name, expected_at, fmt_date, roster_title
 
 UPCOMING = 6  # meetings listed by «Fogli presenze da stampare»
 
@@ -40,11 +40,11 @@ def upcoming_meetings(
     codes = {a.code for a in ambito.areas}
     out = []
     for m in sorted(calendar, key=lambda m: (m.day, m.time, m.area)):
-        if m.day < today or m.area not in codes:
+        if m.day < today or (m.area not in codes and not m.plenary):
             continue
-        expected = sum(1 for o in orgs if o.listed and m.area in o.areas)
+        expected = sum(1 for o in orgs if expected_at(o, m))
         out.append(
-            Upcoming(ambito.area(m.area).tab, m.day, m.time, m.place, roster_title(ambito, m.area), expected)
+            Upcoming(area_name(ambito, m.area), m.day, m.time, m.place, roster_title(ambito, m.area), expected)
         )
     return out[:UPCOMING]
 
