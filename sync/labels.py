@@ -5,6 +5,8 @@ Codes are stable machine identifiers (never renamed); messages are for people.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 # Problem codes --------------------------------------------------------------------------------------------
 BLOCKING_CODES = (
     "consenso_mancante",
@@ -359,3 +361,82 @@ PUBLISH_OS_ERROR = "errore del sistema ({code})"
 # Printing (xlsx footers: &P page, &N pages, &D print date — codes LibreOffice and Excel both read).
 PRINT_FOOTER_PAGE = "Pagina &P di &N"
 PRINT_FOOTER_DATE = "Stampato il &D"
+
+# Short labels of the problem codes, for the `Avvisi`/`Motivi` cells staff read (the codes stay in the
+# technical `Codici` column, in `elenco resolve` and in the JSON report, for scripts).
+CODE_LABELS: dict[str, str] = {
+    "consenso_mancante": "Consenso mancante",
+    "consenso_negato": "Consenso negato",
+    "denominazione_mancante": "Denominazione mancante",
+    "nessuna_area": "Nessuna area scelta",
+    "email_mancante": "Email mancante",
+    "email_non_valida": "Email non valida",
+    "invio_di_prova": "Invio di prova",
+    "cf_mancante": "Codice fiscale mancante",
+    "cf_non_valido": "Codice fiscale non valido",
+    "cf_zeri_ripristinati": "Codice fiscale: zeri ripristinati",
+    "cf_persona_fisica": "Codice fiscale di una persona",
+    "cf_ripulito": "Codice fiscale ripulito",
+    "cf_forse_copiato": "Codice fiscale forse copiato",
+    "comune_fuori_ambito": "Comune fuori Ambito",
+    "comune_sconosciuto": "Comune non riconosciuto",
+    "comune_mancante": "Comune mancante",
+    "runts_mancante": "N. RUNTS mancante",
+    "runts_senza_numero": "N. RUNTS non indicato",
+    "oltre_scadenza": "Oltre la scadenza",
+    "area_sconosciuta": "Area non riconosciuta",
+    "area_non_configurata": "Area non configurata",
+    "fase_sconosciuta": "Fase non riconosciuta",
+    "pec_non_valida": "PEC non valida",
+    "data_non_valida": "Data di invio illeggibile",
+    "date_mese_giorno": "Date con il mese prima",
+    "testo_troncato": "Testo troncato",
+    "colonna_sconosciuta": "Colonna non usata",
+    "colonna_ripetuta": "Colonna ripetuta",
+    "calendario_non_valido": "Incontro non valido",
+    "decisione_sconosciuta": "Decisione non riconosciuta",
+    "decisione_non_applicabile": "Decisione non applicabile",
+    "decisione_senza_destinatario": "Decisione senza ID o riga",
+    "decisione_spostata": "Decisione: risposta spostata",
+    "decisione_orfana": "Decisione: risposta sparita",
+}
+
+
+def code_label(code: str) -> str:
+    """The short Italian label of a problem code (the code itself if it has none)."""
+    return CODE_LABELS.get(code, code)
+
+
+def code_labels(codes: Iterable[str]) -> str:
+    """Labels of codes as one cell: «Oltre la scadenza; Comune non riconosciuto»."""
+    return "; ".join(code_label(c) for c in codes)
+
+
+# «Cosa fare» in `Anomalie`: what to type, with the real row ({row}) or ID ({id}) of the problem.
+WHAT_TO_DO = {
+    "consenso_mancante": "Se il consenso è stato dato per iscritto: scrivere in «Decisioni»: riga {row} | Accetta.",
+    "denominazione_mancante": "Chiedere all'ente di inviare di nuovo il modulo, oppure scrivere in «Decisioni»: "
+    "riga {row} | Correggi | Denominazione=…",
+    "nessuna_area": "Chiedere all'ente le aree, poi scrivere in «Decisioni»: riga {row} | Correggi | Aree=… "
+    "(codici, numeri, nomi delle schede o etichette delle aree).",
+    "email_non_valida": "Scrivere in «Decisioni»: riga {row} | Correggi | Email=…, oppure chiedere un nuovo invio.",
+    "invio_di_prova": "Nessuna azione: l'invio di prova resta fuori dagli elenchi.",
+    "cf_mancante": "Chiedere il codice fiscale, poi scrivere in «Decisioni»: riga {row} | Correggi | "
+    "Codice fiscale=…",
+    "cf_non_valido": "Verificare il codice fiscale, poi scrivere in «Decisioni»: riga {row} | Correggi | "
+    "Codice fiscale=…",
+    "comune_fuori_ambito": "Verificare che l'ente operi nell'Ambito; se no, scrivere in «Decisioni»: "
+    "{id} | Escludi.",
+    "comune_sconosciuto": "Scrivere in «Decisioni»: riga {row} | Correggi | Comune=…",
+    "runts_mancante": "Chiedere il numero di iscrizione al RUNTS (o al registro regionale).",
+    "oltre_scadenza": "Nessuna azione: partecipa solo alle fasi aperte dopo la scadenza.",
+    "cf_zeri_ripristinati": "Nessuna azione: il codice è stato ripristinato. Per evitarlo, non aprire e salvare "
+    "il file delle risposte con Excel o LibreOffice.",
+    "area_non_configurata": "Aggiungere la dicitura in `wording` dell'area giusta nella configurazione, oppure "
+    "scrivere in «Decisioni»: riga {row} | Correggi | Aree=…",
+}
+# An action on the organisation, for a row that has no ID (rejected): the row is what to type.
+WHAT_TO_DO_NO_ID = "riga {row}"
+WHAT_TO_DO_ACCEPTED = "Nessuna azione: risposta accettata dall'Ufficio di Piano."
+WHAT_TO_DO_DISCARDED = "Nessuna azione: risposta scartata dall'Ufficio di Piano."
+WHAT_TO_DO_OTHER = "Correggere la riga {row} di «{tab}»."

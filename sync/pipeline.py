@@ -10,6 +10,7 @@ rewrites the public tabs, converging to what a fault-free run would have produce
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -73,6 +74,8 @@ def layout_digest(specs: Sequence[TabSpec]) -> str:
             *([s.title, *s.header, *s.kinds, str(s.listing), str(s.print_columns)] for s in specs),
         ]
     )
+
+
 FILES_KEY = "_file"
 # Bump when the public files change shape (a new file, a new column): the next sync rewrites them all once.
 PUBLIC_FILES_VERSION = "pubblici-1"
@@ -301,9 +304,11 @@ def run_sync(
 
         figures = _figures(resolution, len(resolution.review))
         per_area = {
-            a.tab: sum(1 for o in resolution.organisations if o.listed and a.code in o.areas) for a in ambito.areas
+            a.tab: sum(1 for o in resolution.organisations if o.listed and a.code in o.areas)
+            for a in ambito.areas
         }
         anomalies = sum(1 for o in resolution.outcomes for _ in o.checked.problems)
+        codes = problem_codes(resolution, plan.problems)
         cells = count_cells(staff_writes) + count_cells(public_writes)
         state_writes = _state_writes(snapshot, resolution.state)
         if staff_writes or public_writes or state_writes:
@@ -314,7 +319,9 @@ def run_sync(
             staff_writes += diff_tab(log, log_wanted)
             # what the staff workbook will read after these writes, for the next sync's idle short-cut
             resolution.state.public[FIGURES_KEY] = (
-                figures_text({**figures, "per_area": per_area, "anomalies": anomalies}),
+                figures_text(
+                    {**figures, "per_area": per_area, "anomalies": anomalies, "problem_codes": codes}
+                ),
                 0,
                 0,
             )
@@ -328,6 +335,7 @@ def run_sync(
             **figures,
             per_area=per_area,
             anomalies=anomalies,
+            problem_codes=codes,
             tabs_changed={t: c.cells for t, c in changes.items()},
             dry_run=dry_run,
         )
@@ -353,6 +361,13 @@ def run_sync(
             created=created,
             preview=plan.preview_of() if dry_run else None,
         )
+
+
+def problem_codes(resolution: Resolution, other: Sequence[Problem]) -> dict[str, int]:
+    """How many problems of each code this sync found (response rows, decisions, calendar, columns)."""
+    counts = Counter(p.code for o in resolution.outcomes for p in o.checked.problems)
+    counts.update(p.code for p in other)
+    return dict(sorted(counts.items()))
 
 
 def _state_writes(snapshot: Snapshot, state: State) -> list[RangeWrite]:
@@ -383,7 +398,12 @@ def _skipped(
         return None
     try:
         report = Report.model_validate(
-            {**figures, "started_at": now.isoformat(timespec="seconds"), "duration_s": 0.0, "trigger": trigger}
+            {
+                **figures,
+                "started_at": now.isoformat(timespec="seconds"),
+                "duration_s": 0.0,
+                "trigger": trigger,
+            }
         )
     except ValidationError:
         return None
