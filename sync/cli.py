@@ -190,9 +190,7 @@ def check(config: str) -> None:
         todo = backend.ensure("staff", staff_specs(settings.ambito), dry_run=True)
         todo += backend.ensure("public", public_specs(settings.ambito), dry_run=True)
     if not any(header):
-        click.echo(
-            "Il foglio delle risposte è vuoto: il confronto con il modulo si farà sulla sua prima riga."
-        )
+        click.echo("Il foglio delle risposte è vuoto: il confronto con il modulo si farà sulla sua prima riga.")
     elif differences:
         click.echo("Il modulo e la configurazione differiscono:")
     else:

@@ -255,9 +255,7 @@ def _starts_option(piece: str, opts: _Options) -> bool:
 
 def _match_at(folded: list[str], i: int, opts: _Options) -> tuple[str, int] | None:
     """The option starting at piece i and where it ends: exact, longest first; else the closest spelling."""
-    spans = [
-        (j, ", ".join(f for f in folded[i:j] if f)) for j in range(min(len(folded), i + _MAX_SPAN), i, -1)
-    ]
+    spans = [(j, ", ".join(f for f in folded[i:j] if f)) for j in range(min(len(folded), i + _MAX_SPAN), i, -1)]
     for j, text in spans:
         code = _exact_option(text, opts, described=False) if text else None
         if code:

@@ -74,8 +74,6 @@ def layout_digest(specs: Sequence[TabSpec]) -> str:
             *([s.title, *s.header, *s.kinds, str(s.listing), str(s.print_columns)] for s in specs),
         ]
     )
-
-
 FILES_KEY = "_file"
 # Bump when the public files change shape (a new file, a new column): the next sync rewrites them all once.
 PUBLIC_FILES_VERSION = "pubblici-1"
@@ -304,8 +302,7 @@ def run_sync(
 
         figures = _figures(resolution, len(resolution.review))
         per_area = {
-            a.tab: sum(1 for o in resolution.organisations if o.listed and a.code in o.areas)
-            for a in ambito.areas
+            a.tab: sum(1 for o in resolution.organisations if o.listed and a.code in o.areas) for a in ambito.areas
         }
         anomalies = sum(1 for o in resolution.outcomes for _ in o.checked.problems)
         codes = problem_codes(resolution, plan.problems)

@@ -515,9 +515,7 @@ def _calamine_grid(rows: Sequence[Sequence[object]], kinds: tuple[str, ...]) -> 
 def _formatted_grid(rows: list[list[tuple[object, str | None]]], kinds: tuple[str, ...]) -> Grid:
     return _trim(
         [
-            _trim_row(
-                [_typed_text(v, fmt, kind_of(kinds, c) if r else "text") for c, (v, fmt) in enumerate(row)]
-            )
+            _trim_row([_typed_text(v, fmt, kind_of(kinds, c) if r else "text") for c, (v, fmt) in enumerate(row)])
             for r, row in enumerate(rows)
         ]
     )
