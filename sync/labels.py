@@ -440,3 +440,133 @@ WHAT_TO_DO_NO_ID = "riga {row}"
 WHAT_TO_DO_ACCEPTED = "Nessuna azione: risposta accettata dall'Ufficio di Piano."
 WHAT_TO_DO_DISCARDED = "Nessuna azione: risposta scartata dall'Ufficio di Piano."
 WHAT_TO_DO_OTHER = "Correggere la riga {row} di «{tab}»."
+
+# The `Istruzioni` tab of the staff workbook (machine-owned, rewritten if edited) -------------------------------
+INSTRUCTIONS_HEADER = ("Scheda o decisione", "Chi la scrive", "Che cos'è e cosa si può fare", "Esempio")
+INSTRUCTIONS_MACHINE = "elenco, a ogni sincronizzazione"
+INSTRUCTIONS_STAFF = "l'Ufficio di Piano"
+INSTRUCTIONS_MIXED = "elenco (enti) e l'Ufficio di Piano (presenze, note)"
+INSTRUCTIONS_FORM = "Google Moduli (le risposte degli enti)"
+# tab -> (who writes it, what it is and what staff may do there); {areas} = the area tabs of the Ambito
+INSTRUCTIONS_TABS: tuple[tuple[str, str, str], ...] = (
+    (
+        "Istruzioni",
+        INSTRUCTIONS_MACHINE,
+        "Questa pagina: che cos'è ogni scheda e come scrivere le decisioni. Non si modifica: viene riscritta "
+        "a ogni sincronizzazione.",
+    ),
+    (
+        "Elenco",
+        INSTRUCTIONS_MACHINE,
+        "Un ente per riga, con il suo ID (E-0001…), i dati dell'ultima domanda, gli avvisi e lo stato. Si può "
+        "ordinare e filtrare; si possono aggiungere colonne a destra (restano vostre). Le correzioni dei dati "
+        "si scrivono in «Decisioni» (es. E-0002 | Correggi | Denominazione=…). La colonna «Codici» serve ai "
+        "programmi.",
+    ),
+    (
+        "{areas}",
+        INSTRUCTIONS_MACHINE,
+        "Una scheda per area: gli enti iscritti all'area, in ordine alfabetico, con i contatti. Solo lettura.",
+    ),
+    (
+        "Anomalie",
+        INSTRUCTIONS_MACHINE,
+        "I problemi da verificare, i bloccanti per primi: per ognuno la riga del modulo, il problema e, in "
+        "«Cosa fare», la decisione da scrivere con la riga o l'ID giusti. Solo lettura: si risolve in "
+        "«Decisioni» o chiedendo un nuovo invio all'ente.",
+    ),
+    (
+        "Possibili duplicati",
+        INSTRUCTIONS_MACHINE,
+        "Coppie di enti che potrebbero essere lo stesso, con gli indizi. Si decide in «Decisioni» con Unisci "
+        "o Separa; la coppia poi sparisce.",
+    ),
+    (
+        "Risposte",
+        INSTRUCTIONS_MACHINE,
+        "Ogni risposta del modulo: riga, codice risposta, ente, esito (accettata o respinta) e motivi. Il "
+        "codice risposta (R-…) si può usare in «Decisioni» al posto di «riga N». Solo lettura.",
+    ),
+    (
+        "Presenze …",
+        INSTRUCTIONS_MIXED,
+        "Una scheda per area con una colonna per incontro: segnare le presenze (es. P o A) e le note. elenco "
+        "aggiunge enti e incontri, ma non cambia mai le presenze e le note scritte.",
+    ),
+    (
+        "Registro sincronizzazioni",
+        INSTRUCTIONS_MACHINE,
+        "Una riga per sincronizzazione che ha scritto qualcosa: quando, quante risposte ed enti, esito.",
+    ),
+    (
+        "Decisioni",
+        INSTRUCTIONS_STAFF,
+        "Le decisioni dell'Ufficio di Piano, una per riga (ID ente o riga, decisione, valore, motivazione, "
+        "operatore, data): vengono riapplicate a ogni sincronizzazione nell'ordine, l'ultima vince. Per "
+        "annullarne una, cancellare la riga. Esempi qui sotto.",
+    ),
+    (
+        "Calendario",
+        INSTRUCTIONS_STAFF,
+        "Gli incontri, uno per riga (area, data gg/mm/aaaa, orario, luogo, fase): ogni incontro diventa una "
+        "colonna nella scheda presenze della sua area.",
+    ),
+    (
+        "Risposte del modulo",
+        INSTRUCTIONS_FORM,
+        "Le risposte come arrivano dal modulo. Non modificarle: le correzioni vanno in «Decisioni».",
+    ),
+)
+INSTRUCTIONS_VERB = "Decisione «{verb}»"
+INSTRUCTIONS_EXAMPLE = "ID ente o riga: {target} · Decisione: {verb}{value}{reason}"
+INSTRUCTIONS_EXAMPLE_VALUE = " · Valore: {value}"
+INSTRUCTIONS_EXAMPLE_REASON = " · Motivazione: {reason}"
+# One worked example per decision verb: (ID or row, value, reason) and what it does.
+VERB_EXAMPLES: dict[str, tuple[tuple[str, str, str], str]] = {
+    "Escludi": (
+        ("E-0002", "", "requisiti non posseduti"),
+        "Toglie l'ente dall'elenco pubblico e dalle schede delle aree; resta in «Elenco» con lo stato Escluso.",
+    ),
+    "Sospendi": (
+        ("E-0002", "", "documentazione in verifica"),
+        "Come Escludi, ma temporaneo: lo stato è Sospeso finché non si scrive Riammetti.",
+    ),
+    "Riammetti": (
+        ("E-0002", "", "documentazione completata"),
+        "Riporta nell'elenco un ente escluso, sospeso o ritirato.",
+    ),
+    "Ritira": (
+        ("E-0002", "", "richiesta dell'ente del 10/05/2024"),
+        "L'ente ha chiesto di uscire: esce dagli elenchi e i suoi contatti non vengono più mostrati.",
+    ),
+    "Unisci": (
+        ("E-0002", "E-0005", "stesso ente, due domande"),
+        "I due ID sono lo stesso ente: le risposte di E-0005 passano a E-0002.",
+    ),
+    "Separa": (
+        ("E-0002", "E-0005", "enti diversi"),
+        "I due ID sono enti diversi: non vengono più proposti come possibili duplicati. Su una riga "
+        "(es. riga 14) stacca quella risposta dal suo ente.",
+    ),
+    "Correggi": (
+        ("E-0002", "Denominazione=Associazione Il Volo APS", "refuso nel nome"),
+        "Corregge un dato dell'ente (Denominazione, Forma giuridica, Comune, Indirizzo, Referente, Email, PEC, "
+        "Telefono, Aree, Fasi…) finché una nuova domanda dell'ente non cambia quel campo. Su una riga "
+        "(es. riga 14 | Correggi | Aree=A, C) corregge solo quella risposta. Le aree si possono scrivere con "
+        "il codice, il numero, il nome della scheda o l'etichetta.",
+    ),
+    "Accetta": (
+        ("riga 14", "", "consenso consegnato per iscritto"),
+        "Accetta la risposta di quella riga nonostante un problema bloccante.",
+    ),
+    "Scarta": (
+        ("riga 14", "", "domanda inviata due volte per errore"),
+        "Non considera la risposta di quella riga.",
+    ),
+}
+
+# `Correggi`: what is wrong with its Valore
+DECISION_CORRECTION_FORMAT = (
+    "per «Correggi» il valore deve essere campo=valore (es. Denominazione=Nuovo nome); campi: {fields}."
+)
+DECISION_FIELD_UNKNOWN = "«{field}» non è un campo che si può correggere; campi: {fields}."

@@ -23,6 +23,7 @@ from sync.backends.base import Backend, RangeWrite, Snapshot, TabSpec
 from sync.config import Settings
 from sync.decisions import parse_decisions
 from sync.diff import WantedTab, count_cells, diff_tab, full_rewrite
+from sync.instructions import ISTRUZIONI, render_instructions
 from sync.model import Grid, Problem, Report, Severity, Status
 from sync.parse import ParsedSheet, parse_rows
 from sync.preview import Preview, build_preview
@@ -207,6 +208,7 @@ def plan_sync(snapshot: Snapshot, settings: Settings, now: datetime) -> SyncPlan
     whole(ANOMALIE, render_anomalie(resolution.outcomes, other, withdrawn))
     whole(DUPLICATI, render_duplicati(resolution.review, orgs))
     whole(RISPOSTE, render_risposte(resolution.outcomes))
+    whole(ISTRUZIONI, [list[str | None](r) for r in render_instructions(ambito)])
     for a in ambito.areas:
         title = roster_title(ambito, a.code)
         wanted.append(render_roster(orgs, ambito, a.code, calendar, snapshot.tabs.get(title, [])))

@@ -23,6 +23,7 @@ from sync.backends.base import Dropdown, Printable, TabSpec
 from sync.cells import ColumnKind
 from sync.config import Ambito, Meeting
 from sync.diff import Cell, WantedTab, rows_in_place
+from sync.instructions import ISTRUZIONI
 from sync.model import Grid, Organisation, Problem, ReviewPair, RowOutcome, Severity, Status
 from sync.state import STATE_HEADER, STATE_TAB
 
@@ -314,6 +315,12 @@ def staff_specs(ambito: Ambito) -> list[TabSpec]:
             note=machine + " Il codice risposta identifica la risposta anche se le righe si spostano: "
             "si può usare in «Decisioni» al posto di «riga N».",
             kinds=column_kinds(RISPOSTE_HEADER),
+        ),
+        TabSpec(
+            ISTRUZIONI,
+            labels.INSTRUCTIONS_HEADER,
+            widths=(26, 24, 90, 60),
+            note=machine,
         ),
         *(
             TabSpec(

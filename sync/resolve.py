@@ -10,6 +10,7 @@ from datetime import datetime
 
 from sync.comuni import index_for
 from sync.config import Ambito
+from sync.corrections import correct_current
 from sync.decisions import Plan, apply_corrections, plan
 from sync.match import Borrowed, MatchRecord, match
 from sync.model import (
@@ -290,6 +291,12 @@ def _organisations(
     for cluster, entity in zip(clusters, ids, strict=True):
         members = sorted((accepted[k] for k in cluster), key=_when)
         latest = members[-1]
+        fixes = [c for c in p.entity_corrections if c.entity == entity]
+        if fixes:
+            latest, bound = correct_current(
+                latest, members, fixes, state.decisions, ambito, index_for(ambito)
+            )
+            p.bindings.update(bound)
         first = members[0]
         late = first.late
         phases = latest.response.phases or tuple(ph.code for ph in ambito.phases)
