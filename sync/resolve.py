@@ -10,7 +10,7 @@ from datetime import datetime
 
 from sync.comuni import index_for
 from sync.config import Ambito
-from sync.corrections import correct_current
+from sync.corrections import area_text, correct_current
 from sync.decisions import Plan, apply_corrections, plan
 from sync.match import Borrowed, MatchRecord, match
 from sync.model import (
@@ -75,6 +75,8 @@ def check_all(
     comuni = index_for(ambito)  # once per batch: looking it up per row hashes the whole settings model
     for response in responses:
         fixes = p.corrections.get(response.row)
+        if fixes and "areas_raw" in fixes:
+            fixes = {**fixes, "areas_raw": area_text(fixes["areas_raw"], ambito)}
         if fixes:
             response = apply_corrections(response, fixes)
             if {"areas_raw", "phases_raw"} & fixes.keys():

@@ -108,3 +108,13 @@ def test_correggi_on_an_id_until_the_organisation_answers_again(desk: Desk) -> N
     assert by_id(elenco, "Denominazione")["E-0002"] == "Auser Crema ODV ETS"
     assert by_id(elenco, "Aree")["E-0002"] == "Minori e famiglia, Adulti e povertà"
     assert _public(desk)["E-0002"] == "Auser Crema ODV ETS"
+
+
+def test_correggi_aree_on_a_row_takes_numbers_too(desk: Desk) -> None:
+    desk.sync()
+    desk.type_rows(
+        "Decisioni", [HEAD, ["riga 3", "Correggi", "Aree=1, Innovazione e giovani", "", "", ""]], start_row=0
+    )
+    desk.sync(datetime(2024, 5, 21, 9, 0))
+    assert by_id(desk.tab("Elenco"), "Aree")["E-0002"] == "Minori e famiglia, Innovazione e giovani"
+    assert [r for r in desk.tab("Anomalie")[1:] if r[0] == "Decisioni"] == []
