@@ -91,3 +91,22 @@ def test_istruzioni_prints_like_the_other_tabs(desk: Desk) -> None:
     ws = openpyxl.load_workbook(desk.folder / "elenco-interno.xlsx")[ISTRUZIONI]
     assert ws.page_setup.orientation == "landscape" and ws.print_title_rows == "$1:$1"
     assert ws.column_dimensions["C"].width == 40 and ws["C2"].alignment.wrap_text
+
+
+def test_the_readme_table_of_tabs_lists_every_staff_tab() -> None:
+    from pathlib import Path
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("| scheda | chi la scrive |") :]
+    section = section[: section.index("\n\n")]
+    firsts = [line.split("|")[1].strip() for line in section.splitlines()[2:]]
+    ambito = load_settings("crema").ambito
+    for spec in staff_specs(ambito):
+        if spec.hidden:
+            continue
+        if spec.title in {a.tab for a in ambito.areas}:
+            assert "una scheda per area" in firsts
+        elif spec.title.startswith("Presenze "):
+            assert "`Presenze …`" in firsts
+        else:
+            assert any(f"`{spec.title}`" in cell for cell in firsts), spec.title
