@@ -110,3 +110,25 @@ def test_the_readme_table_of_tabs_lists_every_staff_tab() -> None:
             assert "`Presenze …`" in firsts
         else:
             assert any(f"`{spec.title}`" in cell for cell in firsts), spec.title
+
+
+def test_rows_with_wrapped_text_are_tall_enough_to_print(tmp_path_factory: pytest.TempPathFactory) -> None:
+    from sync.backends.xlsx import LINE_HEIGHT, wrapped_lines
+
+    assert wrapped_lines("x" * 38, 40) == 1 and wrapped_lines("x" * 39, 40) == 2
+    assert wrapped_lines("uno\ndue", 40) == 2
+    desk = Desk("local", tmp_path_factory.mktemp("heights"), sample_rows())
+    desk.sync()
+    ws = openpyxl.load_workbook(desk.folder / "elenco-interno.xlsx")[ISTRUZIONI]
+    lines = wrapped_lines(str(ws["C3"].value), ws.column_dimensions["C"].width)
+    assert lines > 3 and ws.row_dimensions[3].height == LINE_HEIGHT * lines + 2
+    elenco = openpyxl.load_workbook(desk.folder / "elenco-interno.xlsx")["Elenco"]
+    for row in elenco.iter_rows(min_row=2):
+        wrapped = [
+            wrapped_lines(str(c.value), elenco.column_dimensions[c.column_letter].width)
+            for c in row
+            if c.value is not None and c.alignment.wrap_text
+        ]
+        tallest = max(wrapped, default=1)
+        height = elenco.row_dimensions[row[0].row].height
+        assert height == (LINE_HEIGHT * tallest + 2 if tallest > 1 else None), row[0].row
