@@ -468,11 +468,24 @@ def render_elenco(orgs: Sequence[Organisation], ambito: Ambito, current: Grid | 
             "; ".join(o.evidence),
             "; ".join(_warning_codes(o)),
         ]
-    width = len(ELENCO_HEADER)
+    width = elenco_width(current or [])
+    if width < len(ELENCO_HEADER):
+        rows = {k: v[:width] for k, v in rows.items()}
     # staff sort and filter Elenco and keep notes to its right: rows are found by ID, never by position
     return WantedTab(
-        ELENCO, rows_in_place(current or [], list(ELENCO_HEADER), rows, list(rows), width), width
+        ELENCO, rows_in_place(current or [], list(ELENCO_HEADER[:width]), rows, list(rows), width), width
     )
+
+
+def elenco_width(current: Grid) -> int:
+    """How many columns of `Elenco` the machine writes: all of them, but in a workbook where staff already
+    use a column that a newer version adds at the right end (e.g. `Codici`), its columns stop before it."""
+    header = current[0] if current else []
+    for i in range(len(ELENCO_HEADER)):
+        title = header[i].strip() if i < len(header) else ""
+        if title and title != ELENCO_HEADER[i] and i >= ELENCO_HEADER.index("Riconoscimento"):
+            return i
+    return len(ELENCO_HEADER)
 
 
 def render_area(orgs: Sequence[Organisation], ambito: Ambito, code: str) -> list[list[Cell]]:

@@ -106,3 +106,21 @@ def test_what_to_do_for_an_organisation_uses_its_id(tmp_path: Path) -> None:
         "Verificare che l'ente operi nell'Ambito; se no, scrivere in «Decisioni»: E-0004 | Escludi."
     )
     assert what_to_do("runts_mancante", 9, "") == labels.WHAT_TO_DO["runts_mancante"]
+
+
+def test_a_staff_column_where_codici_would_go_is_never_overwritten(tmp_path: Path) -> None:
+    from sync.render import elenco_width, render_elenco
+
+    desk = Desk("local", tmp_path, sample_rows())
+    first = desk.sync()
+    assert first.resolution is not None
+    elenco = desk.tab("Elenco")
+    at = ELENCO_HEADER.index("Codici")
+    # a workbook made before `Codici` existed, where staff wrote notes in the column right of the last one
+    old = [[*r[:at], *[""] * (at - len(r[:at]))] for r in elenco]
+    old[0].append("Telefonate")
+    old[1].append("richiamare lunedì")
+    assert elenco_width(old) == at
+    wanted = render_elenco(first.resolution.organisations, desk.settings.ambito, old)
+    assert wanted.owned_width == at and all(len(r) <= at for r in wanted.rows if r)
+    assert elenco_width(elenco) == len(ELENCO_HEADER) == elenco_width([])
