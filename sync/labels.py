@@ -570,3 +570,7 @@ DECISION_CORRECTION_FORMAT = (
     "per «Correggi» il valore deve essere campo=valore (es. Denominazione=Nuovo nome); campi: {fields}."
 )
 DECISION_FIELD_UNKNOWN = "«{field}» non è un campo che si può correggere; campi: {fields}."
+DECISION_CORRECTION_MERGED = (
+    "l'ente {entity} è stato unito a {into}: la correzione non si applica. Scriverla per {into}."
+)
+DECISION_CORRECTION_EMPTY = "l'ente {entity} non ha risposte accettate: la correzione non si applica."

@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from sync import labels
 from sync.comuni import index_for
 from sync.config import Ambito
 from sync.corrections import area_text, correct_current
@@ -343,7 +344,26 @@ def _organisations(
             out.append(_placeholder(entity, Status.MERGED, into))
         else:
             out.append(_placeholder(entity, Status.EMPTY, ""))
+    _unapplied_corrections(p, {o.id: o for o in out})
     return out
+
+
+def _unapplied_corrections(p: Plan, orgs: Mapping[str, Organisation]) -> None:
+    """A `Correggi` on an ID with no responses of its own (merged, discarded) is reported, not dropped."""
+    reported: set[int] = set()
+    for c in p.entity_corrections:
+        o = orgs.get(c.entity)
+        if o is None or o.rows or c.sheet_row in reported:
+            continue
+        reported.add(c.sheet_row)
+        if o.status is Status.MERGED:
+            detail = labels.DECISION_CORRECTION_MERGED.format(entity=c.entity, into=o.merged_into)
+        else:
+            detail = labels.DECISION_CORRECTION_EMPTY.format(entity=c.entity)
+        text = labels.MESSAGES["decisione_non_applicabile"].format(detail=detail)
+        p.problems.append(
+            Problem(c.sheet_row, "Decisioni", "decisione_non_applicabile", c.entity, Severity.WARNING, text)
+        )
 
 
 def _placeholder(entity: str, status: Status, into: str) -> Organisation:

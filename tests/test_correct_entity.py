@@ -118,3 +118,25 @@ def test_correggi_aree_on_a_row_takes_numbers_too(desk: Desk) -> None:
     desk.sync(datetime(2024, 5, 21, 9, 0))
     assert by_id(desk.tab("Elenco"), "Aree")["E-0002"] == "Minori e famiglia, Innovazione e giovani"
     assert [r for r in desk.tab("Anomalie")[1:] if r[0] == "Decisioni"] == []
+
+
+def test_correggi_on_a_merged_id_is_reported(desk: Desk) -> None:
+    desk.sync()
+    desk.type_rows(
+        "Decisioni",
+        [
+            HEAD,
+            ["E-0001", "Unisci", "E-0003", "", "", ""],
+            ["E-0003", "Correggi", "Telefono=0373 000000", "", "", ""],
+        ],
+        start_row=0,
+    )
+    desk.sync(datetime(2024, 5, 21, 9, 0))
+    problems = [r for r in desk.tab("Anomalie")[1:] if r[0] == "Decisioni"]
+    assert [(r[1], r[8]) for r in problems] == [
+        (
+            "3",
+            "Decisione non applicabile: l'ente E-0003 è stato unito a E-0001: la correzione non si applica. "
+            "Scriverla per E-0001.",
+        )
+    ]
