@@ -4,7 +4,9 @@ areas…) until a later response from that organisation changes that field.  Pur
 A correction is bound, the first time a sync sees it, to the organisation's latest response then (the
 binding is kept in `_stato` like a `riga N` decision's). It applies while every response of the organisation
 submitted after that one gives the same value for the field as that one did: a new response that changes
-the field wins, because it is the organisation's own, more recent, word.
+the field wins, because it is the organisation's own, more recent, word. If that response is no longer
+among the responses (edited by the applicant, deleted by staff) nothing shows a later change: the
+correction keeps applying.
 """
 
 from __future__ import annotations
