@@ -103,7 +103,7 @@ class Service:
             try:
                 if requests.get(f"{self.base}/healthz", timeout=1).status_code == 200:
                     return
-            except requests.ConnectionError:
+            except requests.RequestException:  # not listening yet, or too busy starting to answer
                 time.sleep(0.1)
         self.stop()
         raise SystemExit(f"gunicorn did not start: see {folder / 'gunicorn.log'}")

@@ -389,7 +389,8 @@ def resolve(responses: Path, config: str, out: Path) -> None:
 @click.option("--seed", default=1, show_default=True)
 def demo(folder: Path, preset: str, organisations: int, seed: int) -> None:
     """Crea risposte di prova realistiche e fa una sincronizzazione completa in una cartella locale."""
-    from sync.demo_data import generate, to_csv_text
+    from sync.demo_data import demo_extras, generate, to_csv_text, with_form_rows
+    from sync.manual import MANUAL_TAB
     from sync.pipeline import sync_now
 
     refusal = _not_a_demo_folder(folder)
@@ -407,6 +408,8 @@ def demo(folder: Path, preset: str, organisations: int, seed: int) -> None:
             )
         settings = load_settings(config_path)
         data = generate(settings.ambito, organisations, seed=seed)
+        extras = demo_extras(settings.ambito, seed=seed)
+        data = with_form_rows(data, extras.form_rows)
         answers = folder / "risposte.csv"
         tmp = folder / ".risposte.csv.tmp"
         text = to_csv_text(data)
@@ -415,12 +418,36 @@ def demo(folder: Path, preset: str, organisations: int, seed: int) -> None:
         (folder / DEMO_MARKER).write_text(_digest(text.encode("utf-8")) + "\n", encoding="utf-8")
         os.replace(tmp, answers)
         click.echo(f"Generate {len(data.rows)} risposte di prova per l'{settings.ambito.name} in {answers}.")
+        if extras.manual_rows and _type_manual_rows(settings, extras.manual_rows):
+            click.echo(labels.DEMO_MANUAL_TYPED.format(n=len(extras.manual_rows), tab=MANUAL_TAB))
         result = sync_now(settings, trigger="demo")
     _print_summary(
         result.report.model_dump(),
         settings.backend.folder if isinstance(settings.backend, XlsxBackend) else None,
     )
     click.echo(f"Configurazione: {config_path} (usabile con elenco init/sync/check/serve --config).")
+
+
+def _type_manual_rows(settings: Settings, rows: list[list[str]]) -> bool:
+    """The demo acts as staff: type applications into an empty `Domande manuali` (never over staff rows)."""
+    import openpyxl
+
+    from sync.backends.xlsx import STAFF_FILE, excel_title
+    from sync.manual import MANUAL_TAB
+    from sync.render import staff_specs
+
+    assert isinstance(settings.backend, XlsxBackend)
+    open_backend(settings).ensure("staff", staff_specs(settings.ambito))
+    path = settings.backend.folder / STAFF_FILE
+    wb = openpyxl.load_workbook(path)
+    ws = wb[excel_title(MANUAL_TAB)]
+    if any(c.value not in (None, "") for row in ws.iter_rows(min_row=2) for c in row):
+        return False
+    for r, values in enumerate(rows, start=2):
+        for c, value in enumerate(values, start=1):
+            ws.cell(r, c).value = value or None
+    wb.save(path)
+    return True
 
 
 DEMO_MARKER = ".elenco-demo"

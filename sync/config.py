@@ -190,6 +190,22 @@ class Ambito(_Model):
     form: FormText = FormText()
     licence: str = "CC BY 4.0"
     email_applicants: bool = True
+    # which categories of body the avviso admits (`sync.tipologia`): others are flagged `ente_non_ets`
+    admitted: tuple[str, ...] = ("ets", "privato", "pubblico")
+
+    @field_validator("admitted")
+    @classmethod
+    def _admitted(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        known = ("ets", "privato", "pubblico")
+        wrong = [v for v in value if v not in known]
+        if wrong:
+            raise ValueError(
+                f"tipologia non prevista: {', '.join(repr(w) for w in wrong)}. Ammesse: ets (Ente del Terzo "
+                "Settore), privato (altro ente privato), pubblico (ente pubblico)"
+            )
+        if not value:
+            raise ValueError("indicare almeno una tipologia ammessa (ets, privato, pubblico)")
+        return tuple(dict.fromkeys(value))
 
     @model_validator(mode="after")
     def _consistent(self) -> Ambito:

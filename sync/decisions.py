@@ -14,14 +14,28 @@ from dataclasses import dataclass, field, replace
 
 from sync import labels
 from sync.corrections import EntityCorrection, correction_key
-from sync.model import Decision, Grid, Problem, Response, Severity, response_code
+from sync.model import (
+    MANUAL_BASE,
+    Decision,
+    Grid,
+    Problem,
+    Response,
+    Severity,
+    is_manual,
+    response_code,
+    sheet_row,
+)
 from sync.state import format_id, id_number
 
 ROW_VERBS = {"Correggi", "Accetta", "Scarta"}
 ENTITY_STATUS_VERBS = {"Escludi", "Sospendi", "Riammetti", "Ritira"}
 _ROW_TARGET = re.compile(r"^(?:riga|r\.?|row)?\s*n?\.?\s*(\d{1,7})$", re.IGNORECASE)
 _ID_TARGET = re.compile(r"^e\s*-?\s*(\d{1,7})$", re.IGNORECASE)
-_CODE_TARGET = re.compile(r"^r\s*-?\s*([0-9a-f]{10})(?:-(\d{1,4}))?$", re.IGNORECASE)
+_CODE_TARGET = re.compile(r"^([rm])\s*-?\s*([0-9a-f]{10})(?:-(\d{1,4}))?$", re.IGNORECASE)
+# a row of `Domande manuali`: «manuale 3», «Domande manuali riga 3», «manuali 3»
+_MANUAL_TARGET = re.compile(
+    r"^(?:riga\s+)?(?:domande\s+)?manual[ei]\s*(?:riga|r\.)?\s*n?\.?\s*(\d{1,7})$", re.IGNORECASE
+)
 
 
 def _fold(text: str) -> str:
@@ -60,9 +74,17 @@ def parse_decisions(grid: Grid) -> list[Decision]:
 
 
 def target_row(text: str) -> int | None:
-    """`riga 17`, `Riga 17`, `17` → 17."""
+    """`riga 17`, `Riga 17`, `17` → 17; `manuale 3` → the core number of row 3 of `Domande manuali`."""
+    manual = _MANUAL_TARGET.match(text.strip())
+    if manual:
+        return MANUAL_BASE + int(manual.group(1))
     m = _ROW_TARGET.match(text.strip())
     return int(m.group(1)) if m else None
+
+
+def _row_text(row: int) -> str:
+    """A core row number as people cite it (`17`, `manuale 3`)."""
+    return labels.MANUAL_ROW.format(row=sheet_row(row)) if is_manual(row) else str(row)
 
 
 def target_id(text: str) -> str | None:
@@ -74,7 +96,9 @@ def target_id(text: str) -> str | None:
 def target_code(text: str) -> str | None:
     """`R-3F9A0C12D4`, `r-3f9a0c12d4`, `R 3F9A0C12D4-2` → the response code as `Risposte` shows it."""
     m = _CODE_TARGET.match(text.strip())
-    return f"R-{m.group(1).upper()}" + (f"-{m.group(2)}" if m.group(2) else "") if m else None
+    if not m:
+        return None
+    return f"{m.group(1).upper()}-{m.group(2).upper()}" + (f"-{m.group(3)}" if m.group(3) else "")
 
 
 def decision_key(row: int, verb: str, value: str, nth: int) -> str:
@@ -117,7 +141,8 @@ def _locate(d: Decision, verb: str, rows: _Rows, p: Plan, report: Callable[..., 
     if fp is None:  # first seen: written for the response that row holds now
         fp = rows.at.get(row)
         if fp is None:
-            report(d, "decisione_non_applicabile", detail=labels.DECISION_ROW_UNKNOWN.format(row=row))
+            unknown = labels.DECISION_MANUAL_ROW_UNKNOWN if is_manual(row) else labels.DECISION_ROW_UNKNOWN
+            report(d, "decisione_non_applicabile", detail=unknown.format(row=sheet_row(row)))
             return None
         p.bindings[key] = fp
         return row
@@ -125,10 +150,10 @@ def _locate(d: Decision, verb: str, rows: _Rows, p: Plan, report: Callable[..., 
     now = rows.row_of.get(fp)
     if now is None:
         # its response is gone: never applied to whatever response that row holds now
-        report(d, "decisione_orfana", response=response_code(fp), row=str(row))
+        report(d, "decisione_orfana", response=response_code(fp), row=_row_text(row))
         return None
     if now != row:
-        report(d, "decisione_spostata", response=response_code(fp), row=str(row), now=str(now))
+        report(d, "decisione_spostata", response=response_code(fp), row=_row_text(row), now=_row_text(now))
     return now
 
 

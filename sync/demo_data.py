@@ -1465,3 +1465,104 @@ def summary(demo: DemoSet) -> dict[str, int]:
                 codes[key] = codes.get(key, 0) + 1
     out.update(sorted(codes.items()))
     return out
+
+
+# What each Ambito's demo shows beyond the generated responses (issue 14) -------------------------------------
+
+# (name, legal form, comune, area number, e-mail user) — bodies whose category the demo is there to show
+_EXTRA_FORM: dict[str, tuple[tuple[str, str, str, int, str], ...]] = {
+    # Crema admits only ETS: a union applying is flagged `ente_non_ets` for staff to decide
+    "crema": (("CGIL Camera del Lavoro di Crema", "Organizzazione sindacale", "Crema", 2, "crema.cgil"),),
+    # Cernusco invites public bodies too: they apply like everyone else
+    "cernusco": (
+        ("Comune di Pioltello - Settore Servizi Sociali", "", "Pioltello", 0, "servizi.sociali"),
+        ("Istituto Comprensivo Statale di Gorgonzola", "", "Gorgonzola", 0, "segreteria.ic"),
+        ("ASST Melegnano e della Martesana", "", "Cernusco sul Naviglio", 1, "distretto.adda"),
+    ),
+}
+# (name, legal form, comune, area number, protocol) — Allegato 1 received by PEC, typed in `Domande manuali`
+_EXTRA_MANUAL: dict[str, tuple[tuple[str, str, str, int, str], ...]] = {
+    "cernusco": (
+        (
+            "Cooperativa Sociale Il Melograno",
+            "Impresa sociale - cooperativa sociale",
+            "Carugate",
+            1,
+            "2019/18231",
+        ),
+        (
+            "Associazione Genitori Insieme APS",
+            "Associazione di promozione sociale (APS)",
+            "Bussero",
+            0,
+            "2019/18547",
+        ),
+        (
+            "Parrocchia Santa Maria Assunta",
+            "Ente religioso civilmente riconosciuto",
+            "Gessate",
+            2,
+            "2019/18802",
+        ),
+    ),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class DemoExtras:
+    """Rows a demo adds for its Ambito: form responses (form header order) and `Domande manuali` rows."""
+
+    form_rows: list[list[str]]
+    manual_rows: list[
+        list[str]
+    ]  # in `sync.manual.manual_header` order: the form's fields, Canale, Protocollo
+
+
+def demo_extras(ambito: Ambito, *, seed: int = 1) -> DemoExtras:
+    """The Ambito's showcase rows: a union applying to Crema, public bodies and PEC applications in Cernusco."""
+    rng = random.Random(seed * 7919 + 14)
+    ctx = _context(ambito, rng)
+    span = max(1, int((ambito.deadline - ambito.opens).total_seconds() * 0.8))
+    areas = [a.label for a in ambito.areas]
+
+    def values(name: str, form: str, comune: str, area: int, email: str, pec: str, when: str) -> list[str]:
+        person = _person(rng)
+        by_field = {
+            "timestamp": when,
+            "email": email,
+            "name": name,
+            "tax_code": _new_code(ctx, "89", "015" if ambito.province == "MI" else "019"),
+            "legal_form": form,
+            "runts": "",
+            "comune": comune,
+            "address": f"{rng.choice(_STREETS)} {rng.randrange(1, 80)}",
+            "contact_name": person,
+            "phone": _phone(ctx, ambito.province),
+            "pec": pec,
+            "areas": areas[area % len(areas)],
+            "phases": "",
+            "experience": rng.choice(_EXPERIENCE),
+            "consent": ambito.form.consent_label or CONSENT,
+        }
+        return [by_field[f] for f in FIELDS]
+
+    form_rows = []
+    for name, form, comune, area, user in _EXTRA_FORM.get(ambito.code, ()):
+        at = ambito.opens + timedelta(seconds=rng.randrange(span))
+        domain = _slug(name.split(" - ")[0])[:24] + ".it"
+        form_rows.append(
+            values(name, form, comune, area, f"{user}@{domain}", "", at.strftime("%d/%m/%Y %H.%M.%S"))
+        )
+    manual_rows = []
+    for name, form, comune, area, protocol in _EXTRA_MANUAL.get(ambito.code, ()):
+        at = ambito.opens + timedelta(seconds=rng.randrange(span))
+        pec = f"{_slug(name)[:20]}@{rng.choice(PEC_DOMAINS)}"
+        manual_rows.append(
+            [*values(name, form, comune, area, "", pec, at.strftime("%d/%m/%Y")), "PEC", protocol]
+        )
+    return DemoExtras(form_rows, manual_rows)
+
+
+def with_form_rows(demo: DemoSet, rows: list[list[str]]) -> DemoSet:
+    """The demo's responses with more rows appended (without truth: the generated rows keep theirs)."""
+    return DemoSet(header=demo.header, rows=[*demo.rows, *rows], truth=demo.truth) if rows else demo

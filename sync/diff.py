@@ -7,7 +7,7 @@ too (a column staff add to the right of `Elenco` stays theirs).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 from sync.backends.base import RangeWrite
@@ -26,25 +26,57 @@ class WantedTab:
 
 
 def rows_in_place(
-    current: Grid, header: Sequence[Cell], rows: dict[str, list[Cell]], new: Sequence[str], width: int
+    current: Grid,
+    header: Sequence[Cell],
+    rows: dict[str, list[Cell]],
+    new: Sequence[str],
+    width: int,
+    known: Collection[str] = (),
 ) -> list[list[Cell]]:
     """Rows keyed by the ID in column A, each kept where staff left it; IDs not yet in the tab appended.
 
     A tab staff may sort, filter or extend with columns of their own is updated in place: an ID's row is
     found by its ID, not by its position, so a note typed beside it stays beside it. A row whose first cell
     is not a known ID (blank, typed by staff, a repeated ID) is staff's: `None`, never written.
+    `known`: every machine header this tab has had; given, a tab of an earlier layout is migrated.
     """
     out: list[list[Cell]] = [list(header)]
+    # A tab made by an earlier version (a machine column added since) keeps staff's columns: they move
+    # right with their header, past the machine's new last column, in the same write.
+    moved = _staff_start(current, header, known) if known else width
+    if moved != width:
+        out[0] += current[0][moved:]
     placed: set[str] = set()
     for line in current[1:]:
         entity = line[0].strip() if line else ""
         if entity in rows and entity not in placed:
-            out.append(rows[entity])
+            staff = list(line[moved:]) if moved != width else []
+            if staff and moved > width:  # a machine column removed: clear the cells staff's columns leave
+                staff += [""] * (moved - width)
+            out.append([*rows[entity], *staff] if staff else rows[entity])
             placed.add(entity)
         else:
             out.append([None] * width)
     out.extend(rows[entity] for entity in new if entity not in placed)
     return out
+
+
+def _staff_start(current: Grid, header: Sequence[Cell], known: Collection[str]) -> int:
+    """Where staff's own columns begin in `current`: after its leading machine headers (any version's)."""
+    if not current:
+        return len(header)
+    first = list(current[0])
+    if first[: len(header)] == list(header):
+        return len(header)
+    start = 0
+    while start < len(first) and first[start] in known:
+        start += 1
+    return start if start else len(header)
+
+
+def owned_width(rows: Sequence[Sequence[Cell]], width: int) -> int:
+    """The columns a write must cover: the machine's, and staff's moved ones (`rows_in_place`)."""
+    return max(width, *(len(r) for r in rows))
 
 
 def _cell(grid: Grid, r: int, c: int) -> str:

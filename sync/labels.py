@@ -9,6 +9,7 @@ from collections.abc import Iterable
 
 # Problem codes --------------------------------------------------------------------------------------------
 BLOCKING_CODES = (
+    "recapito_mancante",
     "consenso_mancante",
     "denominazione_mancante",
     "nessuna_area",
@@ -34,9 +35,12 @@ WARNING_CODES = (
     "cf_forse_copiato",
     "cf_zeri_ripristinati",
     "area_non_configurata",
+    "ente_non_ets",
+    "canale_non_valido",
 )
 # Set-up problems for staff: shown in `Anomalie`, never in the verdict or the e-mail to the applicant.
-STAFF_ONLY_CODES = frozenset({"area_non_configurata"})
+# (`ente_non_ets` is staff's to decide: the applicant hears of it from the Ufficio di Piano, not from a script.)
+STAFF_ONLY_CODES = frozenset({"area_non_configurata", "ente_non_ets"})
 
 MESSAGES: dict[str, str] = {
     "consenso_mancante": "Manca il consenso all'informativa sul trattamento dei dati personali: "
@@ -76,6 +80,12 @@ MESSAGES: dict[str, str] = {
     "cf_ripulito": "Il campo del codice fiscale conteneva altro testo («{value}»): è stato letto come {number}.",
     "cf_forse_copiato": "Il codice fiscale {number} è indicato anche da «{other}», che per nome e contatti "
     "sembra un altro ente: forse è un codice copiato. Verificare quale dei due enti lo possiede.",
+    "ente_non_ets": "«{name}» risulta {tipologia}, ma l'avviso ammette solo: {admitted}. La domanda non è "
+    "stata respinta: l'Ufficio di Piano decide se ammetterla.",
+    "recapito_mancante": "Domanda senza email né PEC: indicare almeno uno dei due recapiti per poter "
+    "contattare l'ente.",
+    "canale_non_valido": "Canale «{value}» non riconosciuto: indicare PEC, carta oppure e-mail.",
+    "canale_mancante": "Manca il canale da cui è arrivata la domanda: indicare PEC, carta oppure e-mail.",
     # decisions
     "decisione_sconosciuta": "Decisione «{value}» non riconosciuta. Usare: {verbs}.",
     "decisione_non_applicabile": "Decisione non applicabile: {detail}",
@@ -88,6 +98,7 @@ MESSAGES: dict[str, str] = {
     "è stata cancellata per errore ripristinarla, altrimenti cancellare la decisione.",
 }
 DECISION_ROW_UNKNOWN = "la riga {row} non esiste tra le risposte del modulo."
+DECISION_MANUAL_ROW_UNKNOWN = "la riga {row} non esiste tra le domande della scheda «Domande manuali»."
 DECISION_CODE_UNKNOWN = (
     "la risposta {code} non è tra le risposte del modulo (i codici sono nella scheda «Risposte»)."
 )
@@ -169,6 +180,48 @@ CORRECTABLE_FIELDS = {
     "informativa privacy": "consent",
 }
 
+# Categories of body (`sync.tipologia`): code -> what staff and the public read
+TIPOLOGIA_LABELS = {
+    "ets": "Ente del Terzo Settore",
+    "privato": "Altro ente privato",
+    "pubblico": "Ente pubblico",
+}
+TIPOLOGIA_HEADER = "Tipologia"
+# The staff-owned tab of applications received by PEC, on paper or by e-mail (`sync.manual`)
+MANUAL_TAB = "Domande manuali"
+MANUAL_TIMESTAMP = "Data di ricezione"
+MANUAL_CHANNEL = "Canale"
+MANUAL_PROTOCOL = "Protocollo"
+MANUAL_CHANNELS = ("PEC", "carta", "e-mail")
+# how people write each channel (folded) -> the channel
+CHANNEL_SPELLINGS = {
+    "pec": "PEC",
+    "posta elettronica certificata": "PEC",
+    "carta": "carta",
+    "cartaceo": "carta",
+    "cartacea": "carta",
+    "su carta": "carta",
+    "a mano": "carta",
+    "posta": "carta",
+    "raccomandata": "carta",
+    "e-mail": "e-mail",
+    "email": "e-mail",
+    "mail": "e-mail",
+    "posta elettronica": "e-mail",
+}
+DEMO_MANUAL_TYPED = "Scritte {n} domande arrivate per PEC nella scheda «{tab}»."
+MANUAL_ORIGIN = "Domande manuali"
+FORM_ORIGIN = "Risposte del modulo"
+MANUAL_ROW = "manuale {row}"
+MANUAL_NOTE = (
+    "Domande arrivate per PEC, su carta o per email: una per riga, con le stesse domande del modulo. elenco non "
+    "scrive mai in questa scheda. In «Decisioni» citarle con «manuale N» o con il codice M-… di «Risposte»."
+)
+PROVENANCE_HEADER = "Provenienza"
+PROVENANCE_FORM = "modulo"
+PROVENANCE_MANUAL = "Domande manuali riga {row} ({channel})"
+PROVENANCE_MANUAL_PROTOCOL = "Domande manuali riga {row} ({channel}, prot. {protocol})"
+
 STATUS_LABELS = {
     "attivo": "Attivo",
     "sospeso": "Sospeso",
@@ -196,6 +249,7 @@ FIELD_LABELS = {
     "areas": "Aree",
     "phases": "Fasi",
     "experience": "Esperienza",
+    "channel": "Canale",
     "consent": "Consenso privacy",
 }
 
@@ -277,6 +331,7 @@ PUBLIC_FIELD_TITLES = {
     "aree_tematiche": "Aree tematiche",
     "data_iscrizione": "Iscritto dal",
     "stato": "Stato",
+    "tipologia": "Tipologia",
 }
 PUBLIC_FIELD_DESCRIPTIONS = {
     "id": "Codice dell'ente nell'elenco: non cambia e non viene mai riassegnato.",
@@ -289,6 +344,8 @@ PUBLIC_FIELD_DESCRIPTIONS = {
     "aree_tematiche": "Aree tematiche dell'ente, separate da « | ».",
     "data_iscrizione": "Data della prima domanda accettata (AAAA-MM-GG).",
     "stato": "Stato dell'ente nell'elenco.",
+    "tipologia": "Tipologia dell'ente, dalla forma giuridica e dalla denominazione: Ente del Terzo Settore, "
+    "Altro ente privato oppure Ente pubblico.",
 }
 PUBLIC_TITLE = "Elenco degli enti del Terzo Settore"
 PUBLIC_DATASET_TITLE = "Elenco degli enti del Terzo Settore - {ambito}"
@@ -297,8 +354,8 @@ LICENCE_URLS = {"CC BY 4.0": "https://creativecommons.org/licenses/by/4.0/"}
 LICENCE_PAGES = {"CC BY 4.0": "https://creativecommons.org/licenses/by/4.0/deed.it"}
 LICENCE_TITLES = {"CC BY 4.0": "Creative Commons Attribuzione 4.0 Internazionale"}
 PUBLISHED_FIELDS_NOTE = (
-    "Denominazione, forma giuridica, codice fiscale dell'ente, numero RUNTS, comune della sede legale, aree "
-    "tematiche, data di iscrizione. Nessun dato personale dei referenti."
+    "Denominazione, forma giuridica, tipologia, codice fiscale dell'ente, numero RUNTS, comune della sede "
+    "legale, aree tematiche, data di iscrizione. Nessun dato personale dei referenti."
 )
 MONTHS = (
     "gennaio",
@@ -330,6 +387,7 @@ PDF_LICENCE = "Licenza: {licence} ({url})"
 PUBLIC_TABLE_FIELDS = (
     "denominazione",
     "forma_giuridica",
+    "tipologia",
     "comune_sede_legale",
     "codice_fiscale",
     "numero_runts",
@@ -399,6 +457,10 @@ CODE_LABELS: dict[str, str] = {
     "decisione_senza_destinatario": "Decisione senza ID o riga",
     "decisione_spostata": "Decisione: risposta spostata",
     "decisione_orfana": "Decisione: risposta sparita",
+    "ente_non_ets": "Ente non ammesso dall'avviso",
+    "recapito_mancante": "Né email né PEC",
+    "canale_non_valido": "Canale non riconosciuto",
+    "canale_mancante": "Canale mancante",
 }
 
 
@@ -412,31 +474,35 @@ def code_labels(codes: Iterable[str]) -> str:
     return "; ".join(code_label(c) for c in codes)
 
 
-# «Cosa fare» in `Anomalie`: what to type, with the real row ({row}) or ID ({id}) of the problem.
+# «Cosa fare» in `Anomalie`: what to type, with the real row ({target}) or ID ({id}) of the problem.
 WHAT_TO_DO = {
-    "consenso_mancante": "Se il consenso è stato dato per iscritto: scrivere in «Decisioni»: riga {row} | Accetta.",
+    "consenso_mancante": "Se il consenso è stato dato per iscritto: scrivere in «Decisioni»: {target} | Accetta.",
     "denominazione_mancante": "Chiedere all'ente di inviare di nuovo il modulo, oppure scrivere in «Decisioni»: "
-    "riga {row} | Correggi | Denominazione=…",
-    "nessuna_area": "Chiedere all'ente le aree, poi scrivere in «Decisioni»: riga {row} | Correggi | Aree=… "
+    "{target} | Correggi | Denominazione=…",
+    "nessuna_area": "Chiedere all'ente le aree, poi scrivere in «Decisioni»: {target} | Correggi | Aree=… "
     "(codici, numeri, nomi delle schede o etichette delle aree).",
-    "email_non_valida": "Scrivere in «Decisioni»: riga {row} | Correggi | Email=…, oppure chiedere un nuovo invio.",
+    "email_non_valida": "Scrivere in «Decisioni»: {target} | Correggi | Email=…, oppure chiedere un nuovo invio.",
     "invio_di_prova": "Nessuna azione: l'invio di prova resta fuori dagli elenchi.",
-    "cf_mancante": "Chiedere il codice fiscale, poi scrivere in «Decisioni»: riga {row} | Correggi | "
+    "cf_mancante": "Chiedere il codice fiscale, poi scrivere in «Decisioni»: {target} | Correggi | "
     "Codice fiscale=…",
-    "cf_non_valido": "Verificare il codice fiscale, poi scrivere in «Decisioni»: riga {row} | Correggi | "
+    "cf_non_valido": "Verificare il codice fiscale, poi scrivere in «Decisioni»: {target} | Correggi | "
     "Codice fiscale=…",
     "comune_fuori_ambito": "Verificare che l'ente operi nell'Ambito; se no, scrivere in «Decisioni»: "
     "{id} | Escludi.",
-    "comune_sconosciuto": "Scrivere in «Decisioni»: riga {row} | Correggi | Comune=…",
+    "comune_sconosciuto": "Scrivere in «Decisioni»: {target} | Correggi | Comune=…",
     "runts_mancante": "Chiedere il numero di iscrizione al RUNTS (o al registro regionale).",
     "oltre_scadenza": "Nessuna azione: partecipa solo alle fasi aperte dopo la scadenza.",
     "cf_zeri_ripristinati": "Nessuna azione: il codice è stato ripristinato. Per evitarlo, non aprire e salvare "
     "il file delle risposte con Excel o LibreOffice.",
+    "ente_non_ets": "Se l'avviso non ammette l'ente: scrivere in «Decisioni»: {id} | Escludi. Se lo ammette: "
+    "{target} | Accetta.",
+    "recapito_mancante": "Indicare nella scheda «Domande manuali» l'email o la PEC dell'ente.",
+    "canale_non_valido": "Scrivere nella colonna «Canale» di «Domande manuali»: PEC, carta oppure e-mail.",
     "area_non_configurata": "Aggiungere la dicitura in `wording` dell'area giusta nella configurazione, oppure "
-    "scrivere in «Decisioni»: riga {row} | Correggi | Aree=…",
+    "scrivere in «Decisioni»: {target} | Correggi | Aree=…",
 }
-# An action on the organisation, for a row that has no ID (rejected): the row is what to type.
-WHAT_TO_DO_NO_ID = "riga {row}"
+# How «Cosa fare» cites a row of the form (a row of `Domande manuali` is cited as «manuale N»).
+WHAT_TO_DO_ROW = "riga {row}"
 WHAT_TO_DO_ACCEPTED = "Nessuna azione: risposta accettata dall'Ufficio di Piano."
 WHAT_TO_DO_DISCARDED = "Nessuna azione: risposta scartata dall'Ufficio di Piano."
 WHAT_TO_DO_OTHER = "Correggere la riga {row} di «{tab}»."
@@ -504,6 +570,13 @@ INSTRUCTIONS_TABS: tuple[tuple[str, str, str], ...] = (
         "Le decisioni dell'Ufficio di Piano, una per riga (ID ente o riga, decisione, valore, motivazione, "
         "operatore, data): vengono riapplicate a ogni sincronizzazione nell'ordine, l'ultima vince. Per "
         "annullarne una, cancellare la riga. Esempi qui sotto.",
+    ),
+    (
+        "Domande manuali",
+        INSTRUCTIONS_STAFF,
+        "Le domande arrivate per PEC, su carta o per email, una per riga, con le colonne del modulo più "
+        "«Data di ricezione», «Canale» (PEC, carta, e-mail) e «Protocollo». Sono controllate come le risposte "
+        "del modulo; in «Decisioni» si citano con «manuale N» o con il codice M-….",
     ),
     (
         "Calendario",

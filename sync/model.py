@@ -61,6 +61,13 @@ class Response:
     experience: str = ""
     consent: str = ""
     fingerprint: str = ""
+    channel: str = ""  # a manual application (`Domande manuali`): PEC, carta or e-mail, as typed
+    protocol: str = ""  # its protocol number, as typed
+
+    @property
+    def manual(self) -> bool:
+        """Typed by staff in `Domande manuali`, not sent through the form."""
+        return is_manual(self.row)
 
     @property
     def code(self) -> str:
@@ -68,12 +75,31 @@ class Response:
         return response_code(self.fingerprint)
 
 
+# Rows of `Domande manuali` are numbered from here inside the core, so that a row number alone says which tab
+# it is in (a form sheet has far fewer rows: Google allows ten million cells in a whole spreadsheet).
+MANUAL_BASE = 10_000_000
+MANUAL_PREFIX = "m"  # the fingerprint of a manual application starts with it (never a hex digit)
+
+
+def is_manual(row: int) -> bool:
+    """A core row number that stands for a row of `Domande manuali`."""
+    return row >= MANUAL_BASE
+
+
+def sheet_row(row: int) -> int:
+    """The row number people see in its own tab."""
+    return row - MANUAL_BASE if is_manual(row) else row
+
+
 def response_code(fingerprint: str) -> str:
-    """`R-` and the first ten hex digits of a fingerprint (a same-second duplicate keeps its `-2`)."""
+    """`R-` (form) or `M-` (`Domande manuali`) and ten hex digits of a fingerprint (a duplicate keeps `-2`)."""
     if not fingerprint:
         return ""
     digest, _, nth = fingerprint.partition("-")
-    return f"R-{digest[:10].upper()}" + (f"-{nth}" if nth else "")
+    letter = "R"
+    if digest.startswith(MANUAL_PREFIX):
+        letter, digest = "M", digest[len(MANUAL_PREFIX) :]
+    return f"{letter}-{digest[:10].upper()}" + (f"-{nth}" if nth else "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +120,7 @@ class Checked:
     late: bool = False
     accepted_by_staff: bool = False
     discarded_by_staff: bool = False
+    tipologia: str = ""  # ets | privato | pubblico (`sync.tipologia`)
 
     @property
     def row(self) -> int:

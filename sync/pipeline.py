@@ -24,6 +24,7 @@ from sync.config import Settings
 from sync.decisions import parse_decisions
 from sync.diff import WantedTab, count_cells, diff_tab, full_rewrite
 from sync.instructions import ISTRUZIONI, render_instructions
+from sync.manual import MANUAL_TAB, parse_manual
 from sync.model import Grid, Problem, Report, Severity, Status
 from sync.parse import ParsedSheet, parse_rows
 from sync.preview import Preview, build_preview
@@ -181,9 +182,10 @@ def plan_sync(snapshot: Snapshot, settings: Settings, now: datetime) -> SyncPlan
     """The pure part of a sync: what every machine-owned tab should hold."""
     ambito = settings.ambito
     parsed = parse_rows(snapshot.responses, ambito)
+    manual = parse_manual(snapshot.tabs.get(MANUAL_TAB, []), ambito)
     decisions = parse_decisions(snapshot.tabs.get(DECISIONI, []))
     state = read_state(snapshot.tabs.get(STATE_TAB, []))
-    resolution = resolve(parsed.responses, decisions, state, ambito)
+    resolution = resolve([*parsed.responses, *manual], decisions, state, ambito)
     orgs = resolution.organisations
 
     if CALENDARIO in snapshot.tabs:

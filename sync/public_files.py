@@ -33,7 +33,7 @@ _TEMPLATES = files("sheets_templates") / "pubblico"
 _FONTS = files("sheets_templates") / "fonts"
 _FONT = "DejaVu"
 # PDF column widths in mm (A4 portrait less the margins: 180 mm), in `labels.PUBLIC_TABLE_FIELDS` order
-_PDF_WIDTHS = (56, 38, 27, 23, 17, 19)
+_PDF_WIDTHS = (46, 30, 24, 24, 23, 15, 18)
 
 
 def long_date(value: date) -> str:

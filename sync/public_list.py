@@ -71,6 +71,7 @@ FIELDS = (
     Field("aree_tematiche"),
     Field("data_iscrizione", type="date"),
     Field("stato", required=True),
+    Field("tipologia", required=True),  # appended: scripts rely on the order above
 )
 
 
@@ -88,6 +89,7 @@ class PublicEntry:
     aree: tuple[str, ...]  # area codes, in the Ambito's order
     data_iscrizione: date | None
     stato: str
+    tipologia: str = ""  # Ente del Terzo Settore | Altro ente privato | Ente pubblico (`sync.tipologia`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +131,7 @@ def build_public_list(orgs: Sequence[Organisation], ambito: Ambito, updated: dat
             aree=tuple(sorted((c for c in o.areas if c in order), key=order.__getitem__)),
             data_iscrizione=o.first_at.date() if o.first_at else None,
             stato=labels.STATUS_LABELS[o.status.value],
+            tipologia=labels.TIPOLOGIA_LABELS.get(o.current.tipologia, ""),
         )
         for o in listed
     )

@@ -22,10 +22,23 @@ from sync import labels
 from sync.backends.base import Dropdown, Printable, TabSpec
 from sync.cells import ColumnKind
 from sync.config import Ambito, Meeting
-from sync.diff import Cell, WantedTab, rows_in_place
+from sync.diff import Cell, WantedTab, owned_width, rows_in_place
 from sync.instructions import ISTRUZIONI
-from sync.model import Grid, Organisation, Problem, ReviewPair, RowOutcome, Severity, Status
+from sync.manual import manual_spec, origin, provenance, row_label
+from sync.model import (
+    Grid,
+    Organisation,
+    Problem,
+    ReviewPair,
+    RowOutcome,
+    Severity,
+    Status,
+    is_manual,
+    sheet_row,
+)
 from sync.state import STATE_HEADER, STATE_TAB
+from sync.tipologia import ADMISSION_CODE
+from sync.tipologia import label as tipologia_label
 
 ELENCO = "Elenco"
 ANOMALIE = "Anomalie"
@@ -42,6 +55,7 @@ ELENCO_HEADER = (
     "Denominazione",
     "Codice fiscale",
     "Forma giuridica",
+    "Tipologia",
     "N. RUNTS",
     "Comune sede legale",
     "Codice ISTAT",
@@ -62,10 +76,14 @@ ELENCO_HEADER = (
     "Riconoscimento",
     "Codici",
 )
+# Every machine column `Elenco` has had (add a column's name here before removing it): a tab made by an
+# earlier version is recognised by these, and staff's columns after them are moved, never overwritten.
+ELENCO_EVER = frozenset(ELENCO_HEADER)
 AREA_HEADER = (
     "ID",
     "Denominazione",
     "Forma giuridica",
+    "Tipologia",
     "Comune sede legale",
     "Referente",
     "Email",
@@ -110,6 +128,7 @@ RISPOSTE_HEADER = (
     "Avvisi",
     "Dettagli",
     "Nota",
+    "Provenienza",
     "Codici",
 )
 REGISTRO_HEADER = (
@@ -129,6 +148,7 @@ PUBLIC_HEADER = (
     "ID",
     "Denominazione",
     "Forma giuridica",
+    "Tipologia",
     "Codice fiscale",
     "N. RUNTS",
     "Comune sede legale",
@@ -286,7 +306,7 @@ def staff_specs(ambito: Ambito) -> list[TabSpec]:
             frozen_cols=2,
             kinds=column_kinds(ELENCO_HEADER),
             print_columns=ELENCO_HEADER.index("Indirizzo sede legale") + 1,
-            widths=(8, 40, 14, 28, 10, 22, 9, 28, 24, 28, 28, 14, 12, 16, 16, 16, 6, 30, 12, 24, 14, 40, 24),
+            widths=(8, 40, 14, 28, 20, 10, 22, 9, 28, 24, 28, 28, 14, 12, 16, 16, 16, 6, 30, 12, 24, 14, 40, 24),
             note=machine + " Si possono aggiungere colonne a destra: restano vostre.",
         ),
         *(
@@ -295,7 +315,7 @@ def staff_specs(ambito: Ambito) -> list[TabSpec]:
                 AREA_HEADER,
                 frozen_cols=2,
                 kinds=column_kinds(AREA_HEADER),
-                widths=(8, 40, 28, 22, 24, 28, 28, 14, 16, 12),
+                widths=(8, 40, 28, 20, 22, 24, 28, 28, 14, 16, 12),
                 note=machine,
             )
             for a in ambito.areas
@@ -311,9 +331,10 @@ def staff_specs(ambito: Ambito) -> list[TabSpec]:
         TabSpec(
             RISPOSTE,
             RISPOSTE_HEADER,
-            widths=(6, 15, 16, 36, 8, 10, 30, 30, 80, 40, 30),
+            widths=(6, 15, 16, 36, 8, 10, 30, 30, 80, 40, 30, 30),
             note=machine + " Il codice risposta identifica la risposta anche se le righe si spostano: "
-            "si può usare in «Decisioni» al posto di «riga N».",
+            "si può usare in «Decisioni» al posto di «riga N». Le domande della scheda «Domande manuali» hanno "
+            "codici M-… e si citano anche con «manuale N».",
             kinds=column_kinds(RISPOSTE_HEADER),
         ),
         TabSpec(
@@ -341,6 +362,7 @@ def staff_specs(ambito: Ambito) -> list[TabSpec]:
             note=machine,
             kinds=column_kinds(REGISTRO_HEADER, _LOG_TYPED),
         ),
+        manual_spec(ambito),
         TabSpec(
             DECISIONI,
             labels.DECISION_HEADERS,
@@ -373,7 +395,7 @@ def public_specs(ambito: Ambito) -> list[TabSpec]:
             ELENCO,
             PUBLIC_HEADER,
             frozen_cols=2,
-            widths=(8, 44, 28, 14, 10, 24, 8, 50, 12, 10),
+            widths=(8, 44, 28, 20, 14, 10, 24, 8, 50, 12, 10),
             kinds=column_kinds(PUBLIC_HEADER),
         ),
         *(
@@ -381,7 +403,7 @@ def public_specs(ambito: Ambito) -> list[TabSpec]:
                 a.tab,
                 PUBLIC_AREA_HEADER,
                 frozen_cols=2,
-                widths=(8, 44, 28, 14, 10, 24, 8, 12),
+                widths=(8, 44, 28, 20, 14, 10, 24, 8, 12),
                 kinds=column_kinds(PUBLIC_AREA_HEADER),
             )
             for a in ambito.areas
@@ -448,6 +470,7 @@ def render_elenco(orgs: Sequence[Organisation], ambito: Ambito, current: Grid | 
             r.name,
             c.tax_code or r.tax_code,
             r.legal_form,
+            tipologia_label(c.tipologia),
             r.runts,
             c.comune_name or r.comune,
             c.comune_istat,
@@ -464,28 +487,16 @@ def render_elenco(orgs: Sequence[Organisation], ambito: Ambito, current: Grid | 
             _warnings(o),
             _status_text(o),
             o.status_note,
-            ", ".join(str(x) for x in o.rows),
+            ", ".join(row_label(x) for x in o.rows),
             "; ".join(o.evidence),
             "; ".join(_warning_codes(o)),
         ]
-    width = elenco_width(current or [])
-    if width < len(ELENCO_HEADER):
-        rows = {k: v[:width] for k, v in rows.items()}
-    # staff sort and filter Elenco and keep notes to its right: rows are found by ID, never by position
-    return WantedTab(
-        ELENCO, rows_in_place(current or [], list(ELENCO_HEADER[:width]), rows, list(rows), width), width
-    )
+    width = len(ELENCO_HEADER)
+    # staff sort and filter Elenco and keep notes to its right: rows are found by ID, never by position;
+    # a tab of an earlier layout has its staff columns moved past the machine's
+    grid = rows_in_place(current or [], list(ELENCO_HEADER), rows, list(rows), width, ELENCO_EVER)
+    return WantedTab(ELENCO, grid, owned_width(grid, width))
 
-
-def elenco_width(current: Grid) -> int:
-    """How many columns of `Elenco` the machine writes: all of them, but in a workbook where staff already
-    use a column that a newer version adds at the right end (e.g. `Codici`), its columns stop before it."""
-    header = current[0] if current else []
-    for i in range(len(ELENCO_HEADER)):
-        title = header[i].strip() if i < len(header) else ""
-        if title and title != ELENCO_HEADER[i] and i >= ELENCO_HEADER.index("Riconoscimento"):
-            return i
-    return len(ELENCO_HEADER)
 
 
 def render_area(orgs: Sequence[Organisation], ambito: Ambito, code: str) -> list[list[Cell]]:
@@ -503,6 +514,7 @@ def render_area(orgs: Sequence[Organisation], ambito: Ambito, code: str) -> list
                 o.id,
                 r.name,
                 r.legal_form,
+                tipologia_label(o.current.tipologia),
                 o.current.comune_name or r.comune,
                 person,
                 email,
@@ -518,7 +530,8 @@ def render_area(orgs: Sequence[Organisation], ambito: Ambito, code: str) -> list
 def what_to_do(code: str, row: int, entity: str) -> str:
     """«Cosa fare» for a problem of response row `row`: the real row (or ID) to type in `Decisioni`."""
     text = labels.WHAT_TO_DO.get(code, "")
-    return text.format(row=row, id=entity or labels.WHAT_TO_DO_NO_ID.format(row=row))
+    target = row_label(row) if is_manual(row) else labels.WHAT_TO_DO_ROW.format(row=row)
+    return text.format(target=target, id=entity or target)
 
 
 def render_anomalie(
@@ -534,7 +547,7 @@ def render_anomalie(
                 continue  # not a problem to fix: it is shown as a warning in Elenco and Risposte
             rank = 0 if p.severity is Severity.BLOCKING else 1
             gravity, todo = ("bloccante" if rank == 0 else "avviso"), what_to_do(p.code, p.row, out.entity_id)
-            if rank == 0 and out.checked.accepted_by_staff:
+            if (rank == 0 or p.code == ADMISSION_CODE) and out.checked.accepted_by_staff:
                 rank, gravity, todo = 2, "superato", labels.WHAT_TO_DO_ACCEPTED
             elif out.checked.discarded_by_staff:
                 rank, gravity, todo = 2, "scartata", labels.WHAT_TO_DO_DISCARDED
@@ -543,8 +556,8 @@ def render_anomalie(
                     rank,
                     out.checked.row,
                     [
-                        "Risposte del modulo",
-                        str(p.row),
+                        origin(p.row),
+                        str(sheet_row(p.row)),
                         out.entity_id,
                         out.checked.response.name,
                         labels.FIELD_LABELS.get(p.field, p.field),
@@ -612,7 +625,7 @@ def render_risposte(outcomes: Sequence[RowOutcome]) -> list[list[Cell]]:
         details = " ".join(p.message for p in (c.blocking if out.status == "rejected" else c.warnings))
         rows.append(
             [
-                str(c.row),
+                str(sheet_row(c.row)),
                 c.response.code,
                 fmt_dt(c.response.submitted_at) or c.response.submitted_raw,
                 c.response.name,
@@ -622,6 +635,7 @@ def render_risposte(outcomes: Sequence[RowOutcome]) -> list[list[Cell]]:
                 labels.code_labels(p.code for p in c.warnings),
                 details,
                 out.note,
+                provenance(c.response),
                 "; ".join(p.code for p in (*c.blocking, *c.warnings)),
             ]
         )
@@ -703,6 +717,7 @@ def _public_row(o: Organisation, ambito: Ambito) -> dict[str, str]:
         "ID": o.id,
         "Denominazione": c.response.name,
         "Forma giuridica": c.response.legal_form,
+        "Tipologia": tipologia_label(c.tipologia),
         "Codice fiscale": public_tax_code(o),
         "N. RUNTS": c.response.runts,
         "Comune sede legale": c.comune_name or c.response.comune,

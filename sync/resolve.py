@@ -27,6 +27,7 @@ from sync.model import (
 )
 from sync.parse import reparse_choices
 from sync.state import State, format_id, id_number
+from sync.tipologia import admission_problem
 from sync.validate import check, message, normalise_tax_code, zeros_lost
 
 _STATUS_OF_VERB = {
@@ -82,7 +83,7 @@ def check_all(
             response = apply_corrections(response, fixes)
             if {"areas_raw", "phases_raw"} & fixes.keys():
                 response = reparse_choices(response, ambito)
-        checked = check(response, ambito, comuni, damaged_codes=damaged)
+        checked = admit(check(response, ambito, comuni, damaged_codes=damaged), ambito)
         verdict = p.row_verdicts.get(response.row)
         if verdict == "Accetta":
             checked = replace(checked, accepted_by_staff=True)
@@ -90,6 +91,14 @@ def check_all(
             checked = replace(checked, discarded_by_staff=True)
         out.append(checked)
     return Resolved(out, p)
+
+
+def admit(checked: Checked, ambito: Ambito) -> Checked:
+    """The checked row with a warning for staff if its category is not one the avviso admits."""
+    if checked.blocking:
+        return checked  # a rejected row is not a candidate: who may apply is asked of the others
+    problem = admission_problem(checked, ambito.admitted)
+    return checked if problem is None else replace(checked, problems=(*checked.problems, problem))
 
 
 def _record(key: int, c: Checked) -> MatchRecord:

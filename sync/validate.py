@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 
 from email_validator import EmailNotValidError, validate_email
@@ -15,6 +15,7 @@ from sync import labels
 from sync.comuni import ComuniIndex, index_for
 from sync.config import Ambito
 from sync.model import Checked, Problem, Response, Severity
+from sync.tipologia import classify
 
 _NEGATION = re.compile(r"^\s*(non\b|no\b|nego\b)", re.IGNORECASE)
 
@@ -188,6 +189,17 @@ def is_test_submission(response: Response, ambito: Ambito) -> bool:
     return False
 
 
+def _check_manual(response: Response, reachable: bool, add: Callable[..., None]) -> None:
+    """A row of `Domande manuali`: an e-mail or a PEC to reach the body, and the channel it came by."""
+    if not reachable:
+        add("pec", "recapito_mancante", "", True, message("recapito_mancante"))
+    channel = response.channel.strip()
+    if not channel:
+        add("channel", "canale_non_valido", "", False, message("canale_mancante"))
+    elif not labels.CHANNEL_SPELLINGS.get(" ".join(channel.split()).casefold()):
+        add("channel", "canale_non_valido", channel, False, message("canale_non_valido", value=channel))
+
+
 def check(
     response: Response, ambito: Ambito, comuni: ComuniIndex | None = None, *, damaged_codes: bool = False
 ) -> Checked:
@@ -226,7 +238,9 @@ def check(
 
     email = ""
     if not response.email.strip():
-        add("email", "email_non_valida", "", True, message("email_mancante"))
+        # a manual application (PEC, paper) may give only a PEC: checked with the PEC below
+        if not response.manual:
+            add("email", "email_non_valida", "", True, message("email_mancante"))
     else:
         email, detail = check_email(response.email.strip())
         if not email:
@@ -305,6 +319,8 @@ def check(
         pec, _ = check_email(response.pec.strip())
         if not pec:
             add("pec", "pec_non_valida", response.pec, False, message("pec_non_valida", value=response.pec))
+    if response.manual:
+        _check_manual(response, bool(pec) or bool(response.email.strip()), add)
 
     late = False
     if response.submitted_at is None:
@@ -346,4 +362,5 @@ def check(
         province=match.province,
         in_ambito=match.in_ambito,
         late=late,
+        tipologia=classify(response.name, response.legal_form, response.runts),
     )

@@ -401,7 +401,7 @@ def test_leading_zeros_of_responses_reach_every_tab(
         _sync(store, settings)
     elenco = fake.values(public, "Elenco")
     zero = next(r for r in elenco if r[1] == "Cooperativa Zero")
-    assert zero[3] == "01234560199" and zero[4] == "007"
+    assert zero[4] == "01234560199" and zero[5] == "007"
     roster = fake.values(staff, "Presenze Minori e famiglia")
     assert any("0373 000111" in r for r in roster)
 

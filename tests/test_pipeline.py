@@ -69,6 +69,7 @@ def test_first_sync_outputs(store: MemoryStore, crema: Settings) -> None:
         "ID",
         "Denominazione",
         "Forma giuridica",
+        "Tipologia",
         "Codice fiscale",
         "N. RUNTS",
         "Comune sede legale",
@@ -337,3 +338,31 @@ def test_scarta_and_separa_on_a_row(store: MemoryStore, crema: Settings) -> None
     assert _col(store.staff["Elenco"], "Stato") == ["Attivo", "Senza risposte valide", "Attivo", "Attivo"]
     _sync(store, crema)  # replayed: the detached row keeps its new ID
     assert _col(store.staff["Risposte"], "ID ente") == ["E-0001", "", "", "E-0004", "E-0003"]
+
+
+def test_an_elenco_made_before_a_new_column_keeps_staff_columns_beside_their_organisation(
+    store: MemoryStore, crema: Settings
+) -> None:
+    """Upgrading adds a machine column (`Tipologia`): staff's own columns move right with their header."""
+    _sync(store, crema)
+    elenco = store.staff["Elenco"]
+    t = elenco[0].index("Tipologia")
+    # the tab as the earlier version left it, with a column of staff's notes after the machine's
+    old = [[*r[:t], *r[t + 1 :]] for r in elenco]
+    old[0] += ["Note dell'ufficio", "Telefonato"]
+    for r in old[1:]:
+        r.extend([""] * (len(old[0]) - 2 - len(r)))
+    e2 = next(r for r in old if r[0] == "E-0002")
+    e2 += ["richiamare a settembre", "sì"]
+    old[1], old[-1] = old[-1], old[1]  # and sorted by hand
+    store.staff["Elenco"] = old
+    _sync(store, crema, datetime(2024, 5, 21, 9, 0))
+    after = store.staff["Elenco"]
+    width = after[0].index("Note dell'ufficio")
+    assert after[0][width:] == ["Note dell'ufficio", "Telefonato"] and after[0][t] == "Tipologia"
+    row = next(r for r in after if r[0] == "E-0002")
+    assert row[width:] == ["richiamare a settembre", "sì"]
+    assert row[t] == "Ente del Terzo Settore"
+    assert [r[0] for r in after[1:]] == [r[0] for r in old[1:]]  # staff's order kept
+    # and the next sync leaves it as it is
+    assert _sync(store, crema, datetime(2024, 5, 22, 9, 0)).report.cells_written == 0

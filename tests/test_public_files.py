@@ -147,6 +147,7 @@ def test_data_package_metadata(demo: Demo, crema: Settings) -> None:
         "aree_tematiche",
         "data_iscrizione",
         "stato",
+        "tipologia",
     ]
     assert {f["name"]: f["type"] for f in fields if f["type"] != "string"} == {"data_iscrizione": "date"}
     assert fields[3]["title"] == "Codice fiscale" and fields[3]["constraints"] == {"pattern": "[0-9]{11}"}
@@ -311,7 +312,7 @@ def test_html_is_self_contained_italian_and_by_area(demo: Demo, crema: Settings)
     assert "Aggiornato al 20 maggio 2024, ore 10:30 ." in text
     assert "Licenza CC BY 4.0 : i dati si possono riutilizzare citando la fonte (Comune di Crema)." in text
     assert "Contatti Ufficio di Piano" in text
-    assert "Dati pubblicati Denominazione, forma giuridica, codice fiscale dell'ente" in text
+    assert "Dati pubblicati Denominazione, forma giuridica, tipologia, codice fiscale dell'ente" in text
     per_area = json.loads((demo.folder / "elenco-pubblico.json").read_text(encoding="utf-8"))["aree"]
     for area in per_area:
         assert f"{area['nome']} ({area['numero_enti']} enti)" in text

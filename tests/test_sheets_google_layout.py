@@ -102,9 +102,9 @@ def test_dates_are_serial_numbers_shown_the_italian_way(
     assert log[0] == "20/05/2024 10:00:00" and isinstance(
         fake.raw_cell(staff, "Registro sincronizzazioni", "C2"), int
     )
-    since = fake.values(public, "Elenco")[1][8]
-    assert len(since) == 10 and since[2] == "/" and isinstance(fake.raw_cell(public, "Elenco", "I2"), int)
-    assert fake.cell_format(public, "Elenco", "I2")["numberFormat"] == {
+    since = fake.values(public, "Elenco")[1][9]
+    assert len(since) == 10 and since[2] == "/" and isinstance(fake.raw_cell(public, "Elenco", "J2"), int)
+    assert fake.cell_format(public, "Elenco", "J2")["numberFormat"] == {
         "type": "DATE",
         "pattern": "dd/mm/yyyy",
     }
@@ -117,7 +117,7 @@ def test_list_tabs_are_frozen_filtered_sized_and_wrapped(
     for sid, title, width in (
         (staff, "Elenco", len(ELENCO_HEADER)),
         (staff, "Risposte", len(RISPOSTE_HEADER)),
-        (public, "Elenco", 10),
+        (public, "Elenco", 11),
     ):
         flt = fake.basic_filter(sid, title)
         assert flt is not None, title

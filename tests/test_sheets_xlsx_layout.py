@@ -127,8 +127,8 @@ def test_filters_span_the_data_and_long_columns_wrap(synced: Path) -> None:
         == 40
     )
     elenco = _book(synced)["Elenco"]
-    assert elenco.print_area == f"'Elenco'!$A$1:$H${elenco.max_row}"
-    assert ELENCO_HEADER[7] == "Indirizzo sede legale"
+    assert elenco.print_area == f"'Elenco'!$A$1:$I${elenco.max_row}"
+    assert ELENCO_HEADER[8] == "Indirizzo sede legale"
 
 
 def test_headers_of_typed_tabs_match_render(synced: Path) -> None:

@@ -108,8 +108,8 @@ def test_what_to_do_for_an_organisation_uses_its_id(tmp_path: Path) -> None:
     assert what_to_do("runts_mancante", 9, "") == labels.WHAT_TO_DO["runts_mancante"]
 
 
-def test_a_staff_column_where_codici_would_go_is_never_overwritten(tmp_path: Path) -> None:
-    from sync.render import elenco_width, render_elenco
+def test_a_staff_column_where_codici_now_goes_moves_past_it(tmp_path: Path) -> None:
+    from sync.render import render_elenco
 
     desk = Desk("local", tmp_path, sample_rows())
     first = desk.sync()
@@ -120,7 +120,16 @@ def test_a_staff_column_where_codici_would_go_is_never_overwritten(tmp_path: Pat
     old = [[*r[:at], *[""] * (at - len(r[:at]))] for r in elenco]
     old[0].append("Telefonate")
     old[1].append("richiamare lunedì")
-    assert elenco_width(old) == at
     wanted = render_elenco(first.resolution.organisations, desk.settings.ambito, old)
-    assert wanted.owned_width == at and all(len(r) <= at for r in wanted.rows if r)
-    assert elenco_width(elenco) == len(ELENCO_HEADER) == elenco_width([])
+    assert wanted.rows[0][at:] == ["Codici", "Telefonate"]
+    assert wanted.rows[1][at + 1 :] == ["richiamare lunedì"]
+
+
+def test_what_to_do_cites_a_manual_row_as_people_type_it() -> None:
+    from sync.decisions import target_row
+    from sync.model import MANUAL_BASE
+    from sync.render import what_to_do
+
+    text = what_to_do("consenso_mancante", MANUAL_BASE + 2, "")
+    assert text == "Se il consenso è stato dato per iscritto: scrivere in «Decisioni»: manuale 2 | Accetta."
+    assert target_row("manuale 2") == MANUAL_BASE + 2
