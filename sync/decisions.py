@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 
 from sync import labels
+from sync.corrections import EntityCorrection, correction_key
 from sync.model import (
     MANUAL_BASE,
     Decision,
@@ -58,6 +59,7 @@ class Plan:
     row_refs: dict[int, int] = field(default_factory=dict)  # response row -> Decisioni row of its verdict
     entity_refs: dict[str, int] = field(default_factory=dict)  # ID -> Decisioni row
     bindings: dict[str, str] = field(default_factory=dict)  # decision key -> fingerprint it was written for
+    entity_corrections: list[EntityCorrection] = field(default_factory=list)  # `ID | Correggi`, in order
 
 
 def parse_decisions(grid: Grid) -> list[Decision]:
@@ -196,6 +198,9 @@ def plan(
                 d, "decisione_non_applicabile", detail=labels.DECISION_TARGET_UNKNOWN.format(target=d.target)
             )
             continue
+        if verb == "Correggi" and not on_row and entity is not None:
+            _correct_entity(d, entity, p, problem)
+            continue
         if verb in ROW_VERBS:
             if not on_row:
                 problem(
@@ -205,19 +210,13 @@ def plan(
                 )
                 continue
             if verb == "Correggi":
-                fld, _, value = d.value.partition("=")
-                key = labels.CORRECTABLE_FIELDS.get(_fold(fld).strip())
-                if not _ or key is None:
-                    known = ", ".join(sorted({k.capitalize() for k in labels.CORRECTABLE_FIELDS}))
-                    problem(
-                        d,
-                        "decisione_non_applicabile",
-                        detail=f"per «Correggi» il valore deve essere campo=valore; campi: {known}.",
-                    )
+                parsed = _correction(d, problem)
+                if parsed is None:
                     continue
+                key, value = parsed
                 row = _locate(d, verb, located, p, problem)
                 if row is not None:
-                    p.corrections.setdefault(row, {})[key] = value.strip()
+                    p.corrections.setdefault(row, {})[key] = value
             else:
                 row = _locate(d, verb, located, p, problem)
                 if row is not None:
@@ -244,6 +243,33 @@ def plan(
             continue
         _pair(d, verb, entity, ids, p, problem)
     return p
+
+
+def _correction(d: Decision, problem: Callable[..., None]) -> tuple[str, str] | None:
+    """`campo=valore` of a `Correggi` → (response field, value), or None (reported)."""
+    fld, eq, value = d.value.partition("=")
+    key = labels.CORRECTABLE_FIELDS.get(_fold(fld).strip())
+    if eq and key is not None:
+        return key, value.strip()
+    known = ", ".join(sorted({k.capitalize() for k in labels.CORRECTABLE_FIELDS}))
+    if not eq:
+        detail = labels.DECISION_CORRECTION_FORMAT.format(fields=known)
+    else:
+        detail = labels.DECISION_FIELD_UNKNOWN.format(field=fld.strip(), fields=known)
+    problem(d, "decisione_non_applicabile", detail=detail)
+    return None
+
+
+def _correct_entity(d: Decision, entity: str, p: Plan, problem: Callable[..., None]) -> None:
+    """`E-0002 | Correggi | Denominazione=…`: the organisation's current data, until it answers again."""
+    parsed = _correction(d, problem)
+    if parsed is None:
+        return
+    key, value = parsed
+    nth = 1 + sum(1 for c in p.entity_corrections if (c.entity, c.field, c.value) == (entity, key, value))
+    p.entity_corrections.append(
+        EntityCorrection(entity, key, value, correction_key(entity, key, value, nth), d.sheet_row)
+    )
 
 
 def _pair(

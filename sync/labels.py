@@ -5,6 +5,7 @@ Codes are stable machine identifiers (never renamed); messages are for people.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 
 # Problem codes --------------------------------------------------------------------------------------------
@@ -498,3 +499,240 @@ REPORT_OUT_REQUIRED = "Con Google Sheets indicare la cartella in cui scrivere il
 def meetings_count(n: int) -> str:
     """«1 incontro», «4 incontri»."""
     return "1 incontro" if n == 1 else f"{n} incontri"
+
+# Short labels of the problem codes, for the `Avvisi`/`Motivi` cells staff read (the codes stay in the
+# technical `Codici` column, in `elenco resolve` and in the JSON report, for scripts).
+CODE_LABELS: dict[str, str] = {
+    "consenso_mancante": "Consenso mancante",
+    "consenso_negato": "Consenso negato",
+    "denominazione_mancante": "Denominazione mancante",
+    "nessuna_area": "Nessuna area scelta",
+    "email_mancante": "Email mancante",
+    "email_non_valida": "Email non valida",
+    "invio_di_prova": "Invio di prova",
+    "cf_mancante": "Codice fiscale mancante",
+    "cf_non_valido": "Codice fiscale non valido",
+    "cf_zeri_ripristinati": "Codice fiscale: zeri ripristinati",
+    "cf_persona_fisica": "Codice fiscale di una persona",
+    "cf_ripulito": "Codice fiscale ripulito",
+    "cf_forse_copiato": "Codice fiscale forse copiato",
+    "comune_fuori_ambito": "Comune fuori Ambito",
+    "comune_sconosciuto": "Comune non riconosciuto",
+    "comune_mancante": "Comune mancante",
+    "runts_mancante": "N. RUNTS mancante",
+    "runts_senza_numero": "N. RUNTS non indicato",
+    "oltre_scadenza": "Oltre la scadenza",
+    "area_sconosciuta": "Area non riconosciuta",
+    "area_non_configurata": "Area non configurata",
+    "fase_sconosciuta": "Fase non riconosciuta",
+    "pec_non_valida": "PEC non valida",
+    "data_non_valida": "Data di invio illeggibile",
+    "date_mese_giorno": "Date con il mese prima",
+    "testo_troncato": "Testo troncato",
+    "colonna_sconosciuta": "Colonna non usata",
+    "colonna_ripetuta": "Colonna ripetuta",
+    "calendario_non_valido": "Incontro non valido",
+    "decisione_sconosciuta": "Decisione non riconosciuta",
+    "decisione_non_applicabile": "Decisione non applicabile",
+    "decisione_senza_destinatario": "Decisione senza ID o riga",
+    "decisione_spostata": "Decisione: risposta spostata",
+    "decisione_orfana": "Decisione: risposta sparita",
+    "ente_non_ets": "Ente non ammesso dall'avviso",
+    "recapito_mancante": "Né email né PEC",
+    "canale_non_valido": "Canale non riconosciuto",
+    "canale_mancante": "Canale mancante",
+}
+
+
+def code_label(code: str) -> str:
+    """The short Italian label of a problem code (the code itself if it has none)."""
+    return CODE_LABELS.get(code, code)
+
+
+def code_labels(codes: Iterable[str]) -> str:
+    """Labels of codes as one cell: «Oltre la scadenza; Comune non riconosciuto»."""
+    return "; ".join(code_label(c) for c in codes)
+
+
+# «Cosa fare» in `Anomalie`: what to type, with the real row ({target}) or ID ({id}) of the problem.
+WHAT_TO_DO = {
+    "consenso_mancante": "Se il consenso è stato dato per iscritto: scrivere in «Decisioni»: {target} | Accetta.",
+    "denominazione_mancante": "Chiedere all'ente di inviare di nuovo il modulo, oppure scrivere in «Decisioni»: "
+    "{target} | Correggi | Denominazione=…",
+    "nessuna_area": "Chiedere all'ente le aree, poi scrivere in «Decisioni»: {target} | Correggi | Aree=… "
+    "(codici, numeri, nomi delle schede o etichette delle aree).",
+    "email_non_valida": "Scrivere in «Decisioni»: {target} | Correggi | Email=…, oppure chiedere un nuovo invio.",
+    "invio_di_prova": "Nessuna azione: l'invio di prova resta fuori dagli elenchi.",
+    "cf_mancante": "Chiedere il codice fiscale, poi scrivere in «Decisioni»: {target} | Correggi | "
+    "Codice fiscale=…",
+    "cf_non_valido": "Verificare il codice fiscale, poi scrivere in «Decisioni»: {target} | Correggi | "
+    "Codice fiscale=…",
+    "comune_fuori_ambito": "Verificare che l'ente operi nell'Ambito; se no, scrivere in «Decisioni»: "
+    "{id} | Escludi.",
+    "comune_sconosciuto": "Scrivere in «Decisioni»: {target} | Correggi | Comune=…",
+    "runts_mancante": "Chiedere il numero di iscrizione al RUNTS (o al registro regionale).",
+    "oltre_scadenza": "Nessuna azione: partecipa solo alle fasi aperte dopo la scadenza.",
+    "cf_zeri_ripristinati": "Nessuna azione: il codice è stato ripristinato. Per evitarlo, non aprire e salvare "
+    "il file delle risposte con Excel o LibreOffice.",
+    "ente_non_ets": "Se l'avviso non ammette l'ente: scrivere in «Decisioni»: {id} | Escludi. Se lo ammette: "
+    "{target} | Accetta.",
+    "recapito_mancante": "Indicare nella scheda «Domande manuali» l'email o la PEC dell'ente.",
+    "canale_non_valido": "Scrivere nella colonna «Canale» di «Domande manuali»: PEC, carta oppure e-mail.",
+    "area_non_configurata": "Aggiungere la dicitura in `wording` dell'area giusta nella configurazione, oppure "
+    "scrivere in «Decisioni»: {target} | Correggi | Aree=…",
+}
+# How «Cosa fare» cites a row of the form (a row of `Domande manuali` is cited as «manuale N»).
+WHAT_TO_DO_ROW = "riga {row}"
+WHAT_TO_DO_ACCEPTED = "Nessuna azione: risposta accettata dall'Ufficio di Piano."
+WHAT_TO_DO_DISCARDED = "Nessuna azione: risposta scartata dall'Ufficio di Piano."
+WHAT_TO_DO_OTHER = "Correggere la riga {row} di «{tab}»."
+
+# The `Istruzioni` tab of the staff workbook (machine-owned, rewritten if edited) -------------------------------
+INSTRUCTIONS_HEADER = ("Scheda o decisione", "Chi la scrive", "Che cos'è e cosa si può fare", "Esempio")
+INSTRUCTIONS_MACHINE = "elenco, a ogni sincronizzazione"
+INSTRUCTIONS_STAFF = "l'Ufficio di Piano"
+INSTRUCTIONS_MIXED = "elenco (enti) e l'Ufficio di Piano (presenze, note)"
+INSTRUCTIONS_FORM = "Google Moduli (le risposte degli enti)"
+# tab -> (who writes it, what it is and what staff may do there); {areas} = the area tabs of the Ambito
+INSTRUCTIONS_TABS: tuple[tuple[str, str, str], ...] = (
+    (
+        "Istruzioni",
+        INSTRUCTIONS_MACHINE,
+        "Questa pagina: che cos'è ogni scheda e come scrivere le decisioni. Non si modifica: viene riscritta "
+        "a ogni sincronizzazione.",
+    ),
+    (
+        "Elenco",
+        INSTRUCTIONS_MACHINE,
+        "Un ente per riga, con il suo ID (E-0001…), i dati dell'ultima domanda, gli avvisi e lo stato. Si può "
+        "ordinare e filtrare; si possono aggiungere colonne a destra (restano vostre). Le correzioni dei dati "
+        "si scrivono in «Decisioni» (es. E-0002 | Correggi | Denominazione=…). La colonna «Codici» serve ai "
+        "programmi.",
+    ),
+    (
+        "{areas}",
+        INSTRUCTIONS_MACHINE,
+        "Una scheda per area: gli enti iscritti all'area, in ordine alfabetico, con i contatti. Solo lettura.",
+    ),
+    (
+        "Anomalie",
+        INSTRUCTIONS_MACHINE,
+        "I problemi da verificare, i bloccanti per primi: per ognuno la riga del modulo, il problema e, in "
+        "«Cosa fare», la decisione da scrivere con la riga o l'ID giusti. Solo lettura: si risolve in "
+        "«Decisioni» o chiedendo un nuovo invio all'ente.",
+    ),
+    (
+        "Possibili duplicati",
+        INSTRUCTIONS_MACHINE,
+        "Coppie di enti che potrebbero essere lo stesso, con gli indizi. Si decide in «Decisioni» con Unisci "
+        "o Separa; la coppia poi sparisce.",
+    ),
+    (
+        "Risposte",
+        INSTRUCTIONS_MACHINE,
+        "Ogni risposta del modulo: riga, codice risposta, ente, esito (accettata o respinta) e motivi. Il "
+        "codice risposta (R-…) si può usare in «Decisioni» al posto di «riga N». Solo lettura.",
+    ),
+    (
+        "Presenze …",
+        INSTRUCTIONS_MIXED,
+        "Una scheda per area con una colonna per incontro: segnare le presenze (es. P o A) e le note. elenco "
+        "aggiunge enti e incontri, ma non cambia mai le presenze e le note scritte. «Presenze plenaria» è "
+        "quella degli incontri per tutte le aree («Tutte le aree» in «Calendario»), con tutti gli enti ammessi.",
+    ),
+    (
+        "Statistiche",
+        INSTRUCTIONS_MACHINE,
+        "Il monitoraggio per il Piano di Zona: enti per area e tipologia, per comune e per forma giuridica; "
+        "domande per settimana, entro e dopo la scadenza; presenze per incontro e per ente, dai fogli "
+        "«Presenze …». Solo lettura; il rapporto con i grafici si ottiene con «elenco statistiche».",
+    ),
+    (
+        "Registro sincronizzazioni",
+        INSTRUCTIONS_MACHINE,
+        "Una riga per sincronizzazione che ha scritto qualcosa: quando, quante risposte ed enti, esito.",
+    ),
+    (
+        "Decisioni",
+        INSTRUCTIONS_STAFF,
+        "Le decisioni dell'Ufficio di Piano, una per riga (ID ente o riga, decisione, valore, motivazione, "
+        "operatore, data): vengono riapplicate a ogni sincronizzazione nell'ordine, l'ultima vince. Per "
+        "annullarne una, cancellare la riga. Esempi qui sotto.",
+    ),
+    (
+        "Domande manuali",
+        INSTRUCTIONS_STAFF,
+        "Le domande arrivate per PEC, su carta o per email, una per riga, con le colonne del modulo più "
+        "«Data di ricezione», «Canale» (PEC, carta, e-mail) e «Protocollo». Sono controllate come le risposte "
+        "del modulo; in «Decisioni» si citano con «manuale N» o con il codice M-….",
+    ),
+    (
+        "Calendario",
+        INSTRUCTIONS_STAFF,
+        "Gli incontri, uno per riga (area, data gg/mm/aaaa, orario, luogo, fase): ogni incontro diventa una "
+        "colonna nella scheda presenze della sua area; con «Tutte le aree» è un incontro plenario. Con «elenco "
+        "convocazioni» si ottengono l'invito per il calendario (.ics) e gli indirizzi degli enti da invitare.",
+    ),
+    (
+        "Risposte del modulo",
+        INSTRUCTIONS_FORM,
+        "Le risposte come arrivano dal modulo. Non modificarle: le correzioni vanno in «Decisioni».",
+    ),
+)
+INSTRUCTIONS_VERB = "Decisione «{verb}»"
+INSTRUCTIONS_EXAMPLE = "ID ente o riga: {target} · Decisione: {verb}{value}{reason}"
+INSTRUCTIONS_EXAMPLE_VALUE = " · Valore: {value}"
+INSTRUCTIONS_EXAMPLE_REASON = " · Motivazione: {reason}"
+# One worked example per decision verb: (ID or row, value, reason) and what it does.
+VERB_EXAMPLES: dict[str, tuple[tuple[str, str, str], str]] = {
+    "Escludi": (
+        ("E-0002", "", "requisiti non posseduti"),
+        "Toglie l'ente dall'elenco pubblico e dalle schede delle aree; resta in «Elenco» con lo stato Escluso.",
+    ),
+    "Sospendi": (
+        ("E-0002", "", "documentazione in verifica"),
+        "Come Escludi, ma temporaneo: lo stato è Sospeso finché non si scrive Riammetti.",
+    ),
+    "Riammetti": (
+        ("E-0002", "", "documentazione completata"),
+        "Riporta nell'elenco un ente escluso, sospeso o ritirato.",
+    ),
+    "Ritira": (
+        ("E-0002", "", "richiesta dell'ente del 10/05/2024"),
+        "L'ente ha chiesto di uscire: esce dagli elenchi e i suoi contatti non vengono più mostrati.",
+    ),
+    "Unisci": (
+        ("E-0002", "E-0005", "stesso ente, due domande"),
+        "I due ID sono lo stesso ente: le risposte di E-0005 passano a E-0002.",
+    ),
+    "Separa": (
+        ("E-0002", "E-0005", "enti diversi"),
+        "I due ID sono enti diversi: non vengono più proposti come possibili duplicati. Su una riga "
+        "(es. riga 14) stacca quella risposta dal suo ente.",
+    ),
+    "Correggi": (
+        ("E-0002", "Denominazione=Associazione Il Volo APS", "refuso nel nome"),
+        "Corregge un dato dell'ente (Denominazione, Forma giuridica, Comune, Indirizzo, Referente, Email, PEC, "
+        "Telefono, Aree, Fasi…) finché una nuova domanda dell'ente non cambia quel campo. Su una riga "
+        "(es. riga 14 | Correggi | Aree=A, C) corregge solo quella risposta. Le aree si possono scrivere con "
+        "il codice, il numero, il nome della scheda o l'etichetta.",
+    ),
+    "Accetta": (
+        ("riga 14", "", "consenso consegnato per iscritto"),
+        "Accetta la risposta di quella riga nonostante un problema bloccante.",
+    ),
+    "Scarta": (
+        ("riga 14", "", "domanda inviata due volte per errore"),
+        "Non considera la risposta di quella riga.",
+    ),
+}
+
+# `Correggi`: what is wrong with its Valore
+DECISION_CORRECTION_FORMAT = (
+    "per «Correggi» il valore deve essere campo=valore (es. Denominazione=Nuovo nome); campi: {fields}."
+)
+DECISION_FIELD_UNKNOWN = "«{field}» non è un campo che si può correggere; campi: {fields}."
+DECISION_CORRECTION_MERGED = (
+    "l'ente {entity} è stato unito a {into}: la correzione non si applica. Scriverla per {into}."
+)
+DECISION_CORRECTION_EMPTY = "l'ente {entity} non ha risposte accettate: la correzione non si applica."

@@ -227,6 +227,8 @@ class Report(BaseModel):
     per_area: dict[str, int] = {}
     review_pairs: int = 0
     anomalies: int = 0
+    # how many problems of each code (codes of `sync.labels`), for scripts: staff read the labels
+    problem_codes: dict[str, int] = {}
     cells_written: int = 0
     api_requests: int = 0
     tabs_changed: dict[str, int] = {}

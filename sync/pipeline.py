@@ -10,6 +10,7 @@ rewrites the public tabs, converging to what a fault-free run would have produce
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -22,6 +23,7 @@ from sync.backends.base import Backend, RangeWrite, Snapshot, TabSpec
 from sync.config import PLENARY, Settings
 from sync.decisions import parse_decisions
 from sync.diff import WantedTab, count_cells, diff_tab, full_rewrite
+from sync.instructions import ISTRUZIONI, render_instructions
 from sync.manual import MANUAL_TAB, parse_manual
 from sync.model import Grid, Problem, Report, Severity, Status
 from sync.parse import ParsedSheet, parse_rows
@@ -208,6 +210,7 @@ def plan_sync(snapshot: Snapshot, settings: Settings, now: datetime) -> SyncPlan
     whole(ANOMALIE, render_anomalie(resolution.outcomes, other, withdrawn))
     whole(DUPLICATI, render_duplicati(resolution.review, orgs))
     whole(RISPOSTE, render_risposte(resolution.outcomes))
+    whole(ISTRUZIONI, [list[str | None](r) for r in render_instructions(ambito)])
     for a in ambito.areas:
         title = roster_title(ambito, a.code)
         wanted.append(render_roster(orgs, ambito, a.code, calendar, snapshot.tabs.get(title, [])))
@@ -312,6 +315,7 @@ def run_sync(
             a.tab: sum(1 for o in resolution.organisations if o.listed and a.code in o.areas) for a in ambito.areas
         }
         anomalies = sum(1 for o in resolution.outcomes for _ in o.checked.problems)
+        codes = problem_codes(resolution, plan.problems)
         cells = count_cells(staff_writes) + count_cells(public_writes)
         state_writes = _state_writes(snapshot, resolution.state)
         if staff_writes or public_writes or state_writes:
@@ -322,7 +326,9 @@ def run_sync(
             staff_writes += diff_tab(log, log_wanted)
             # what the staff workbook will read after these writes, for the next sync's idle short-cut
             resolution.state.public[FIGURES_KEY] = (
-                figures_text({**figures, "per_area": per_area, "anomalies": anomalies}),
+                figures_text(
+                    {**figures, "per_area": per_area, "anomalies": anomalies, "problem_codes": codes}
+                ),
                 0,
                 0,
             )
@@ -336,6 +342,7 @@ def run_sync(
             **figures,
             per_area=per_area,
             anomalies=anomalies,
+            problem_codes=codes,
             tabs_changed={t: c.cells for t, c in changes.items()},
             dry_run=dry_run,
         )
@@ -361,6 +368,13 @@ def run_sync(
             created=created,
             preview=plan.preview_of() if dry_run else None,
         )
+
+
+def problem_codes(resolution: Resolution, other: Sequence[Problem]) -> dict[str, int]:
+    """How many problems of each code this sync found (response rows, decisions, calendar, columns)."""
+    counts = Counter(p.code for o in resolution.outcomes for p in o.checked.problems)
+    counts.update(p.code for p in other)
+    return dict(sorted(counts.items()))
 
 
 def _state_writes(snapshot: Snapshot, state: State) -> list[RangeWrite]:
@@ -391,7 +405,12 @@ def _skipped(
         return None
     try:
         report = Report.model_validate(
-            {**figures, "started_at": now.isoformat(timespec="seconds"), "duration_s": 0.0, "trigger": trigger}
+            {
+                **figures,
+                "started_at": now.isoformat(timespec="seconds"),
+                "duration_s": 0.0,
+                "trigger": trigger,
+            }
         )
     except ValidationError:
         return None

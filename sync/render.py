@@ -23,8 +23,19 @@ from sync.backends.base import Dropdown, Printable, TabSpec
 from sync.cells import ColumnKind
 from sync.config import PLENARY, Ambito, Meeting
 from sync.diff import Cell, WantedTab, owned_width, rows_in_place
+from sync.instructions import ISTRUZIONI
 from sync.manual import manual_spec, origin, provenance, row_label
-from sync.model import Grid, Organisation, Problem, ReviewPair, RowOutcome, Severity, Status, sheet_row
+from sync.model import (
+    Grid,
+    Organisation,
+    Problem,
+    ReviewPair,
+    RowOutcome,
+    Severity,
+    Status,
+    is_manual,
+    sheet_row,
+)
 from sync.state import STATE_HEADER, STATE_TAB
 from sync.tipologia import ADMISSION_CODE
 from sync.tipologia import label as tipologia_label
@@ -63,6 +74,7 @@ ELENCO_HEADER = (
     "Note sullo stato",
     "Righe del modulo",
     "Riconoscimento",
+    "Codici",
 )
 # Every machine column `Elenco` has had (add a column's name here before removing it): a tab made by an
 # earlier version is recognised by these, and staff's columns after them are moved, never overwritten.
@@ -86,12 +98,13 @@ ANOMALIE_HEADER = (
     "ID ente",
     "Denominazione",
     "Campo",
-    "Codice",
+    "Tipo",
     "Gravità",
     "Valore",
     "Problema",
     "Suggerimento",
     "Cosa fare",
+    "Codice",
 )
 DUPLICATI_HEADER = (
     "ID ente A",
@@ -116,6 +129,7 @@ RISPOSTE_HEADER = (
     "Dettagli",
     "Nota",
     "Provenienza",
+    "Codici",
 )
 REGISTRO_HEADER = (
     "Data e ora",
@@ -146,28 +160,6 @@ PUBLIC_HEADER = (
 # per-area public tabs: the same allow-listed columns, less the area list and the status
 PUBLIC_AREA_HEADER = tuple(h for h in PUBLIC_HEADER if h not in ("Aree tematiche", "Stato"))
 
-WHAT_TO_DO = {
-    "consenso_mancante": "Se il consenso è stato dato per iscritto: in «Decisioni» scrivere «riga N» | Accetta.",
-    "denominazione_mancante": "Chiedere all'ente di inviare di nuovo il modulo, oppure «Correggi» "
-    "con Valore «Denominazione=…».",
-    "nessuna_area": "Chiedere all'ente le aree, poi «Correggi» con Valore «Aree=…» (etichette del modulo).",
-    "email_non_valida": "«Correggi» con Valore «Email=…», oppure chiedere un nuovo invio.",
-    "invio_di_prova": "Nessuna azione: l'invio di prova resta fuori dagli elenchi.",
-    "cf_mancante": "Chiedere il codice fiscale, poi «Correggi» con Valore «Codice fiscale=…».",
-    "cf_non_valido": "Verificare il codice fiscale, poi «Correggi» con Valore «Codice fiscale=…».",
-    "comune_fuori_ambito": "Verificare che l'ente operi nell'Ambito; se no, «Escludi» l'ente.",
-    "comune_sconosciuto": "«Correggi» con Valore «Comune=…».",
-    "runts_mancante": "Chiedere il numero di iscrizione al RUNTS (o al registro regionale).",
-    "oltre_scadenza": "Nessuna azione: partecipa solo alle fasi aperte dopo la scadenza.",
-    "cf_zeri_ripristinati": "Nessuna azione: il codice è stato ripristinato. Per evitarlo, non aprire e salvare "
-    "il file delle risposte con Excel o LibreOffice.",
-    "ente_non_ets": "Se l'avviso non ammette l'ente: in «Decisioni» ID ente | Escludi. Se lo ammette: «riga N» "
-    "(o il codice della risposta) | Accetta.",
-    "recapito_mancante": "Indicare nella scheda «Domande manuali» l'email o la PEC dell'ente.",
-    "canale_non_valido": "Scrivere nella colonna «Canale» di «Domande manuali»: PEC, carta oppure e-mail.",
-    "area_non_configurata": "Aggiungere la dicitura in `wording` dell'area giusta nella configurazione, oppure "
-    "«Correggi» con Valore «Aree=…».",
-}
 # Typed columns (`sync.cells`): dates shown dd/mm/yyyy and counts stored as numbers, by tab and header.
 _TYPED: dict[str, ColumnKind] = {
     "Prima domanda": "datetime",
@@ -333,7 +325,7 @@ def staff_specs(ambito: Ambito) -> list[TabSpec]:
             frozen_cols=2,
             kinds=column_kinds(ELENCO_HEADER),
             print_columns=ELENCO_HEADER.index("Indirizzo sede legale") + 1,
-            widths=(8, 40, 14, 28, 20, 10, 22, 9, 28, 24, 28, 28, 14, 12, 16, 16, 16, 6, 30, 12, 24, 14, 40),
+            widths=(8, 40, 14, 28, 20, 10, 22, 9, 28, 24, 28, 28, 14, 12, 16, 16, 16, 6, 30, 12, 24, 14, 40, 24),
             note=machine + " Si possono aggiungere colonne a destra: restano vostre.",
         ),
         *(
@@ -350,7 +342,7 @@ def staff_specs(ambito: Ambito) -> list[TabSpec]:
         TabSpec(
             ANOMALIE,
             ANOMALIE_HEADER,
-            widths=(10, 6, 8, 36, 14, 22, 10, 30, 60, 28, 60),
+            widths=(10, 6, 8, 36, 14, 24, 10, 30, 60, 28, 60, 22),
             note=machine,
             kinds=column_kinds(ANOMALIE_HEADER),
         ),
@@ -358,11 +350,17 @@ def staff_specs(ambito: Ambito) -> list[TabSpec]:
         TabSpec(
             RISPOSTE,
             RISPOSTE_HEADER,
-            widths=(6, 15, 16, 36, 8, 10, 30, 30, 80, 40, 30),
+            widths=(6, 15, 16, 36, 8, 10, 30, 30, 80, 40, 30, 30),
             note=machine + " Il codice risposta identifica la risposta anche se le righe si spostano: "
             "si può usare in «Decisioni» al posto di «riga N». Le domande della scheda «Domande manuali» hanno "
             "codici M-… e si citano anche con «manuale N».",
             kinds=column_kinds(RISPOSTE_HEADER),
+        ),
+        TabSpec(
+            ISTRUZIONI,
+            labels.INSTRUCTIONS_HEADER,
+            widths=(26, 24, 90, 60),
+            note=machine,
         ),
         *(
             TabSpec(
@@ -454,7 +452,11 @@ def public_specs(ambito: Ambito) -> list[TabSpec]:
 
 
 def _warnings(o: Organisation) -> str:
-    return "; ".join(sorted({p.code for p in o.current.warnings}))
+    return labels.code_labels(_warning_codes(o))
+
+
+def _warning_codes(o: Organisation) -> list[str]:
+    return sorted({p.code for p in o.current.warnings})
 
 
 def _areas_text(ambito: Ambito, codes: Sequence[str]) -> str:
@@ -523,12 +525,14 @@ def render_elenco(orgs: Sequence[Organisation], ambito: Ambito, current: Grid | 
             o.status_note,
             ", ".join(row_label(x) for x in o.rows),
             "; ".join(o.evidence),
+            "; ".join(_warning_codes(o)),
         ]
     width = len(ELENCO_HEADER)
     # staff sort and filter Elenco and keep notes to its right: rows are found by ID, never by position;
     # a tab of an earlier layout has its staff columns moved past the machine's
     grid = rows_in_place(current or [], list(ELENCO_HEADER), rows, list(rows), width, ELENCO_EVER)
     return WantedTab(ELENCO, grid, owned_width(grid, width))
+
 
 
 def render_area(orgs: Sequence[Organisation], ambito: Ambito, code: str) -> list[list[Cell]]:
@@ -559,6 +563,13 @@ def render_area(orgs: Sequence[Organisation], ambito: Ambito, code: str) -> list
     return rows
 
 
+def what_to_do(code: str, row: int, entity: str) -> str:
+    """«Cosa fare» for a problem of response row `row`: the real row (or ID) to type in `Decisioni`."""
+    text = labels.WHAT_TO_DO.get(code, "")
+    target = row_label(row) if is_manual(row) else labels.WHAT_TO_DO_ROW.format(row=row)
+    return text.format(target=target, id=entity or target)
+
+
 def render_anomalie(
     outcomes: Sequence[RowOutcome], other: Sequence[Problem], withdrawn: set[str]
 ) -> list[list[Cell]]:
@@ -571,19 +582,11 @@ def render_anomalie(
             if p.code == "oltre_scadenza":
                 continue  # not a problem to fix: it is shown as a warning in Elenco and Risposte
             rank = 0 if p.severity is Severity.BLOCKING else 1
-            gravity, todo = ("bloccante" if rank == 0 else "avviso"), WHAT_TO_DO.get(p.code, "")
+            gravity, todo = ("bloccante" if rank == 0 else "avviso"), what_to_do(p.code, p.row, out.entity_id)
             if (rank == 0 or p.code == ADMISSION_CODE) and out.checked.accepted_by_staff:
-                rank, gravity, todo = (
-                    2,
-                    "superato",
-                    "Nessuna azione: risposta accettata dall'Ufficio di Piano.",
-                )
+                rank, gravity, todo = 2, "superato", labels.WHAT_TO_DO_ACCEPTED
             elif out.checked.discarded_by_staff:
-                rank, gravity, todo = (
-                    2,
-                    "scartata",
-                    "Nessuna azione: risposta scartata dall'Ufficio di Piano.",
-                )
+                rank, gravity, todo = 2, "scartata", labels.WHAT_TO_DO_DISCARDED
             listed.append(
                 (
                     rank,
@@ -594,12 +597,13 @@ def render_anomalie(
                         out.entity_id,
                         out.checked.response.name,
                         labels.FIELD_LABELS.get(p.field, p.field),
-                        p.code,
+                        labels.code_label(p.code),
                         gravity,
                         "" if private else p.value,
                         "" if private else p.message,
                         p.suggestion,
                         todo,
+                        p.code,
                     ],
                 )
             )
@@ -613,12 +617,13 @@ def render_anomalie(
                 "",
                 "",
                 "",
-                p.code,
+                labels.code_label(p.code),
                 "da correggere",
                 p.value,
                 p.message,
                 p.suggestion,
-                "Correggere la riga indicata.",
+                labels.WHAT_TO_DO_OTHER.format(row=p.row, tab=p.field),
+                p.code,
             ]
         )
     return rows
@@ -662,11 +667,12 @@ def render_risposte(outcomes: Sequence[RowOutcome]) -> list[list[Cell]]:
                 c.response.name,
                 out.entity_id,
                 labels.OUTCOME_LABELS[out.status],
-                "; ".join(p.code for p in c.blocking),
-                "; ".join(p.code for p in c.warnings),
+                labels.code_labels(p.code for p in c.blocking),
+                labels.code_labels(p.code for p in c.warnings),
                 details,
                 out.note,
                 provenance(c.response),
+                "; ".join(p.code for p in (*c.blocking, *c.warnings)),
             ]
         )
     return rows

@@ -8,8 +8,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from sync import labels
 from sync.comuni import index_for
 from sync.config import Ambito
+from sync.corrections import area_text, correct_current
 from sync.decisions import Plan, apply_corrections, plan
 from sync.match import Borrowed, MatchRecord, match
 from sync.model import (
@@ -75,6 +77,8 @@ def check_all(
     comuni = index_for(ambito)  # once per batch: looking it up per row hashes the whole settings model
     for response in responses:
         fixes = p.corrections.get(response.row)
+        if fixes and "areas_raw" in fixes:
+            fixes = {**fixes, "areas_raw": area_text(fixes["areas_raw"], ambito)}
         if fixes:
             response = apply_corrections(response, fixes)
             if {"areas_raw", "phases_raw"} & fixes.keys():
@@ -299,6 +303,12 @@ def _organisations(
     for cluster, entity in zip(clusters, ids, strict=True):
         members = sorted((accepted[k] for k in cluster), key=_when)
         latest = members[-1]
+        fixes = [c for c in p.entity_corrections if c.entity == entity]
+        if fixes:
+            latest, bound = correct_current(
+                latest, members, fixes, state.decisions, ambito, index_for(ambito)
+            )
+            p.bindings.update(bound)
         first = members[0]
         late = first.late
         phases = latest.response.phases or tuple(ph.code for ph in ambito.phases)
@@ -343,7 +353,26 @@ def _organisations(
             out.append(_placeholder(entity, Status.MERGED, into))
         else:
             out.append(_placeholder(entity, Status.EMPTY, ""))
+    _unapplied_corrections(p, {o.id: o for o in out})
     return out
+
+
+def _unapplied_corrections(p: Plan, orgs: Mapping[str, Organisation]) -> None:
+    """A `Correggi` on an ID with no responses of its own (merged, discarded) is reported, not dropped."""
+    reported: set[int] = set()
+    for c in p.entity_corrections:
+        o = orgs.get(c.entity)
+        if o is None or o.rows or c.sheet_row in reported:
+            continue
+        reported.add(c.sheet_row)
+        if o.status is Status.MERGED:
+            detail = labels.DECISION_CORRECTION_MERGED.format(entity=c.entity, into=o.merged_into)
+        else:
+            detail = labels.DECISION_CORRECTION_EMPTY.format(entity=c.entity)
+        text = labels.MESSAGES["decisione_non_applicabile"].format(detail=detail)
+        p.problems.append(
+            Problem(c.sheet_row, "Decisioni", "decisione_non_applicabile", c.entity, Severity.WARNING, text)
+        )
 
 
 def _placeholder(entity: str, status: Status, into: str) -> Organisation:

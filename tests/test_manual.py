@@ -122,13 +122,14 @@ def test_a_manual_row_with_neither_email_nor_pec_is_reported(desk: Desk) -> None
     desk.sync()
     risposte = desk.tab("Risposte")
     last = dict(zip(risposte[0], risposte[-1], strict=False))
-    assert (last["Esito"], last["Motivi"], last["Provenienza"]) == (
+    assert (last["Esito"], last["Motivi"], last["Provenienza"], last["Codici"]) == (
         "respinta",
-        "recapito_mancante",
+        "Né email né PEC",
         "Domande manuali riga 2 (carta)",
+        "recapito_mancante",
     )
     anomalie = desk.tab("Anomalie")
-    line = next(r for r in anomalie[1:] if r[5] == "recapito_mancante")
+    line = next(r for r in anomalie[1:] if r[11] == "recapito_mancante")
     assert line[:3] == ["Domande manuali", "2", ""]
     assert line[6] == "bloccante"
     assert line[8] == (
@@ -142,7 +143,7 @@ def test_a_channel_other_than_pec_paper_or_email_is_a_warning(desk: Desk) -> Non
     desk.type_rows(MANUAL, [manual_row(channel="fax")], start_row=1)
     desk.sync()
     anomalie = desk.tab("Anomalie")
-    line = next(r for r in anomalie[1:] if r[5] == "canale_non_valido")
+    line = next(r for r in anomalie[1:] if r[11] == "canale_non_valido")
     assert (line[0], line[1], line[4], line[6], line[7]) == (
         "Domande manuali",
         "2",
@@ -219,7 +220,7 @@ def test_deleting_and_reordering_manual_rows_keeps_decisions_attached(desk: Desk
         "Parrocchia San Giacomo": ("respinta", "2"),
         "Associazione Amici del Parco APS": ("accettata", "3"),
     }
-    moved = [r for r in desk.tab("Anomalie")[1:] if r[0] == "Decisioni" and r[5] == "decisione_spostata"]
+    moved = [r for r in desk.tab("Anomalie")[1:] if r[0] == "Decisioni" and r[11] == "decisione_spostata"]
     assert len(moved) == 1
     assert "ora è alla riga manuale 2, non più alla riga manuale 3" in moved[0][8]
 
@@ -297,7 +298,7 @@ def test_a_union_applying_to_crema_is_flagged_on_both_backends(desk: Desk) -> No
     )
     desk.append_responses([union])
     desk.sync()
-    flagged = [r for r in desk.tab("Anomalie")[1:] if r[5] == "ente_non_ets"]
+    flagged = [r for r in desk.tab("Anomalie")[1:] if r[11] == "ente_non_ets"]
     assert [(r[0], r[1], r[3], r[6]) for r in flagged] == [
         ("Risposte del modulo", "7", "CGIL Camera del Lavoro", "avviso")
     ]

@@ -61,7 +61,8 @@ def test_first_sync_outputs(store: MemoryStore, crema: Settings) -> None:
     risposte = store.staff["Risposte"]
     assert _col(risposte, "ID ente") == ["E-0001", "E-0002", "", "E-0001", "E-0003"]
     assert _col(risposte, "Esito") == ["accettata", "accettata", "respinta", "accettata", "accettata"]
-    assert _col(risposte, "Motivi")[2] == "invio_di_prova"
+    assert _col(risposte, "Motivi")[2] == "Invio di prova"
+    assert _col(risposte, "Codici")[2] == "invio_di_prova"
     assert _col(store.staff["Fragilità"], "ID") == ["E-0002"]
     assert _col(store.staff["Adulti e povertà"], "ID") == ["E-0001"]
     assert store.public["Elenco"][0] == [
@@ -89,9 +90,10 @@ def test_first_sync_outputs(store: MemoryStore, crema: Settings) -> None:
         "",
         "Prova invio modulo",
         "Denominazione",
-        "invio_di_prova",
+        "Invio di prova",
         "bloccante",
     ]
+    assert anomalie[1][10:] == ["Nessuna azione: l'invio di prova resta fuori dagli elenchi.", "invio_di_prova"]
 
 
 def test_second_sync_with_nothing_new_writes_nothing(store: MemoryStore, crema: Settings) -> None:

@@ -115,7 +115,7 @@ def test_plan_reports_what_cannot_apply() -> None:
         ["E-0001", "escludi", "", "", "", ""],
         ["", "Escludi", "", "", "", ""],
         ["riga 99", "Accetta", "", "", "", ""],
-        ["E-0001", "Correggi", "Email=x@y.it", "", "", ""],
+        ["E-0009", "Correggi", "Email=x@y.it", "", "", ""],
         ["riga 2", "Correggi", "Colore=blu", "", "", ""],
         ["E-0001", "Unisci", "", "", "", ""],
         ["E-0001", "Unisci", "E-0001", "", "", ""],
@@ -127,13 +127,10 @@ def test_plan_reports_what_cannot_apply() -> None:
     assert [(pr.row, pr.message) for pr in p.problems] == [
         (3, "Decisione senza ID ente o riga: indicare ad esempio E-0042 o «riga 17»."),
         (4, "Decisione non applicabile: la riga 99 non esiste tra le risposte del modulo."),
-        (
-            5,
-            "Decisione non applicabile: «Correggi» si applica a una riga delle risposte (es. «riga 17»), non a un ente.",
-        ),
+        (5, "Decisione non applicabile: l'ente E-0009 non esiste."),
         (
             6,
-            "Decisione non applicabile: per «Correggi» il valore deve essere campo=valore; campi: Aree, Aree di "
+            "Decisione non applicabile: «Colore» non è un campo che si può correggere; campi: Aree, Aree di "
             "interesse, Cf, Codice fiscale, Comune, Consenso, Denominazione, Denominazione dell'ente, Email, Fasi, "
             "Forma giuridica, Indirizzo, Indirizzo email, Informativa privacy, Numero runts, Partita iva, Pec, "
             "Referente, Runts, Telefono.",

@@ -192,11 +192,16 @@ def test_deleting_the_test_row_keeps_every_decision_on_its_response(desk: Desk) 
     assert col(risposte, "Esito") == ["accettata", "accettata", "accettata", "respinta"]
     anomalie = desk.tab("Anomalie")
     rows = [r for r in anomalie[1:] if r[0] == "Decisioni"]
-    assert [(r[1], r[5]) for r in rows] == [
-        ("2", "decisione_spostata"),
-        ("3", "decisione_spostata"),
-        ("4", "decisione_orfana"),
+    assert [(r[1], r[5], r[11]) for r in rows] == [
+        ("2", "Decisione: risposta spostata", "decisione_spostata"),
+        ("3", "Decisione: risposta spostata", "decisione_spostata"),
+        ("4", "Decisione: risposta sparita", "decisione_orfana"),
     ]
+    assert {r[10] for r in rows} == {
+        "Correggere la riga 2 di «Decisioni».",
+        "Correggere la riga 3 di «Decisioni».",
+        "Correggere la riga 4 di «Decisioni».",
+    }
     assert rows[2][8] == (
         f"La risposta per cui è stata scritta la decisione ({codes['4']}, allora alla riga 4) non c'è più tra le "
         "risposte del modulo: la decisione non viene applicata a nessun'altra risposta. Se la risposta è stata "
@@ -347,8 +352,10 @@ def test_an_excel_saved_responses_file_keeps_its_cooperatives(tmp_path: Path) ->
     elenco = desk.tab("Elenco")
     assert by_id(elenco, "Codice fiscale")["E-0003"] == "04688560194"
     assert by_id(elenco, "Ultima domanda")["E-0003"] == "03/05/2024 10:00"
-    assert "cf_zeri_ripristinati" in by_id(elenco, "Avvisi")["E-0003"]
-    anomalie = [r for r in desk.tab("Anomalie")[1:] if r[5] == "cf_zeri_ripristinati"]
+    assert "cf_zeri_ripristinati" in by_id(elenco, "Codici")["E-0003"]
+    assert "Codice fiscale: zeri ripristinati" in by_id(elenco, "Avvisi")["E-0003"]
+    anomalie = [r for r in desk.tab("Anomalie")[1:] if r[11] == "cf_zeri_ripristinati"]
+    assert {r[5] for r in anomalie} == {"Codice fiscale: zeri ripristinati"}
     assert [(r[1], r[2], r[6], r[7]) for r in anomalie] == [("6", "E-0003", "avviso", "4688560194")]
     public = (desk.folder / "elenco-pubblico.csv").read_text(encoding="utf-8-sig")
     assert "04688560194" in public and "Il Girasole Coop. Soc." in public
@@ -363,7 +370,8 @@ def test_a_tax_code_typed_as_a_number_in_google_sheets_is_restored(tmp_path: Pat
         desk.sync()
         elenco = desk.tab("Elenco")
         assert by_id(elenco, "Codice fiscale")["E-0003"] == "04688560194"
-        assert "cf_zeri_ripristinati" in by_id(elenco, "Avvisi")["E-0003"]
+        assert "cf_zeri_ripristinati" in by_id(elenco, "Codici")["E-0003"]
+        assert "Codice fiscale: zeri ripristinati" in by_id(elenco, "Avvisi")["E-0003"]
         assert fake.errors == []
 
 
@@ -415,10 +423,11 @@ def test_a_us_locale_export_keeps_dates_and_deadline(tmp_path: Path) -> None:
                 "E-0002": "04/04/2024 10:00",
                 "E-0003": "03/05/2024 10:00",
             }
-            assert "oltre_scadenza" in by_id(elenco, "Avvisi")["E-0003"]
+            assert "oltre_scadenza" in by_id(elenco, "Codici")["E-0003"]
+            assert "Oltre la scadenza" in by_id(elenco, "Avvisi")["E-0003"]
             anomalie = desk.tab("Anomalie")
-            assert [r[5] for r in anomalie[1:]].count("data_non_valida") == 0
-            notes = [r for r in anomalie[1:] if r[5] == "date_mese_giorno"]
+            assert [r[11] for r in anomalie[1:]].count("data_non_valida") == 0
+            notes = [r for r in anomalie[1:] if r[11] == "date_mese_giorno"]
             assert len(notes) == 1 and notes[0][8].startswith(
                 "Le date del file delle risposte sono scritte con il mese prima del giorno"
             )
@@ -453,7 +462,7 @@ def test_the_avviso_wording_of_every_preset_reaches_the_area_tabs(tmp_path: Path
                 assert sorted(col(desk.tab(area.tab), "ID")) == expected, area.tab
             risposte = desk.tab("Risposte")
             assert col(risposte, "Esito") == ["accettata", "accettata"]
-            problems = [r for r in desk.tab("Anomalie")[1:] if r[5] == "area_non_configurata"]
+            problems = [r for r in desk.tab("Anomalie")[1:] if r[11] == "area_non_configurata"]
             assert [(r[1], r[2], r[6], r[7]) for r in problems] == [
                 ("3", "E-0002", "avviso", "Sport e tempo libero")
             ]

@@ -126,7 +126,7 @@ def _col(grid: list[list[str]], name: str) -> list[str]:
 
 
 def _flags(store: MemoryStore) -> list[list[str]]:
-    return [r for r in store.staff["Anomalie"][1:] if r[5] == "ente_non_ets"]
+    return [r for r in store.staff["Anomalie"][1:] if r[11] == "ente_non_ets"]
 
 
 def test_a_union_applying_to_crema_is_flagged_for_staff_to_decide() -> None:
@@ -140,12 +140,16 @@ def test_a_union_applying_to_crema_is_flagged_for_staff_to_decide() -> None:
         "«CGIL Camera del Lavoro» risulta Altro ente privato, ma l'avviso ammette solo: Ente del Terzo Settore. "
         "La domanda non è stata respinta: l'Ufficio di Piano decide se ammetterla."
     )
-    assert line[10].startswith("Se l'avviso non ammette l'ente: in «Decisioni» ID ente | Escludi.")
+    assert line[10] == (
+        "Se l'avviso non ammette l'ente: scrivere in «Decisioni»: E-0002 | Escludi. Se lo ammette: riga 3 | Accetta."
+    )
     # neither rejected nor accepted silently: listed, with the warning beside it
     elenco = store.staff["Elenco"]
     assert _col(elenco, "Tipologia") == ["Ente del Terzo Settore", "Altro ente privato"]
-    assert "ente_non_ets" in _col(elenco, "Avvisi")[1]
-    assert _col(store.staff["Risposte"], "Avvisi")[1] == "runts_mancante; ente_non_ets"
+    assert "ente_non_ets" in _col(elenco, "Codici")[1]
+    assert "Ente non ammesso dall'avviso" in _col(elenco, "Avvisi")[1]
+    assert _col(store.staff["Risposte"], "Avvisi")[1] == "N. RUNTS mancante; Ente non ammesso dall'avviso"
+    assert _col(store.staff["Risposte"], "Codici")[1] == "runts_mancante; ente_non_ets"
     adulti = store.staff["Adulti e povertà"]
     assert _col(adulti, "Tipologia") == ["Altro ente privato"]
 
@@ -227,8 +231,9 @@ def test_the_cernusco_demo_has_pec_applications_and_public_bodies(tmp_path: Path
     assert "Scritte 3 domande arrivate per PEC nella scheda «Domande manuali»." in result.output
     staff = tmp_path / "elenco-interno.xlsx"
     risposte = _sheet(staff, "Risposte")
-    manual = [r for r in risposte[1:] if r[-1] != "modulo"]
-    assert [r[-1].split(" (")[1] for r in manual] == [
+    where = risposte[0].index("Provenienza")
+    manual = [r for r in risposte[1:] if r[where] != "modulo"]
+    assert [r[where].split(" (")[1] for r in manual] == [
         "PEC, prot. 2019/18231)",
         "PEC, prot. 2019/18547)",
         "PEC, prot. 2019/18802)",
@@ -241,7 +246,7 @@ def test_the_cernusco_demo_has_pec_applications_and_public_bodies(tmp_path: Path
         "Istituto Comprensivo Statale di Gorgonzola",
         "ASST Melegnano e della Martesana",
     ]
-    assert not [r for r in _sheet(staff, "Anomalie")[1:] if r[5] == "ente_non_ets"]
+    assert not [r for r in _sheet(staff, "Anomalie")[1:] if r[11] == "ente_non_ets"]
     published = (tmp_path / "elenco-pubblico.csv").read_text(encoding="utf-8-sig")
     assert "Cooperativa Sociale Il Melograno" in published and "Ente pubblico" in published
     # a second demo never types over the staff's tab
@@ -259,5 +264,5 @@ def test_the_crema_demo_flags_the_union(tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     anomalie = _sheet(tmp_path / "elenco-interno.xlsx", "Anomalie")
-    flagged = [r[3] for r in anomalie[1:] if r[5] == "ente_non_ets"]
+    flagged = [r[3] for r in anomalie[1:] if r[11] == "ente_non_ets"]
     assert "CGIL Camera del Lavoro di Crema" in flagged

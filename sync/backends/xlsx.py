@@ -77,9 +77,12 @@ _CSV_FIELD_LIMIT = 1 << 26
 _TEXT_FORMAT = "@"
 _BOLD = Font(bold=True)
 _WRAP = Alignment(wrap_text=True, vertical="top")
+_TOP = Alignment(vertical="top")
 # Column widths (characters) fit the content between the header (plus the filter button) and this cap;
 # a longer column wraps instead of growing.
 MAX_WIDTH = 40
+LINE_HEIGHT = 12.75  # points per line of the default 10-11 pt font
+ROW_HEIGHT_MAX = 409  # the tallest row Excel allows
 FILTER_BUTTON = 3
 # Rows sampled to fit widths: enough to see the long values, cheap on a 20,000-row list.
 WIDTH_SAMPLE_ROWS = 2000
@@ -835,6 +838,32 @@ def _dress(ws: Any, spec: TabSpec) -> None:
             for (cell,) in ws.iter_rows(min_row=2, min_col=c + 1, max_col=c + 1):
                 if cell.value is not None:
                     cell.alignment = _WRAP
+    _fit_row_heights(ws, [c for c in range(min(width, owned)) if longest[c] > MAX_WIDTH], last_row, width)
+
+
+def wrapped_lines(text: str, width: float) -> int:
+    """About how many lines a wrapped cell of `width` characters shows `text` on (words are not cut)."""
+    per_line = max(1, int(width) - 2)
+    return sum(max(1, -(-len(line) // per_line)) for line in text.split("\n"))
+
+
+def _fit_row_heights(ws: Any, wrapped: Sequence[int], last_row: int, width: int) -> None:
+    """Rows holding wrapped text are as tall as their longest cell, so they print readably (neither
+    LibreOffice nor Excel grows a row of a file it opens); other rows keep the default height."""
+    if not wrapped:
+        return
+    widths = {c: ws.column_dimensions[get_column_letter(c + 1)].width or MAX_WIDTH for c in wrapped}
+    for r, row in enumerate(ws.iter_rows(min_row=2, max_row=last_row, max_col=width), start=2):
+        lines = 1
+        for c in widths:
+            value = row[c].value
+            if isinstance(value, str):
+                lines = max(lines, wrapped_lines(value, widths[c]))
+        ws.row_dimensions[r].height = min(ROW_HEIGHT_MAX, LINE_HEIGHT * lines + 2) if lines > 1 else None
+        if lines > 1:  # the other cells of a tall row start at its top, beside the wrapped text
+            for cell in row:
+                if cell.value is not None and not cell.alignment.wrap_text and cell.alignment.vertical != "top":
+                    cell.alignment = _TOP
 
 
 def _write_header(ws: Any, header: Sequence[str]) -> None:
