@@ -16,13 +16,14 @@ from datetime import datetime
 
 from sync import labels
 from sync.backends import open_backend
-from sync.backends.base import Backend, RangeWrite, Snapshot, TabSpec
+from sync.backends.base import Backend, GridLayout, RangeWrite, RemembersGrids, Snapshot, TabSpec, Workbook
 from sync.config import Settings
 from sync.decisions import parse_decisions
 from sync.diff import WantedTab, count_cells, diff_tab, full_rewrite
 from sync.model import Grid, Problem, Report, Severity, Status
 from sync.parse import ParsedSheet, parse_rows
 from sync.preview import Preview, build_preview
+from sync.public_diff import ROW_PREFIX, TABS_KEY, PublicPlan, plan_public
 from sync.public_files import public_files
 from sync.public_list import PublicList, build_public_list, parse_updated
 from sync.render import (
@@ -257,50 +258,23 @@ def run_sync(
                 staff_writes += writes
                 changes[title] = _tab_change(grid, want, writes)
 
-        public_writes: list[RangeWrite] = []
-        public_changed = False
         structure = layout_digest(p_specs)
         staff_layout = layout_digest(s_specs)
         repair_staff = not missing and state.public.get(STAFF_LAYOUT_KEY, ("",))[0] != staff_layout
         resolution.state.public[STAFF_LAYOUT_KEY] = (staff_layout, 0, 0)
-        for title, grid in public.items():
-            digest = content_hash(grid)
-            old = state.public.get(f"tab:{title}")
-            width = max(len(r) for r in grid)
-            if old is None or old[0] != digest:
-                old_rows, old_cols = (old[1], old[2]) if old else (0, 0)
-                # A sync interrupted between the public write and the staff write (which carries this record)
-                # may have left more rows than recorded: a list holds each ID at most once, so clear down to
-                # one row per ID ever given.
-                clear_rows = old_rows if title == INFORMAZIONI else max(old_rows, resolution.state.next_id)
-                writes = full_rewrite(title, grid, clear_rows, old_cols)
-                public_writes += writes
-                public_changed = True
-                changes[f"pubblico: {title}"] = TabChange(
-                    added=max(0, len(grid) - old_rows),
-                    changed=min(len(grid), old_rows),
-                    removed=max(0, old_rows - len(grid)),
-                    cells=count_cells(writes),
-                )
-            resolution.state.public[f"tab:{title}"] = (digest, len(grid), width)
-        if public_changed:
-            resolution.state.public[STRUCTURE_KEY] = (structure, 0, 0)
+        remember = backend if isinstance(backend, RemembersGrids) else None
+        if remember is not None and not dry_run:
+            for book in WORKBOOKS:
+                remember.recall_grids(book, recorded_grids(state, book))
+        published = _plan_public(public, state, resolution.state, structure)
+        public_writes = published.writes
+        public_changed = bool(public_writes)
+        for title, c in published.changes.items():
+            changes[f"pubblico: {title}"] = TabChange(c.added, c.changed, c.removed, c.cells)
         # the public files follow the public tabs; written once more when their format changed
         files_due = public_changed or state.public.get(FILES_KEY, ("",))[0] != PUBLIC_FILES_VERSION
 
         figures = _figures(resolution, len(resolution.review))
-        cells = count_cells(staff_writes) + count_cells(public_writes)
-        state_grid = render_state(resolution.state)
-        state_writes = diff_tab(
-            snapshot.tabs.get(STATE_TAB, []), WantedTab(STATE_TAB, [list(r) for r in state_grid], 5)
-        )
-        if staff_writes or public_writes or state_writes:
-            log = snapshot.tabs.get(REGISTRO, [])
-            line = render_log_line(now, trigger, {**figures, "cells_written": cells}, "completata")
-            log_rows: list[list[str | None]] = [list(r) for r in log]
-            log_wanted = WantedTab(REGISTRO, [*log_rows, list(line)], len(line))
-            staff_writes += diff_tab(log, log_wanted)
-            staff_writes += state_writes
         report = Report(
             started_at=now.isoformat(timespec="seconds"),
             duration_s=0.0,
@@ -314,24 +288,105 @@ def run_sync(
             tabs_changed={t: c.cells for t, c in changes.items()},
             dry_run=dry_run,
         )
+        public_cells = 0
         if not dry_run and (staff_writes or public_writes):
             backend.check_writable(["public", "staff"] if public_writes or files_due else ["staff"])
             if public_writes:
                 if state.public.get(STRUCTURE_KEY, ("",))[0] != structure:
                     created += backend.ensure("public", p_specs)
-                report.cells_written += backend.write("public", public_writes, p_specs)
+                public_cells = backend.write("public", public_writes, p_specs)
+                if remember is not None and remember.rebuilt("public"):
+                    # tabs deleted or shrunk by hand since the last sync: the rows written were not enough
+                    again = [w for t in sorted(remember.rebuilt("public")) for w in _whole(t, published.grids)]
+                    public_cells += backend.write("public", again, p_specs)
             if files_due:
                 backend.publish(public_files(plan.public_list))
             if repair_staff:
                 created += backend.ensure("staff", s_specs)
-            report.cells_written += backend.write("staff", staff_writes, s_specs)
-        elif dry_run:
+        if remember is not None and not dry_run:
+            for book in WORKBOOKS:
+                record_grids(resolution.state, book, remember.grid_layout(book), state)
+        state_grid = render_state(resolution.state)
+        state_writes = diff_tab(
+            snapshot.tabs.get(STATE_TAB, []), WantedTab(STATE_TAB, [list(r) for r in state_grid], 5)
+        )
+        if staff_writes or public_writes or state_writes:
+            staff_writes += state_writes
+            staff_writes += _log_writes(snapshot, now, trigger, figures, count_cells(staff_writes) + public_cells)
+        if dry_run:
             report.cells_written = 0
+        elif staff_writes or public_writes:
+            report.cells_written = public_cells + backend.write("staff", staff_writes, s_specs)
         report.api_requests = backend.requests
         report.duration_s = round(time.perf_counter() - started, 3)
         return SyncResult(
             report=report, changes=changes, resolution=resolution, created=created, preview=plan.preview
         )
+
+
+GRID_PREFIX = "griglia:"
+WORKBOOKS: tuple[Workbook, Workbook] = ("staff", "public")
+
+
+def recorded_grids(state: State, workbook: str) -> GridLayout:
+    """Tab ids and grid sizes the state keeps for a workbook (`pubblico | griglia:public:Elenco | id`)."""
+    prefix = f"{GRID_PREFIX}{workbook}:"
+    out: GridLayout = {}
+    for key, (value, rows, cols) in state.public.items():
+        if key.startswith(prefix) and value.isdigit():
+            out[key[len(prefix) :]] = (int(value), rows, cols)
+    return out
+
+
+def record_grids(new: State, workbook: str, layout: GridLayout, previous: State) -> None:
+    """Keep what the backend knows of the tabs in the state; the staff workbook's sizes are echoed by every
+    read, so only its ids are kept (its record does not change when a tab grows)."""
+    prefix = f"{GRID_PREFIX}{workbook}:"
+    for key, record in previous.public.items():
+        if key.startswith(prefix):
+            new.public.setdefault(key, record)
+    for title, (sheet_id, rows, cols) in layout.items():
+        new.public[prefix + title] = (str(sheet_id), 0, 0) if workbook == "staff" else (str(sheet_id), rows, cols)
+
+
+def _plan_public(public: dict[str, Grid], previous: State, new: State, structure: str) -> PublicPlan:
+    """The public writes, row by row against the state (`sync.public_diff`); the records into the new state."""
+    records = {k: v for k, v in previous.public.items() if k.startswith(("tab:", ROW_PREFIX, TABS_KEY))}
+    if previous.public.get(STRUCTURE_KEY, ("",))[0] != structure:
+        records = {k: v for k, v in records.items() if not k.startswith(("tab:", TABS_KEY))}
+    out = plan_public(
+        public,
+        records,
+        next_id=new.next_id,
+        new_ids=max(0, new.next_id - previous.next_id),
+        always=frozenset({INFORMAZIONI}),
+    )
+    new.public.update(out.records)
+    if out.writes:
+        new.public[STRUCTURE_KEY] = (structure, 0, 0)
+    elif STRUCTURE_KEY in previous.public:
+        new.public[STRUCTURE_KEY] = previous.public[STRUCTURE_KEY]
+    return out
+
+
+def _whole(title: str, grids: dict[str, Grid]) -> list[RangeWrite]:
+    grid = grids.get(title, [])
+    return full_rewrite(title, grid, 0, 0) if grid else []
+
+
+def _log_writes(
+    snapshot: Snapshot, now: datetime, trigger: str, figures: dict[str, int], cells: int
+) -> list[RangeWrite]:
+    """The `Registro sincronizzazioni` line, counting every cell the sync writes: its own included."""
+    log = snapshot.tabs.get(REGISTRO, [])
+    log_rows: list[list[str | None]] = [list(r) for r in log]
+
+    def writes(total: int) -> list[RangeWrite]:
+        line = render_log_line(now, trigger, {**figures, "cells_written": total}, "completata")
+        return diff_tab(log, WantedTab(REGISTRO, [*log_rows, list(line)], len(line)))
+
+    # the line's own cells do not depend on the figure written in it (a count is never an empty cell)
+    return writes(cells + count_cells(writes(cells)))
 
 
 ROME_TZ = "Europe/Rome"

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from typing import Literal, Protocol, runtime_checkable
 
 from sync.cells import ColumnKind
 from sync.model import Grid as Grid  # re-exported: the backends speak in grids of text
@@ -119,4 +119,27 @@ class Backend(Protocol):
     @property
     def requests(self) -> int:
         """API requests made so far (0 for local files)."""
+        ...
+
+
+# (sheet id, rows, columns) of one tab, as a backend with remote grids knows it
+GridLayout = dict[str, tuple[int, int, int]]
+
+
+@runtime_checkable
+class RemembersGrids(Protocol):
+    """A backend whose tabs have ids and grid sizes (Google): what it knows is kept in the state, so that a
+    sync in a new process does not fetch the spreadsheet's metadata again."""
+
+    def grid_layout(self, workbook: Workbook) -> GridLayout:
+        """Tabs whose id and grid size are known now."""
+        ...
+
+    def recall_grids(self, workbook: Workbook, layout: GridLayout) -> None:
+        """Take `layout` (from the state) as the tabs' ids and sizes until a write proves it stale."""
+        ...
+
+    def rebuilt(self, workbook: Workbook) -> set[str]:
+        """Tabs found missing or smaller than recalled by the last write (recreated or grown): their content
+        is not what the state says, so they are rewritten whole."""
         ...

@@ -57,7 +57,7 @@ from gspread.exceptions import APIError
 from gspread.http_client import FileType, HTTPClient, ParamsType
 from gspread.utils import absolute_range_name, rowcol_to_a1
 
-from sync.backends.base import Grid, RangeWrite, Snapshot, TabSpec, Workbook
+from sync.backends.base import Grid, GridLayout, RangeWrite, Snapshot, TabSpec, Workbook
 from sync.cells import GOOGLE_FORMATS, SERIAL_EPOCH, canonical_text, kind_of, serial_number, typed_value
 from sync.config import GSheetsBackend
 from sync.errors import ConfigError, TransientError
@@ -221,6 +221,10 @@ class _Client(HTTPClient):
         )
 
 
+class _Stale(Exception):
+    """What the backend believed of a spreadsheet's grids (from the state, or earlier) proved wrong."""
+
+
 class _Failure(Exception):
     """One failed attempt that may succeed if tried again (quota, server error, network)."""
 
@@ -311,6 +315,7 @@ class GSheetsStore:
         self._books: dict[str, _Book] = {}
         self._empty: set[str] = set()  # staff tabs that existed but were empty at the last read
         self._unformatted: set[str] = set()  # tabs whose typed cells showed bare serial numbers
+        self._rebuilt: dict[str, set[str]] = {}  # workbook -> tabs the last write recreated or grew back
         self._client = _Client(
             session, base_url=_base_url(endpoint), limiter=self.limiter, on_request=self._count
         )
@@ -414,18 +419,65 @@ class GSheetsStore:
         sid = self._spreadsheet_id(workbook)
         needed = _extents(writes)
         typed = _typed(writes, specs)
-        self._fit(sid, needed, specs, fresh=False)
-        if workbook == "staff" and self._unformatted:
-            self._restore_formats(sid, specs)
+        self._rebuilt[workbook] = set()
         try:
-            self._write_values(sid, typed)
-        except APIError as err:
-            if not (_is_bad_range(err) or _is_beyond_grid(err)):
-                raise
-            # What we knew of the grid is stale (a tab deleted or shrunk by hand since): look again, once.
-            self._fit(sid, needed, specs, fresh=True)
+            try:
+                self._fit(sid, needed, specs, fresh=False)
+            except APIError as err:
+                # a grid change sent to a tab id kept in the state that no longer exists (tab deleted by hand)
+                if err.code != 400:
+                    raise
+                raise _Stale() from None
+            if workbook == "staff" and self._unformatted:
+                self._restore_formats(sid, specs)
+            try:
+                self._write_values(sid, typed)
+            except APIError as err:
+                if not (_is_bad_range(err) or _is_beyond_grid(err)):
+                    raise
+                raise _Stale() from None
+        except _Stale:
+            # What we knew of the grid is stale (a tab deleted or shrunk by hand since, or a state kept from
+            # an older layout): look again, once. Tabs missing or smaller than believed lost cells: the
+            # caller hears of them (`rebuilt`) and writes them whole.
+            believed = self._books.get(sid, _Book()).tabs
+            fresh = self._fetch_book(sid)
+            self._rebuilt[workbook] = {
+                t
+                for t in needed
+                if t not in fresh.tabs
+                or (
+                    t in believed
+                    and (fresh.tabs[t].rows < believed[t].rows or fresh.tabs[t].cols < believed[t].cols)
+                )
+            }
+            self._fit(sid, needed, specs, fresh=True, book=fresh)
             self._write_values(sid, typed)
         return cells
+
+    def grid_layout(self, workbook: Workbook) -> GridLayout:
+        """(sheet id, rows, columns) of every tab whose id is known (kept in the state by the pipeline)."""
+        book = self._books.get(self._spreadsheet_id(workbook))
+        if book is None:
+            return {}
+        return {t: (tab.sheet_id, tab.rows, tab.cols) for t, tab in book.tabs.items() if tab.sheet_id is not None}
+
+    def recall_grids(self, workbook: Workbook, layout: GridLayout) -> None:
+        """Tab ids and sizes from the state: no metadata fetch until a write says they are stale.
+
+        What this process has seen wins: sizes echoed by the read, tabs listed by a metadata fetch."""
+        book = self._books.setdefault(self._spreadsheet_id(workbook), _Book())
+        for title, (sheet_id, rows, cols) in layout.items():
+            known = book.tabs.get(title)
+            if known is None:
+                if not book.complete:
+                    book.tabs[title] = _Tab(sheet_id, rows, cols)
+            elif known.sheet_id is None:
+                book.tabs[title] = replace(known, sheet_id=sheet_id)
+
+    def rebuilt(self, workbook: Workbook) -> set[str]:
+        """Tabs the last write found missing or smaller than believed (recreated or grown before writing)."""
+        return set(self._rebuilt.get(workbook, set()))
 
     def publish(self, files: Mapping[str, bytes]) -> list[str]:
         """Nothing beside the workbook: the spreadsheet is shared read-only; `elenco pubblica` writes the files."""
@@ -515,7 +567,13 @@ class GSheetsStore:
         self._unformatted.clear()
 
     def _fit(
-        self, sid: str, needed: Mapping[str, tuple[int, int]], specs: Sequence[TabSpec], *, fresh: bool
+        self,
+        sid: str,
+        needed: Mapping[str, tuple[int, int]],
+        specs: Sequence[TabSpec],
+        *,
+        fresh: bool,
+        book: _Book | None = None,
     ) -> None:
         """Make every tab of `needed` exist and hold (rows, cols); fetch metadata only when in doubt."""
         by_title = {s.title: s for s in specs}
@@ -523,7 +581,10 @@ class GSheetsStore:
         def plan(book: _Book) -> _Plan:
             return _fit_plan(book, needed, by_title)
 
-        book = None if fresh else self._books.get(sid)
+        if fresh:
+            self._change_structure(sid, plan, book)
+            return
+        book = self._books.get(sid)
         if book is not None:
             todo = plan(book)
             unknown = any(t not in book.tabs and not book.complete for t in needed)

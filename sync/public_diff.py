@@ -1,0 +1,210 @@
+"""The public workbook's tabs diffed against what the state says they hold, so bytes follow the change.  Pure.
+
+The public spreadsheet is never read (a sync is 3 requests: read staff, write public, write staff), so what
+it holds is kept in the staff workbook's hidden state: for each organisation published, a short digest of
+its public rows and the list tabs it is in (`pubblico | riga:E-0042 | <digest>|0;2`, tab 0 = the first list
+tab). A list tab is a tab whose first column is `ID`; its rows are in ID order, the order of registration,
+so the same inputs give the same tab whatever the history of syncs, and a new organisation (a new, higher
+ID) is a row appended: a sync with 10 new responses writes about 10 rows per tab, at any size. A row that
+changes is rewritten in place; one that leaves the list moves the rows below it up one.
+
+Tabs without an `ID` column (`Informazioni`), or whose record does not match (an older state, a changed
+layout, a tab the backend had to recreate), are rewritten whole, as before.
+
+Writes are absolute values computed from the previous state: after a fault between the public write and the
+staff write (which carries the new state), the next sync computes the same writes again and converges.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from sync.backends.base import RangeWrite
+from sync.diff import full_rewrite
+from sync.model import Grid
+
+ROW_PREFIX = "riga:"
+TABS_KEY = "_righe_schede"  # which list tabs the recorded positions refer to, in order
+TAB_PREFIX = "tab:"
+ID_HEADER = "ID"
+
+Record = tuple[str, int, int]
+
+
+@dataclass
+class PublicChange:
+    """What the public write changes in one tab (rows by position; cells counted)."""
+
+    added: int = 0
+    changed: int = 0
+    removed: int = 0
+    cells: int = 0
+
+
+@dataclass
+class PublicPlan:
+    """The writes for the public workbook, the new records for the state, and every tab as it will read."""
+
+    writes: list[RangeWrite] = field(default_factory=list)
+    changes: dict[str, PublicChange] = field(default_factory=dict)
+    records: dict[str, Record] = field(default_factory=dict)
+    grids: dict[str, Grid] = field(default_factory=dict)  # tab as it is after the write (for a rebuild)
+
+
+def _digest(parts: Sequence[Sequence[str]]) -> str:
+    h = hashlib.sha256()
+    for row in parts:
+        h.update("\x1f".join(row).encode("utf-8"))
+        h.update(b"\x1e")
+    return h.hexdigest()[:12]
+
+
+def keyed(grid: Grid) -> bool:
+    """A list tab: `ID` in the header's first cell and a distinct non-empty ID on every row."""
+    if not grid or not grid[0] or grid[0][0] != ID_HEADER:
+        return False
+    ids = [r[0] if r else "" for r in grid[1:]]
+    return all(ids) and len(set(ids)) == len(ids)
+
+
+def _id_order(entity: str) -> tuple[int, str]:
+    text = entity.strip().upper()
+    number = int(text[2:]) if text.startswith("E-") and text[2:].isdigit() else 0
+    return number, entity
+
+
+def _runs(tab: str, rows: Mapping[int, list[str]]) -> list[RangeWrite]:
+    """Consecutive rows of the same width as one rectangle."""
+    out: list[RangeWrite] = []
+    block: list[tuple[str, ...]] = []
+    top = -1
+    for r in sorted(rows):
+        values = tuple(rows[r])
+        if block and r == top + len(block) and len(values) == len(block[0]):
+            block.append(values)
+            continue
+        if block:
+            out.append(RangeWrite(tab, top, 0, tuple(block)))
+        block, top = [values], r
+    if block:
+        out.append(RangeWrite(tab, top, 0, tuple(block)))
+    return out
+
+
+def plan_public(
+    public: Mapping[str, Grid],
+    previous: Mapping[str, Record],
+    *,
+    next_id: int,
+    new_ids: int = 0,
+    whole: frozenset[str] = frozenset(),
+    always: frozenset[str] = frozenset(),
+) -> PublicPlan:
+    """The public writes: list tabs row by row against the recorded positions, other tabs whole when changed.
+
+    `previous` is the state's `pubblico` records; `new_ids` how many IDs this sync gave (a sync interrupted
+    after its public write may have appended up to that many rows past the recorded end: they are cleared
+    when the list did not grow as far); `whole` names tabs to rewrite whole whatever the record says; `always` tabs whose record is kept whole (no row records) even if they have an ID column.
+    """
+    out = PublicPlan()
+    lists = [t for t, g in public.items() if keyed(g) and t not in always]
+    tabs_digest = _digest([lists])
+    same_tabs = previous.get(TABS_KEY, ("",))[0] == tabs_digest
+    out.records[TABS_KEY] = (tabs_digest, 0, 0)
+
+    # what each ID published had: its digest and the list tabs it was in
+    old_digest: dict[str, str] = {}
+    old_members: list[list[str]] = [[] for _ in lists]
+    for key, (value, _r, _c) in previous.items():
+        if not key.startswith(ROW_PREFIX) or not value:
+            continue
+        entity = key[len(ROW_PREFIX) :]
+        digest, _, where = value.partition("|")
+        old_digest[entity] = digest
+        if same_tabs:
+            for part in where.split(";"):
+                if part.isdigit() and int(part) < len(lists):
+                    old_members[int(part)].append(entity)
+
+    # the wanted rows of each ID in every list tab, and one digest per ID over all of them
+    rows_of: dict[str, list[list[str]]] = {}
+    for title in lists:
+        for line in public[title][1:]:
+            rows_of.setdefault(line[0], []).append([title, *line])
+    new_digest = {e: _digest(parts) for e, parts in rows_of.items()}
+    members: dict[str, list[str]] = {e: [] for e in rows_of}
+
+    for index, title in enumerate(lists):
+        grid = public[title]
+        width = max(len(r) for r in grid)
+        record = previous.get(TAB_PREFIX + title)
+        old_rows = record[1] if record else 0
+        before = sorted(old_members[index], key=_id_order)
+        valid = record is not None and title not in whole and record[2] == width and old_rows == len(before) + 1
+        final: Grid = [list(grid[0]), *sorted((list(r) for r in grid[1:]), key=lambda r: _id_order(r[0]))]
+        for line in final[1:]:
+            members[line[0]].append(str(index))
+        out.grids[title] = final
+        digest = _digest(final)
+        out.records[TAB_PREFIX + title] = (digest, len(final), width)
+        if valid and record is not None and record[0] == digest:
+            continue
+        if not valid:
+            # unknown content: write it all, clearing what an older (or interrupted) version may have left
+            clear = max(old_rows, next_id)
+            writes = full_rewrite(title, final, clear, record[2] if record else 0)
+            change = PublicChange(
+                added=max(0, len(final) - old_rows),
+                changed=min(len(final), old_rows),
+                removed=max(0, old_rows - len(final)),
+            )
+        else:
+            lines: dict[int, list[str]] = {}
+            change = PublicChange()
+            for at in range(1, len(final)):
+                entity = final[at][0]
+                was = before[at - 1] if at - 1 < len(before) else None
+                if was != entity or old_digest.get(entity) != new_digest[entity]:
+                    lines[at] = [*final[at], *[""] * width][:width]
+                    if at >= old_rows:
+                        change.added += 1
+                    else:
+                        change.changed += 1
+            for at in range(len(final), old_rows):
+                lines[at] = [""] * width
+                change.removed += 1
+            for at in range(max(len(final), old_rows), old_rows + new_ids):
+                lines[at] = [""] * width
+            writes = _runs(title, lines)
+        change.cells = sum(w.cells for w in writes)
+        out.writes += writes
+        out.changes[title] = change
+
+    for entity in sorted(members, key=_id_order):
+        out.records[ROW_PREFIX + entity] = (f"{new_digest[entity]}|{';'.join(members[entity])}", 0, 0)
+    # an organisation no longer published keeps its line, emptied: the state's later lines do not move
+    for key in previous:
+        if key.startswith(ROW_PREFIX) and key not in out.records:
+            out.records[key] = ("", 0, 0)
+
+    for title, grid in public.items():
+        if title in lists:
+            continue
+        width = max(len(r) for r in grid)
+        digest = _digest(grid)
+        old = previous.get(TAB_PREFIX + title)
+        out.grids[title] = [list(r) for r in grid]
+        if old is None or old[0] != digest or title in whole:
+            old_rows, old_cols = (old[1], old[2]) if old else (0, 0)
+            writes = full_rewrite(title, grid, old_rows, old_cols)
+            out.writes += writes
+            out.changes[title] = PublicChange(
+                added=max(0, len(grid) - old_rows),
+                changed=min(len(grid), old_rows),
+                removed=max(0, old_rows - len(grid)),
+                cells=sum(w.cells for w in writes),
+            )
+        out.records[TAB_PREFIX + title] = (digest, len(grid), width)
+    return out
