@@ -342,3 +342,10 @@ def orgs_count(n: int) -> str:
 # Printing (xlsx footers: &P page, &N pages, &D print date — codes LibreOffice and Excel both read).
 PRINT_FOOTER_PAGE = "Pagina &P di &N"
 PRINT_FOOTER_DATE = "Stampato il &D"
+
+# Google Sheets: the per-minute quota stayed spent after waiting out a whole window (or the sync's time budget).
+GSHEETS_QUOTA_GIVE_UP = (
+    "Google Sheets ha superato la quota di richieste al minuto (errore 429) e non l'ha ripristinata dopo "
+    "{seconds} secondi di attesa: la sincronizzazione riprenderà alla prossima esecuzione. Se succede spesso, "
+    "controllare che nessun altro programma usi lo stesso account di servizio."
+)

@@ -71,6 +71,8 @@ def layout_digest(specs: Sequence[TabSpec]) -> str:
             *([s.title, *s.header, *s.kinds, str(s.listing), str(s.print_columns)] for s in specs),
         ]
     )
+
+
 FILES_KEY = "_file"
 # Bump when the public files change shape (a new file, a new column): the next sync rewrites them all once.
 PUBLIC_FILES_VERSION = "pubblici-1"
@@ -297,7 +299,9 @@ def run_sync(
                 public_cells = backend.write("public", public_writes, p_specs)
                 if remember is not None and remember.rebuilt("public"):
                     # tabs deleted or shrunk by hand since the last sync: the rows written were not enough
-                    again = [w for t in sorted(remember.rebuilt("public")) for w in _whole(t, published.grids)]
+                    again = [
+                        w for t in sorted(remember.rebuilt("public")) for w in _whole(t, published.grids)
+                    ]
                     public_cells += backend.write("public", again, p_specs)
             if files_due:
                 backend.publish(public_files(plan.public_list))
@@ -312,7 +316,9 @@ def run_sync(
         )
         if staff_writes or public_writes or state_writes:
             staff_writes += state_writes
-            staff_writes += _log_writes(snapshot, now, trigger, figures, count_cells(staff_writes) + public_cells)
+            staff_writes += _log_writes(
+                snapshot, now, trigger, figures, count_cells(staff_writes) + public_cells
+            )
         if dry_run:
             report.cells_written = 0
         elif staff_writes or public_writes:
@@ -346,7 +352,9 @@ def record_grids(new: State, workbook: str, layout: GridLayout, previous: State)
         if key.startswith(prefix):
             new.public.setdefault(key, record)
     for title, (sheet_id, rows, cols) in layout.items():
-        new.public[prefix + title] = (str(sheet_id), 0, 0) if workbook == "staff" else (str(sheet_id), rows, cols)
+        new.public[prefix + title] = (
+            (str(sheet_id), 0, 0) if workbook == "staff" else (str(sheet_id), rows, cols)
+        )
 
 
 def _plan_public(public: dict[str, Grid], previous: State, new: State, structure: str) -> PublicPlan:

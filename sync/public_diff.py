@@ -2,11 +2,13 @@
 
 The public spreadsheet is never read (a sync is 3 requests: read staff, write public, write staff), so what
 it holds is kept in the staff workbook's hidden state: for each organisation published, a short digest of
-its public rows and the list tabs it is in (`pubblico | riga:E-0042 | <digest>|0;2`, tab 0 = the first list
-tab). A list tab is a tab whose first column is `ID`; its rows are in ID order, the order of registration,
-so the same inputs give the same tab whatever the history of syncs, and a new organisation (a new, higher
-ID) is a row appended: a sync with 10 new responses writes about 10 rows per tab, at any size. A row that
-changes is rewritten in place; one that leaves the list moves the rows below it up one.
+its public rows and the row it occupies in every list tab (`pubblico | riga:E-0042 | <digest>|0:17;2:5`,
+tab 0 = the first list tab). A list tab is a tab whose first column is `ID`; like the staff tabs
+(`diff.rows_in_place`) it keeps each row where it is: an organisation new to the tab takes the first free
+row at the end, one that leaves it is replaced by the tab's last row (one row moved, not the whole tail
+shifted). So a sync with 10 new responses writes about 10 rows per tab, at any size, also when an
+organisation joins an area in the middle of the list. The first write of a tab is in the order
+`render.render_public` gives (by name).
 
 Tabs without an `ID` column (`Informazioni`), or whose record does not match (an older state, a changed
 layout, a tab the backend had to recreate), are rewritten whole, as before.
@@ -69,6 +71,30 @@ def keyed(grid: Grid) -> bool:
     return all(ids) and len(set(ids)) == len(ids)
 
 
+def _positions(text: str) -> dict[int, int]:
+    out: dict[int, int] = {}
+    for part in text.split(";"):
+        tab, _, row = part.partition(":")
+        if tab.isdigit() and row.isdigit():
+            out[int(tab)] = int(row)
+    return out
+
+
+def _slots(old: Mapping[str, int], wanted: Sequence[str]) -> dict[str, int]:
+    """Row (1-based, under the header) of each wanted ID: kept where it was if it still fits; IDs new to the
+    tab, then those left beyond the new end, fill the free rows in order."""
+    n = len(wanted)
+    out = {e: old[e] for e in wanted if e in old and old[e] <= n}
+    taken = set(out.values())
+    free = (p for p in range(1, n + 1) if p not in taken)
+    movers = [e for e in wanted if e not in old] + sorted(
+        (e for e in wanted if e in old and old[e] > n), key=lambda e: old[e]
+    )
+    for entity, at in zip(movers, free, strict=False):
+        out[entity] = at
+    return out
+
+
 def _id_order(entity: str) -> tuple[int, str]:
     text = entity.strip().upper()
     number = int(text[2:]) if text.startswith("E-") and text[2:].isdigit() else 0
@@ -114,9 +140,9 @@ def plan_public(
     same_tabs = previous.get(TABS_KEY, ("",))[0] == tabs_digest
     out.records[TABS_KEY] = (tabs_digest, 0, 0)
 
-    # what each ID published had: its digest and the list tabs it was in
+    # what each ID published had: its digest and its row in each list tab
     old_digest: dict[str, str] = {}
-    old_members: list[list[str]] = [[] for _ in lists]
+    old_pos: list[dict[str, int]] = [{} for _ in lists]
     for key, (value, _r, _c) in previous.items():
         if not key.startswith(ROW_PREFIX) or not value:
             continue
@@ -124,9 +150,9 @@ def plan_public(
         digest, _, where = value.partition("|")
         old_digest[entity] = digest
         if same_tabs:
-            for part in where.split(";"):
-                if part.isdigit() and int(part) < len(lists):
-                    old_members[int(part)].append(entity)
+            for index, at in _positions(where).items():
+                if index < len(old_pos):
+                    old_pos[index][entity] = at
 
     # the wanted rows of each ID in every list tab, and one digest per ID over all of them
     rows_of: dict[str, list[list[str]]] = {}
@@ -141,11 +167,20 @@ def plan_public(
         width = max(len(r) for r in grid)
         record = previous.get(TAB_PREFIX + title)
         old_rows = record[1] if record else 0
-        before = sorted(old_members[index], key=_id_order)
-        valid = record is not None and title not in whole and record[2] == width and old_rows == len(before) + 1
-        final: Grid = [list(grid[0]), *sorted((list(r) for r in grid[1:]), key=lambda r: _id_order(r[0]))]
-        for line in final[1:]:
-            members[line[0]].append(str(index))
+        known = old_pos[index]
+        valid = (
+            record is not None
+            and title not in whole
+            and record[2] == width
+            and old_rows == len(known) + 1
+            and sorted(known.values()) == list(range(1, len(known) + 1))
+        )
+        by_id = {r[0]: r for r in grid[1:]}
+        slots = _slots(known if valid else {}, [r[0] for r in grid[1:]])
+        final: Grid = [list(grid[0])] + [[] for _ in by_id]
+        for entity, at in slots.items():
+            final[at] = list(by_id[entity])
+            members[entity].append(f"{index}:{at}")
         out.grids[title] = final
         digest = _digest(final)
         out.records[TAB_PREFIX + title] = (digest, len(final), width)
@@ -163,10 +198,8 @@ def plan_public(
         else:
             lines: dict[int, list[str]] = {}
             change = PublicChange()
-            for at in range(1, len(final)):
-                entity = final[at][0]
-                was = before[at - 1] if at - 1 < len(before) else None
-                if was != entity or old_digest.get(entity) != new_digest[entity]:
+            for entity, at in slots.items():
+                if known.get(entity) != at or old_digest.get(entity) != new_digest[entity]:
                     lines[at] = [*final[at], *[""] * width][:width]
                     if at >= old_rows:
                         change.added += 1

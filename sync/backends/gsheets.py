@@ -13,7 +13,10 @@ Request budget (every figure counts HTTP requests, retries included; see `reques
                batch; 0 when there is nothing to write. +1 spreadsheets:batchUpdate only when a write goes
                beyond a tab's grid, +1 metadata fetch only when the grid sizes are not known (they come
                free with every read: a whole-sheet range is echoed as the full grid, e.g. `Elenco!A1:Z1000`).
-               A batch over ~8 MB (Google refuses bodies over 10 MB) is split, each part idempotent.
+               A batch over ~2 MB (Google's advice; it refuses bodies over 10 MB) is split, each part
+               idempotent. Tab ids and grid sizes are kept in the state (`pipeline.record_grids`), so a sync
+               in a new process needs no metadata: it is fetched only when a write says a tab is missing or
+               too small (deleted or shrunk by hand), and those tabs are then written whole (`rebuilt`).
     ensure  1  metadata fetch, +1 spreadsheets:batchUpdate (tabs, frozen rows, widths, warning-only
                protections, dropdowns) and +1 values:batchUpdate (header and seed rows) when something is
                missing; a second `ensure` sends only the metadata fetch.
@@ -61,6 +64,7 @@ from sync.backends.base import Grid, GridLayout, RangeWrite, Snapshot, TabSpec, 
 from sync.cells import GOOGLE_FORMATS, SERIAL_EPOCH, canonical_text, kind_of, serial_number, typed_value
 from sync.config import GSheetsBackend
 from sync.errors import ConfigError, TransientError
+from sync.labels import GSHEETS_QUOTA_GIVE_UP
 
 T = TypeVar("T")
 
@@ -79,8 +83,8 @@ GROW_COLS = 5
 MIXED_MACHINE_COLUMNS = 6
 # Pixels per character of a TabSpec width (Arial 10 in Google Sheets).
 PX_PER_CHAR = 7
-# Google refuses request bodies over 10 MB; stay well below it.
-MAX_BODY_BYTES = 8 * 1024 * 1024
+# Google refuses request bodies over 10 MB and advises at most 2 MB: a larger write is sent in parts.
+MAX_BODY_BYTES = 1_900_000
 # Only the fields this backend uses: titles, ids, grid sizes, visibility, protections.
 METADATA_FIELDS = (
     "properties(locale),sheets(properties(sheetId,title,index,hidden,gridProperties(rowCount,columnCount)),"
@@ -93,6 +97,10 @@ FILTER_BUTTON = 3
 # spreadsheet, so that a visitor opening the link lands on the list.
 DEFAULT_TAB_TITLES = frozenset({"Foglio1", "Foglio 1", "Sheet1", "Sheet 1"})
 RETRY_STATUS = frozenset({408, 429, 500, 502, 503, 504})
+# Google's quota is counted per minute: a 429 is waited out for up to one window.
+QUOTA_WINDOW_S = 60.0
+# The most a sync spends waiting before retries (App Engine's cron and task handlers may run 10 minutes).
+TIME_BUDGET_S = 240.0
 
 # Italian messages for people (the exact texts are asserted by the tests).
 MSG_NOT_SHARED = (
@@ -228,10 +236,11 @@ class _Stale(Exception):
 class _Failure(Exception):
     """One failed attempt that may succeed if tried again (quota, server error, network)."""
 
-    def __init__(self, what: str, retry_after: float = 0.0) -> None:
+    def __init__(self, what: str, retry_after: float = 0.0, *, quota: bool = False) -> None:
         super().__init__(what)
         self.what = what
         self.retry_after = retry_after
+        self.quota = quota  # 429 (or 403 rateLimitExceeded): Google's per-minute quota is spent
 
 
 @dataclass
@@ -295,6 +304,7 @@ class GSheetsStore:
         max_delay_s: float = 32.0,
         lock_dir: Path | None = None,
         lock_timeout_s: float = 120.0,
+        time_budget_s: float = TIME_BUDGET_S,
     ) -> None:
         self.staff_spreadsheet_id = staff_spreadsheet_id
         self.public_spreadsheet_id = public_spreadsheet_id
@@ -308,6 +318,8 @@ class GSheetsStore:
         self.max_delay_s = max_delay_s
         self.limiter = RateLimiter(requests_per_minute, clock=clock, sleep=sleep)
         self.lock_timeout_s = lock_timeout_s
+        self.time_budget_s = time_budget_s
+        self._waited = 0.0  # seconds slept before retries in this sync (reset by `sync_lock`)
         self._service_account_email = service_account_email
         self._credentials = credentials  # only to name the service account in messages; never printed
         self._requests = 0
@@ -460,7 +472,9 @@ class GSheetsStore:
         book = self._books.get(self._spreadsheet_id(workbook))
         if book is None:
             return {}
-        return {t: (tab.sheet_id, tab.rows, tab.cols) for t, tab in book.tabs.items() if tab.sheet_id is not None}
+        return {
+            t: (tab.sheet_id, tab.rows, tab.cols) for t, tab in book.tabs.items() if tab.sheet_id is not None
+        }
 
     def recall_grids(self, workbook: Workbook, layout: GridLayout) -> None:
         """Tab ids and sizes from the state: no metadata fetch until a write says they are stale.
@@ -494,6 +508,7 @@ class GSheetsStore:
             self._lock.acquire(timeout=self.lock_timeout_s)
         except filelock.Timeout:
             raise TransientError(MSG_BUSY) from None
+        self._waited = 0.0
         try:
             yield
         finally:
@@ -602,6 +617,7 @@ class GSheetsStore:
         attempt that timed out may have been applied: so each retry re-reads the metadata and re-plans.
         """
         attempt = 0
+        quota_wait = 0.0
         values: dict[str, RangeWrite] = {}
         actions: dict[str, None] = {}
         while True:
@@ -621,9 +637,7 @@ class GSheetsStore:
             try:
                 self._attempt(sid, functools.partial(self._client.batch_update, sid, body))
             except _Failure as failure:
-                if attempt >= self.max_attempts:
-                    raise self._give_up(failure, attempt) from None
-                self.sleep(self._delay(attempt, failure.retry_after))
+                quota_wait = self._wait_or_give_up(failure, attempt, quota_wait)
                 book = None
                 continue
             book.tabs.update(todo.after)
@@ -634,14 +648,13 @@ class GSheetsStore:
     def _call(self, sid: str, fn: Callable[[], T]) -> T:
         """Run one idempotent API call with bounded, jittered exponential backoff."""
         attempt = 0
+        quota_wait = 0.0
         while True:
             attempt += 1
             try:
                 return self._attempt(sid, fn)
             except _Failure as failure:
-                if attempt >= self.max_attempts:
-                    raise self._give_up(failure, attempt) from None
-                self.sleep(self._delay(attempt, failure.retry_after))
+                quota_wait = self._wait_or_give_up(failure, attempt, quota_wait)
 
     def _attempt(self, sid: str, fn: Callable[[], T]) -> T:
         """One try: a retryable failure becomes `_Failure`, a sharing problem `ConfigError`, the rest a bug."""
@@ -652,7 +665,9 @@ class GSheetsStore:
         except APIError as err:
             self._raise_config_error(sid, err)
             if err.code in RETRY_STATUS or err.code >= 500 or _is_rate_limit(err):
-                raise _Failure(f"errore {err.code}", _retry_after(err.response)) from None
+                raise _Failure(
+                    f"errore {err.code}", _retry_after(err.response), quota=_is_rate_limit(err)
+                ) from None
             raise
         except requests.Timeout:
             raise _Failure(f"nessuna risposta entro {_seconds(self.timeout_s)}") from None
@@ -685,6 +700,27 @@ class GSheetsStore:
         email = getattr(self._credentials, "service_account_email", "")
         # Metadata-server credentials say "default" until their first refresh.
         return email if isinstance(email, str) and "@" in email else ""
+
+    def _wait_or_give_up(self, failure: _Failure, attempt: int, quota_wait: float) -> float:
+        """Sleep before the next attempt, or raise `TransientError`; return the time waited on the quota.
+
+        A quota error (429) is waited out: Retry-After when Google gives one, else jittered exponential
+        steps up to the quota's one-minute window, until a whole window has been waited (then the quota is
+        spent by someone else, and waiting longer will not help) or the sync's time budget would be
+        exceeded. Other failures get `max_attempts` tries with the same backoff, capped at `max_delay_s`."""
+        if failure.quota:
+            step = min(QUOTA_WINDOW_S, self.base_delay_s * 2.0 ** (attempt - 1))
+            delay = failure.retry_after or step / 2 + self.rng.random() * step / 2
+            if quota_wait >= QUOTA_WINDOW_S or self._waited + delay > self.time_budget_s:
+                raise TransientError(GSHEETS_QUOTA_GIVE_UP.format(seconds=f"{quota_wait:.0f}")) from None
+            quota_wait += delay
+        else:
+            if attempt >= self.max_attempts:
+                raise self._give_up(failure, attempt) from None
+            delay = self._delay(attempt, failure.retry_after)
+        self._waited += delay
+        self.sleep(delay)
+        return quota_wait
 
     def _delay(self, attempt: int, retry_after: float) -> float:
         # "Equal jitter": half the exponential step, plus a random half, so retries of many clients spread out.
