@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from sync import labels
@@ -248,7 +248,7 @@ def run_sync(
         if missing:
             created = backend.ensure("staff", s_specs, dry_run=dry_run)
             if not dry_run:
-                snapshot = backend.read(s_specs)
+                snapshot = _after_ensure(backend, snapshot, s_specs)
         plan = plan_sync(snapshot, settings, now)
         resolution, current, public, state = plan.resolution, plan.staff, plan.public, plan.previous
 
@@ -375,6 +375,19 @@ def _plan_public(public: dict[str, Grid], previous: State, new: State, structure
     elif STRUCTURE_KEY in previous.public:
         new.public[STRUCTURE_KEY] = previous.public[STRUCTURE_KEY]
     return out
+
+
+def _after_ensure(backend: Backend, snapshot: Snapshot, specs: Sequence[TabSpec]) -> Snapshot:
+    """The staff workbook after `ensure`: for a remote backend, each missing tab now holds its header and seed
+    rows (what `ensure` wrote), so it is not read again (one request less on a first sync)."""
+    if not isinstance(backend, RemembersGrids):
+        return backend.read(specs)
+    tabs = dict(snapshot.tabs)
+    for spec in specs:
+        if spec.title not in tabs and (spec.header or spec.seed):
+            rows = [[*spec.header], *([*r] for r in spec.seed)]
+            tabs[spec.title] = [r[: max((i + 1 for i, v in enumerate(r) if v), default=0)] for r in rows]
+    return replace(snapshot, tabs=tabs)
 
 
 def _whole(title: str, grids: dict[str, Grid]) -> list[RangeWrite]:

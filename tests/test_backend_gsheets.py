@@ -154,15 +154,13 @@ def test_request_counts_first_nochange_incremental(
     settings = _settings(fake, staff, public)
     with _store(settings, clock, tmp_path) as store:
         first = _sync(store, settings)
-        assert first.report.api_requests == store.requests == fake.count() == 12
+        assert first.report.api_requests == store.requests == fake.count() == 10
         assert _kinds(fake) == [
             "values.batchGet",  # 400: the machine tabs do not exist yet
-            "spreadsheets.get",
+            "spreadsheets.get",  # (used again by `ensure`)
             "values.batchGet",  # read what exists
-            "spreadsheets.get",
             "spreadsheets.batchUpdate",
-            "values.batchUpdate",  # ensure staff tabs
-            "values.batchGet",  # read again
+            "values.batchUpdate",  # ensure staff tabs (their headers: not read again)
             "spreadsheets.get",
             "spreadsheets.batchUpdate",
             "values.batchUpdate",  # ensure public tabs

@@ -327,6 +327,7 @@ class GSheetsStore:
         self._books: dict[str, _Book] = {}
         self._empty: set[str] = set()  # staff tabs that existed but were empty at the last read
         self._unformatted: set[str] = set()  # tabs whose typed cells showed bare serial numbers
+        self._meta_fresh: set[str] = set()  # spreadsheets whose metadata the last read fetched
         self._rebuilt: dict[str, set[str]] = {}  # workbook -> tabs the last write recreated or grew back
         self._client = _Client(
             session, base_url=_base_url(endpoint), limiter=self.limiter, on_request=self._count
@@ -396,6 +397,7 @@ class GSheetsStore:
                 ) from None
             titles = [t for t in titles if t in book.tabs]
             hidden = {t for t, tab in book.tabs.items() if tab.hidden}
+            self._meta_fresh.add(sid)  # `ensure`, called next for the missing tabs, needs no second fetch
             ranges = self._batch_get(sid, titles)
         grids = dict(zip(titles, ranges, strict=True))
         responses = grids.pop(self.responses_tab)
@@ -413,7 +415,9 @@ class GSheetsStore:
         def plan(book: _Book) -> _Plan:
             return _ensure_plan(book, specs, empty, public=workbook == "public")
 
-        book = self._fetch_book(sid)
+        # Metadata fetched by the read just before (tabs were missing) is reused; a failed batchUpdate re-fetches.
+        book = self._books[sid] if sid in self._meta_fresh and sid in self._books else self._fetch_book(sid)
+        self._meta_fresh.discard(sid)
         if dry_run:
             return plan(book).actions
         done = self._change_structure(sid, plan, book)
