@@ -23,7 +23,7 @@ from sync.diff import WantedTab, count_cells, diff_tab, full_rewrite
 from sync.model import Grid, Problem, Report, Severity, Status
 from sync.parse import ParsedSheet, parse_rows
 from sync.preview import Preview, build_preview
-from sync.public_diff import ROW_PREFIX, TABS_KEY, PublicPlan, plan_public
+from sync.public_diff import ROW_PREFIX, TABS_KEY, PublicPlan, keep_rows_in_place, plan_public
 from sync.public_files import public_files
 from sync.public_list import PublicList, build_public_list, parse_updated
 from sync.render import (
@@ -255,6 +255,7 @@ def run_sync(
         staff_writes: list[RangeWrite] = []
         changes: dict[str, TabChange] = {}
         for title, (grid, want) in current.items():
+            want = _in_place(title, grid, want, s_specs)
             writes = diff_tab(grid, want)
             if writes:
                 staff_writes += writes
@@ -375,6 +376,19 @@ def _plan_public(public: dict[str, Grid], previous: State, new: State, structure
     elif STRUCTURE_KEY in previous.public:
         new.public[STRUCTURE_KEY] = previous.public[STRUCTURE_KEY]
     return out
+
+
+IN_ORDER = frozenset({ELENCO, RISPOSTE, REGISTRO, STATE_TAB})  # tabs whose rows have a meaning by position
+
+
+def _in_place(title: str, grid: Grid, want: WantedTab, specs: Sequence[TabSpec]) -> WantedTab:
+    """A staff list tab written only where rows changed (`public_diff.keep_rows_in_place`): a new response
+    sorted into the middle of an area list or of `Anomalie` moves no other row."""
+    listing = {s.title for s in specs if s.listing and s.owner == "machine"}
+    if title in IN_ORDER or title not in listing:
+        return want
+    rows = keep_rows_in_place(grid, want.rows)
+    return want if rows is None else WantedTab(want.title, rows, want.owned_width)
 
 
 def _after_ensure(backend: Backend, snapshot: Snapshot, specs: Sequence[TabSpec]) -> Snapshot:

@@ -241,3 +241,51 @@ def plan_public(
             )
         out.records[TAB_PREFIX + title] = (digest, len(grid), width)
     return out
+
+
+def keep_rows_in_place(current: Grid, wanted: Sequence[Sequence[str | None]]) -> list[list[str | None]] | None:
+    """A machine list tab (read back, header first) with its wanted rows placed where they already are.
+
+    Rows are matched by their ID when column A holds distinct IDs, else by their whole content; a row new to
+    the tab takes a row freed by one that left (or one past the end). So inserting a row in a sorted list
+    moves no other row: the diff then writes what changed, not the tail. None when the tab is unknown or its
+    header differs (then it is written as rendered)."""
+    if not current or len(wanted) < 2 or any(c is None for r in wanted for c in r):
+        return None
+    header = [c or "" for c in wanted[0]]
+    if _trimmed(current[0]) != _trimmed(header):
+        return None
+    rows = [[c or "" for c in r] for r in wanted[1:]]
+    by_id = [r[0] for r in rows] if all(r and r[0] for r in rows) else []
+    if by_id and len(set(by_id)) == len(by_id):
+        keys = by_id
+        old_keys = [line[0] if line else "" for line in current[1:]]
+    else:
+        keys = _counted([tuple(_trimmed(r)) for r in rows])
+        old_keys = _counted([tuple(line) for line in current[1:]])
+    old: dict[str, int] = {}
+    for at, key in enumerate(old_keys, 1):
+        if key and key not in old:
+            old[key] = at
+    slots = _slots(old, keys)
+    out: list[list[str | None]] = [list(wanted[0])] + [[] for _ in rows]
+    for key, row in zip(keys, rows, strict=True):
+        out[slots[key]] = list(row)
+    return out
+
+
+def _trimmed(row: Sequence[str]) -> list[str]:
+    end = len(row)
+    while end and row[end - 1] == "":
+        end -= 1
+    return list(row[:end])
+
+
+def _counted(rows: Sequence[tuple[str, ...]]) -> list[str]:
+    """A key per row: its content, numbered when the same row appears more than once."""
+    seen: dict[tuple[str, ...], int] = {}
+    out = []
+    for row in rows:
+        seen[row] = seen.get(row, 0) + 1
+        out.append("\x1f".join(row) + f"\x1e{seen[row]}")
+    return out
