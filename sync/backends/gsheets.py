@@ -24,9 +24,12 @@ Request budget (every figure counts HTTP requests, retries included; see `reques
 gspread is used through `gspread.http_client.HTTPClient` only (never `open_by_key`/`Worksheet`, which
 re-fetch metadata on every call). `_Client` subclasses it to send requests to `endpoint` instead of
 https://sheets.googleapis.com when one is configured (a test fake or a proxy), to stay under the per-user
-quota with a sliding-window limiter, and to count requests. Retries live in `GSheetsStore`: 408/429/5xx,
-dropped connections and timeouts are retried with jittered exponential backoff, then become a
-`TransientError`; gspread's `BackOffHTTPClient` is not used (in 6.2.1 it retries without bound).
+quota with a sliding-window limiter, and to count requests. Retries live in `GSheetsStore`: 408/5xx,
+dropped connections and timeouts are retried with jittered exponential backoff (`max_retries` tries), then
+become a `TransientError`; a 429 (quota spent) is waited out for up to the quota's one-minute window
+(Retry-After when Google sends one, else jittered steps up to 60 s), within the sync's `time_budget_s`, then
+gives up with `labels.GSHEETS_QUOTA_GIVE_UP`. gspread's `BackOffHTTPClient` is not used (in 6.2.1 it
+retries without bound).
 
 Timestamps of the form are read as the sheet shows them: in an Italian-locale sheet "03/04/2024 11.09.13",
 which `sync.parse.parse_timestamp` reads day first. A sheet in another locale (en_US shows "4/20/2024
