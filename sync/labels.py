@@ -292,6 +292,7 @@ EVIDENCE_OTHER_BODY = "tipo di ente diverso nel nome (consorzio, fondazione, cir
 EVIDENCE_OTHER_TAX_ID = "codici fiscali diversi"
 EVIDENCE_OTHER_NUMBER = "numero diverso nel nome"
 EVIDENCE_MUST_LINK = "unione richiesta"
+EVIDENCE_KEPT = "già lo stesso ente nelle sincronizzazioni precedenti"
 EVIDENCE_CONFLICT = "unione richiesta in conflitto con una separazione"
 # Command line ---------------------------------------------------------------------------------------------------
 DEMO_REFUSED = (

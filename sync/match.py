@@ -72,6 +72,7 @@ from sync.labels import (
     EVIDENCE_CONFLICT,
     EVIDENCE_CONTACT,
     EVIDENCE_EMAIL,
+    EVIDENCE_KEPT,
     EVIDENCE_MUST_LINK,
     EVIDENCE_OTHER_BODY,
     EVIDENCE_OTHER_COMUNE,
@@ -97,6 +98,7 @@ __all__ = [
     "EVIDENCE_CONFLICT",
     "EVIDENCE_CONTACT",
     "EVIDENCE_EMAIL",
+    "EVIDENCE_KEPT",
     "EVIDENCE_MUST_LINK",
     "EVIDENCE_OTHER_BODY",
     "EVIDENCE_OTHER_COMUNE",
@@ -1374,8 +1376,12 @@ def match(
     *,
     must_link: Iterable[tuple[int, int]] = (),
     cannot_link: Iterable[tuple[int, int]] = (),
+    kept_link: Iterable[tuple[int, int]] = (),
 ) -> MatchResult:
-    """Cluster response records into organisations, with the evidence and a review queue."""
+    """Cluster response records into organisations, with the evidence and a review queue.
+
+    `kept_link`: pairs an earlier sync had in one organisation, kept together like `must_link` (staff's
+    separations still win), with their own evidence."""
     profiles, keys, by_id = _profiles(records)
     index = dict(zip(keys, range(len(keys)), strict=True))
     if len(index) != len(profiles):
@@ -1403,15 +1409,17 @@ def match(
     links: list[Link] = []
     review: list[tuple[tuple[int, int, float], int, int, Link]] = []  # (rank, i, j, link)
     conflicts: list[tuple[int, int, Link]] = []
-    for i, j in known(must_link):
+    for (i, j), why in [*((p, EVIDENCE_MUST_LINK) for p in known(must_link)),
+                        *((p, EVIDENCE_KEPT) for p in known(kept_link))]:
         ri, rj = uf.find(i), uf.find(j)
         if ri == rj:
             continue
         if uf.forbidden(ri, rj):
-            conflicts.append((i, j, _link(profiles, i, j, 0.0, (EVIDENCE_CONFLICT,))))
+            if why == EVIDENCE_MUST_LINK:
+                conflicts.append((i, j, _link(profiles, i, j, 0.0, (EVIDENCE_CONFLICT,))))
             continue
         uf.union(ri, rj)
-        links.append(_link(profiles, i, j, _name_score(profiles[i], profiles[j]), (EVIDENCE_MUST_LINK,)))
+        links.append(_link(profiles, i, j, _name_score(profiles[i], profiles[j]), (why,)))
     _same_code(profiles, groups, uf, links, review)
     _judged(profiles, shared, df, uf, links, review)
 

@@ -101,6 +101,18 @@ def admit(checked: Checked, ambito: Ambito) -> Checked:
     return checked if problem is None else replace(checked, problems=(*checked.problems, problem))
 
 
+def _split_groups(
+    clusters: Sequence[Sequence[int]], previous: Mapping[str, list[int]], detached: set[int]
+) -> list[tuple[int, int]]:
+    """Pairs that rejoin the rows of an earlier organisation the matcher now puts in several clusters."""
+    cluster_of = {k: n for n, cluster in enumerate(clusters) for k in cluster}
+    pairs: list[tuple[int, int]] = []
+    for keys in previous.values():
+        kept = [k for k in keys if k not in detached and k in cluster_of]
+        pairs.extend((kept[0], k) for k in kept[1:] if cluster_of[k] != cluster_of[kept[0]])
+    return pairs
+
+
 def _record(key: int, c: Checked) -> MatchRecord:
     r = c.response
     return MatchRecord(
@@ -171,6 +183,11 @@ def resolve(
         cannot.extend((i, j) for j in previous.get(origin, []) if j != i)
 
     result = match(records, must_link=must, cannot_link=cannot)
+    kept = _split_groups(result.clusters, previous, detached)
+    if kept:
+        # rows an earlier sync gave one ID stay one organisation, as staff have known it, even when the row
+        # that linked them is deleted or new rows make the matcher doubt: only staff split them (`Separa`)
+        result = match(records, must_link=must, cannot_link=cannot, kept_link=kept)
     accepted = _flag_borrowed(accepted, result.borrowed)
     ids, next_id = _assign(result.clusters, accepted, state, detached, origins)
 

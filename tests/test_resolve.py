@@ -88,19 +88,25 @@ def test_resolving_twice_gives_the_same_ids_and_the_state_round_trips(name: str)
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(seed=st.integers(0, 10_000), name=st.sampled_from(SETS[:3]), share=st.floats(0.2, 0.9))
+@given(seed=st.integers(0, 10_000), name=st.sampled_from(SETS), share=st.floats(0.2, 0.9))
 def test_adding_or_deleting_rows_never_changes_existing_ids(seed: int, name: str, share: float) -> None:
     """An ID stays with its rows; it can only disappear into another through a merge, never be reused."""
     _ids_survive(name, seed, share)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known: with the federation's row deleted, a circle that first typed the federation's code and then "
-    "its own is split (two valid codes, every contact the same); the split row gets a new ID",
+@pytest.mark.parametrize(
+    ("seed", "share"),
+    [
+        # a circle first typed its federation's code, then its own (every contact the same): with the
+        # federation's row deleted the matcher only doubts they are one body
+        pytest.param(5000, 0.84375, id="the row that explained a borrowed code is deleted"),
+        # three answers of one APS (CF, then P.IVA with a new e-mail): the one that linked them is deleted
+        pytest.param(1457, 0.8657383363927076, id="the answer that linked two others is deleted"),
+    ],
 )
-def test_an_organisation_is_not_split_when_the_row_that_explained_its_borrowed_code_goes() -> None:
-    _ids_survive("crema-difficili", 5000, 0.84375)
+def test_an_organisation_staff_know_is_not_split_by_a_deleted_row(seed: int, share: float) -> None:
+    """Rows an earlier sync gave one ID keep it: only staff split an organisation (`Separa`)."""
+    _ids_survive("crema-difficili", seed, share)
 
 
 def _ids_survive(name: str, seed: int, share: float) -> None:
