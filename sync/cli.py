@@ -12,9 +12,10 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from importlib.metadata import entry_points
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -22,6 +23,10 @@ from sync import labels
 from sync.backends import open_backend
 from sync.config import Settings, XlsxBackend, load_settings
 from sync.errors import ElencoError, TransientError
+
+if TYPE_CHECKING:  # the pipeline is imported by the commands that sync, not by `--help`
+    from sync.backends.base import Snapshot
+    from sync.pipeline import SyncPlan
 
 F = TypeVar("F", bound=Callable[..., Any])
 PLUGIN_GROUP = "elenco.commands"  # commands other packages add (webhook: `serve`), declared in pyproject.toml
@@ -216,19 +221,12 @@ def check(config: str) -> None:
 def stampa(config: str, out: Path | None) -> None:
     """Crea un foglio presenze da stampare (A4 orizzontale, con firma) per ogni incontro di ogni area e per le plenarie."""
     from sync.backends.printout import write_printables
-    from sync.pipeline import now_local, plan_sync
-    from sync.render import CALENDARIO, meetings_from_preset, parse_calendar, render_printables, staff_specs
+    from sync.render import render_printables
 
     with presenting_errors():
         settings = load_config(config)
-        backend = open_backend(settings)
-        snapshot = backend.read(staff_specs(settings.ambito))
-        plan = plan_sync(snapshot, settings, now_local())
-        if CALENDARIO in snapshot.tabs:
-            meetings, _ = parse_calendar(snapshot.tabs[CALENDARIO], settings.ambito)
-        else:
-            meetings = meetings_from_preset(settings.ambito.meetings)
-        sheets = render_printables(plan.resolution.organisations, settings.ambito, meetings)
+        _, plan, _ = _planned(settings)
+        sheets = render_printables(plan.resolution.organisations, settings.ambito, plan.calendar)
         if out is None:
             base = settings.backend.folder if isinstance(settings.backend, XlsxBackend) else Path.cwd()
             out = base / "stampe"
@@ -252,16 +250,12 @@ def pubblica(config: str, out: Path) -> None:
     """Scrive la pagina web e il PDF dell'elenco pubblico (con i dati aperti), da caricare sul sito del Comune."""
     import errno
 
-    from sync.pipeline import now_local, plan_sync
     from sync.public_files import long_date_time, public_files
-    from sync.render import staff_specs
 
     with presenting_errors():
         settings = load_config(config)
-        backend = open_backend(settings)
         # one read of the staff workbook, the same plan a sync makes: the list as the public spreadsheet has it
-        snapshot = backend.read(staff_specs(settings.ambito))
-        plist = plan_sync(snapshot, settings, now_local()).public_list
+        plist = _planned(settings)[1].public_list
         # the page links its PDF and open data by relative address: they travel together
         files = public_files(plist)
     written: list[Path] = []
@@ -490,6 +484,26 @@ if __name__ == "__main__":
     main()
 
 
+def _planned(settings: Settings) -> tuple[Snapshot, SyncPlan, datetime]:
+    """Read the staff workbook and plan as a sync would, writing nothing (for the commands that report)."""
+    from sync.pipeline import now_local, plan_sync
+    from sync.render import staff_specs
+
+    snapshot = open_backend(settings).read(staff_specs(settings.ambito))
+    now = now_local()
+    return snapshot, plan_sync(snapshot, settings, now), now
+
+
+def _out_folder(settings: Settings, out: Path | None, default: str, required: str) -> Path:
+    """`--out`, or `default` beside the local files; with Google there is no such place: exit 2."""
+    if out is not None:
+        return out
+    if not isinstance(settings.backend, XlsxBackend):
+        click.echo(f"Errore: {required}", err=True)
+        sys.exit(2)
+    return settings.backend.folder / default
+
+
 def _write_files(folder: Path, files: dict[str, bytes]) -> list[Path]:
     """Write each file through a temporary name in `folder` (a reader never sees half a file)."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -515,25 +529,13 @@ def _write_files(folder: Path, files: dict[str, bytes]) -> list[Path]:
 def convocazioni(config: str, out: Path | None) -> None:
     """Per ogni incontro di «Calendario»: l'evento .ics e gli indirizzi degli enti attesi (Ccn e CSV)."""
     from sync.convocations import addresses, build_convocations
-    from sync.pipeline import now_local, plan_sync
-    from sync.render import CALENDARIO, meetings_from_preset, parse_calendar, staff_specs
 
     with presenting_errors():
         settings = load_config(config)
-        if out is None:
-            if not isinstance(settings.backend, XlsxBackend):
-                click.echo(f"Errore: {labels.CONVOCATION_OUT_REQUIRED}", err=True)
-                sys.exit(2)
-            out = settings.backend.folder / labels.CONVOCATION_FOLDER
-        backend = open_backend(settings)
-        snapshot = backend.read(staff_specs(settings.ambito))
-        now = now_local()
-        plan = plan_sync(snapshot, settings, now)
-        if CALENDARIO in snapshot.tabs:
-            meetings, problems = parse_calendar(snapshot.tabs[CALENDARIO], settings.ambito)
-        else:
-            meetings, problems = meetings_from_preset(settings.ambito.meetings), []
-        sets = build_convocations(plan.resolution.organisations, settings.ambito, meetings, now)
+        out = _out_folder(settings, out, labels.CONVOCATION_FOLDER, labels.CONVOCATION_OUT_REQUIRED)
+        _, plan, now = _planned(settings)
+        problems = plan.calendar_problems
+        sets = build_convocations(plan.resolution.organisations, settings.ambito, plan.calendar, now)
     if not sets:
         click.echo(labels.CONVOCATION_NONE)
         for p in problems:
@@ -571,30 +573,18 @@ def convocazioni(config: str, out: Path | None) -> None:
 )
 def statistiche(config: str, out: Path | None) -> None:
     """Rapporto di monitoraggio per il Piano di Zona: una pagina HTML con tabelle e grafici, senza dati personali."""
-    from sync.pipeline import now_local, plan_sync
-    from sync.render import CALENDARIO, meetings_from_preset, parse_calendar, staff_specs
     from sync.statistics import report_html
 
     with presenting_errors():
         settings = load_config(config)
-        if out is None:
-            if not isinstance(settings.backend, XlsxBackend):
-                click.echo(f"Errore: {labels.REPORT_OUT_REQUIRED}", err=True)
-                sys.exit(2)
-            out = settings.backend.folder / labels.REPORT_FOLDER
-        backend = open_backend(settings)
-        snapshot = backend.read(staff_specs(settings.ambito))
-        now = now_local()
-        plan = plan_sync(snapshot, settings, now)
-        if CALENDARIO in snapshot.tabs:
-            meetings, problems = parse_calendar(snapshot.tabs[CALENDARIO], settings.ambito)
-        else:
-            meetings, problems = meetings_from_preset(settings.ambito.meetings), []
+        out = _out_folder(settings, out, labels.REPORT_FOLDER, labels.REPORT_OUT_REQUIRED)
+        snapshot, plan, now = _planned(settings)
+        problems = plan.calendar_problems
         page = report_html(
             plan.resolution.organisations,
             plan.resolution.outcomes,
             settings.ambito,
-            meetings,
+            plan.calendar,
             snapshot.tabs,
             now.date(),
         )

@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from importlib.metadata import PackageNotFoundError, version
 
 from pydantic import ValidationError
 
@@ -32,16 +33,15 @@ from sync.public_files import public_files
 from sync.public_list import PublicList, build_public_list, parse_updated
 from sync.render import (
     ANOMALIE,
-    CALENDARIO,
     DECISIONI,
     DUPLICATI,
     ELENCO,
     INFORMAZIONI,
     REGISTRO,
     RISPOSTE,
+    CalendarEntry,
+    calendar_of,
     content_hash,
-    meetings_from_preset,
-    parse_calendar,
     public_specs,
     render_anomalie,
     render_area,
@@ -176,6 +176,8 @@ class SyncPlan:
     problems: list[Problem]
     public_list: PublicList
     preview_of: Callable[[], Preview]  # what the plan changes, by organisation: computed for dry runs only
+    calendar: list[CalendarEntry] = field(default_factory=list)  # the meetings, from `Calendario` or the preset
+    calendar_problems: list[Problem] = field(default_factory=list)
 
 
 def plan_sync(snapshot: Snapshot, settings: Settings, now: datetime) -> SyncPlan:
@@ -188,10 +190,7 @@ def plan_sync(snapshot: Snapshot, settings: Settings, now: datetime) -> SyncPlan
     resolution = resolve([*parsed.responses, *manual], decisions, state, ambito)
     orgs = resolution.organisations
 
-    if CALENDARIO in snapshot.tabs:
-        calendar, calendar_problems = parse_calendar(snapshot.tabs[CALENDARIO], ambito)
-    else:
-        calendar, calendar_problems = meetings_from_preset(ambito.meetings), []
+    calendar, calendar_problems = calendar_of(snapshot.tabs, ambito)
     other = [
         *_column_problems(parsed, snapshot.responses_origin or "Risposte del modulo"),
         *resolution.anomalies,
@@ -244,7 +243,7 @@ def plan_sync(snapshot: Snapshot, settings: Settings, now: datetime) -> SyncPlan
     def preview_of() -> Preview:
         return build_preview(current, ELENCO, orgs, decisions, resolution.anomalies, row_entity)
 
-    return SyncPlan(resolution, current, public, state, other, plist, preview_of)
+    return SyncPlan(resolution, current, public, state, other, plist, preview_of, calendar, calendar_problems)
 
 
 def run_sync(
@@ -385,11 +384,19 @@ def _state_writes(snapshot: Snapshot, state: State) -> list[RangeWrite]:
 def _digest_context(settings: Settings, staff: Sequence[TabSpec], public: Sequence[TabSpec]) -> list[str]:
     """Besides the cells read, what a sync's result depends on: the configuration and the layouts."""
     return [
+        _program_version(),
         settings.model_dump_json(),
         layout_digest(staff),
         layout_digest(public),
         PUBLIC_FILES_VERSION,
     ]
+
+
+def _program_version() -> str:
+    try:
+        return version("elenco")
+    except PackageNotFoundError:  # pragma: no cover - a source tree without an install
+        return "sorgente"
 
 
 def _skipped(

@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -303,6 +303,13 @@ def _parse_day(text: str) -> date | None:
 def meetings_from_preset(meetings: Sequence[Meeting]) -> list[CalendarEntry]:
     """Preset meetings as calendar entries (used before `Calendario` exists)."""
     return [CalendarEntry(m.area, m.date, m.time, m.place, m.phase) for m in meetings]
+
+
+def calendar_of(tabs: Mapping[str, Grid], ambito: Ambito) -> tuple[list[CalendarEntry], list[Problem]]:
+    """The meetings: the `Calendario` tab as read (with its problems), or the preset's before it exists."""
+    if CALENDARIO in tabs:
+        return parse_calendar(tabs[CALENDARIO], ambito)
+    return meetings_from_preset(ambito.meetings), []
 
 
 # Layout -----------------------------------------------------------------------------------------------------

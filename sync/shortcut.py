@@ -15,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
-from importlib.metadata import PackageNotFoundError, version
 
 from sync.backends.base import RangeWrite
 from sync.model import Grid
@@ -26,13 +25,6 @@ FIGURES_KEY = "_cifre"  # `_stato` line: that sync's figures (JSON), for the rep
 # Bump when the plan's logic changes in a way the package version does not show (development installs).
 PLAN_VERSION = "1"
 _OWN_KEYS = frozenset({INPUT_KEY, FIGURES_KEY})
-
-
-def _code_version() -> str:
-    try:
-        return version("elenco")
-    except PackageNotFoundError:  # pragma: no cover - running from a source tree without an install
-        return "sorgente"
 
 
 def _trimmed(grid: Grid) -> list[list[str]]:
@@ -47,7 +39,7 @@ def _trimmed(grid: Grid) -> list[list[str]]:
 
 def input_digest(responses: Grid, tabs: Mapping[str, Grid], context: Iterable[str]) -> str:
     """The digest of a sync's inputs: the responses, every staff tab (but this module's own `_stato`
-    lines), and `context` (configuration, layouts, versions)."""
+    lines), and `context` (configuration, layouts, the program's version: given by the caller)."""
     h = hashlib.sha256()
 
     def add(grid: Grid) -> None:
@@ -56,7 +48,7 @@ def input_digest(responses: Grid, tabs: Mapping[str, Grid], context: Iterable[st
             h.update(b"\x1e")
         h.update(b"\x1d")
 
-    h.update("\x1f".join([PLAN_VERSION, _code_version(), *context]).encode("utf-8", "surrogatepass"))
+    h.update("\x1f".join([PLAN_VERSION, *context]).encode("utf-8", "surrogatepass"))
     add(responses)
     for title in sorted(tabs):
         grid = tabs[title]

@@ -18,13 +18,13 @@ A body about which nothing is known is presumed an ETS: the avviso's own RUNTS c
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Sequence
 from functools import lru_cache
 
 from sync import labels
 from sync.model import Checked, Problem, Severity
 from sync.names import name_key
+from sync.text import fold
 
 ETS, PRIVATE, PUBLIC = "ets", "privato", "pubblico"
 CATEGORIES = (ETS, PRIVATE, PUBLIC)
@@ -132,22 +132,16 @@ _ASSOCIATION = _words(r"associazione", r"fondazione", r"comitato", r"circolo", r
 _NO_RUNTS = re.compile(r"^(?:-+|/|\.|0+|n\.?\s?a\.?|no|non\s.*|nessun[ao]?|in\s+corso.*|in\s+attesa.*)$")
 
 
-def _fold(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text.replace("\u2019", "'"))
-    text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
-    return " ".join(text.split())
-
-
 def has_runts(runts: str) -> bool:
     """A RUNTS (or regional register) number was given, not «no» or «in corso»."""
-    text = _fold(runts)
+    text = fold(runts)
     return bool(text) and not _NO_RUNTS.match(text)
 
 
 @lru_cache(maxsize=16_384)
 def classify(name: str, legal_form: str, runts: str = "") -> str:
     """The category (`ets`, `privato`, `pubblico`) of a body from its name, legal form and RUNTS number."""
-    n, f = _fold(name), _fold(legal_form)
+    n, f = fold(name), fold(legal_form)
     if _PUBLIC.search(f):
         return PUBLIC
     if _UNION.search(f) or _UNION.search(n):

@@ -28,7 +28,7 @@ from sync.config import GSheetsBackend
 from sync.errors import ConfigError, LockedError, TransientError
 from sync.modulo import compare_header
 from sync.pipeline import now_local, plan_sync, sync_now
-from sync.render import CALENDARIO, meetings_from_preset, parse_calendar, public_specs, staff_specs
+from sync.render import public_specs, staff_specs
 from sync.staff_menu import Check, upcoming_meetings
 from webhook import labels
 from webhook.context import WebhookState, current, refuse
@@ -134,12 +134,8 @@ def _rosters(st: WebhookState, data: dict[str, Any]) -> tuple[dict[str, Any], in
     settings = st.config.settings
     snapshot = open_backend(settings).read(staff_specs(settings.ambito))
     now = now_local()
-    if CALENDARIO in snapshot.tabs:
-        calendar, _ = parse_calendar(snapshot.tabs[CALENDARIO], settings.ambito)
-    else:
-        calendar = meetings_from_preset(settings.ambito.meetings)
-    orgs = plan_sync(snapshot, settings, now).resolution.organisations
-    meetings = upcoming_meetings(calendar, orgs, settings.ambito, now.date())
+    plan = plan_sync(snapshot, settings, now)
+    meetings = upcoming_meetings(plan.calendar, plan.resolution.organisations, settings.ambito, now.date())
     items = [
         {"scheda": m.tab, "testo": m.text(), "data": m.day.isoformat(), "enti": m.organisations}
         for m in meetings
