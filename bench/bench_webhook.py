@@ -65,10 +65,10 @@ def percentile(values: list[float], q: float) -> float:
 
 
 class Service:
-    """gunicorn running `webhook.app:create_app()` with a config in a temp folder."""
+    """gunicorn running `webhook.wsgi:application()` with a config in a temp folder."""
 
     def __init__(
-        self, folder: Path, config: Path, secret: str, token: str, app: str = "webhook.app:create_app()"
+        self, folder: Path, config: Path, secret: str, token: str, app: str = "webhook.wsgi:application()"
     ) -> None:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
