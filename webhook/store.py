@@ -52,6 +52,7 @@ class InstanceStore:
         self.response_ttl_s = response_ttl_s
         self._last_prune = 0.0
         self._local = threading.local()
+        self._write_lock, self._lock_pid = threading.Lock(), os.getpid()
         with self._connect() as con:
             con.execute("PRAGMA journal_mode=WAL")
             con.executescript(_SCHEMA)
@@ -77,6 +78,16 @@ class InstanceStore:
             con.close()
             raise
 
+    @contextlib.contextmanager
+    def _writer(self) -> Iterator[sqlite3.Connection]:
+        # The threads of one worker take turns here, not in SQLite: a writer that finds the database
+        # locked sleeps in SQLite's busy handler (1, 2, 5, 10… ms) however soon the lock is free, while
+        # this lock hands over at once. The workers of a machine still wait for each other in SQLite.
+        if self._lock_pid != os.getpid():  # a fork (gunicorn --preload) gets a lock of its own
+            self._write_lock, self._lock_pid = threading.Lock(), os.getpid()
+        with self._write_lock, self._connect() as con:
+            yield con
+
     def close(self) -> None:
         """Close this thread's connection (tests, shutdown)."""
         con = getattr(self._local, "con", None)
@@ -87,7 +98,7 @@ class InstanceStore:
     def claim(self, signature: str, response_key: str, now: float) -> Replay | None:
         """Record a signature and a response key together; return which one was already seen (and record nothing)."""
         sig, resp = f"sig:{signature}", f"resp:{response_key}"
-        with self._connect() as con:
+        with self._writer() as con:
             con.execute("BEGIN IMMEDIATE")
             try:
                 before = con.total_changes
@@ -109,7 +120,7 @@ class InstanceStore:
     def claim_signature(self, signature: str, now: float) -> bool:
         """Record a signature of a staff-menu request; False if it was already seen (a replay)."""
         key = f"sig:{signature}"
-        with self._connect() as con:
+        with self._writer() as con:
             con.execute("BEGIN IMMEDIATE")
             row = con.execute("SELECT expires FROM seen WHERE key = ?", (key,)).fetchone()
             if row is not None and row[0] > now:
@@ -132,7 +143,7 @@ class InstanceStore:
 
     def prune(self, now: float) -> None:
         """Drop expired entries and keep at most `max_entries`."""
-        with self._connect() as con:
+        with self._writer() as con:
             con.execute("BEGIN IMMEDIATE")
             self._prune(con, now)
             con.execute("COMMIT")
@@ -150,7 +161,7 @@ class InstanceStore:
 
     def set(self, **values: Any) -> None:
         """Store status values (JSON-serialisable)."""
-        with self._connect() as con:
+        with self._writer() as con:
             con.execute("BEGIN IMMEDIATE")
             for name, value in values.items():
                 self._set(con, name, value)
@@ -158,7 +169,7 @@ class InstanceStore:
 
     def increment(self, name: str) -> int:
         """Add one to a counter shared by the workers; return the new value."""
-        with self._connect() as con:
+        with self._writer() as con:
             con.execute("BEGIN IMMEDIATE")
             row = con.execute("SELECT value FROM meta WHERE name = ?", (name,)).fetchone()
             value = (int(json.loads(row[0])) if row else 0) + 1
