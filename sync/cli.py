@@ -161,7 +161,7 @@ def _write_json(path: Path, data: Any) -> None:
 @config_option
 def init(config: str) -> None:
     """Crea o ripara le schede dei due fogli (intestazioni, protezioni, menu delle decisioni)."""
-    from sync.render import public_specs, staff_specs
+    from sync.layouts import public_specs, staff_specs
 
     with presenting_errors():
         settings = load_config(config)
@@ -179,9 +179,9 @@ def init(config: str) -> None:
 @config_option
 def check(config: str) -> None:
     """Controlla configurazione e struttura dei fogli, senza scrivere nulla."""
+    from sync.layouts import public_specs, staff_specs
     from sync.modulo import BLOCKING_DIFFERENCES, compare_header
     from sync.parse import parse_rows
-    from sync.render import public_specs, staff_specs
 
     with presenting_errors():
         settings = load_config(config)
@@ -221,7 +221,7 @@ def check(config: str) -> None:
 def stampa(config: str, out: Path | None) -> None:
     """Crea un foglio presenze da stampare (A4 orizzontale, con firma) per ogni incontro di ogni area e per le plenarie."""
     from sync.backends.printout import write_printables
-    from sync.render import render_printables
+    from sync.printables import render_printables
 
     with presenting_errors():
         settings = load_config(config)
@@ -430,8 +430,8 @@ def _type_manual_rows(settings: Settings, rows: list[list[str]]) -> bool:
     import openpyxl
 
     from sync.backends.xlsx import STAFF_FILE, excel_title
+    from sync.layouts import staff_specs
     from sync.manual import MANUAL_TAB
-    from sync.render import staff_specs
 
     assert isinstance(settings.backend, XlsxBackend)
     open_backend(settings).ensure("staff", staff_specs(settings.ambito))
@@ -486,8 +486,8 @@ if __name__ == "__main__":
 
 def _planned(settings: Settings) -> tuple[Snapshot, SyncPlan, datetime]:
     """Read the staff workbook and plan as a sync would, writing nothing (for the commands that report)."""
+    from sync.layouts import staff_specs
     from sync.pipeline import now_local, plan_sync
-    from sync.render import staff_specs
 
     snapshot = open_backend(settings).read(staff_specs(settings.ambito))
     now = now_local()

@@ -737,3 +737,82 @@ DECISION_CORRECTION_MERGED = (
     "l'ente {entity} è stato unito a {into}: la correzione non si applica. Scriverla per {into}."
 )
 DECISION_CORRECTION_EMPTY = "l'ente {entity} non ha risposte accettate: la correzione non si applica."
+
+# The tabs' cells that are words, not sentences (`sync.render`) ------------------------------------------------
+ALL_PHASES = "tutte"  # `Fasi` of an organisation in every phase
+# `Gravità` in `Anomalie`
+GRAVITY = {
+    "blocking": "bloccante",
+    "warning": "avviso",
+    "accepted": "superato",
+    "discarded": "scartata",
+    "other": "da correggere",
+}
+# `Stato` in a roster (`Presenze …`)
+ROSTER_STATES = {
+    "member": "iscritto",
+    "left_area": "non più iscritto all'area",
+    "not_expected": "non più atteso",
+}
+# `Calendario`: which cell of a row was not recognised
+CALENDAR_FIELDS = {"area": "area", "data": "data", "fase": "fase"}
+
+# The public workbook's `Informazioni` tab (the public reads it) -----------------------------------------------
+INFORMATION_ITEMS = {
+    "notice": "Avviso",
+    "ambito": "Ambito",
+    "lead_body": "Ente capofila",
+    "deadline": "Scadenza dell'avviso",
+    "after_deadline": "Dopo la scadenza",
+    "updated": "Ultimo aggiornamento",
+    "count": "Enti nell'elenco",
+    "area_count": "Enti - {area}",
+    "licence": "Licenza",
+    "contacts": "Contatti",
+    "published": "Dati pubblicati",
+}
+INFORMATION_PUBLISHED_FIELDS = (
+    "Denominazione, forma giuridica, codice fiscale dell'ente, numero RUNTS, comune della sede legale, aree "
+    "tematiche, data di iscrizione. Nessun dato personale dei referenti."
+)
+
+
+# Sentences for staff, registered by code and filled by `say` ---------------------------------------------------
+# One entry per sentence; `{placeholders}` are filled by `say` alone (tests/test_words_in_labels.py checks
+# that every `say("code", …)` in the code names a registered code with exactly its placeholders).
+STAFF: dict[str, str] = {
+    # notes on the tabs' headers (`sync.layouts`)
+    "nota_scheda_macchina": "Scheda aggiornata da elenco a ogni sincronizzazione: le modifiche vanno fatte in "
+    "«Decisioni».",
+    "nota_elenco": "Scheda aggiornata da elenco a ogni sincronizzazione: le modifiche vanno fatte in "
+    "«Decisioni». Si possono aggiungere colonne a destra: restano vostre.",
+    "nota_risposte": "Scheda aggiornata da elenco a ogni sincronizzazione: le modifiche vanno fatte in "
+    "«Decisioni». Il codice risposta identifica la risposta anche se le righe si spostano: si può usare in "
+    "«Decisioni» al posto di «riga N». Le domande della scheda «Domande manuali» hanno codici M-… e si citano "
+    "anche con «manuale N».",
+    "nota_presenze": "Segnare le presenze nelle colonne degli incontri (es. «P» o «A»): non vengono mai "
+    "sovrascritte. Nuovi incontri: aggiungerli in «Calendario».",
+    "nota_presenze_plenaria": "Incontri plenari (in «Calendario» l'area «Tutte le aree»): un ente per riga, tutti "
+    "gli enti ammessi. Segnare le presenze nelle colonne degli incontri (es. «P» o «A»): non vengono mai "
+    "sovrascritte.",
+    "nota_decisioni": "Una decisione per riga; vengono riapplicate a ogni sincronizzazione, nell'ordine.",
+    "nota_calendario": "Un incontro per riga: nei fogli presenze compare una colonna per ogni incontro.",
+    "nota_memoria": "Memoria di elenco: non modificare.",
+    # cells of the staff tabs (`sync.render`)
+    "unito_a": "Unito a {into}",
+    "come_decidere": "Stesso ente: in «Decisioni» {a} | Unisci | {b}. Enti diversi: {a} | Separa | {b}.",
+    # `Calendario` (`sync.calendar`)
+    "calendario_non_valido": "Riga {row} di «Calendario»: {what} non riconosciuta; l'incontro non compare nei "
+    "fogli presenze.",
+    # printable attendance sheets (`sync.printables`)
+    "stampa_file": "Presenze - {tab} - {day}.xlsx",
+    "stampa_titolo": "Foglio presenze - {tab}",
+    "stampa_sottotitolo": "{ambito} - incontro del {meeting}{where}{phase}",
+    "stampa_luogo": " - {place}",
+    "stampa_fase": " - {phase}",
+}
+
+
+def say(code: str, **values: object) -> str:
+    """The staff sentence registered as `code`, its `{placeholders}` filled from `values`."""
+    return STAFF[code].format(**values)

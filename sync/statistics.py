@@ -24,9 +24,11 @@ from datetime import date, datetime, timedelta
 import pandas as pd
 
 from sync import labels
+from sync.calendar import CalendarEntry, expected_at
 from sync.config import Ambito
+from sync.layouts import area_name, roster_title
 from sync.model import Grid, Organisation, RowOutcome
-from sync.render import CalendarEntry, area_name, expected_at, fmt_date, name_sort_key, roster_title
+from sync.render import fmt_date, name_sort_key
 from sync.tipologia import label as tipologia_label
 
 Row = list[str]
