@@ -93,9 +93,18 @@ def test_the_cycle_finder_finds_a_cycle() -> None:
     assert find_cycle({"a": {"b"}, "b": set()}) == []
 
 
+# The core stages: what the backends (and the layouts) must not import.
+CORE = {"sync.parse", "sync.validate", "sync.resolve", "sync.render", "sync.diff", "sync.decisions",
+        "sync.pipeline", "sync.cli", "sync.match", "sync.names", "sync.calendar", "sync.printables",
+        "sync.manual"}
+
+
 @pytest.mark.parametrize("adapter", ["sync.backends.printout", "sync.backends.xlsx", "sync.backends.gsheets",
                                      "sync.backends.memory", "sync.backends.base"])
 def test_backends_do_not_import_the_core_upward(adapter: str) -> None:
-    core = {"sync.parse", "sync.validate", "sync.resolve", "sync.render", "sync.diff", "sync.decisions",
-            "sync.pipeline", "sync.cli", "sync.match", "sync.names"}
-    assert import_graph()[adapter] & core == set()
+    assert import_graph()[adapter] & CORE == set()
+
+
+def test_layouts_import_no_core_stage() -> None:
+    # the backends, the CLI and the add-on read layouts without pulling the core in
+    assert import_graph()["sync.layouts"] & CORE == set()
