@@ -38,10 +38,10 @@ def presenting_errors() -> Iterator[None]:
     try:
         yield
     except TransientError as err:
-        click.echo(f"Errore temporaneo: {err}\nRiprovare tra qualche minuto.", err=True)
+        click.echo(labels.say("cli_errore_temporaneo", error=err), err=True)
         sys.exit(3)
     except ElencoError as err:
-        click.echo(f"Errore: {err}", err=True)
+        click.echo(labels.say("cli_errore", error=err), err=True)
         sys.exit(1)
 
 
@@ -82,7 +82,7 @@ def config_option(f: F) -> F:
         "config",
         required=True,
         metavar="FILE",
-        help="File di configurazione (elenco.yaml) o preset: crema, cremonese, cernusco.",
+        help=labels.CLI_HELP["config"],
     )(f)
 
 
@@ -92,22 +92,14 @@ def load_config(config: str) -> Settings:
 
 
 def _print_summary(report: dict[str, Any], folder: Path | None) -> None:
-    click.echo(
-        f"Risposte: {report['responses']}  accettate: {report['accepted']}  respinte: {report['rejected']}"
-    )
-    click.echo(
-        f"Enti nell'elenco: {report['organisations']}  possibili duplicati da verificare: "
-        f"{report['review_pairs']}"
-    )
-    click.echo("Enti per area:")
+    click.echo(labels.say("cli_risposte", **report))
+    click.echo(labels.say("cli_enti", **report))
+    click.echo(labels.say("cli_per_area"))
     for area, n in report["per_area"].items():
-        click.echo(f"  {area}: {n}")
-    click.echo(
-        f"Celle scritte: {report['cells_written']}  richieste API: {report['api_requests']}  "
-        f"durata: {report['duration_s']} s"
-    )
+        click.echo(labels.say("cli_area", area=area, n=n))
+    click.echo(labels.say("cli_celle", **report))
     if folder is not None:
-        click.echo(f"File in {folder}:")
+        click.echo(labels.say("cli_file_in", folder=folder))
         for name in (
             "elenco-interno.xlsx",
             "elenco-pubblico.xlsx",
@@ -123,12 +115,12 @@ def _print_summary(report: dict[str, Any], folder: Path | None) -> None:
 
 @cli.command()
 @config_option
-@click.option("--dry-run", is_flag=True, help="Mostra cosa cambierebbe in ogni scheda, senza scrivere nulla.")
+@click.option("--dry-run", is_flag=True, help=labels.CLI_HELP["dry_run"])
 @click.option(
     "--report",
     "report_path",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Scrive il resoconto della sincronizzazione in un file JSON.",
+    help=labels.CLI_HELP["report"],
 )
 @click.option("--trigger", default="manuale", hidden=True)
 def sync(config: str, dry_run: bool, report_path: Path | None, trigger: str) -> None:
@@ -140,7 +132,7 @@ def sync(config: str, dry_run: bool, report_path: Path | None, trigger: str) -> 
         result = sync_now(settings, trigger=trigger, dry_run=dry_run)
     report = result.report.model_dump()
     if dry_run:
-        click.echo("Anteprima (nessuna modifica scritta):")
+        click.echo(labels.say("cli_anteprima"))
         for line in result.preview.lines() if result.preview else []:
             click.echo(line)
         for line in result.created:
@@ -172,7 +164,7 @@ def init(config: str) -> None:
         for line in done:
             click.echo(line)
     else:
-        click.echo("Niente da fare: tutte le schede sono già a posto.")
+        click.echo(labels.say("cli_init_niente"))
 
 
 @cli.command()
@@ -185,28 +177,28 @@ def check(config: str) -> None:
 
     with presenting_errors():
         settings = load_config(config)
-        click.echo(f"Configurazione valida: {settings.ambito.name} ({settings.backend.kind}).")
+        click.echo(labels.say("cli_config_valida", ambito=settings.ambito.name, kind=settings.backend.kind))
         backend = open_backend(settings)
         snapshot = backend.read(staff_specs(settings.ambito))
         parsed = parse_rows(snapshot.responses, settings.ambito)
-        click.echo(f"Risposte del modulo: {len(parsed.responses)} ({snapshot.responses_origin}).")
+        click.echo(labels.say("cli_risposte_modulo", n=len(parsed.responses), origin=snapshot.responses_origin))
         header = [str(c) for c in snapshot.responses[0]] if snapshot.responses else []
         differences = compare_header(header, settings.ambito) if any(header) else []
         todo = backend.ensure("staff", staff_specs(settings.ambito), dry_run=True)
         todo += backend.ensure("public", public_specs(settings.ambito), dry_run=True)
     if not any(header):
-        click.echo("Il foglio delle risposte è vuoto: il confronto con il modulo si farà sulla sua prima riga.")
+        click.echo(labels.say("cli_check_vuoto"))
     elif differences:
-        click.echo("Il modulo e la configurazione differiscono:")
+        click.echo(labels.say("cli_check_diversi"))
     else:
-        click.echo("Le domande del modulo corrispondono alla configurazione.")
+        click.echo(labels.say("cli_check_uguali"))
     for d in differences:
-        click.echo(f"  - {d.message}")
+        click.echo(labels.say("cli_check_differenza", message=d.message))
     for line in todo:
-        click.echo(f"Da fare con «elenco init»: {line}")
+        click.echo(labels.say("cli_check_da_fare", line=line))
     if todo or any(d.code in BLOCKING_DIFFERENCES for d in differences):
         sys.exit(1)
-    click.echo("Struttura dei fogli completa.")
+    click.echo(labels.say("cli_check_completo"))
 
 
 @cli.command()
@@ -216,7 +208,7 @@ def check(config: str) -> None:
     "out",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
-    help="Cartella dei fogli da stampare (predefinita: «stampe» accanto ai file locali).",
+    help=labels.CLI_HELP["stampa_out"],
 )
 def stampa(config: str, out: Path | None) -> None:
     """Crea un foglio presenze da stampare (A4 orizzontale, con firma) per ogni incontro di ogni area e per le plenarie."""
@@ -229,10 +221,10 @@ def stampa(config: str, out: Path | None) -> None:
         sheets = render_printables(plan.resolution.organisations, settings.ambito, plan.calendar)
         if out is None:
             base = settings.backend.folder if isinstance(settings.backend, XlsxBackend) else Path.cwd()
-            out = base / "stampe"
+            out = base / labels.PRINT_FOLDER
         paths = write_printables(out, sheets)
     if not paths:
-        click.echo("Nessun incontro in «Calendario»: nessun foglio da stampare.")
+        click.echo(labels.say("cli_stampa_nessuna"))
     for path in paths:
         click.echo(str(path))
 
@@ -244,7 +236,7 @@ def stampa(config: str, out: Path | None) -> None:
     "out",
     required=True,
     type=click.Path(file_okay=False, path_type=Path),
-    help="Cartella in cui scrivere la pagina web, il PDF e i dati aperti dell'elenco pubblico.",
+    help=labels.CLI_HELP["pubblica_out"],
 )
 def pubblica(config: str, out: Path) -> None:
     """Scrive la pagina web e il PDF dell'elenco pubblico (con i dati aperti), da caricare sul sito del Comune."""
@@ -272,7 +264,8 @@ def pubblica(config: str, out: Path) -> None:
                 if isinstance(err, PermissionError)
                 else labels.PUBLISH_OS_ERROR.format(code=errno.errorcode.get(err.errno or 0, err.errno))
             )
-            click.echo(f"Errore: {labels.PUBLISH_CANNOT_WRITE.format(path=target, reason=reason)}", err=True)
+            error = labels.PUBLISH_CANNOT_WRITE.format(path=target, reason=reason)
+            click.echo(labels.say("cli_errore", error=error), err=True)
             sys.exit(1)
         written.append(target)
     click.echo(
@@ -294,7 +287,7 @@ def pubblica(config: str, out: Path) -> None:
     "out",
     required=True,
     type=click.Path(file_okay=False, path_type=Path),
-    help="Cartella in cui scrivere CreaModulo.gs.",
+    help=labels.CLI_HELP["modulo_out"],
 )
 def modulo(config: str, out: Path) -> None:
     """Scrive l'Apps Script la cui funzione creaModulo() crea il modulo Google dalla configurazione."""
@@ -314,8 +307,8 @@ def modulo(config: str, out: Path) -> None:
     tmp = out / ".CreaModulo.gs.tmp"
     tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, target)
-    click.echo(f"Scritto {target}: {len(spec.domande)} domande per l'{settings.ambito.name}.")
-    click.echo("Incollarlo in un nuovo progetto Apps Script ed eseguire creaModulo() (vedi GUIDA.md).")
+    click.echo(labels.say("cli_modulo_scritto", path=target, n=len(spec.domande), ambito=settings.ambito.name))
+    click.echo(labels.say("cli_modulo_come"))
 
 
 @cli.command()
@@ -326,7 +319,7 @@ def modulo(config: str, out: Path) -> None:
     "out",
     required=True,
     type=click.Path(dir_okay=False, path_type=Path),
-    help="File CSV di uscita: row,entity_id,status,reasons,warnings",
+    help=labels.CLI_HELP["resolve_out"],
 )
 def resolve(responses: Path, config: str, out: Path) -> None:
     """Senza stato: da un export CSV del modulo a una riga per risposta (ente, esito, motivi)."""
@@ -338,7 +331,7 @@ def resolve(responses: Path, config: str, out: Path) -> None:
     with presenting_errors():
         settings = load_config(config)
         if responses.suffix.lower() == ".xlsx":
-            grid = read_responses_xlsx(responses, "Risposte del modulo 1")
+            grid = read_responses_xlsx(responses, labels.RESPONSES_TAB)
         else:
             grid = read_responses_csv(responses)
         parsed = parse_rows(grid, settings.ambito)
@@ -361,10 +354,8 @@ def resolve(responses: Path, config: str, out: Path) -> None:
     os.replace(tmp, out)
     accepted = sum(1 for o in result.outcomes if o.status == "accepted")
     orgs = len({o.entity_id for o in result.outcomes if o.entity_id})
-    click.echo(
-        f"{len(result.outcomes)} risposte: {accepted} accettate, {len(result.outcomes) - accepted} "
-        f"respinte, {orgs} enti. Scritto {out}."
-    )
+    n = len(result.outcomes)
+    click.echo(labels.say("cli_resolve", n=n, accepted=accepted, rejected=n - accepted, orgs=orgs, path=out))
 
 
 @cli.command()
@@ -374,7 +365,7 @@ def resolve(responses: Path, config: str, out: Path) -> None:
     type=click.Path(file_okay=False, path_type=Path),
     default=Path("demo"),
     show_default=True,
-    help="Cartella in cui creare la prova.",
+    help=labels.CLI_HELP["demo_dir"],
 )
 @click.option(
     "--preset", default="crema", show_default=True, type=click.Choice(["crema", "cremonese", "cernusco"])
@@ -389,17 +380,13 @@ def demo(folder: Path, preset: str, organisations: int, seed: int) -> None:
 
     refusal = _not_a_demo_folder(folder)
     if refusal:
-        click.echo(f"Errore: {refusal}", err=True)
+        click.echo(labels.say("cli_errore", error=refusal), err=True)
         sys.exit(1)
     with presenting_errors():
         folder.mkdir(parents=True, exist_ok=True)
         config_path = folder / "elenco.yaml"
         if not config_path.exists():
-            config_path.write_text(
-                "# Configurazione creata da «elenco demo»: backend locale (file .xlsx in questa cartella).\n"
-                f"preset: {preset}\nbackend:\n  kind: xlsx\n  folder: .\n",
-                encoding="utf-8",
-            )
+            config_path.write_text(labels.say("cli_demo_config", preset=preset), encoding="utf-8")
         settings = load_settings(config_path)
         data = generate(settings.ambito, organisations, seed=seed)
         extras = demo_extras(settings.ambito, seed=seed)
@@ -411,7 +398,7 @@ def demo(folder: Path, preset: str, organisations: int, seed: int) -> None:
         # the marker says these responses are the demo's own: a later demo may replace them, nothing else
         (folder / DEMO_MARKER).write_text(_digest(text.encode("utf-8")) + "\n", encoding="utf-8")
         os.replace(tmp, answers)
-        click.echo(f"Generate {len(data.rows)} risposte di prova per l'{settings.ambito.name} in {answers}.")
+        click.echo(labels.say("cli_demo_generate", n=len(data.rows), ambito=settings.ambito.name, path=answers))
         if extras.manual_rows and _type_manual_rows(settings, extras.manual_rows):
             click.echo(labels.DEMO_MANUAL_TYPED.format(n=len(extras.manual_rows), tab=MANUAL_TAB))
         result = sync_now(settings, trigger="demo")
@@ -419,10 +406,7 @@ def demo(folder: Path, preset: str, organisations: int, seed: int) -> None:
         result.report.model_dump(),
         settings.backend.folder if isinstance(settings.backend, XlsxBackend) else None,
     )
-    click.echo(
-        f"Configurazione: {config_path} "
-        "(usabile con elenco init/sync/check/stampa/convocazioni/statistiche/serve --config)."
-    )
+    click.echo(labels.say("cli_demo_config_path", path=config_path))
 
 
 def _type_manual_rows(settings: Settings, rows: list[list[str]]) -> bool:
@@ -499,7 +483,7 @@ def _out_folder(settings: Settings, out: Path | None, default: str, required: st
     if out is not None:
         return out
     if not isinstance(settings.backend, XlsxBackend):
-        click.echo(f"Errore: {required}", err=True)
+        click.echo(labels.say("cli_errore", error=required), err=True)
         sys.exit(2)
     return settings.backend.folder / default
 
@@ -523,8 +507,7 @@ def _write_files(folder: Path, files: dict[str, bytes]) -> list[Path]:
     "out",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
-    help="Cartella delle convocazioni (predefinita: «convocazioni» accanto ai file locali; "
-    "obbligatoria con Google Sheets).",
+    help=labels.CLI_HELP["convocazioni_out"],
 )
 def convocazioni(config: str, out: Path | None) -> None:
     """Per ogni incontro di «Calendario»: l'evento .ics e gli indirizzi degli enti attesi (Ccn e CSV)."""
@@ -569,7 +552,7 @@ def convocazioni(config: str, out: Path | None) -> None:
     "out",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
-    help="Cartella del rapporto (predefinita: «statistiche» accanto ai file locali; obbligatoria con Google Sheets).",
+    help=labels.CLI_HELP["statistiche_out"],
 )
 def statistiche(config: str, out: Path | None) -> None:
     """Rapporto di monitoraggio per il Piano di Zona: una pagina HTML con tabelle e grafici, senza dati personali."""

@@ -62,9 +62,8 @@ def parse_manual(grid: Grid, ambito: Ambito) -> list[Response]:
     try:
         parsed = parse_rows([mapped, *grid[1:]], ambito, first_row=MANUAL_BASE + 2)
     except ConfigError as err:
-        raise ConfigError(
-            f"Scheda «{MANUAL_TAB}»: {err}".replace("Il foglio delle risposte", "la scheda")
-        ) from None
+        told = str(err).replace(labels.SHEET_SUBJECT, labels.MANUAL_SUBJECT)
+        raise ConfigError(labels.say("scheda_manuale", tab=MANUAL_TAB, error=told)) from None
     channel_col = _column(titles, labels.MANUAL_CHANNEL)
     protocol_col = _column(titles, labels.MANUAL_PROTOCOL)
     out: list[Response] = []
