@@ -30,7 +30,7 @@ from sync.config import PLENARY, Ambito
 from sync.layouts import area_name
 from sync.model import Organisation
 from sync.public_list import neutralise
-from sync.render import name_sort_key
+from sync.text import name_sort_key
 
 ROME = ZoneInfo("Europe/Rome")
 DEFAULT_LENGTH = timedelta(hours=2)  # a meeting with a start time only

@@ -11,7 +11,8 @@ from sync.calendar import CalendarEntry, expected_at
 from sync.config import Ambito
 from sync.layouts import PRINT_HEADER
 from sync.model import Grid, Organisation
-from sync.render import contact, name_sort_key
+from sync.render import contact
+from sync.text import name_sort_key
 
 
 def render_printables(

@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo
 from sync import labels
 from sync.config import Ambito
 from sync.model import Organisation
-from sync.render import name_sort_key, public_tax_code
+from sync.text import name_sort_key
 
 CSV_NAME = "elenco-pubblico.csv"
 JSON_NAME = "elenco-pubblico.json"
@@ -113,6 +113,11 @@ class PublicList:
     def area_names(self, entry: PublicEntry) -> list[str]:
         """The names of an entry's areas, in the Ambito's order."""
         return [self.ambito.area(c).tab for c in entry.aree]
+
+
+def public_tax_code(o: Organisation) -> str:
+    """Only an organisation's 11-digit code is published; never a person's 16-character one."""
+    return o.current.tax_code if o.current.tax_code_kind == "ente" else ""
 
 
 def build_public_list(orgs: Sequence[Organisation], ambito: Ambito, updated: datetime) -> PublicList:

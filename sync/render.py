@@ -48,14 +48,10 @@ from sync.model import (
     is_manual,
     sheet_row,
 )
-from sync.text import fold_alnum
+from sync.public_list import public_tax_code
+from sync.text import name_sort_key
 from sync.tipologia import ADMISSION_CODE
 from sync.tipologia import label as tipologia_label
-
-
-def name_sort_key(name: str) -> tuple[str, str]:
-    """Alphabetical order as people expect it: accents, case and quotes ignored."""
-    return (fold_alnum(name, keep=" ", joiner=""), name)
 
 
 def fmt_dt(value: datetime | None) -> str:
@@ -368,11 +364,6 @@ def render_log_line(now: datetime, trigger: str, figures: dict[str, int], outcom
 
 
 # Public tabs ------------------------------------------------------------------------------------------------
-
-
-def public_tax_code(o: Organisation) -> str:
-    """Only an organisation's 11-digit code is published; never a person's 16-character one."""
-    return o.current.tax_code if o.current.tax_code_kind == "ente" else ""
 
 
 def _public_row(o: Organisation, ambito: Ambito) -> dict[str, str]:

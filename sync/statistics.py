@@ -28,7 +28,8 @@ from sync.calendar import CalendarEntry, expected_at
 from sync.config import Ambito
 from sync.layouts import area_name, roster_title
 from sync.model import Grid, Organisation, RowOutcome
-from sync.render import fmt_date, name_sort_key
+from sync.render import fmt_date
+from sync.text import name_sort_key
 from sync.tipologia import label as tipologia_label
 
 Row = list[str]
