@@ -69,10 +69,12 @@ class _Commands(click.Group):
         return command
 
 
-@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    cls=_Commands, help=labels.CLI_COMMANDS["cli"], context_settings={"help_option_names": ["-h", "--help"]}
+)
 @click.version_option(package_name="elenco")
 def cli() -> None:
-    """elenco: l'elenco degli enti del Terzo Settore per il Piano di Zona, dal modulo Google ai fogli."""
+    """`elenco`: the register of Terzo Settore bodies for the Piano di Zona, from the Google form to the sheets."""
 
 
 def config_option(f: F) -> F:
@@ -113,7 +115,7 @@ def _print_summary(report: dict[str, Any], folder: Path | None) -> None:
                 click.echo(f"  {folder / name}")
 
 
-@cli.command()
+@cli.command(help=labels.CLI_COMMANDS["sync"])
 @config_option
 @click.option("--dry-run", is_flag=True, help=labels.CLI_HELP["dry_run"])
 @click.option(
@@ -124,7 +126,7 @@ def _print_summary(report: dict[str, Any], folder: Path | None) -> None:
 )
 @click.option("--trigger", default="manuale", hidden=True)
 def sync(config: str, dry_run: bool, report_path: Path | None, trigger: str) -> None:
-    """Legge le risposte del modulo e aggiorna l'elenco interno, quello pubblico e i fogli presenze."""
+    """Read the form's responses and update the staff list, the public one and the attendance sheets."""
     from sync.pipeline import sync_now
 
     with presenting_errors():
@@ -149,10 +151,10 @@ def _write_json(path: Path, data: Any) -> None:
     os.replace(tmp, path)
 
 
-@cli.command()
+@cli.command(help=labels.CLI_COMMANDS["init"])
 @config_option
 def init(config: str) -> None:
-    """Crea o ripara le schede dei due fogli (intestazioni, protezioni, menu delle decisioni)."""
+    """Create or repair the tabs of both workbooks (headers, protections, the decisions' dropdown)."""
     from sync.layouts import public_specs, staff_specs
 
     with presenting_errors():
@@ -167,10 +169,10 @@ def init(config: str) -> None:
         click.echo(labels.say("cli_init_niente"))
 
 
-@cli.command()
+@cli.command(help=labels.CLI_COMMANDS["check"])
 @config_option
 def check(config: str) -> None:
-    """Controlla configurazione e struttura dei fogli, senza scrivere nulla."""
+    """Check the configuration and the workbooks' structure, writing nothing."""
     from sync.layouts import public_specs, staff_specs
     from sync.modulo import BLOCKING_DIFFERENCES, compare_header
     from sync.parse import parse_rows
@@ -201,7 +203,7 @@ def check(config: str) -> None:
     click.echo(labels.say("cli_check_completo"))
 
 
-@cli.command()
+@cli.command(help=labels.CLI_COMMANDS["stampa"])
 @config_option
 @click.option(
     "--out",
@@ -211,7 +213,7 @@ def check(config: str) -> None:
     help=labels.CLI_HELP["stampa_out"],
 )
 def stampa(config: str, out: Path | None) -> None:
-    """Crea un foglio presenze da stampare (A4 orizzontale, con firma) per ogni incontro di ogni area e per le plenarie."""
+    """Write a printable attendance sheet (A4 landscape, signatures) for every meeting of every area and plenary."""
     from sync.backends.printout import write_printables
     from sync.printables import render_printables
 
@@ -229,7 +231,7 @@ def stampa(config: str, out: Path | None) -> None:
         click.echo(str(path))
 
 
-@cli.command()
+@cli.command(help=labels.CLI_COMMANDS["pubblica"])
 @config_option
 @click.option(
     "--out",
@@ -239,7 +241,7 @@ def stampa(config: str, out: Path | None) -> None:
     help=labels.CLI_HELP["pubblica_out"],
 )
 def pubblica(config: str, out: Path) -> None:
-    """Scrive la pagina web e il PDF dell'elenco pubblico (con i dati aperti), da caricare sul sito del Comune."""
+    """Write the public list's web page and PDF (with the open data), to upload to the Comune's site."""
     import errno
 
     from sync.public_files import long_date_time, public_files
@@ -280,7 +282,7 @@ def pubblica(config: str, out: Path) -> None:
         click.echo(labels.PUBLISH_FILES[path.name].format(path=path))
 
 
-@cli.command()
+@cli.command(help=labels.CLI_COMMANDS["modulo"])
 @config_option
 @click.option(
     "--out",
@@ -290,7 +292,7 @@ def pubblica(config: str, out: Path) -> None:
     help=labels.CLI_HELP["modulo_out"],
 )
 def modulo(config: str, out: Path) -> None:
-    """Scrive l'Apps Script la cui funzione creaModulo() crea il modulo Google dalla configurazione."""
+    """Write the Apps Script whose creaModulo() builds the Google form from the configuration."""
     from importlib import resources
 
     from sync.modulo import apps_script, form_spec
@@ -311,7 +313,7 @@ def modulo(config: str, out: Path) -> None:
     click.echo(labels.say("cli_modulo_come"))
 
 
-@cli.command()
+@cli.command(help=labels.CLI_COMMANDS["resolve"])
 @click.argument("responses", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @config_option
 @click.option(
@@ -322,7 +324,7 @@ def modulo(config: str, out: Path) -> None:
     help=labels.CLI_HELP["resolve_out"],
 )
 def resolve(responses: Path, config: str, out: Path) -> None:
-    """Senza stato: da un export CSV del modulo a una riga per risposta (ente, esito, motivi)."""
+    """Stateless: from a CSV export of the form to one line per response (organisation, outcome, reasons)."""
     from sync.backends.xlsx import read_responses_csv, read_responses_xlsx
     from sync.parse import parse_rows
     from sync.resolve import resolve as resolve_rows
@@ -358,7 +360,7 @@ def resolve(responses: Path, config: str, out: Path) -> None:
     click.echo(labels.say("cli_resolve", n=n, accepted=accepted, rejected=n - accepted, orgs=orgs, path=out))
 
 
-@cli.command()
+@cli.command(help=labels.CLI_COMMANDS["demo"])
 @click.option(
     "--dir",
     "folder",
@@ -373,7 +375,7 @@ def resolve(responses: Path, config: str, out: Path) -> None:
 @click.option("--organisations", default=300, show_default=True, type=click.IntRange(1, 100_000))
 @click.option("--seed", default=1, show_default=True)
 def demo(folder: Path, preset: str, organisations: int, seed: int) -> None:
-    """Crea risposte di prova realistiche e fa una sincronizzazione completa in una cartella locale."""
+    """Make realistic test responses and run a full sync in a local folder."""
     from sync.demo_data import demo_extras, generate, to_csv_text, with_form_rows
     from sync.manual import MANUAL_TAB
     from sync.pipeline import sync_now
@@ -500,7 +502,7 @@ def _write_files(folder: Path, files: dict[str, bytes]) -> list[Path]:
     return written
 
 
-@cli.command()
+@cli.command(help=labels.CLI_COMMANDS["convocazioni"])
 @config_option
 @click.option(
     "--out",
@@ -510,7 +512,7 @@ def _write_files(folder: Path, files: dict[str, bytes]) -> list[Path]:
     help=labels.CLI_HELP["convocazioni_out"],
 )
 def convocazioni(config: str, out: Path | None) -> None:
-    """Per ogni incontro di «Calendario»: l'evento .ics e gli indirizzi degli enti attesi (Ccn e CSV)."""
+    """For each meeting in `Calendario`: its .ics event and the expected organisations' addresses."""
     from sync.convocations import addresses, build_convocations
 
     with presenting_errors():
@@ -545,7 +547,7 @@ def convocazioni(config: str, out: Path | None) -> None:
         click.echo(f"  {p.message}")
 
 
-@cli.command()
+@cli.command(help=labels.CLI_COMMANDS["statistiche"])
 @config_option
 @click.option(
     "--out",
@@ -555,7 +557,7 @@ def convocazioni(config: str, out: Path | None) -> None:
     help=labels.CLI_HELP["statistiche_out"],
 )
 def statistiche(config: str, out: Path | None) -> None:
-    """Rapporto di monitoraggio per il Piano di Zona: una pagina HTML con tabelle e grafici, senza dati personali."""
+    """The monitoring report for the Piano di Zona: an HTML page of tables and charts, no personal data."""
     from sync.statistics import report_html
 
     with presenting_errors():

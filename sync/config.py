@@ -179,8 +179,8 @@ class Ambito(_Model):
     meetings: tuple[Meeting, ...] = ()
     comuni: tuple[Comune, ...]
     questions: Questions = Questions()
-    test_words: tuple[str, ...] = ("prova", "test", "prova invio modulo", "test test", "prova prova")
-    test_emails: tuple[str, ...] = ("test@test.it", "test@test.com", "prova@prova.it", "example@example.com")
+    test_words: tuple[str, ...] = labels.TEST_WORDS
+    test_emails: tuple[str, ...] = labels.TEST_EMAILS
     office: Office = Office()
     form: FormText = FormText()
     licence: str = "CC BY 4.0"

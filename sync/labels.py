@@ -129,6 +129,9 @@ TAX_CODE_LABELS = (
     "nr",
     "numero",
 )
+# The configuration's default test submissions (`Ambito.test_words`, `test_emails`): a name or address equal to one
+TEST_WORDS = ("prova", "test", "prova invio modulo", "test test", "prova prova")
+TEST_EMAILS = ("test@test.it", "test@test.com", "prova@prova.it", "example@example.com")
 # Test submissions: a marker word, with a word about the form or an instruction to ignore it
 # ("Prova compilazione", "Modulo di prova", "Test modulo (ignorare)"), or a number ("prova 2").
 # A marker alone inside a name is not enough: "Banco di Prova", "Compagnia Teatrale Prova Generale".
@@ -203,6 +206,7 @@ TIPOLOGIA_LABELS = {
     "pubblico": "Ente pubblico",
 }
 TIPOLOGIA_HEADER = "Tipologia"
+NO_NAME = "(senza nome)"  # a response that gives no name, in a message about it
 # The staff-owned tab of applications received by PEC, on paper or by e-mail (`sync.manual`)
 MANUAL_TAB = "Domande manuali"
 MANUAL_TIMESTAMP = "Data di ricezione"
@@ -310,6 +314,24 @@ EVIDENCE_MUST_LINK = "unione richiesta"
 EVIDENCE_KEPT = "già lo stesso ente nelle sincronizzazioni precedenti"
 EVIDENCE_CONFLICT = "unione richiesta in conflitto con una separazione"
 # Command line ---------------------------------------------------------------------------------------------------
+# The commands' help, as `elenco --help` and `elenco COMMAND --help` show it
+CLI_COMMANDS = {
+    "cli": "elenco: l'elenco degli enti del Terzo Settore per il Piano di Zona, dal modulo Google ai fogli.",
+    "sync": "Legge le risposte del modulo e aggiorna l'elenco interno, quello pubblico e i fogli presenze.",
+    "init": "Crea o ripara le schede dei due fogli (intestazioni, protezioni, menu delle decisioni).",
+    "check": "Controlla configurazione e struttura dei fogli, senza scrivere nulla.",
+    "stampa": "Crea un foglio presenze da stampare (A4 orizzontale, con firma) per ogni "
+    "incontro di ogni area e per le plenarie.",
+    "pubblica": "Scrive la pagina web e il PDF dell'elenco pubblico (con i dati aperti), da "
+    "caricare sul sito del Comune.",
+    "modulo": "Scrive l'Apps Script la cui funzione creaModulo() crea il modulo Google dalla configurazione.",
+    "resolve": "Senza stato: da un export CSV del modulo a una riga per risposta (ente, esito, motivi).",
+    "demo": "Crea risposte di prova realistiche e fa una sincronizzazione completa in una cartella locale.",
+    "convocazioni": "Per ogni incontro di «Calendario»: l'evento .ics e gli indirizzi degli enti "
+    "attesi (Ccn e CSV).",
+    "statistiche": "Rapporto di monitoraggio per il Piano di Zona: una pagina HTML con tabelle e "
+    "grafici, senza dati personali.",
+}
 # Command line (`sync.cli`): the options' help, as `elenco … --help` shows it
 CLI_HELP = {
     "config": "File di configurazione (elenco.yaml) o preset: crema, cremonese, cernusco.",
