@@ -75,7 +75,7 @@ class Area(_Model):
     def _tab_name(cls, value: str) -> str:
         if any(ch in value for ch in "[]*?/\\:"):
             raise ValueError(labels.say("config_scheda_caratteri"))
-        if value.startswith("_") or value.casefold().startswith("presenze"):
+        if value.startswith("_") or fold(value).startswith("presenze"):  # `layouts.ROSTER_PREFIX`
             raise ValueError(labels.say("config_scheda_inizio"))
         return value
 
@@ -206,6 +206,7 @@ class Ambito(_Model):
             raise ValueError(labels.say("config_nessuna_area"))
         if len(set(codes)) != len(codes):
             raise ValueError(labels.say("config_aree_ripetute", codes=codes))
+        # spreadsheets tell tab names apart by case only, not by accents
         tabs = [a.tab.casefold() for a in self.areas]
         if len(set(tabs)) != len(tabs):
             raise ValueError(labels.say("config_schede_ripetute"))

@@ -18,6 +18,7 @@ from sync.config import Ambito, normalise_title
 from sync.errors import ConfigError
 from sync.model import MANUAL_BASE, MANUAL_PREFIX, Grid, Response, is_manual, sheet_row
 from sync.parse import clean_text, parse_rows
+from sync.text import fold
 
 MANUAL_TAB = labels.MANUAL_TAB
 
@@ -41,13 +42,9 @@ def provenance(response: Response) -> str:
     return template.format(row=sheet_row(response.row), channel=channel, protocol=response.protocol)
 
 
-def _fold(text: str) -> str:
-    return " ".join(text.replace("\u2019", "'").split()).casefold()
-
-
 def canonical_channel(text: str) -> str:
     """`PEC`, `carta` or `e-mail` for the ways people write them; "" for anything else."""
-    return labels.CHANNEL_SPELLINGS.get(_fold(text), "")
+    return labels.CHANNEL_SPELLINGS.get(fold(text), "")
 
 
 def parse_manual(grid: Grid, ambito: Ambito) -> list[Response]:
