@@ -1,6 +1,11 @@
-"""Every Italian word shown to people (staff, applicants, the public), in one place.
+"""Every Italian word the `sync` library shows to people (staff, applicants, the public), in one place.
 
-Codes are stable machine identifiers (never renamed); messages are for people.
+Codes are stable machine identifiers (never renamed); messages are for people. Sections, by what they word:
+problem codes and their messages (`MESSAGES`, `CODE_LABELS`, «Cosa fare»), words read in answers, staff
+decisions (`Verb`), the tabs (notes, cells, `Istruzioni`, `Statistiche`), the public list and its files, the
+configuration, the command line; then `STAFF`, the sentences for staff registered by code and filled by `say`.
+The web app's words for applicants and the add-on are in `webhook.labels`; tab titles and column headers are
+layout words and live in `sync.layouts`. Nothing here imports the rest of `sync`: every module may import it.
 """
 
 from __future__ import annotations
