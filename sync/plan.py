@@ -27,7 +27,7 @@ from sync.diff import WantedTab, count_cells, diff_tab, full_rewrite
 from sync.instructions import ISTRUZIONI, render_instructions
 from sync.manual import MANUAL_TAB, parse_manual
 from sync.model import Grid, Problem, Report, Severity, Status
-from sync.parse import ParsedSheet, parse_rows
+from sync.parse import MAX_CELL, ParsedSheet, parse_rows
 from sync.preview import Preview, build_preview
 from sync.public_list import PublicList, build_public_list, parse_updated
 from sync.render import (
@@ -182,45 +182,20 @@ class SyncPlan:
 
 
 def _column_problems(parsed: ParsedSheet, origin: str) -> list[Problem]:
-    out = [
-        Problem(
-            1,
-            origin,
-            "colonna_sconosciuta",
-            title,
-            Severity.WARNING,
-            f"La colonna «{title}» del modulo non è usata da elenco: se è una domanda nuova, aggiungerla "
-            "in `questions` nella configurazione.",
-        )
-        for title in parsed.columns.unknown
-    ]
-    out += [
-        Problem(
-            1,
-            origin,
-            "colonna_ripetuta",
-            title,
-            Severity.WARNING,
-            f"La colonna «{title}» è ripetuta: si usa la prima risposta non vuota.",
-        )
-        for title in parsed.columns.duplicates
-    ]
+    """Warnings about the responses sheet itself: its columns, its dates, texts cut at `MAX_CELL`."""
+
+    def warning(row: int, code: str, cell: str, **params: str) -> Problem:
+        return Problem(row, origin, code, cell, Severity.WARNING, labels.MESSAGES[code].format(**params))
+
+    out = [warning(1, "colonna_sconosciuta", t, value=t) for t in parsed.columns.unknown]
+    out += [warning(1, "colonna_ripetuta", t, value=t) for t in parsed.columns.duplicates]
     if parsed.month_first:
-        out.append(
-            Problem(1, origin, "date_mese_giorno", "", Severity.WARNING, labels.MESSAGES["date_mese_giorno"])
-        )
-    for row, fields in sorted(parsed.truncated.items()):
-        out.append(
-            Problem(
-                row,
-                origin,
-                "testo_troncato",
-                ", ".join(fields),
-                Severity.WARNING,
-                "Un campo era più lungo di 5.000 caratteri ed è stato troncato negli elenchi "
-                "(il modulo originale resta intatto).",
-            )
-        )
+        out.append(warning(1, "date_mese_giorno", ""))
+    limit = labels.whole_number(MAX_CELL)
+    out += [
+        warning(row, "testo_troncato", ", ".join(fields), limit=limit)
+        for row, fields in sorted(parsed.truncated.items())
+    ]
     return out
 
 

@@ -49,7 +49,9 @@ def test_a_changed_field_rewrites_only_its_line_and_a_new_tab_is_appended() -> N
     tabs = {**state.public.tabs, "Anziani": TabRecord("h3", 5, 7)}
     grid = render_state(replace(state, public=replace(state.public, data="d2", tabs=tabs)))
     assert grid[3] == ["pubblico", "_dati", "d2", "0", "0"]
-    assert [r for i, r in enumerate(grid[:-1]) if i != 3] == [r for i, r in enumerate(WRITTEN_BEFORE) if i != 3]
+    assert [r for i, r in enumerate(grid[:-1]) if i != 3] == [
+        r for i, r in enumerate(WRITTEN_BEFORE) if i != 3
+    ]
     assert grid[-1] == ["pubblico", "tab:Anziani", "h3", "5", "7"]
 
 
