@@ -218,6 +218,8 @@ CHANNEL_SPELLINGS = {
 DEMO_MANUAL_TYPED = "Scritte {n} domande arrivate per PEC nella scheda «{tab}»."
 MANUAL_ORIGIN = "Domande manuali"
 FORM_ORIGIN = "Risposte del modulo"
+LOG_COMPLETED = "completata"  # the outcome of a sync in `Registro sincronizzazioni`
+PUBLIC_TAB_CHANGE = "pubblico: {title}"  # a public tab among the tabs a sync changes (report, preview)
 MANUAL_ROW = "manuale {row}"
 MANUAL_NOTE = (
     "Domande arrivate per PEC, su carta o per email: una per riga, con le stesse domande del modulo. elenco non "

@@ -246,7 +246,7 @@ def plan_tabs(snapshot: Snapshot, settings: Settings, now: datetime) -> Wanted:
 
     calendar, calendar_problems = calendar_of(snapshot.tabs, ambito)
     other = [
-        *_column_problems(parsed, snapshot.responses_origin or "Risposte del modulo"),
+        *_column_problems(parsed, snapshot.responses_origin or labels.FORM_ORIGIN),
         *resolution.anomalies,
         *calendar_problems,
     ]
@@ -321,7 +321,7 @@ def _public_diff(
             clear_rows = old_rows if title == INFORMAZIONI else max(old_rows, next_id)
             tab_writes = full_rewrite(title, grid, clear_rows, old_cols)
             writes += tab_writes
-            changes[f"pubblico: {title}"] = TabChange(
+            changes[labels.PUBLIC_TAB_CHANGE.format(title=title)] = TabChange(
                 added=max(0, len(grid) - old_rows),
                 changed=min(len(grid), old_rows),
                 removed=max(0, old_rows - len(grid)),
@@ -371,7 +371,7 @@ def _state_writes(snapshot: Snapshot, state: State) -> list[RangeWrite]:
 
 def _log_writes(snapshot: Snapshot, now: datetime, trigger: str, figures: dict[str, int]) -> list[RangeWrite]:
     log = snapshot.tabs.get(REGISTRO, [])
-    line = render_log_line(now, trigger, figures, "completata")
+    line = render_log_line(now, trigger, figures, labels.LOG_COMPLETED)
     rows: list[list[str | None]] = [list(r) for r in log]
     return diff_tab(log, WantedTab(REGISTRO, [*rows, list(line)], len(line)))
 
