@@ -107,7 +107,7 @@ def test_the_cycle_finder_finds_a_cycle() -> None:
 
 # The core stages: what the backends (and the layouts) must not import.
 CORE = {"sync.parse", "sync.validate", "sync.resolve", "sync.render", "sync.diff", "sync.decisions",
-        "sync.pipeline", "sync.cli", "sync.match", "sync.names", "sync.calendar", "sync.printables",
+        "sync.pipeline", "sync.plan", "sync.cli", "sync.match", "sync.names", "sync.calendar", "sync.printables",
         "sync.manual"}
 
 
