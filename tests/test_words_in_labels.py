@@ -30,7 +30,6 @@ LABEL_MODULES = {"sync/labels.py", "webhook/labels.py"}
 PENDING = {
     "sync/validate.py": "pending: helper resolve",
     "sync/resolve.py": "pending: helper resolve",
-    "sync/pipeline.py": "pending: helper plan",
     "sync/demo_data.py": "pending: helper bench (its sample vocabulary moves to sheets_templates/)",
     "sync/backends/gsheets.py": "pending: helper google",
     "sync/backends/xlsx.py": "pending: helper xlsx",
