@@ -1,4 +1,4 @@
-"""The web edge of elenco: the Flask app that answers the form's Apps Script, Pub/Sub, cron and the staff menu.
+"""The web app: Flask blueprints that translate HTTP ↔ the `sync` library, the scheduler and `elenco serve`.
 
     wsgi.py      the entry point gunicorn and App Engine import: reads the environment, builds the app
     serve.py     `elenco serve`: the same app under waitress, with a periodic sync (a laptop)
@@ -9,11 +9,14 @@
     auth.py, store.py, scheduler.py, logs.py, context.py, secret_source.py, deploy.py   the machinery
     labels.py    every Italian word the webhook shows to people
 
-What may be imported here: the standard library, the third-party libraries of `pyproject.toml` (flask,
-werkzeug, waitress, filelock, google-auth, click, …), the public API of `sync` (its modules and their
-names without a leading underscore: `sync.pipeline.sync_now`, `sync.validate.check`,
-`sync.parse.parse_rows`, `sync.config.Settings`, `sync.errors`, …) and the other `webhook` modules.
-What may not: private names of `sync` (`sync.x._y`), and, the other way round, anything of `webhook`
-from `sync` — the library never imports the web app (tests/test_architecture.py checks it). Only the
-entry points (`wsgi.py`, `serve.py`) read the process environment; everything else gets its settings.
+May import: the standard library, Flask and the web libraries it is deployed with, `webhook.*`, and the
+`sync` library's public entries — the pipeline's one entry (`sync.pipeline`), `sync.backends`, `sync.config`,
+`sync.errors`, `sync.model`, `sync.layouts`, and the pure stages the applicant's verdict needs (`sync.parse`,
+`sync.validate`, `sync.comuni`, `sync.modulo`, `sync.staff_menu`). Words for people come from
+`webhook.labels` (applicants, the add-on) and `sync.labels` (staff). Only `webhook.serve`, the `elenco serve`
+command, imports `sync.cli` (its `--config` option and error presentation); the command line finds it
+through the `elenco.commands` entry point, never by importing it. Only the entry points (`webhook.wsgi`,
+`webhook.serve`) read the process environment; everything else is given its settings.
+Must not import: private names of `sync` (`_…`). Nothing in `sync` imports `webhook`
+(tests/test_architecture.py checks it, and that there is no import cycle).
 """
