@@ -383,7 +383,7 @@ def resolve(responses: Path, config: str, out: Path) -> None:
 @click.option("--seed", default=1, show_default=True)
 def demo(folder: Path, preset: str, organisations: int, seed: int) -> None:
     """Crea risposte di prova realistiche e fa una sincronizzazione completa in una cartella locale."""
-    from sync.demo_data import demo_extras, generate, to_csv_text, with_form_rows
+    from sync.demo_data import demo_extras, generate, load_vocabulary, to_csv_text, with_form_rows
     from sync.manual import MANUAL_TAB
     from sync.pipeline import sync_now
 
@@ -401,8 +401,9 @@ def demo(folder: Path, preset: str, organisations: int, seed: int) -> None:
                 encoding="utf-8",
             )
         settings = load_settings(config_path)
-        data = generate(settings.ambito, organisations, seed=seed)
-        extras = demo_extras(settings.ambito, seed=seed)
+        vocabulary = load_vocabulary()
+        data = generate(settings.ambito, organisations, vocabulary=vocabulary, seed=seed)
+        extras = demo_extras(settings.ambito, vocabulary=vocabulary, seed=seed)
         data = with_form_rows(data, extras.form_rows)
         answers = folder / "risposte.csv"
         tmp = folder / ".risposte.csv.tmp"

@@ -39,7 +39,7 @@ import requests
 from sync.backends.base import Grid
 from sync.backends.gsheets import GSheetsStore
 from sync.config import Settings, load_settings
-from sync.demo_data import generate
+from sync.demo_data import generate, load_vocabulary
 from sync.shortcut import INPUT_KEY
 
 RESPONSES_TAB = "Risposte del modulo 1"
@@ -83,7 +83,7 @@ class Dataset:
 @lru_cache(maxsize=4)
 def dataset(organisations: int = 60, seed: int = 3) -> Dataset:
     """Realistic rows of `organisations` organisations; the last rows (latest timestamps) arrive mid-sync."""
-    demo = generate(crema().ambito, organisations, seed=seed)
+    demo = generate(crema().ambito, organisations, vocabulary=load_vocabulary(), seed=seed)
     rows = [list(r) for r in demo.rows]
     a, b = int(len(rows) * 0.7), len(rows) - 3
     return Dataset(list(demo.header), rows[:a], rows[a:b], rows[b:])
