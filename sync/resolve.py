@@ -406,3 +406,9 @@ def _placeholder(entity: str, status: Status, into: str) -> Organisation:
         status=status,
         merged_into=into,
     )
+
+
+def match_records(accepted: Sequence[Checked]) -> list[MatchRecord]:
+    """The matcher's input for checked rows, keyed by position: what `resolve` feeds `sync.match` (and what
+    the benchmarks measure it on)."""
+    return [_record(i, c) for i, c in enumerate(accepted)]
