@@ -540,3 +540,41 @@ def test_a_real_sync_keeps_typed_cells_and_an_overwritten_one_is_caught() -> Non
     assert rh.typed_cells_present(broken, edits) == [
         f"{note.tab}: {note.entity} / {note.column} = {note.value!r}"
     ]
+
+
+# -- smaller checkers: rosters compared as sets, temp files left, blank rows --------------------------------------
+
+
+def test_rosters_as_sets_ignore_row_order_only() -> None:
+    book = _book()
+    shuffled = copy.deepcopy(book)
+    shuffled[ROSTER][1:] = shuffled[ROSTER][1:][::-1]
+    assert rh._rosters_as_sets(shuffled) == rh._rosters_as_sets(book)
+    changed = copy.deepcopy(shuffled)
+    changed[ROSTER][1][2] = "un'altra nota"
+    assert rh._rosters_as_sets(changed) != rh._rosters_as_sets(book)
+    elenco_shuffled = copy.deepcopy(book)
+    elenco_shuffled[ELENCO][1:] = elenco_shuffled[ELENCO][1:][::-1]  # Elenco's order still counts
+    assert rh._rosters_as_sets(elenco_shuffled) != rh._rosters_as_sets(book)
+
+
+def test_leftovers_lists_temp_files_only(tmp_path: Path) -> None:
+    for name in ("elenco-interno.xlsx", ".elenco-0123.tmp", "risposte.csv.part", "appunti.txt"):
+        (tmp_path / name).write_text("x", encoding="utf-8")
+    assert rh.leftovers(tmp_path) == [".elenco-0123.tmp", "risposte.csv.part"]
+
+
+def test_a_blank_row_is_only_spaces_controls_and_format_characters() -> None:
+    assert rh.is_blank_row(["", " ", "\n\t", "\u200b", "\ufeff"])
+    assert not rh.is_blank_row(["", "a"])
+    assert not rh.is_blank_row(["-"])
+
+
+def test_the_state_tab_is_compared_except_the_input_digest() -> None:
+    a, b = _with_log(_book(), "27/05/2024 10:00:00", "17"), _with_log(_book(), "27/05/2024 10:00:00", "17")
+    b[STATE_TAB][1][2] = "another digest of the inputs"
+    assert rh.diff_books(rh.comparable(a), rh.comparable(b)) == []
+    b[STATE_TAB][2][2] = "5"  # the ID counter differs: a real difference
+    assert rh.diff_books(rh.comparable(a), rh.comparable(b)) == [
+        f"{STATE_TAB} row 2: got ['contatore', 'prossimo_id', '4'], want ['contatore', 'prossimo_id', '5']"
+    ]
