@@ -288,6 +288,11 @@ def preset_text(name: str) -> str:
     return (resources.files("sheets_templates") / "presets" / f"{name}.yaml").read_text(encoding="utf-8")
 
 
+def packaged_yaml(*parts: str) -> Any:
+    """A YAML data file shipped in `sheets_templates` (e.g. "demo", "vocabulary.yaml"), parsed."""
+    return yaml.safe_load(resources.files("sheets_templates").joinpath(*parts).read_text(encoding="utf-8"))
+
+
 def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     out = dict(base)
     for key, value in over.items():

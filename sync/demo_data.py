@@ -8,10 +8,10 @@ and free text that looks like a formula. Every row comes with the outcome the pr
 (`truth`).
 
 The Italian words it draws from (names, streets, sentences of the answers) are data:
-`sheets_templates/demo/vocabulary.yaml`, read by `load_vocabulary()` - the one function here that reads a
-file, called once by the edges (the CLI's `demo`, the benchmarks, the tests), which pass the `Vocabulary`
-on. Everything else is pure and deterministic given the seed: no I/O, no clock; dates derive from the
-Ambito's `opens`/`deadline`.
+`sheets_templates/demo/vocabulary.yaml`, read through the settings edge (`sync.config.packaged_yaml`) by
+`load_vocabulary()`, which the edges (the CLI's `demo`, the benchmarks, the tests) call once and whose
+`Vocabulary` they pass on. Everything else is pure and deterministic given the seed: no I/O, no clock;
+dates derive from the Ambito's `opens`/`deadline`.
 """
 
 from __future__ import annotations
@@ -24,13 +24,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import lru_cache
-from importlib.resources import files
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict
 
-from sync.config import FIELDS, Ambito
+from sync.config import FIELDS, Ambito, packaged_yaml
 from sync.text import fold_alnum
 
 _CODE_KEYS = ("row", "entity", "expected", "reasons", "warnings")
@@ -128,9 +126,9 @@ def parse_vocabulary(data: Mapping[str, Any]) -> Vocabulary:
 
 @lru_cache(maxsize=1)
 def load_vocabulary() -> Vocabulary:
-    """Read `sheets_templates/demo/vocabulary.yaml` once per process (I/O: the edges call it)."""
-    text = files("sheets_templates").joinpath("demo", "vocabulary.yaml").read_text(encoding="utf-8")
-    return parse_vocabulary(yaml.safe_load(text))
+    """`sheets_templates/demo/vocabulary.yaml`, read once per process by the settings edge (`sync.config`):
+    the edges call this and hand the vocabulary to `generate` / `demo_extras`, which read nothing."""
+    return parse_vocabulary(packaged_yaml("demo", "vocabulary.yaml"))
 
 
 _TYPO_NEIGHBOURS = "qwertyuiopasdfghjklzxcvbnm"
