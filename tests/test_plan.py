@@ -6,9 +6,9 @@ from datetime import datetime
 
 from sync.backends.memory import MemoryStore
 from sync.config import Settings
+from sync.layouts import ELENCO, INFORMAZIONI, REGISTRO, public_specs, staff_specs
 from sync.pipeline import run_sync
 from sync.plan import PUBLIC_FILES_VERSION, layout_digest, plan_sync, plan_tabs
-from sync.render import ELENCO, INFORMAZIONI, REGISTRO, public_specs, staff_specs
 from sync.state import STATE_TAB, read_state
 from tests.conftest import HEADER, make_row, sample_rows
 

@@ -23,9 +23,10 @@ import pytest
 from sync import plan as plan_module
 from sync.backends.memory import MemoryStore
 from sync.config import Settings, load_settings
+from sync.layouts import ELENCO, staff_specs
 from sync.parse import parse_rows
 from sync.plan import plan_sync
-from sync.render import ELENCO, render_elenco, staff_specs
+from sync.render import render_elenco
 from sync.resolve import resolve
 from sync.state import State
 from sync.validate import check
