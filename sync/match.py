@@ -883,25 +883,28 @@ class _Shared:
 
     def __init__(self, profiles: Sequence[_Profile]) -> None:
         self.profiles = profiles
-        self.index: dict[tuple[int, str], list[int]] = {}
         self.memo: dict[tuple[int, str], bool] = {}
-        index = self.index
-        for i, p in enumerate(profiles):
-            for kind, value in ((_EMAIL, p.email), (_PEC, p.pec), (_PHONE, p.phone), (_SEAT, _seat_key(p))):
-                if value:
-                    members = index.get((kind, value))
-                    if members is None:
-                        index[kind, value] = [i]
-                    else:
-                        members.append(i)
+        contacts = [
+            [(kind, value) for kind, value in ((_EMAIL, p.email), (_PEC, p.pec), (_PHONE, p.phone), (_SEAT, _seat_key(p))) if value]
+            for p in profiles
+        ]
+        # only a contact given by two records or more can be shared: the others get no list to keep
+        counts = Counter(contact for own in contacts for contact in own)
+        index: dict[tuple[int, str], list[int]] = {}
+        for i, own in enumerate(contacts):
+            for contact in own:
+                if counts[contact] > 1:
+                    index.setdefault(contact, []).append(i)
+        # tuples of ints: the garbage collector stops tracking them
+        self.index: dict[tuple[int, str], tuple[int, ...]] = {k: tuple(v) for k, v in index.items()}
 
     def shared(self, kind: int, value: str) -> bool:
         known = self.memo.get((kind, value))
         if known is None:
-            known = self.memo[kind, value] = self._learn(self.index.get((kind, value), []))
+            known = self.memo[kind, value] = self._learn(self.index.get((kind, value), ()))
         return known
 
-    def _learn(self, members: list[int]) -> bool:
+    def _learn(self, members: Sequence[int]) -> bool:
         if len(members) > _MAX_SHARED:
             return True
         names: dict[int, _Profile] = {}  # one profile per distinct name (and legal-form answer)
