@@ -88,7 +88,8 @@ from sync.labels import (
     EVIDENCE_SIMILAR_TAX_ID,
     EVIDENCE_TAX_ID,
 )
-from sync.names import NameKey, default_table, name_key, prenormalise
+from sync.names import NameKey, default_table, name_key
+from sync.text import fold
 
 __all__ = [
     "EVIDENCE_ADDRESS",
@@ -346,11 +347,11 @@ def _disjoint(a: frozenset[str], b: frozenset[str]) -> bool:
 def _place(text: str) -> str:
     """A comune for comparison: an ISTAT code as is, a name folded to letters, without "(CR)"."""
     text = text.strip()
-    return text if text.isdigit() else _NON_ALNUM.sub("", _PROVINCE.sub("", prenormalise(text)))
+    return text if text.isdigit() else _NON_ALNUM.sub("", _PROVINCE.sub("", fold(text)))
 
 
 def _address(text: str) -> tuple[str, tuple[str, ...]]:
-    words = [w for w in _NON_ALNUM.sub(" ", prenormalise(text)).split() if w not in _STREET_WORDS]
+    words = [w for w in _NON_ALNUM.sub(" ", fold(text)).split() if w not in _STREET_WORDS]
     return "".join(words), tuple(_DIGITS.findall(text))
 
 
@@ -513,7 +514,7 @@ def _profile(rec: MatchRecord, memo: _Memo | None = None) -> _Profile:
 
 def _contact(text: str) -> str:
     """A contact person's name for comparison: words folded and sorted ("Rossi Maria" = "Maria Rossi")."""
-    words = _NON_ALNUM.sub(" ", prenormalise(text)).split() if text else []
+    words = _NON_ALNUM.sub(" ", fold(text)).split() if text else []
     return " ".join(sorted(words)) if len(words) >= 2 else ""
 
 
