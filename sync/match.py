@@ -886,7 +886,16 @@ class _Shared:
         self.profiles = profiles
         self.memo: dict[tuple[int, str], bool] = {}
         contacts = [
-            [(kind, value) for kind, value in ((_EMAIL, p.email), (_PEC, p.pec), (_PHONE, p.phone), (_SEAT, _seat_key(p))) if value]
+            [
+                (kind, value)
+                for kind, value in (
+                    (_EMAIL, p.email),
+                    (_PEC, p.pec),
+                    (_PHONE, p.phone),
+                    (_SEAT, _seat_key(p)),
+                )
+                if value
+            ]
             for p in profiles
         ]
         # only a contact given by two records or more can be shared: the others get no list to keep
@@ -1413,8 +1422,10 @@ def match(
     links: list[Link] = []
     review: list[tuple[tuple[int, int, float], int, int, Link]] = []  # (rank, i, j, link)
     conflicts: list[tuple[int, int, Link]] = []
-    for (i, j), why in [*((p, EVIDENCE_MUST_LINK) for p in known(must_link)),
-                        *((p, EVIDENCE_KEPT) for p in known(kept_link))]:
+    for (i, j), why in [
+        *((p, EVIDENCE_MUST_LINK) for p in known(must_link)),
+        *((p, EVIDENCE_KEPT) for p in known(kept_link)),
+    ]:
         ri, rj = uf.find(i), uf.find(j)
         if ri == rj:
             continue

@@ -246,7 +246,9 @@ def _outcomes(checked: list[Checked], g: _Grouped) -> list[RowOutcome]:
         by_row[c.row] = RowOutcome(c, g.entity_of[i], "accepted", note)
     for c in checked:
         if c.row not in by_row:
-            note = labels.ROW_VERDICT_NOTES["Scarta"].format(ref=refs.get(c.row)) if c.discarded_by_staff else ""
+            note = (
+                labels.ROW_VERDICT_NOTES["Scarta"].format(ref=refs.get(c.row)) if c.discarded_by_staff else ""
+            )
             by_row[c.row] = RowOutcome(c, "", "rejected", note)
     return [by_row[c.row] for c in checked]
 
