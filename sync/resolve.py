@@ -11,7 +11,7 @@ from datetime import datetime
 from sync import labels
 from sync.comuni import index_for
 from sync.config import Ambito
-from sync.corrections import area_text, correct_current
+from sync.corrections import EntityCorrection, area_text, correct_current
 from sync.decisions import Plan, apply_corrections, plan
 from sync.match import Borrowed, Link, MatchRecord, MatchResult, match
 from sync.model import (
@@ -343,8 +343,12 @@ def _assign(
 
 def _organisations(g: _Grouped) -> list[Organisation]:
     """One organisation per ID ever given, in ID order; IDs without rows are merged or empty."""
+    fixes: dict[str, list[EntityCorrection]] = defaultdict(list)  # staff's `Correggi`, by ID
+    for c in g.plan.entity_corrections:
+        fixes[c.entity].append(c)
     by_id = {
-        entity: _organisation(entity, cluster, g) for cluster, entity in zip(g.clusters, g.ids, strict=True)
+        entity: _organisation(entity, cluster, g, fixes.get(entity, []))
+        for cluster, entity in zip(g.clusters, g.ids, strict=True)
     }
     # where did the rows of an ID that no longer has a cluster go?
     moved: dict[str, Counter[str]] = defaultdict(Counter)
@@ -368,12 +372,13 @@ def _organisations(g: _Grouped) -> list[Organisation]:
     return out
 
 
-def _organisation(entity: str, cluster: list[int], g: _Grouped) -> Organisation:
+def _organisation(
+    entity: str, cluster: list[int], g: _Grouped, fixes: list[EntityCorrection]
+) -> Organisation:
     """The organisation of one cluster: its latest row (with staff's `Correggi`), phases, status."""
     p, ambito = g.plan, g.ambito
     members = sorted((g.accepted[k] for k in cluster), key=_when)
     latest = members[-1]
-    fixes = [c for c in p.entity_corrections if c.entity == entity]
     if fixes:
         latest, bound = correct_current(latest, members, fixes, g.state.decisions, ambito, index_for(ambito))
         p.bindings.update(bound)
