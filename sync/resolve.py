@@ -261,7 +261,7 @@ def _new_state(g: _Grouped, links: _Links) -> State:
         detached={**state.detached, **links.origins},
         decisions={**state.decisions, **g.plan.bindings},
         next_id=g.next_id,
-        public=dict(state.public),
+        public=state.public,
         order=dict(state.order),
     )
     for i, c in enumerate(g.accepted):
