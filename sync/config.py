@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from sync import labels
 from sync.errors import ConfigError
+from sync.reference import load_reference
 from sync.text import fold
 
 PRESETS = ("crema", "cremonese", "cernusco")
@@ -325,6 +326,7 @@ def parse_settings(data: Any, *, source: str, base_dir: Path | None = None) -> S
         settings = Settings.model_validate({**data, "source": source})
     except ValidationError as err:
         raise ConfigError(_format_error(err, source)) from None
+    load_reference()  # settings come with the reference data they are compared against: read here, once
     backend = settings.backend
     if base_dir is not None and isinstance(backend, XlsxBackend) and not backend.folder.is_absolute():
         folder = (base_dir / backend.folder).resolve()
