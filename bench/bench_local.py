@@ -1,8 +1,8 @@
 """Figures for the local register (issues 2 and 4). Prints tables; not a test.
 
-    .venv/bin/python bench/bench_local.py            # everything (≈3-4 minutes)
-    .venv/bin/python bench/bench_local.py --quick    # smaller sizes
-    .venv/bin/python bench/bench_local.py --resolve-only --against 9d2da3b   # part 2, before and after
+    .venv/bin/python -m bench.bench_local            # everything (≈3-4 minutes)
+    .venv/bin/python -m bench.bench_local --quick    # smaller sizes
+    .venv/bin/python -m bench.bench_local --resolve-only --against 9d2da3b   # part 2, before and after
 
 1. Validation on the development sets (tests/data/dev): rejected-row recall, false rejections, warning
    recall per code, and `elenco resolve` pair precision/recall against the ground truth.
@@ -33,23 +33,20 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from datetime import datetime
-from itertools import combinations
 from pathlib import Path
 
 import openpyxl
 import python_calamine
 
+from bench.common import DEV, ROOT, demo_set, dev_set, pair_scores
 from sync.backends.xlsx import XlsxStore
 from sync.cli import resolve_grid
 from sync.config import Settings, load_settings, parse_settings
-from sync.demo_data import generate
 from sync.parse import parse_rows
 from sync.pipeline import run_sync
 from sync.resolve import resolve
 from sync.state import State
 
-ROOT = Path(__file__).resolve().parent.parent
-DEV = ROOT / "tests" / "data" / "dev"
 NOW = datetime(2024, 6, 1, 9, 0)
 
 
@@ -65,10 +62,7 @@ def dev_quality() -> None:
     )
     for name in ("crema", "cremonese", "cernusco"):
         settings = load_settings(name)
-        with (DEV / f"{name}-risposte.csv").open(encoding="utf-8", newline="") as f:
-            grid = list(csv.reader(f))
-        with (DEV / f"{name}-risposte.truth.csv").open(encoding="utf-8", newline="") as f:
-            truth = {int(r["row"]): r for r in csv.DictReader(f)}
+        grid, truth = dev_set(name)
         result = resolve(parse_rows(grid, settings.ambito).responses, [], State(), settings.ambito)
         rejected_true = [r for r, t in truth.items() if t["expected"] == "rejected"]
         status = {o.checked.row: o.status for o in result.outcomes}
@@ -84,23 +78,14 @@ def dev_quality() -> None:
             for code in want:
                 total[code] += 1
                 hit[code] += code in got
-        accepted = [
-            o
-            for o in result.outcomes
-            if o.status == "accepted" and truth[o.checked.row]["expected"] == "accepted"
-        ]
-        tp = pp = tt = 0
-        for a, b in combinations(accepted, 2):
-            same_true = truth[a.checked.row]["entity"] == truth[b.checked.row]["entity"]
-            same_pred = a.entity_id == b.entity_id
-            tp += same_true and same_pred
-            pp += same_pred
-            tt += same_true
-        orgs_pred = len({o.entity_id for o in result.outcomes if o.status == "accepted"})
-        orgs_true = len({t["entity"] for t in truth.values() if t["expected"] == "accepted"})
+        pairs = pair_scores(
+            {r: t["entity"] for r, t in truth.items() if t["expected"] == "accepted"},
+            {o.checked.row: o.entity_id for o in result.outcomes if o.status == "accepted"},
+        )
+        orgs_pred, orgs_true = pairs.organisations_predicted, pairs.organisations_true
         warn = ", ".join(f"{c} {hit[c]}/{total[c]}" for c in sorted(total))
         print(
-            f"{name:10} {len(truth):5d} {rej_recall:10.3f} {false_rej:10d} {tp / pp:9.4f} {tp / tt:7.4f} "
+            f"{name:10} {len(truth):5d} {rej_recall:10.3f} {false_rej:10d} {pairs.precision:9.4f} {pairs.recall:7.4f} "
             f"{orgs_pred:4d}/{orgs_true:<4d}  {warn}"
         )
     print()
@@ -158,7 +143,7 @@ def resolve_speed(sizes: list[int], repeat: int = 3, against: str = "") -> None:
 def _resolve_size(
     settings: Settings, n: int, repeat: int, timings: dict[str, list[tuple[int, float]]], tree: Path
 ) -> None:
-    demo = generate(settings.ambito, n, seed=7)
+    demo = demo_set(settings.ambito, n, seed=7)
     grid = [demo.header, *demo.rows]
     (tree / "grid.csv").write_text(_csv(grid), encoding="utf-8")
     best: dict[str, dict[str, float]] = {}
@@ -178,14 +163,16 @@ def _resolve_size(
 _RESOLVE_JOB = """
 import csv, gc, json, resource, sys, time
 from sync.config import load_settings
-from sync.demo_data import generate
+from sync import demo_data
 from sync.parse import parse_rows
 from sync.resolve import resolve
 from sync.state import State
 settings = load_settings("crema")
 with open(sys.argv[1], encoding="utf-8", newline="") as f:
     grid = list(csv.reader(f))
-other = generate(settings.ambito, 50, seed=99)
+# a revision before the demo vocabulary moved to data has no `load_vocabulary` (`--against`)
+words = {"vocabulary": demo_data.load_vocabulary()} if hasattr(demo_data, "load_vocabulary") else {}
+other = demo_data.generate(settings.ambito, 50, seed=99, **words)
 # warm the reference data (comuni list, legal-form patterns) as a long-running process has it,
 # on another data set so that no per-value cache is warm for the measured one
 resolve(parse_rows([other.header, *other.rows], settings.ambito).responses, [], State(), settings.ambito)
@@ -226,15 +213,11 @@ def _load() -> str:
     return " ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
-def _load() -> str:
-    return " ".join(f"{x:.1f}" for x in os.getloadavg())
-
-
 def _resolve_job(settings: Settings, grid: list[list[str]], way: str) -> dict[str, float]:
     """Seconds (wall, CPU, in the garbage collector) of one resolve of `grid`, after a warm-up."""
     # warm the reference data (comuni list, legal-form patterns) as a long-running process has it,
     # on another data set so that no per-value cache is warm for the measured one
-    other = generate(settings.ambito, 50, seed=99)
+    other = demo_set(settings.ambito, 50, seed=99)
     resolve(parse_rows([other.header, *other.rows], settings.ambito).responses, [], State(), settings.ambito)
     in_gc = [0.0, 0.0]
 
@@ -291,7 +274,7 @@ def local_sync(n_big: int) -> None:
 
         big = Path(tmp) / "big"
         big.mkdir()
-        demo = generate(settings.ambito, n_big + 10, seed=11)
+        demo = demo_set(settings.ambito, n_big + 10, seed=11)
         initial, added = demo.rows[:-10], demo.rows[-10:]
         header = demo.header
         (big / "risposte.csv").write_text(_csv([header, *initial]), encoding="utf-8")
