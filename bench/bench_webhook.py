@@ -1,6 +1,6 @@
 """Webhook figures under gunicorn on loopback (2 workers x 4 threads, as app.yaml), syncing to a Google fake.
 
-    .venv/bin/python bench/bench_webhook.py [--clients 32] [--seconds 15] [--burst 1000] [--burst-seconds 60]
+    .venv/bin/python -m bench.bench_webhook [--clients 32] [--seconds 15] [--burst 1000] [--burst-seconds 60]
                                             [--sparse 24] [--throughput-only]
 
 1. Throughput: `--clients` threads, each with its own `requests.Session`, post signed submissions for
@@ -35,13 +35,11 @@ from typing import Any
 
 import requests
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from sync.config import load_settings  # noqa: E402
-from sync.demo_data import generate, to_csv_text  # noqa: E402
-from sync.parse import parse_timestamp  # noqa: E402
-from webhook.auth import sign  # noqa: E402
+from bench.common import ROOT, demo_set
+from sync.config import load_settings
+from sync.demo_data import to_csv_text
+from sync.parse import parse_timestamp
+from webhook.auth import sign
 
 try:
     from tests.fakes.sheets_api import SheetsFake
@@ -331,7 +329,7 @@ def main() -> int:
     secret = secrets.token_hex(32)
     token = secrets.token_hex(32)
     ambito = load_settings("crema").ambito
-    demo = generate(ambito, args.organisations + args.burst + args.sparse, seed=11)
+    demo = demo_set(ambito, args.organisations + args.burst + args.sparse, seed=11)
     added = args.burst + args.sparse
     initial, extra = demo.rows[: len(demo.rows) - added], demo.rows[len(demo.rows) - added :]
     fake: Any = None
