@@ -1299,11 +1299,11 @@ def test_logs_hold_no_secret_and_no_personal_data(
 def test_the_app_s_judge_gives_the_verdict_of_judge_to_the_letter(crema: Settings) -> None:
     # `Judge` maps each form header once and keeps the comuni index: every verdict, problem and field title
     # must be the one `judge` (the sync's own parse + check, from scratch) gives
-    from sync.demo_data import generate
+    from sync.demo_data import generate, load_vocabulary
     from webhook.verdict import Judge, Submission, judge
 
     ambito = crema.ambito
-    demo = generate(ambito, 150, seed=5)
+    demo = generate(ambito, 150, vocabulary=load_vocabulary(), seed=5)
     the_judge = Judge(ambito)
     compared = codes = 0
     for i, row in enumerate(demo.rows):
