@@ -28,15 +28,10 @@ LABEL_MODULES = {"sync/labels.py", "webhook/labels.py"}
 
 # Modules other helpers are still cleaning (issue 10, item 3): the lead removes each entry once it has merged.
 PENDING = {
-    "sync/validate.py": "pending: helper resolve",
-    "sync/resolve.py": "pending: helper resolve",
-    "sync/demo_data.py": "pending: helper bench (its sample vocabulary moves to sheets_templates/)",
     "sync/backends/gsheets.py": "pending: helper google",
     "sync/backends/xlsx.py": "pending: helper xlsx",
     "sync/backends/memory.py": "pending: helper xlsx",
     "sync/backends/printout.py": "pending: helper xlsx",
-    "webhook/deploy.py": "pending: helper webhook",
-    "webhook/verdict.py": "pending: helper webhook",
 }
 
 # Words that only Italian prose uses (not English, not code): articles, prepositions, «non», verbs of every message.
