@@ -29,6 +29,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1e\x7f\ud800-\udfff]")
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u3000]+")
 _SHEETS_EPOCH = datetime(1899, 12, 30)
 
+
 @dataclass(frozen=True)
 class ColumnMap:
     """Which sheet columns hold each field; unknown and duplicate columns are reported."""
@@ -228,7 +229,9 @@ def _starts_option(piece: str, opts: _Options) -> bool:
 
 def _match_at(folded: list[str], i: int, opts: _Options) -> tuple[str, int] | None:
     """The option starting at piece i and where it ends: exact, longest first; else the closest spelling."""
-    spans = [(j, ", ".join(f for f in folded[i:j] if f)) for j in range(min(len(folded), i + _MAX_SPAN), i, -1)]
+    spans = [
+        (j, ", ".join(f for f in folded[i:j] if f)) for j in range(min(len(folded), i + _MAX_SPAN), i, -1)
+    ]
     for j, text in spans:
         code = _exact_option(text, opts, described=False) if text else None
         if code:
@@ -300,6 +303,32 @@ def fingerprint(submitted: str, email: str, name: str, tax_code: str) -> str:
     return hashlib.sha1(raw.encode("utf-8"), usedforsecurity=False).hexdigest()[:16]
 
 
+def _row_values(
+    raw: Sequence[object], cmap: ColumnMap, row_no: int, truncated: dict[int, list[str]]
+) -> dict[str, str]:
+    """One row's answer to each question: cleaned, lists joined, cut at MAX_CELL (noted in `truncated`)."""
+    values: dict[str, str] = {}
+    for f, cols in cmap.columns.items():
+        value = ""
+        for c in cols:  # duplicate columns: the first non-empty answer wins
+            if c < len(raw):
+                cell = raw[c]
+                value = (
+                    clean_text(cell)
+                    if f != "timestamp" or not isinstance(cell, datetime)
+                    else cell.isoformat()
+                )
+                if value:
+                    break
+        if f not in ("areas", "phases", "consent"):
+            value = value.replace(LIST_SEPARATOR, ", ")
+        if len(value) > MAX_CELL:
+            value = value[:MAX_CELL]
+            truncated.setdefault(row_no, []).append(f)
+        values[f] = value
+    return values
+
+
 def parse_rows(
     rows: Sequence[Sequence[object]], ambito: Ambito, *, first_row: int = 2, columns: ColumnMap | None = None
 ) -> ParsedSheet:
@@ -326,25 +355,7 @@ def parse_rows(
         row_no = first_row + offset
         if not any(clean_text(c) for c in raw):
             continue  # a blank line in the sheet is not a response
-        values: dict[str, str] = {}
-        for f, cols in cmap.columns.items():
-            value = ""
-            for c in cols:  # duplicate columns: the first non-empty answer wins
-                if c < len(raw):
-                    cell = raw[c]
-                    value = (
-                        clean_text(cell)
-                        if f != "timestamp" or not isinstance(cell, datetime)
-                        else cell.isoformat()
-                    )
-                    if value:
-                        break
-            if f not in ("areas", "phases", "consent"):
-                value = value.replace(LIST_SEPARATOR, ", ")
-            if len(value) > MAX_CELL:
-                value = value[:MAX_CELL]
-                truncated.setdefault(row_no, []).append(f)
-            values[f] = value
+        values = _row_values(raw, cmap, row_no, truncated)
         ts_cell: object = next(
             (raw[c] for c in cmap.columns["timestamp"] if c < len(raw) and clean_text(raw[c])), ""
         )
