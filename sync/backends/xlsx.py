@@ -49,6 +49,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from sync import labels
 from sync.backends.base import Grid, RangeWrite, Snapshot, TabSpec, Workbook
+from sync.backends.xlsx_splice import SheetEdit, Unsupported, splice
 from sync.cells import XLSX_FORMATS, canonical_text, kind_of, typed_value
 from sync.errors import ConfigError, LockedError, TransientError
 from sync.public_list import DATAPACKAGE_NAME, FORMULA_PREFIXES, HTML_NAME, PDF_NAME
@@ -185,6 +186,9 @@ class XlsxStore:
         # One lock object per store: it is re-entrant in a thread, so write() inside sync_lock() does not
         # deadlock, while another thread or process waits for it.
         self._lock = filelock.FileLock(str(self.folder / LOCK_FILE))
+        # What read() found in the staff workbook (by sheet title), with the file's stat then: a write to the
+        # file still as it was read reuses it instead of reading it again.
+        self._seen: dict[Path, tuple[tuple[int, int, int], dict[str, Grid]]] = {}
 
     # -- paths and locks -------------------------------------------------------------------------------------
 
@@ -230,7 +234,9 @@ class XlsxStore:
         hidden: set[str] = set()
         if paths["staff"].exists():
             kinds = {sheet: s.kinds for s in specs if s.kinds for sheet in [excel_title(s.title)]}
+            seen = _stat_key(paths["staff"])
             tabs, hidden = _read_workbook(paths["staff"], kinds)
+            self._seen[paths["staff"]] = (seen, dict(tabs))
             # A title too long for Excel is stored cut (see excel_title): report it under its full name.
             for title, sheet in _sheet_titles(specs).items():
                 if sheet != title and sheet in tabs and title not in tabs:
@@ -300,6 +306,11 @@ class XlsxStore:
         with self._locked(self.lock_timeout_s):
             # Re-open from disk, never from the read: a person may have saved edits since, and only the
             # cells in `writes` may change.
+            if path.exists():
+                spliced = self._spliced(path, writes, by_title, sheets)
+                if spliced is not None:
+                    self._atomic_write(path, _writer_of(spliced))
+                    return cells
             wb = _load_for_edit(path) if path.exists() else _new_workbook()
             touched: dict[str, TabSpec] = {}
             for w in writes:
@@ -323,6 +334,40 @@ class XlsxStore:
                     _dress(wb[sheet], spec)
             self._save(wb, path)
         return cells
+
+    def _spliced(
+        self, path: Path, writes: Sequence[RangeWrite], by_title: Mapping[str, TabSpec], sheets: Mapping[str, str]
+    ) -> bytes | None:
+        """The file with the writes spliced into its sheets' XML (`xlsx_splice`), or None: use openpyxl."""
+        key = _stat_key(path)
+        data = path.read_bytes()
+        cells: dict[str, dict[int, dict[int, str]]] = {}
+        spec_of: dict[str, TabSpec] = {}
+        for w in writes:
+            sheet = sheets[w.tab]
+            spec_of[sheet] = by_title.get(w.tab, TabSpec(title=w.tab, header=()))
+            target = cells.setdefault(sheet, {})
+            for r, row in enumerate(w.values, start=w.row):
+                target.setdefault(r, {}).update(enumerate(row, start=w.col))
+        dressed = {s for s, spec in spec_of.items() if spec.listing and spec.owner != "staff" and not spec.hidden}
+        grids: dict[str, Grid] = {}
+        if dressed:
+            seen = self._seen.get(path)
+            if seen is not None and seen[0] == key and dressed <= set(seen[1]):
+                grids = seen[1]
+            else:
+                try:
+                    grids = _read_workbook(path, {s: spec_of[s].kinds for s in dressed})[0]
+                except ConfigError:
+                    return None
+        edits = [
+            SheetEdit(sheet, spec_of[sheet], rows, _applied(grids.get(sheet, []), rows) if sheet in dressed else None)
+            for sheet, rows in cells.items()
+        ]
+        try:
+            return splice(data, edits)
+        except Unsupported:
+            return None
 
     # -- publish ---------------------------------------------------------------------------------------------
 
@@ -712,6 +757,26 @@ def _trim(grid: list[list[str]]) -> Grid:
 
 
 # -- writing ------------------------------------------------------------------------------------------------
+
+
+def _stat_key(path: Path) -> tuple[int, int, int]:
+    st = path.stat()
+    return (st.st_mtime_ns, st.st_size, st.st_ino)
+
+
+def _applied(grid: Grid, cells: Mapping[int, Mapping[int, str]]) -> Grid:
+    """`grid` with the cells written (row → column → text)."""
+    out = [list(row) for row in grid]
+    for r, row in cells.items():
+        while len(out) <= r:
+            out.append([])
+        target = out[r]
+        end = max(row) + 1
+        if len(target) < end:
+            target.extend([""] * (end - len(target)))
+        for c, value in row.items():
+            target[c] = value
+    return out
 
 
 def _new_workbook() -> Any:
