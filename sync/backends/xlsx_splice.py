@@ -291,6 +291,10 @@ class Styles:
             if fonts is None:
                 raise Unsupported("no fonts")
             listed = re.findall(r"<font\b[^>]*?(?:/>|>.*?</font>)", fonts[1], re.S)
+            bold = re.compile(r'<font>\s*<b(?:\s+val="(?:1|true)")?\s*/>\s*</font>')
+            self._bold_font = next((i for i, f in enumerate(listed) if bold.fullmatch(f)), None)
+            if self._bold_font is not None:
+                return self._bold_font
             self._bold_font = len(listed)
             self._xml = (
                 self._xml[: fonts.start(1)] + fonts[1] + '<font><b val="1"/></font>' + self._xml[fonts.end(1) :]
@@ -306,13 +310,18 @@ class Styles:
                 f'<numFmt numFmtId="{i}" formatCode="{escape(c, {chr(34): "&quot;"})}"/>'
                 for c, i in self._new_formats.items()
             )
-            if re.search(r"<numFmts\b[^>]*>", xml):
-                xml = re.sub(r"</numFmts>", added + "</numFmts>", xml, count=1)
-                xml = re.sub(r"<numFmts\b[^>]*>", f'<numFmts count="{len(self._formats)}">', xml, count=1)
+            count = len(self._formats)
+            empty = re.search(r"<numFmts\b[^>]*/>", xml)
+            if empty is not None:
+                xml = xml[: empty.start()] + f'<numFmts count="{count}">{added}</numFmts>' + xml[empty.end() :]
+            elif "</numFmts>" in xml:
+                xml = xml.replace("</numFmts>", added + "</numFmts>", 1)
+                xml = re.sub(r"<numFmts\b[^>]*>", f'<numFmts count="{count}">', xml, count=1)
             else:
-                xml = re.sub(
-                    r"(<styleSheet\b[^>]*>)", rf'\g<1><numFmts count="{len(self._formats)}">{added}</numFmts>', xml, count=1
-                )
+                start = re.search(r"<styleSheet\b[^>]*>", xml)
+                if start is None:
+                    raise Unsupported("no styleSheet")
+                xml = xml[: start.end()] + f'<numFmts count="{count}">{added}</numFmts>' + xml[start.end() :]
         if self._added_xfs:
             body = "".join(self._xfs)
             xml = re.sub(
