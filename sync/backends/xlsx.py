@@ -72,7 +72,7 @@ MAX_TITLE = 31
 DROPDOWN_ROWS = 2000
 # An inline list validation ("A,B,C") may not exceed 255 characters; longer lists go to a hidden tab.
 INLINE_LIST_MAX = 255
-LISTS_TAB = "Elenchi a discesa"
+LISTS_TAB = labels.XLSX_LISTS_TAB
 # A long essay answer is legal (a Google cell holds 50,000 characters); the csv default is 128 KiB.
 _CSV_FIELD_LIMIT = 1 << 26
 _TEXT_FORMAT = "@"
@@ -89,71 +89,33 @@ FILTER_BUTTON = 3
 WIDTH_SAMPLE_ROWS = 2000
 PAPER_A4 = 9  # openpyxl: PAPERSIZE_A4
 _ZERO_PADDED = re.compile(r"0+")
-_TIMESTAMP_HEADER = re.compile(r"cronologic|timestamp|marca temporale", re.IGNORECASE)
+_TIMESTAMP_HEADER = re.compile("|".join(labels.XLSX_TIMESTAMP_HEADERS), re.IGNORECASE)
 _STAMP_START = re.compile(r'\s*"?(\d{1,2}/\d{1,2}/\d{4}|\d{4}-\d{2}-\d{2})')
 
-# Italian messages for people (the exact texts are asserted by the tests).
-MSG_LOCKED = (
-    "Il file {name} è aperto in un altro programma (LibreOffice o Excel): chiuderlo e rilanciare la "
-    "sincronizzazione. Nessun file è stato modificato."
-)
-MSG_OWNER = (
-    " Lo segnala il file nascosto «{owner}» nella cartella {folder}{who}. Se il file non è aperto da nessuno "
-    "(per esempio dopo un arresto improvviso del programma), «{owner}» è rimasto per errore: cancellarlo e "
-    "rilanciare la sincronizzazione."
-)
-OWNER_BY = ", scritto da {person}"
-OWNER_PERSON = "{name} (utente {user})"
-OWNER_HOST = " sul computer «{host}»"
-OWNER_SINCE = " il {day} alle {hour}"
-MSG_BUSY = "Un'altra sincronizzazione è in corso sulla cartella {folder}: riprovare tra qualche minuto."
-MSG_NO_FOLDER = "La cartella {folder} non esiste: crearla o correggere `folder` nella configurazione."
-MSG_NOT_WRITABLE = "Non è possibile scrivere nella cartella {folder}: controllarne i permessi."
-MSG_NOT_XLSX = (
-    "Il file {name} non è un file Excel (.xlsx) valido: aprirlo con Excel o LibreOffice e salvarlo "
-    "come «Cartella di lavoro Excel (.xlsx)»."
-)
-MSG_XLSX_AS_CSV = "Il file {name} è un file Excel, non un CSV: rinominarlo {xlsx}."
-MSG_XLS_AS_CSV = (
-    "Il file {name} è un file Excel 97-2003 (.xls), non un CSV: esportare di nuovo le risposte dal modulo "
-    "Google in formato .csv."
-)
-MSG_EMPTY = "Il file {name} è vuoto: esportare di nuovo le risposte dal modulo Google."
-MSG_NO_RESPONSES = (
-    "Mancano le risposte del modulo: mettere nella cartella {folder} il file risposte.csv (o risposte.xlsx) "
-    "esportato dal modulo Google, oppure una scheda «{tab}» in elenco-interno.xlsx."
-)
-MSG_BOTH_RESPONSES = (
-    "Nella cartella {folder} ci sono sia risposte.csv sia risposte.xlsx: lasciarne uno solo, quello "
-    "aggiornato."
-)
-_CSV_HINT = (
-    "Probabilmente delle virgolette non sono chiuse: esportare di nuovo le risposte dal modulo Google "
-    "senza modificare il file a mano."
-)
-MSG_CSV_BROKEN = (
-    "Il file {name} non è un CSV valido: errore nella riga che inizia alla riga {line} del file "
-    "(virgolette non chiuse o testo subito dopo le virgolette di chiusura). " + _CSV_HINT
-)
-MSG_CSV_WIDTH = (
-    "Il file {name} non è un CSV valido: alcune righe hanno un numero di colonne diverso "
-    "dall'intestazione ({width} colonne): {rows}. " + _CSV_HINT
-)
-MSG_CSV_SWALLOWED = (
-    "Il file {name} non è un CSV valido: nella riga che inizia alla riga {line} del file un campo tra "
-    "virgolette sembra contenere altre risposte ({count}). " + _CSV_HINT
-)
-MSG_TAB_NAME = (
-    "Il nome della scheda «{title}» non è valido per Excel: non può essere vuoto, contenere [ ] * ? / \\ : "
-    "né iniziare o finire con un apostrofo. Correggerlo nella configurazione (`tab` delle aree)."
-)
-MSG_TAB_CLASH = (
-    "Le schede «{first}» e «{second}» avrebbero in Excel lo stesso nome «{short}» (al massimo 31 "
-    "caratteri): accorciarne il nome nella configurazione (`tab` delle aree)."
-)
-ACTION_FILE = "creato il file {name}"
-ACTION_TAB = "creata la scheda «{title}»"
-ACTION_HEADER = "scritta l'intestazione della scheda «{title}»"
+# Italian messages for people: sync/labels.py (the exact texts are asserted by the tests).
+MSG_LOCKED = labels.XLSX_MSG_LOCKED
+MSG_OWNER = labels.XLSX_MSG_OWNER
+OWNER_BY = labels.XLSX_OWNER_BY
+OWNER_PERSON = labels.XLSX_OWNER_PERSON
+OWNER_HOST = labels.XLSX_OWNER_HOST
+OWNER_SINCE = labels.XLSX_OWNER_SINCE
+MSG_BUSY = labels.XLSX_MSG_BUSY
+MSG_NO_FOLDER = labels.XLSX_MSG_NO_FOLDER
+MSG_NOT_WRITABLE = labels.XLSX_MSG_NOT_WRITABLE
+MSG_NOT_XLSX = labels.XLSX_MSG_NOT_XLSX
+MSG_XLSX_AS_CSV = labels.XLSX_MSG_XLSX_AS_CSV
+MSG_XLS_AS_CSV = labels.XLSX_MSG_XLS_AS_CSV
+MSG_EMPTY = labels.XLSX_MSG_EMPTY
+MSG_NO_RESPONSES = labels.XLSX_MSG_NO_RESPONSES
+MSG_BOTH_RESPONSES = labels.XLSX_MSG_BOTH_RESPONSES
+MSG_CSV_BROKEN = labels.XLSX_MSG_CSV_BROKEN
+MSG_CSV_WIDTH = labels.XLSX_MSG_CSV_WIDTH
+MSG_CSV_SWALLOWED = labels.XLSX_MSG_CSV_SWALLOWED
+MSG_TAB_NAME = labels.XLSX_MSG_TAB_NAME
+MSG_TAB_CLASH = labels.XLSX_MSG_TAB_CLASH
+ACTION_FILE = labels.XLSX_ACTION_FILE
+ACTION_TAB = labels.XLSX_ACTION_TAB
+ACTION_HEADER = labels.XLSX_ACTION_HEADER
 
 # What a file that is not a valid xlsx makes openpyxl raise (a zip error, a missing part, bad XML).
 _LOAD_ERRORS = (
@@ -177,7 +139,7 @@ class XlsxStore:
     name = "xlsx"
 
     def __init__(
-        self, folder: Path, responses_tab: str = "Risposte del modulo 1", *, lock_timeout_s: float = 120.0
+        self, folder: Path, responses_tab: str = labels.XLSX_RESPONSES_TAB, *, lock_timeout_s: float = 120.0
     ) -> None:
         self.folder = Path(folder)
         self.responses_tab = responses_tab
@@ -624,7 +586,7 @@ def _cell_text(value: object, number_format: str | None = None, *, iso: bool = F
     if isinstance(value, str):
         return value
     if isinstance(value, bool):
-        return "VERO" if value else "FALSO"
+        return labels.XLSX_TRUE if value else labels.XLSX_FALSE
     if isinstance(value, int):
         return _pad(str(value), number_format)
     if isinstance(value, float):
@@ -717,9 +679,9 @@ def _check_shape(rows: list[list[str]], starts: list[int], delimiter: str, name:
             continue  # a blank line
         extra_empty = len(row) > width and not any(row[width:])
         if len(row) != width and not extra_empty:
-            bad.append(f"riga {line} del file: {len(row)} colonne")
+            bad.append(labels.XLSX_CSV_BAD_ROW.format(line=line, width=len(row)))
     if bad:
-        shown = "; ".join(bad[:5]) + (f"; e altre {len(bad) - 5}" if len(bad) > 5 else "")
+        shown = "; ".join(bad[:5]) + (labels.XLSX_CSV_MORE.format(n=len(bad) - 5) if len(bad) > 5 else "")
         raise ConfigError(MSG_CSV_WIDTH.format(name=name, width=width, rows=shown))
     if width < 3:
         return
@@ -738,7 +700,7 @@ def _check_shape(rows: list[list[str]], starts: list[int], delimiter: str, name:
                 and (stamp is None or _STAMP_START.match(part.split(delimiter)[stamp]))
             )
             if swallowed:
-                count = "1 riga" if swallowed == 1 else f"{swallowed} righe"
+                count = labels.XLSX_ROWS_ONE if swallowed == 1 else labels.XLSX_ROWS_MANY.format(n=swallowed)
                 raise ConfigError(MSG_CSV_SWALLOWED.format(name=name, line=line, count=count))
 
 
@@ -959,8 +921,8 @@ def _add_dropdown(wb: Any, ws: Any, spec: TabSpec) -> None:
         allow_blank=True,
         showErrorMessage=True,
         errorStyle="warning",  # a warning, not a stop: an unknown verb is reported in Anomalie anyway
-        errorTitle="Valore non previsto",
-        error="Scegliere un valore dall'elenco.",
+        errorTitle=labels.XLSX_DROPDOWN_ERROR_TITLE,
+        error=labels.XLSX_DROPDOWN_ERROR,
     )
     letter = get_column_letter(spec.dropdown.column + 1)
     validation.add(f"{letter}2:{letter}{DROPDOWN_ROWS}")

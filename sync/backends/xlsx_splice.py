@@ -133,9 +133,7 @@ def _parse(xml: str, name: str) -> ET.Element:
 def _sheet_parts(source: zipfile.ZipFile, workbook_xml: str) -> tuple[dict[str, str], dict[str, int]]:
     """Sheet title → its part in the zip, and → its position (the `localSheetId` of its defined names)."""
     rels = _parse(_text(source, "xl/_rels/workbook.xml.rels"), "workbook rels")
-    targets = {
-        r.get("Id"): r.get("Target", "") for r in rels.iter(f"{{{_PKG_REL_NS}}}Relationship")
-    }
+    targets = {r.get("Id"): r.get("Target", "") for r in rels.iter(f"{{{_PKG_REL_NS}}}Relationship")}
     parts: dict[str, str] = {}
     order: dict[str, int] = {}
     for i, sheet in enumerate(_parse(workbook_xml, "workbook").iter(f"{{{_MAIN_NS}}}sheet")):
@@ -177,7 +175,7 @@ def _defined_names(workbook_xml: str, index: int, filter_ref: tuple[str, int], s
             r"([^<]*!)[^<]*(</definedName>)"
         )
         workbook_xml, found = pattern.subn(
-            lambda m, col=column: f"{m[1]}{m[2]}$A$1:${col}${last_row}{m[3]}", workbook_xml, count=1
+            rf"\g<1>\g<2>$A$1:${column}${last_row}\g<3>", workbook_xml, count=1
         )
         if not found and name == "_xlnm.Print_Area":
             raise Unsupported("no print area")
@@ -223,7 +221,12 @@ class Styles:
         return {}
 
     def derive(
-        self, s: int, fmt: str | None = None, quote: bool | None = None, bold: bool = False, align: str | None = None
+        self,
+        s: int,
+        fmt: str | None = None,
+        quote: bool | None = None,
+        bold: bool = False,
+        align: str | None = None,
     ) -> int:
         """The format `s` with a number format, the hidden apostrophe, bold, an alignment set (or `s` itself)."""
         key = (s, fmt, quote, bold, align)
@@ -274,7 +277,9 @@ class Styles:
         if align is None:
             return True
         old_align = next((c for c in old if c.tag.rsplit("}", 1)[-1] == "alignment"), None)
-        return _meaningful(old_align.attrib if old_align is not None else {}) == (_WRAP if align == "wrap" else _TOP)
+        return _meaningful(old_align.attrib if old_align is not None else {}) == (
+            _WRAP if align == "wrap" else _TOP
+        )
 
     def _format_id(self, code: str) -> int:
         if code in _BUILTIN_FORMATS:
@@ -297,7 +302,10 @@ class Styles:
                 return self._bold_font
             self._bold_font = len(listed)
             self._xml = (
-                self._xml[: fonts.start(1)] + fonts[1] + '<font><b val="1"/></font>' + self._xml[fonts.end(1) :]
+                self._xml[: fonts.start(1)]
+                + fonts[1]
+                + '<font><b val="1"/></font>'
+                + self._xml[fonts.end(1) :]
             )
             self._xml = re.sub(r'(<fonts\b[^>]*?count=")\d+', rf"\g<1>{len(listed) + 1}", self._xml, count=1)
         return self._bold_font
@@ -313,7 +321,9 @@ class Styles:
             count = len(self._formats)
             empty = re.search(r"<numFmts\b[^>]*/>", xml)
             if empty is not None:
-                xml = xml[: empty.start()] + f'<numFmts count="{count}">{added}</numFmts>' + xml[empty.end() :]
+                xml = (
+                    xml[: empty.start()] + f'<numFmts count="{count}">{added}</numFmts>' + xml[empty.end() :]
+                )
             elif "</numFmts>" in xml:
                 xml = xml.replace("</numFmts>", added + "</numFmts>", 1)
                 xml = re.sub(r"<numFmts\b[^>]*>", f'<numFmts count="{count}">', xml, count=1)
@@ -439,7 +449,8 @@ def _columns(xml: str, widths: Sequence[float]) -> str:
         out.append((c, c, attrs))
     out.sort(key=lambda e: e[0])
     body = "".join(
-        f'<col min="{lo}" max="{hi}"' + "".join(f' {k}="{v}"' for k, v in a.items()) + "/>" for lo, hi, a in out
+        f'<col min="{lo}" max="{hi}"' + "".join(f' {k}="{v}"' for k, v in a.items()) + "/>"
+        for lo, hi, a in out
     )
     cols = f"<cols>{body}</cols>"
     if found is not None:
@@ -583,7 +594,12 @@ class _SheetWriter:
             if not row[c] or c not in new:
                 continue
             xml, s, t = new[c]
-            if c < dress.owned and c not in written and t in _STRING_TYPES and kind_of(self.kinds, c) != "text":
+            if (
+                c < dress.owned
+                and c not in written
+                and t in _STRING_TYPES
+                and kind_of(self.kinds, c) != "text"
+            ):
                 kind = kind_of(self.kinds, c)
                 if typed_value(kind, row[c]) is not None:  # an older version's text cell: typed now
                     xml, s, t = self._written(r, c, row[c], s)
