@@ -22,7 +22,7 @@ import io
 import re
 import xml.etree.ElementTree as ET
 import zipfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from posixpath import join, normpath
@@ -47,14 +47,8 @@ _REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 _CALC_CHAIN = "xl/calcChain.xml"
 
-_ROW = re.compile(r"<row\b([^>]*?)(?:/>|>(.*?)</row>)", re.S)
-_CELL = re.compile(r"<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.S)
-_R_ATTR = re.compile(r'\br="([A-Z]{1,3})(\d+)"')
-_ROW_R = re.compile(r'\br="(\d+)"')
 _S_ATTR = re.compile(r'\ss="(\d+)"')
-_T_ATTR = re.compile(r'\st="(\w+)"')
 _DROP_ROW_ATTRS = re.compile(r'\s(?:spans|ht|customHeight)="[^"]*"')
-_SHEET_DATA = re.compile(r"<sheetData\b[^>]*?(?:/>|>(.*?)</sheetData>)", re.S)
 _XF = re.compile(r"<xf\b[^>]*?(?:/>|>.*?</xf>)", re.S)
 _STRING_TYPES = frozenset({"s", "inlineStr", "str"})
 # Alignment attributes at their default value say nothing: a wrapped cell saved by LibreOffice lists them all.
@@ -380,16 +374,15 @@ def dressing(grid: Grid, spec: TabSpec) -> Dressing | None:
         return None
     floor = [len(header[c] if c < len(header) else "") + FILTER_BUTTON for c in range(width)]
     longest = list(floor)
-    last_row = 1
-    for r in range(1, len(grid)):
+    last_row = next((r + 1 for r in range(len(grid) - 1, 0, -1) if any(grid[r][:width])), 1)
+    for r in range(1, min(len(grid), WIDTH_SAMPLE_ROWS)):
         row = grid[r]
-        sample = r < WIDTH_SAMPLE_ROWS
         for c in range(min(width, len(row))):
             value = row[c]
             if value:
-                last_row = r + 1
-                if sample:
-                    longest[c] = max(longest[c], max(len(line) for line in value.split("\n")) + 1)
+                size = (max(map(len, value.split("\n"))) if "\n" in value else len(value)) + 1
+                if size > longest[c]:
+                    longest[c] = size
     widths = tuple(float(min(MAX_WIDTH, max(longest[c], floor[c]))) for c in range(width))
     owned = len(spec.header) if spec.owner == "mixed" else width
     wrapped = frozenset(c for c in range(min(width, owned)) if longest[c] > MAX_WIDTH)
@@ -411,15 +404,13 @@ def wrapped_lines(text: str, width: float) -> int:
 
 def _edit_sheet(xml: str, edit: SheetEdit, styles: Styles) -> tuple[str, tuple[str, int] | None]:
     """The sheet's XML with the edit applied; the filter's (last column, last row) when it is dressed."""
-    data = _SHEET_DATA.search(xml)
-    if data is None:
-        raise Unsupported("no sheetData")
+    start, body, end = _sheet_data(xml)
     dress = dressing(edit.grid, edit.spec) if edit.grid is not None else None
     if dress is not None and ("<autoFilter" not in xml or "<pageSetup" not in xml):
         raise Unsupported("a list tab without its filter or print set-up")
     writer = _SheetWriter(edit, styles, dress)
-    rows = writer.rows(data[1] or "")
-    xml = f"{xml[: data.start()]}<sheetData>{rows}</sheetData>{xml[data.end() :]}"
+    rows = writer.rows(body)
+    xml = f"{xml[:start]}<sheetData>{rows}</sheetData>{xml[end:]}"
     ref = f"A1:{get_column_letter(max(writer.max_col, 1))}{max(writer.max_row, 1)}"
     xml = re.sub(r'(<dimension\b[^>]*?\bref=")[^"]*', rf"\g<1>{ref}", xml, count=1)
     if dress is None:
@@ -427,6 +418,62 @@ def _edit_sheet(xml: str, edit: SheetEdit, styles: Styles) -> tuple[str, tuple[s
     letter = get_column_letter(dress.width)
     xml = re.sub(r'(<autoFilter\b[^>]*?\bref=")[^"]*', rf"\g<1>A1:{letter}{dress.last_row}", xml, count=1)
     return _columns(xml, dress.widths), (letter, dress.last_row)
+
+
+def _sheet_data(xml: str) -> tuple[int, str, int]:
+    """Where `<sheetData>` starts, what it holds, where it ends."""
+    start = xml.find("<sheetData")
+    if start < 0:
+        raise Unsupported("no sheetData")
+    head = xml.find(">", start)
+    if xml[head - 1] == "/":
+        return start, "", head + 1
+    close = xml.rfind("</sheetData>")
+    if close < head:
+        raise Unsupported("no sheetData end")
+    return start, xml[head + 1 : close], close + len("</sheetData>")
+
+
+def _elements(text: str, tag: str) -> Iterator[tuple[str, str, str]]:
+    """Each `<tag …>…</tag>` (or `<tag …/>`) of `text` in order: (whole XML, attributes, content).
+
+    `str.find` rather than a regular expression: a sheet's XML is tens of megabytes.
+    """
+    opening, closing = f"<{tag}", f"</{tag}>"
+    size = len(opening)
+    pos = 0
+    while True:
+        start = text.find(opening, pos)
+        if start < 0:
+            if text[pos:].strip():
+                raise Unsupported(f"unexpected XML around <{tag}>")
+            return
+        if start > pos and text[pos:start].strip():
+            raise Unsupported(f"unexpected XML around <{tag}>")
+        if text[start + size] not in " />":
+            raise Unsupported(f"not a <{tag}>")
+        head = text.find(">", start)
+        if head < 0:
+            raise Unsupported(f"an unclosed <{tag}>")
+        if text[head - 1] == "/":
+            pos = head + 1
+            yield text[start:pos], text[start + size : head - 1], ""
+            continue
+        end = text.find(closing, head)
+        if end < 0:
+            raise Unsupported(f"an unclosed <{tag}>")
+        pos = end + len(closing)
+        yield text[start:pos], text[start + size : head], text[head + 1 : end]
+
+
+def _attr(attrs: str, name: str) -> str | None:
+    """The value of attribute `name` in an opening tag's attributes (` r="A1" s="3"`)."""
+    key = f' {name}="'
+    i = attrs.find(key)
+    if i < 0:
+        return None
+    i += len(key)
+    return attrs[i : attrs.index('"', i)]
 
 
 def _columns(xml: str, widths: Sequence[float]) -> str:
@@ -459,12 +506,37 @@ def _columns(xml: str, widths: Sequence[float]) -> str:
     return xml[:data] + cols + xml[data:]
 
 
+# The usual shape of a stored cell (attributes r, s, t in this order, as Excel, LibreOffice and openpyxl write
+# them); a row holding any other shape is read by `_elements`.
+_PLAIN_CELL = re.compile(r'<c r="([A-Z]{1,3})\d+"(?: s="(\d+)")?(?: t="([a-zA-Z]+)")?(?:/>|>[^<]*(?:<(?!/c>)[^<]*)*</c>)')
+_ROW_NUMBER = re.compile(r'\sr="\d+"')
+_SPANS = re.compile(r'\sspans="[^"]*"')
+_DATE = re.compile(r"(\d\d)/(\d\d)/(\d{4})(?: (\d\d):(\d\d)(?::(\d\d))?)?")
+_DATE_SHAPES = {"date": (3,), "datetime": (5,), "timestamp": (6,)}
+
+
+def fast_typed(kind: str, text: str) -> int | datetime | None:
+    """`sync.cells.typed_value`, without strptime for the canonical shapes (a sheet holds thousands)."""
+    if kind == "int" or not text:
+        return typed_value(kind, text)
+    m = _DATE.fullmatch(text)
+    if m is None:
+        return None
+    fields = [int(g) for g in m.groups() if g is not None]
+    if (len(fields),) != _DATE_SHAPES.get(kind) or fields[2] < 1000:
+        return None
+    day, month, year, *clock = fields
+    try:
+        return datetime(year, month, day, *clock)
+    except ValueError:
+        return None
+
+
 class _SheetWriter:
     """Streams a sheet's rows: written cells replaced, the dressing applied, every other cell as it was."""
 
     def __init__(self, edit: SheetEdit, styles: Styles, dress: Dressing | None) -> None:
         self.edit = edit
-        self.kinds = edit.spec.kinds
         self.styles = styles
         self.dress = dress
         self.grid = edit.grid or []
@@ -472,41 +544,50 @@ class _SheetWriter:
         self.max_col = 0
         self._letters: dict[int, str] = {}
         self._columns: dict[str, int] = {}
+        self._kinds: dict[int, str] = {}
+        self._text_style: dict[tuple[int, bool], int] = {}
+        # columns the dressing looks at in a row of normal height: wrapped ones, and typed ones it may type
+        self._typed_cols: tuple[int, ...] = ()
+        self._alignment_ok: dict[int, bool] = {}
+        if dress is not None:
+            self._typed_cols = tuple(c for c in range(min(dress.width, dress.owned)) if self._kind(c) != "text")
+
+    def _kind(self, c: int) -> str:
+        kind = self._kinds.get(c)
+        if kind is None:
+            kind = self._kinds[c] = kind_of(self.edit.spec.kinds, c)
+        return kind
 
     def rows(self, body: str) -> str:
         cells = self.edit.cells
         pending = sorted(cells)
         out: list[str] = []
-        i = pos = 0
+        i = 0
         previous = -1
-        for m in _ROW.finditer(body):
-            if body[pos : m.start()].strip():
-                raise Unsupported("unexpected XML in sheetData")
-            pos = m.end()
-            number = _ROW_R.search(m[1])
-            if number is None or int(number[1]) - 1 <= previous:
+        for whole, attrs, inner in _elements(body, "row"):
+            number = _attr(attrs, "r")
+            if number is None or not number.isdigit() or int(number) - 1 <= previous:
                 raise Unsupported("rows without numbers, or out of order")
-            r = previous = int(number[1]) - 1
+            r = previous = int(number) - 1
             while i < len(pending) and pending[i] < r:
                 out.append(self.row(pending[i], f' r="{pending[i] + 1}"', ""))
                 i += 1
             if i < len(pending) and pending[i] == r:
                 i += 1
             elif self.dress is None:
-                out.append(m[0])
-                self._extent(r, m[2] or "")
+                out.append(whole)
+                self._extent(r, inner)
                 continue
-            out.append(self.row(r, m[1], m[2] or ""))
-        if body[pos:].strip():
-            raise Unsupported("unexpected XML in sheetData")
+            out.append(self.row(r, attrs, inner))
         out.extend(self.row(r, f' r="{r + 1}"', "") for r in pending[i:])
         return "".join(out)
 
     def _extent(self, r: int, inner: str) -> None:
-        last = _R_ATTR.search(inner, max(0, inner.rfind("<c")))
-        if last is not None:
+        last = inner.rfind("<c ")
+        if last >= 0:
+            ref = _attr(inner[last:], "r") or ""
             self.max_row = max(self.max_row, r + 1)
-            self.max_col = max(self.max_col, self._column(last[1]) + 1)
+            self.max_col = max(self.max_col, self._column(ref.rstrip("0123456789")) + 1)
 
     def _column(self, letters: str) -> int:
         c = self._columns.get(letters)
@@ -524,19 +605,26 @@ class _SheetWriter:
         """A row's stored cells: column → (XML, format index, type)."""
         cells: dict[int, tuple[str, int, str | None]] = {}
         pos = 0
-        for m in _CELL.finditer(inner):
-            if inner[pos : m.start()].strip():
-                raise Unsupported("unexpected XML in a row")
+        columns = self._columns
+        for m in _PLAIN_CELL.finditer(inner):
+            if m.start() != pos:
+                break
             pos = m.end()
-            attrs = m[1]
-            ref = _R_ATTR.search(attrs)
-            if ref is None:
+            letters, s, t = m.groups()
+            c = columns.get(letters)
+            if c is None:
+                c = self._column(letters)
+            cells[c] = (m[0], int(s) if s else 0, t)
+        else:
+            if not inner[pos:].strip():
+                return cells
+        cells = {}
+        for whole, attrs, _ in _elements(inner, "c"):
+            ref = _attr(attrs, "r")
+            if not ref:
                 raise Unsupported("a cell without its reference")
-            s = _S_ATTR.search(attrs)
-            t = _T_ATTR.search(attrs)
-            cells[self._column(ref[1])] = (m[0], int(s[1]) if s else 0, t[1] if t else None)
-        if inner[pos:].strip():
-            raise Unsupported("unexpected XML in a row")
+            s = _attr(attrs, "s")
+            cells[self._column(ref.rstrip("0123456789"))] = (whole, int(s) if s else 0, _attr(attrs, "t"))
         return cells
 
     def row(self, r: int, attrs: str, inner: str) -> str:
@@ -550,30 +638,37 @@ class _SheetWriter:
         dress = self.dress
         if dress is not None and r > 0:
             self._dress_row(r, new)
-        attrs = attrs.replace("\n", " ")
-        attrs = re.sub(r'\sspans="[^"]*"', "", attrs)
+        attrs = _SPANS.sub("", attrs.replace("\n", " "))
         if dress is not None and r in dress.heights:
             attrs = _DROP_ROW_ATTRS.sub("", attrs)
             height = dress.heights[r]
             if height is not None:
                 attrs += f' ht="{height:g}" customHeight="1"'
-        body = "".join(new[c][0] for c in sorted(new) if new[c][0])
-        if body:
-            self.max_row = max(self.max_row, r + 1)
-            self.max_col = max(self.max_col, max(c for c in new if new[c][0]) + 1)
-        elif _ROW_R.sub("", attrs).strip() == "":
-            return ""
-        return f"<row{attrs}>{body}</row>" if body else f"<row{attrs}/>"
+        present = [c for c in sorted(new) if new[c][0]]
+        if present:
+            self.max_row = r + 1
+            self.max_col = max(self.max_col, present[-1] + 1)
+            return f"<row{attrs}>{''.join([new[c][0] for c in present])}</row>"
+        return "" if not _ROW_NUMBER.sub("", attrs).strip() else f"<row{attrs}/>"
 
     def _written(self, r: int, c: int, value: str, s: int) -> tuple[str, int, str | None]:
         """A written cell as `_set_cell` / `_set_text` (and the header's bold) make it."""
         ref = f"{self._letter(c)}{r + 1}"
         if r > 0:
-            kind = kind_of(self.kinds, c)
-            typed = typed_value(kind, value) if kind != "text" else None
+            kind = self._kind(c)
+            typed = fast_typed(kind, value) if kind != "text" else None
             if typed is not None:
                 s = self.styles.derive(s, fmt=XLSX_FORMATS[kind], quote=False)
                 return f'<c r="{ref}" s="{s}"><v>{_number(typed)}</v></c>', s, None
+            if value.isprintable() and value[:1] not in ("", " ") and value[-1] != " ":
+                # the common case: printable text, nothing to clean, nothing to preserve
+                quote = value.startswith(FORMULA_PREFIXES)
+                got = self._text_style.get((s, quote))
+                if got is None:
+                    got = self._text_style[(s, quote)] = self.styles.derive(s, _TEXT_FORMAT, True if quote else None)
+                if "&" in value or "<" in value or ">" in value:
+                    value = escape(value)
+                return f'<c r="{ref}" s="{got}" t="inlineStr"><is><t>{value}</t></is></c>', got, "inlineStr"
         text = clean_text(value)
         bold = r == 0 and bool(value)
         if text is None:
@@ -588,30 +683,38 @@ class _SheetWriter:
         dress = self.dress
         assert dress is not None
         row = self.grid[r] if r < len(self.grid) else []
+        width = min(dress.width, len(row))
         tall = (dress.heights.get(r) or 0) > 0
         written = self.edit.cells.get(r, {})
-        for c in range(min(dress.width, len(row))):
-            if not row[c] or c not in new:
+        for c in self._typed_cols:
+            if (
+                c < width
+                and row[c]
+                and c not in written
+                and c in new
+                and new[c][2] in _STRING_TYPES
+                and fast_typed(self._kind(c), row[c]) is not None
+            ):  # an older version's text cell: typed now
+                new[c] = self._written(r, c, row[c], new[c][1])
+        for c in range(width) if tall else dress.wrapped:
+            if c >= width or not row[c] or c not in new:
                 continue
             xml, s, t = new[c]
-            if (
-                c < dress.owned
-                and c not in written
-                and t in _STRING_TYPES
-                and kind_of(self.kinds, c) != "text"
-            ):
-                kind = kind_of(self.kinds, c)
-                if typed_value(kind, row[c]) is not None:  # an older version's text cell: typed now
-                    xml, s, t = self._written(r, c, row[c], s)
             if c in dress.wrapped:
                 s2 = self.styles.derive(s, align="wrap")
-            elif tall and not _wraps(self.styles.alignment(s)):
+            elif not self._aligned(s):
                 s2 = self.styles.derive(s, align="top")
             else:
-                s2 = s
+                continue
             if s2 != s:
-                xml = _with_style(xml, s2)
-            new[c] = (xml, s2, t)
+                new[c] = (_with_style(xml, s2), s2, t)
+
+    def _aligned(self, s: int) -> bool:
+        """True when cells of format `s` already wrap or sit at the top."""
+        got = self._alignment_ok.get(s)
+        if got is None:
+            got = self._alignment_ok[s] = _wraps(self.styles.alignment(s))
+        return got
 
 
 def _wraps(alignment: Mapping[str, str]) -> bool:
