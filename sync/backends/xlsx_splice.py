@@ -525,9 +525,9 @@ def fast_typed(kind: str, text: str) -> int | datetime | None:
     fields = [int(g) for g in m.groups() if g is not None]
     if (len(fields),) != _DATE_SHAPES.get(kind) or fields[2] < 1000:
         return None
-    day, month, year, *clock = fields
+    day, month, year, hour, minute, second = [*fields, 0, 0, 0][:6]
     try:
-        return datetime(year, month, day, *clock)
+        return datetime(year, month, day, hour, minute, second)
     except ValueError:
         return None
 
@@ -674,8 +674,7 @@ class _SheetWriter:
         if text is None:
             s = self.styles.derive(s, bold=True) if bold else s
             return (f'<c r="{ref}" s="{s}"/>' if s else ""), s, None
-        quote = True if text.startswith(FORMULA_PREFIXES) else None
-        s = self.styles.derive(s, fmt=_TEXT_FORMAT, quote=quote, bold=bold)
+        s = self.styles.derive(s, _TEXT_FORMAT, True if text.startswith(FORMULA_PREFIXES) else None, bold)
         space = ' xml:space="preserve"' if text[0] in " \t\n" or text[-1] in " \t\n" else ""
         return f'<c r="{ref}" s="{s}" t="inlineStr"><is><t{space}>{escape(text)}</t></is></c>', s, "inlineStr"
 
