@@ -12,8 +12,9 @@ Folder layout::
     datapackage.json               the Frictionless description of the CSV
     .elenco.lock                   held while a sync runs, so two syncs on one machine never overlap
 
-Every file is written atomically (a temp file in the same folder, fsync, `os.replace`), and never while
-LibreOffice or Excel has it open. Cells are always written as literal text: a value starting with `=` is
+A write re-serialises only the sheets it writes and copies every other part of the file byte for byte
+(`sync.backends.xlsx_splice`); openpyxl creates files and tabs. Every file is written atomically (a temp
+file in the same folder, fsync, `os.replace`), and never while LibreOffice or Excel has it open. Cells are always written as literal text: a value starting with `=` is
 a string, never a formula.
 """
 
@@ -49,7 +50,17 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from sync import labels
 from sync.backends.base import Grid, RangeWrite, Snapshot, TabSpec, Workbook
-from sync.backends.xlsx_splice import SheetEdit, Unsupported, splice
+from sync.backends.xlsx_splice import (
+    FILTER_BUTTON,
+    LINE_HEIGHT,
+    MAX_WIDTH,
+    ROW_HEIGHT_MAX,
+    WIDTH_SAMPLE_ROWS,
+    SheetEdit,
+    Unsupported,
+    splice,
+    wrapped_lines,
+)
 from sync.cells import XLSX_FORMATS, canonical_text, kind_of, typed_value
 from sync.errors import ConfigError, LockedError, TransientError
 from sync.public_list import DATAPACKAGE_NAME, FORMULA_PREFIXES, HTML_NAME, PDF_NAME
@@ -79,14 +90,8 @@ _TEXT_FORMAT = "@"
 _BOLD = Font(bold=True)
 _WRAP = Alignment(wrap_text=True, vertical="top")
 _TOP = Alignment(vertical="top")
-# Column widths (characters) fit the content between the header (plus the filter button) and this cap;
-# a longer column wraps instead of growing.
-MAX_WIDTH = 40
-LINE_HEIGHT = 12.75  # points per line of the default 10-11 pt font
-ROW_HEIGHT_MAX = 409  # the tallest row Excel allows
-FILTER_BUTTON = 3
-# Rows sampled to fit widths: enough to see the long values, cheap on a 20,000-row list.
-WIDTH_SAMPLE_ROWS = 2000
+# Column widths fit the content up to MAX_WIDTH, then wrap; row heights, the filter button, the rows sampled to
+# fit widths: `xlsx_splice`, the fast write path, which owns these figures.
 PAPER_A4 = 9  # openpyxl: PAPERSIZE_A4
 _ZERO_PADDED = re.compile(r"0+")
 _TIMESTAMP_HEADER = re.compile("|".join(labels.XLSX_TIMESTAMP_HEADERS), re.IGNORECASE)
@@ -134,7 +139,11 @@ _CALAMINE_ERRORS = (python_calamine.CalamineError, OSError, ValueError)
 
 
 class XlsxStore:
-    """The workbooks as files in a local folder (openpyxl); see the module docstring for the layout."""
+    """The workbooks as files in a local folder; see the module docstring for the layout.
+
+    Read with python-calamine; written by splicing the written sheets' XML into the file (`xlsx_splice`),
+    with openpyxl where that does not apply (a new file, a new tab, a file of an unusual shape).
+    """
 
     name = "xlsx"
 
@@ -866,12 +875,6 @@ def _dress(ws: Any, spec: TabSpec) -> None:
                 if cell.value is not None:
                     cell.alignment = _WRAP
     _fit_row_heights(ws, [c for c in range(min(width, owned)) if longest[c] > MAX_WIDTH], last_row, width)
-
-
-def wrapped_lines(text: str, width: float) -> int:
-    """About how many lines a wrapped cell of `width` characters shows `text` on (words are not cut)."""
-    per_line = max(1, int(width) - 2)
-    return sum(max(1, -(-len(line) // per_line)) for line in text.split("\n"))
 
 
 def _fit_row_heights(ws: Any, wrapped: Sequence[int], last_row: int, width: int) -> None:

@@ -35,10 +35,13 @@ from sync.backends.base import Grid, TabSpec
 from sync.cells import SERIAL_EPOCH, XLSX_FORMATS, kind_of, typed_value
 from sync.public_list import FORMULA_PREFIXES
 
+# Column widths (characters) fit the content between the header (plus the filter button) and this cap;
+# a longer column wraps instead of growing.
 MAX_WIDTH = 40
-LINE_HEIGHT = 12.75
-ROW_HEIGHT_MAX = 409
+LINE_HEIGHT = 12.75  # points per line of the default 10-11 pt font
+ROW_HEIGHT_MAX = 409  # the tallest row Excel allows
 FILTER_BUTTON = 3
+# Rows sampled to fit widths: enough to see the long values, cheap on a 20,000-row list.
 WIDTH_SAMPLE_ROWS = 2000
 _TEXT_FORMAT = "@"
 _BUILTIN_FORMATS = {"General": 0, "0": 1, "@": 49}
