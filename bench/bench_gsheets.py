@@ -44,8 +44,9 @@ from sync.backends.base import Snapshot
 from sync.backends.gsheets import GSheetsStore
 from sync.config import Settings, load_settings, parse_settings
 from sync.demo_data import generate
+from sync.layouts import REGISTRO, RISPOSTE, staff_specs
 from sync.pipeline import plan_sync, run_sync
-from sync.render import REGISTRO, RISPOSTE, render_log_line, staff_specs
+from sync.render import render_log_line
 from sync.state import STATE_TAB, render_state
 from tests.fakes.sheets_api import SheetsFake
 

@@ -25,7 +25,6 @@ import re
 import subprocess
 import sys
 import time
-import unicodedata
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -36,6 +35,7 @@ from stdnum import luhn
 from stdnum.it import codicefiscale, iva
 
 from sync.match import MatchRecord, MatchResult, match
+from sync.text import fold
 
 NAME = "Denominazione dell'ente"
 TAX = "Codice fiscale dell'ente"
@@ -51,12 +51,6 @@ def tax_ids(typed: str) -> tuple[tuple[str, ...], str]:
     if len(code) == 16 and codicefiscale.is_valid(code):
         return (code,), raw
     return (), raw
-
-
-def fold(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text.replace("’", "'"))
-    text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
-    return re.sub(r"\s+", " ", text).strip()
 
 
 def comune(text: str) -> str:

@@ -38,10 +38,10 @@ def presenting_errors() -> Iterator[None]:
     try:
         yield
     except TransientError as err:
-        click.echo(f"Errore temporaneo: {err}\nRiprovare tra qualche minuto.", err=True)
+        click.echo(labels.say("cli_errore_temporaneo", error=err), err=True)
         sys.exit(3)
     except ElencoError as err:
-        click.echo(f"Errore: {err}", err=True)
+        click.echo(labels.say("cli_errore", error=err), err=True)
         sys.exit(1)
 
 
@@ -69,10 +69,12 @@ class _Commands(click.Group):
         return command
 
 
-@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    cls=_Commands, help=labels.CLI_COMMANDS["cli"], context_settings={"help_option_names": ["-h", "--help"]}
+)
 @click.version_option(package_name="elenco")
 def cli() -> None:
-    """elenco: l'elenco degli enti del Terzo Settore per il Piano di Zona, dal modulo Google ai fogli."""
+    """`elenco`: the register of Terzo Settore bodies for the Piano di Zona, from the Google form to the sheets."""
 
 
 def config_option(f: F) -> F:
@@ -82,7 +84,7 @@ def config_option(f: F) -> F:
         "config",
         required=True,
         metavar="FILE",
-        help="File di configurazione (elenco.yaml) o preset: crema, cremonese, cernusco.",
+        help=labels.CLI_HELP["config"],
     )(f)
 
 
@@ -92,22 +94,14 @@ def load_config(config: str) -> Settings:
 
 
 def _print_summary(report: dict[str, Any], folder: Path | None) -> None:
-    click.echo(
-        f"Risposte: {report['responses']}  accettate: {report['accepted']}  respinte: {report['rejected']}"
-    )
-    click.echo(
-        f"Enti nell'elenco: {report['organisations']}  possibili duplicati da verificare: "
-        f"{report['review_pairs']}"
-    )
-    click.echo("Enti per area:")
+    click.echo(labels.say("cli_risposte", **report))
+    click.echo(labels.say("cli_enti", **report))
+    click.echo(labels.say("cli_per_area"))
     for area, n in report["per_area"].items():
-        click.echo(f"  {area}: {n}")
-    click.echo(
-        f"Celle scritte: {report['cells_written']}  richieste API: {report['api_requests']}  "
-        f"durata: {report['duration_s']} s"
-    )
+        click.echo(labels.say("cli_area", area=area, n=n))
+    click.echo(labels.say("cli_celle", **report))
     if folder is not None:
-        click.echo(f"File in {folder}:")
+        click.echo(labels.say("cli_file_in", folder=folder))
         for name in (
             "elenco-interno.xlsx",
             "elenco-pubblico.xlsx",
@@ -121,18 +115,18 @@ def _print_summary(report: dict[str, Any], folder: Path | None) -> None:
                 click.echo(f"  {folder / name}")
 
 
-@cli.command()
+@cli.command(help=labels.CLI_COMMANDS["sync"])
 @config_option
-@click.option("--dry-run", is_flag=True, help="Mostra cosa cambierebbe in ogni scheda, senza scrivere nulla.")
+@click.option("--dry-run", is_flag=True, help=labels.CLI_HELP["dry_run"])
 @click.option(
     "--report",
     "report_path",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Scrive il resoconto della sincronizzazione in un file JSON.",
+    help=labels.CLI_HELP["report"],
 )
 @click.option("--trigger", default="manuale", hidden=True)
 def sync(config: str, dry_run: bool, report_path: Path | None, trigger: str) -> None:
-    """Legge le risposte del modulo e aggiorna l'elenco interno, quello pubblico e i fogli presenze."""
+    """Read the form's responses and update the staff list, the public one and the attendance sheets."""
     from sync.pipeline import sync_now
 
     with presenting_errors():
@@ -140,7 +134,7 @@ def sync(config: str, dry_run: bool, report_path: Path | None, trigger: str) -> 
         result = sync_now(settings, trigger=trigger, dry_run=dry_run)
     report = result.report.model_dump()
     if dry_run:
-        click.echo("Anteprima (nessuna modifica scritta):")
+        click.echo(labels.say("cli_anteprima"))
         for line in result.preview.lines() if result.preview else []:
             click.echo(line)
         for line in result.created:
@@ -157,11 +151,11 @@ def _write_json(path: Path, data: Any) -> None:
     os.replace(tmp, path)
 
 
-@cli.command()
+@cli.command(help=labels.CLI_COMMANDS["init"])
 @config_option
 def init(config: str) -> None:
-    """Crea o ripara le schede dei due fogli (intestazioni, protezioni, menu delle decisioni)."""
-    from sync.render import public_specs, staff_specs
+    """Create or repair the tabs of both workbooks (headers, protections, the decisions' dropdown)."""
+    from sync.layouts import public_specs, staff_specs
 
     with presenting_errors():
         settings = load_config(config)
@@ -172,56 +166,56 @@ def init(config: str) -> None:
         for line in done:
             click.echo(line)
     else:
-        click.echo("Niente da fare: tutte le schede sono già a posto.")
+        click.echo(labels.say("cli_init_niente"))
 
 
-@cli.command()
+@cli.command(help=labels.CLI_COMMANDS["check"])
 @config_option
 def check(config: str) -> None:
-    """Controlla configurazione e struttura dei fogli, senza scrivere nulla."""
+    """Check the configuration and the workbooks' structure, writing nothing."""
+    from sync.layouts import public_specs, staff_specs
     from sync.modulo import BLOCKING_DIFFERENCES, compare_header
     from sync.parse import parse_rows
-    from sync.render import public_specs, staff_specs
 
     with presenting_errors():
         settings = load_config(config)
-        click.echo(f"Configurazione valida: {settings.ambito.name} ({settings.backend.kind}).")
+        click.echo(labels.say("cli_config_valida", ambito=settings.ambito.name, kind=settings.backend.kind))
         backend = open_backend(settings)
         snapshot = backend.read(staff_specs(settings.ambito))
         parsed = parse_rows(snapshot.responses, settings.ambito)
-        click.echo(f"Risposte del modulo: {len(parsed.responses)} ({snapshot.responses_origin}).")
+        click.echo(labels.say("cli_risposte_modulo", n=len(parsed.responses), origin=snapshot.responses_origin))
         header = [str(c) for c in snapshot.responses[0]] if snapshot.responses else []
         differences = compare_header(header, settings.ambito) if any(header) else []
         todo = backend.ensure("staff", staff_specs(settings.ambito), dry_run=True)
         todo += backend.ensure("public", public_specs(settings.ambito), dry_run=True)
     if not any(header):
-        click.echo("Il foglio delle risposte è vuoto: il confronto con il modulo si farà sulla sua prima riga.")
+        click.echo(labels.say("cli_check_vuoto"))
     elif differences:
-        click.echo("Il modulo e la configurazione differiscono:")
+        click.echo(labels.say("cli_check_diversi"))
     else:
-        click.echo("Le domande del modulo corrispondono alla configurazione.")
+        click.echo(labels.say("cli_check_uguali"))
     for d in differences:
-        click.echo(f"  - {d.message}")
+        click.echo(labels.say("cli_check_differenza", message=d.message))
     for line in todo:
-        click.echo(f"Da fare con «elenco init»: {line}")
+        click.echo(labels.say("cli_check_da_fare", line=line))
     if todo or any(d.code in BLOCKING_DIFFERENCES for d in differences):
         sys.exit(1)
-    click.echo("Struttura dei fogli completa.")
+    click.echo(labels.say("cli_check_completo"))
 
 
-@cli.command()
+@cli.command(help=labels.CLI_COMMANDS["stampa"])
 @config_option
 @click.option(
     "--out",
     "out",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
-    help="Cartella dei fogli da stampare (predefinita: «stampe» accanto ai file locali).",
+    help=labels.CLI_HELP["stampa_out"],
 )
 def stampa(config: str, out: Path | None) -> None:
-    """Crea un foglio presenze da stampare (A4 orizzontale, con firma) per ogni incontro di ogni area e per le plenarie."""
+    """Write a printable attendance sheet (A4 landscape, signatures) for every meeting of every area and plenary."""
     from sync.backends.printout import write_printables
-    from sync.render import render_printables
+    from sync.printables import render_printables
 
     with presenting_errors():
         settings = load_config(config)
@@ -229,25 +223,25 @@ def stampa(config: str, out: Path | None) -> None:
         sheets = render_printables(plan.resolution.organisations, settings.ambito, plan.calendar)
         if out is None:
             base = settings.backend.folder if isinstance(settings.backend, XlsxBackend) else Path.cwd()
-            out = base / "stampe"
+            out = base / labels.PRINT_FOLDER
         paths = write_printables(out, sheets)
     if not paths:
-        click.echo("Nessun incontro in «Calendario»: nessun foglio da stampare.")
+        click.echo(labels.say("cli_stampa_nessuna"))
     for path in paths:
         click.echo(str(path))
 
 
-@cli.command()
+@cli.command(help=labels.CLI_COMMANDS["pubblica"])
 @config_option
 @click.option(
     "--out",
     "out",
     required=True,
     type=click.Path(file_okay=False, path_type=Path),
-    help="Cartella in cui scrivere la pagina web, il PDF e i dati aperti dell'elenco pubblico.",
+    help=labels.CLI_HELP["pubblica_out"],
 )
 def pubblica(config: str, out: Path) -> None:
-    """Scrive la pagina web e il PDF dell'elenco pubblico (con i dati aperti), da caricare sul sito del Comune."""
+    """Write the public list's web page and PDF (with the open data), to upload to the Comune's site."""
     import errno
 
     from sync.public_files import long_date_time, public_files
@@ -272,7 +266,8 @@ def pubblica(config: str, out: Path) -> None:
                 if isinstance(err, PermissionError)
                 else labels.PUBLISH_OS_ERROR.format(code=errno.errorcode.get(err.errno or 0, err.errno))
             )
-            click.echo(f"Errore: {labels.PUBLISH_CANNOT_WRITE.format(path=target, reason=reason)}", err=True)
+            error = labels.PUBLISH_CANNOT_WRITE.format(path=target, reason=reason)
+            click.echo(labels.say("cli_errore", error=error), err=True)
             sys.exit(1)
         written.append(target)
     click.echo(
@@ -287,17 +282,17 @@ def pubblica(config: str, out: Path) -> None:
         click.echo(labels.PUBLISH_FILES[path.name].format(path=path))
 
 
-@cli.command()
+@cli.command(help=labels.CLI_COMMANDS["modulo"])
 @config_option
 @click.option(
     "--out",
     "out",
     required=True,
     type=click.Path(file_okay=False, path_type=Path),
-    help="Cartella in cui scrivere CreaModulo.gs.",
+    help=labels.CLI_HELP["modulo_out"],
 )
 def modulo(config: str, out: Path) -> None:
-    """Scrive l'Apps Script la cui funzione creaModulo() crea il modulo Google dalla configurazione."""
+    """Write the Apps Script whose creaModulo() builds the Google form from the configuration."""
     from importlib import resources
 
     from sync.modulo import apps_script, form_spec
@@ -314,11 +309,11 @@ def modulo(config: str, out: Path) -> None:
     tmp = out / ".CreaModulo.gs.tmp"
     tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, target)
-    click.echo(f"Scritto {target}: {len(spec.domande)} domande per l'{settings.ambito.name}.")
-    click.echo("Incollarlo in un nuovo progetto Apps Script ed eseguire creaModulo() (vedi GUIDA.md).")
+    click.echo(labels.say("cli_modulo_scritto", path=target, n=len(spec.domande), ambito=settings.ambito.name))
+    click.echo(labels.say("cli_modulo_come"))
 
 
-@cli.command()
+@cli.command(help=labels.CLI_COMMANDS["resolve"])
 @click.argument("responses", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @config_option
 @click.option(
@@ -326,10 +321,10 @@ def modulo(config: str, out: Path) -> None:
     "out",
     required=True,
     type=click.Path(dir_okay=False, path_type=Path),
-    help="File CSV di uscita: row,entity_id,status,reasons,warnings",
+    help=labels.CLI_HELP["resolve_out"],
 )
 def resolve(responses: Path, config: str, out: Path) -> None:
-    """Senza stato: da un export CSV del modulo a una riga per risposta (ente, esito, motivi)."""
+    """Stateless: from a CSV export of the form to one line per response (organisation, outcome, reasons)."""
     from sync.backends.xlsx import read_responses_csv, read_responses_xlsx
     from sync.parse import parse_rows
     from sync.resolve import resolve as resolve_rows
@@ -338,7 +333,7 @@ def resolve(responses: Path, config: str, out: Path) -> None:
     with presenting_errors():
         settings = load_config(config)
         if responses.suffix.lower() == ".xlsx":
-            grid = read_responses_xlsx(responses, "Risposte del modulo 1")
+            grid = read_responses_xlsx(responses, labels.RESPONSES_TAB)
         else:
             grid = read_responses_csv(responses)
         parsed = parse_rows(grid, settings.ambito)
@@ -361,20 +356,18 @@ def resolve(responses: Path, config: str, out: Path) -> None:
     os.replace(tmp, out)
     accepted = sum(1 for o in result.outcomes if o.status == "accepted")
     orgs = len({o.entity_id for o in result.outcomes if o.entity_id})
-    click.echo(
-        f"{len(result.outcomes)} risposte: {accepted} accettate, {len(result.outcomes) - accepted} "
-        f"respinte, {orgs} enti. Scritto {out}."
-    )
+    n = len(result.outcomes)
+    click.echo(labels.say("cli_resolve", n=n, accepted=accepted, rejected=n - accepted, orgs=orgs, path=out))
 
 
-@cli.command()
+@cli.command(help=labels.CLI_COMMANDS["demo"])
 @click.option(
     "--dir",
     "folder",
     type=click.Path(file_okay=False, path_type=Path),
     default=Path("demo"),
     show_default=True,
-    help="Cartella in cui creare la prova.",
+    help=labels.CLI_HELP["demo_dir"],
 )
 @click.option(
     "--preset", default="crema", show_default=True, type=click.Choice(["crema", "cremonese", "cernusco"])
@@ -382,24 +375,20 @@ def resolve(responses: Path, config: str, out: Path) -> None:
 @click.option("--organisations", default=300, show_default=True, type=click.IntRange(1, 100_000))
 @click.option("--seed", default=1, show_default=True)
 def demo(folder: Path, preset: str, organisations: int, seed: int) -> None:
-    """Crea risposte di prova realistiche e fa una sincronizzazione completa in una cartella locale."""
+    """Make realistic test responses and run a full sync in a local folder."""
     from sync.demo_data import demo_extras, generate, to_csv_text, with_form_rows
     from sync.manual import MANUAL_TAB
     from sync.pipeline import sync_now
 
     refusal = _not_a_demo_folder(folder)
     if refusal:
-        click.echo(f"Errore: {refusal}", err=True)
+        click.echo(labels.say("cli_errore", error=refusal), err=True)
         sys.exit(1)
     with presenting_errors():
         folder.mkdir(parents=True, exist_ok=True)
         config_path = folder / "elenco.yaml"
         if not config_path.exists():
-            config_path.write_text(
-                "# Configurazione creata da «elenco demo»: backend locale (file .xlsx in questa cartella).\n"
-                f"preset: {preset}\nbackend:\n  kind: xlsx\n  folder: .\n",
-                encoding="utf-8",
-            )
+            config_path.write_text(labels.say("cli_demo_config", preset=preset), encoding="utf-8")
         settings = load_settings(config_path)
         data = generate(settings.ambito, organisations, seed=seed)
         extras = demo_extras(settings.ambito, seed=seed)
@@ -411,7 +400,7 @@ def demo(folder: Path, preset: str, organisations: int, seed: int) -> None:
         # the marker says these responses are the demo's own: a later demo may replace them, nothing else
         (folder / DEMO_MARKER).write_text(_digest(text.encode("utf-8")) + "\n", encoding="utf-8")
         os.replace(tmp, answers)
-        click.echo(f"Generate {len(data.rows)} risposte di prova per l'{settings.ambito.name} in {answers}.")
+        click.echo(labels.say("cli_demo_generate", n=len(data.rows), ambito=settings.ambito.name, path=answers))
         if extras.manual_rows and _type_manual_rows(settings, extras.manual_rows):
             click.echo(labels.DEMO_MANUAL_TYPED.format(n=len(extras.manual_rows), tab=MANUAL_TAB))
         result = sync_now(settings, trigger="demo")
@@ -419,10 +408,7 @@ def demo(folder: Path, preset: str, organisations: int, seed: int) -> None:
         result.report.model_dump(),
         settings.backend.folder if isinstance(settings.backend, XlsxBackend) else None,
     )
-    click.echo(
-        f"Configurazione: {config_path} "
-        "(usabile con elenco init/sync/check/stampa/convocazioni/statistiche/serve --config)."
-    )
+    click.echo(labels.say("cli_demo_config_path", path=config_path))
 
 
 def _type_manual_rows(settings: Settings, rows: list[list[str]]) -> bool:
@@ -430,8 +416,8 @@ def _type_manual_rows(settings: Settings, rows: list[list[str]]) -> bool:
     import openpyxl
 
     from sync.backends.xlsx import STAFF_FILE, excel_title
+    from sync.layouts import staff_specs
     from sync.manual import MANUAL_TAB
-    from sync.render import staff_specs
 
     assert isinstance(settings.backend, XlsxBackend)
     open_backend(settings).ensure("staff", staff_specs(settings.ambito))
@@ -486,8 +472,8 @@ if __name__ == "__main__":
 
 def _planned(settings: Settings) -> tuple[Snapshot, SyncPlan, datetime]:
     """Read the staff workbook and plan as a sync would, writing nothing (for the commands that report)."""
+    from sync.layouts import staff_specs
     from sync.pipeline import now_local, plan_sync
-    from sync.render import staff_specs
 
     snapshot = open_backend(settings).read(staff_specs(settings.ambito))
     now = now_local()
@@ -499,7 +485,7 @@ def _out_folder(settings: Settings, out: Path | None, default: str, required: st
     if out is not None:
         return out
     if not isinstance(settings.backend, XlsxBackend):
-        click.echo(f"Errore: {required}", err=True)
+        click.echo(labels.say("cli_errore", error=required), err=True)
         sys.exit(2)
     return settings.backend.folder / default
 
@@ -516,18 +502,17 @@ def _write_files(folder: Path, files: dict[str, bytes]) -> list[Path]:
     return written
 
 
-@cli.command()
+@cli.command(help=labels.CLI_COMMANDS["convocazioni"])
 @config_option
 @click.option(
     "--out",
     "out",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
-    help="Cartella delle convocazioni (predefinita: «convocazioni» accanto ai file locali; "
-    "obbligatoria con Google Sheets).",
+    help=labels.CLI_HELP["convocazioni_out"],
 )
 def convocazioni(config: str, out: Path | None) -> None:
-    """Per ogni incontro di «Calendario»: l'evento .ics e gli indirizzi degli enti attesi (Ccn e CSV)."""
+    """For each meeting in `Calendario`: its .ics event and the expected organisations' addresses."""
     from sync.convocations import addresses, build_convocations
 
     with presenting_errors():
@@ -562,17 +547,17 @@ def convocazioni(config: str, out: Path | None) -> None:
         click.echo(f"  {p.message}")
 
 
-@cli.command()
+@cli.command(help=labels.CLI_COMMANDS["statistiche"])
 @config_option
 @click.option(
     "--out",
     "out",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
-    help="Cartella del rapporto (predefinita: «statistiche» accanto ai file locali; obbligatoria con Google Sheets).",
+    help=labels.CLI_HELP["statistiche_out"],
 )
 def statistiche(config: str, out: Path | None) -> None:
-    """Rapporto di monitoraggio per il Piano di Zona: una pagina HTML con tabelle e grafici, senza dati personali."""
+    """The monitoring report for the Piano di Zona: an HTML page of tables and charts, no personal data."""
     from sync.statistics import report_html
 
     with presenting_errors():

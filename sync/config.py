@@ -13,8 +13,6 @@ areas as labelled on the form, phases, deadline, meeting calendar and the questi
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from datetime import date, datetime
 from functools import lru_cache
 from importlib import resources
@@ -24,7 +22,9 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from sync import labels
 from sync.errors import ConfigError
+from sync.text import fold
 
 PRESETS = ("crema", "cremonese", "cernusco")
 FIELDS = (
@@ -74,9 +74,9 @@ class Area(_Model):
     @classmethod
     def _tab_name(cls, value: str) -> str:
         if any(ch in value for ch in "[]*?/\\:"):
-            raise ValueError("il nome della scheda non può contenere [ ] * ? / \\ :")
-        if value.startswith("_") or value.casefold().startswith("presenze"):
-            raise ValueError("il nome della scheda non può iniziare con «_» o «Presenze»")
+            raise ValueError(labels.say("config_scheda_caratteri"))
+        if value.startswith("_") or fold(value).startswith("presenze"):  # `layouts.ROSTER_PREFIX`
+            raise ValueError(labels.say("config_scheda_inizio"))
         return value
 
 
@@ -105,30 +105,21 @@ class Meeting(_Model):
 class Questions(_Model):
     """The form question title of each field, with accepted aliases (matched after normalisation)."""
 
-    timestamp: tuple[str, ...] = ("Informazioni cronologiche", "Timestamp", "Data/ora")
-    email: tuple[str, ...] = ("Indirizzo email", "Email Address", "Email", "E-mail")
-    name: tuple[str, ...] = ("Denominazione dell'ente", "Denominazione", "Nome dell'ente", "Ragione sociale")
-    tax_code: tuple[str, ...] = (
-        "Codice fiscale dell'ente",
-        "Codice fiscale",
-        "Codice fiscale / Partita IVA",
-        "C.F.",
-    )
-    legal_form: tuple[str, ...] = ("Forma giuridica", "Natura giuridica")
-    runts: tuple[str, ...] = (
-        "Numero di iscrizione al RUNTS o al registro regionale",
-        "Numero di iscrizione al RUNTS",
-        "Iscrizione RUNTS",
-    )
-    comune: tuple[str, ...] = ("Comune della sede legale", "Comune sede legale", "Comune")
-    address: tuple[str, ...] = ("Indirizzo della sede legale", "Indirizzo sede legale", "Indirizzo")
-    contact_name: tuple[str, ...] = ("Nome e cognome del referente", "Referente")
-    phone: tuple[str, ...] = ("Telefono del referente", "Telefono")
-    pec: tuple[str, ...] = ("PEC dell'ente", "PEC")
-    areas: tuple[str, ...] = ("Aree di interesse", "Aree tematiche", "Aree")
-    phases: tuple[str, ...] = ("Intendo partecipare a", "Fasi")
-    experience: tuple[str, ...] = ("Esperienza e competenze nelle aree indicate", "Esperienza")
-    consent: tuple[str, ...] = ("Informativa privacy", "Consenso", "Privacy")
+    timestamp: tuple[str, ...] = labels.QUESTION_TITLES["timestamp"]
+    email: tuple[str, ...] = labels.QUESTION_TITLES["email"]
+    name: tuple[str, ...] = labels.QUESTION_TITLES["name"]
+    tax_code: tuple[str, ...] = labels.QUESTION_TITLES["tax_code"]
+    legal_form: tuple[str, ...] = labels.QUESTION_TITLES["legal_form"]
+    runts: tuple[str, ...] = labels.QUESTION_TITLES["runts"]
+    comune: tuple[str, ...] = labels.QUESTION_TITLES["comune"]
+    address: tuple[str, ...] = labels.QUESTION_TITLES["address"]
+    contact_name: tuple[str, ...] = labels.QUESTION_TITLES["contact_name"]
+    phone: tuple[str, ...] = labels.QUESTION_TITLES["phone"]
+    pec: tuple[str, ...] = labels.QUESTION_TITLES["pec"]
+    areas: tuple[str, ...] = labels.QUESTION_TITLES["areas"]
+    phases: tuple[str, ...] = labels.QUESTION_TITLES["phases"]
+    experience: tuple[str, ...] = labels.QUESTION_TITLES["experience"]
+    consent: tuple[str, ...] = labels.QUESTION_TITLES["consent"]
 
 
 class FormHelp(_Model):
@@ -162,7 +153,7 @@ class FormText(_Model):
 class Office(_Model):
     """Contact of the Ufficio di Piano, shown in the public workbook."""
 
-    name: str = "Ufficio di Piano"
+    name: str = labels.OFFICE_NAME
     email: str = ""
     phone: str = ""
     website: str = ""
@@ -188,8 +179,8 @@ class Ambito(_Model):
     meetings: tuple[Meeting, ...] = ()
     comuni: tuple[Comune, ...]
     questions: Questions = Questions()
-    test_words: tuple[str, ...] = ("prova", "test", "prova invio modulo", "test test", "prova prova")
-    test_emails: tuple[str, ...] = ("test@test.it", "test@test.com", "prova@prova.it", "example@example.com")
+    test_words: tuple[str, ...] = labels.TEST_WORDS
+    test_emails: tuple[str, ...] = labels.TEST_EMAILS
     office: Office = Office()
     form: FormText = FormText()
     licence: str = "CC BY 4.0"
@@ -203,34 +194,33 @@ class Ambito(_Model):
         known = ("ets", "privato", "pubblico")
         wrong = [v for v in value if v not in known]
         if wrong:
-            raise ValueError(
-                f"tipologia non prevista: {', '.join(repr(w) for w in wrong)}. Ammesse: ets (Ente del Terzo "
-                "Settore), privato (altro ente privato), pubblico (ente pubblico)"
-            )
+            raise ValueError(labels.say("config_tipologia", wrong=", ".join(repr(w) for w in wrong)))
         if not value:
-            raise ValueError("indicare almeno una tipologia ammessa (ets, privato, pubblico)")
+            raise ValueError(labels.say("config_nessuna_tipologia"))
         return tuple(dict.fromkeys(value))
 
     @model_validator(mode="after")
     def _consistent(self) -> Ambito:
         codes = [a.code for a in self.areas]
         if not codes:
-            raise ValueError("serve almeno un'area (areas)")
+            raise ValueError(labels.say("config_nessuna_area"))
         if len(set(codes)) != len(codes):
-            raise ValueError(f"codici area ripetuti: {codes}")
+            raise ValueError(labels.say("config_aree_ripetute", codes=codes))
+        # spreadsheets tell tab names apart by case only, not by accents
         tabs = [a.tab.casefold() for a in self.areas]
         if len(set(tabs)) != len(tabs):
-            raise ValueError("due aree hanno lo stesso nome di scheda (tab)")
+            raise ValueError(labels.say("config_schede_ripetute"))
         if PLENARY in codes:
-            raise ValueError(f"il codice area {PLENARY!r} è riservato agli incontri plenari")
+            raise ValueError(labels.say("config_area_plenaria", code=repr(PLENARY)))
         phase_codes = {p.code for p in self.phases}
         for m in self.meetings:
             if m.area not in codes and m.area != PLENARY:
-                raise ValueError(f"incontro del {m.date}: area {m.area!r} non tra {codes}")
+                raise ValueError(labels.say("config_incontro_area", day=m.date, area=repr(m.area), codes=codes))
             if m.phase and m.phase not in phase_codes:
-                raise ValueError(f"incontro del {m.date}: fase {m.phase!r} non tra {sorted(phase_codes)}")
+                phases = sorted(phase_codes)
+                raise ValueError(labels.say("config_incontro_fase", day=m.date, phase=repr(m.phase), phases=phases))
         if self.deadline <= self.opens:
-            raise ValueError("la scadenza (deadline) precede l'apertura (opens)")
+            raise ValueError(labels.say("config_scadenza"))
         return self
 
     def area(self, code: str) -> Area:
@@ -251,7 +241,7 @@ class GSheetsBackend(_Model):
     kind: Literal["gsheets"] = "gsheets"
     staff_spreadsheet_id: Annotated[str, Field(min_length=10)]
     public_spreadsheet_id: Annotated[str, Field(min_length=10)]
-    responses_tab: str = "Risposte del modulo 1"
+    responses_tab: str = labels.RESPONSES_TAB
     # A service-account key file, "adc" for Application Default Credentials (App Engine), or "none"
     # (only together with `endpoint`, for the offline fake and proxies).
     credentials: str = "adc"
@@ -265,10 +255,7 @@ class GSheetsBackend(_Model):
     def _two_workbooks(self) -> GSheetsBackend:
         # one ID for both would put the public tabs in the staff workbook and rewrite them on every sync
         if self.staff_spreadsheet_id.strip() == self.public_spreadsheet_id.strip():
-            raise ValueError(
-                "staff_spreadsheet_id e public_spreadsheet_id sono uguali: il foglio pubblico deve essere un "
-                "file Google Sheets separato da quello interno (crearne uno nuovo e indicarne l'ID)"
-            )
+            raise ValueError(labels.say("config_stesso_foglio"))
         return self
 
 
@@ -284,7 +271,7 @@ class Settings(_Model):
 def preset_text(name: str) -> str:
     """The YAML text of a shipped preset."""
     if name not in PRESETS:
-        raise ConfigError(f"preset sconosciuto: {name!r}. Disponibili: {', '.join(PRESETS)}")
+        raise ConfigError(labels.say("config_preset", name=repr(name), presets=", ".join(PRESETS)))
     return (resources.files("sheets_templates") / "presets" / f"{name}.yaml").read_text(encoding="utf-8")
 
 
@@ -298,39 +285,12 @@ def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-_ERRORS_IT = {
-    "missing": "chiave obbligatoria mancante",
-    "extra_forbidden": "chiave non prevista (controllare l'ortografia)",
-    "string_too_long": "al massimo {max_length} caratteri",
-    "string_too_short": "almeno {min_length} caratteri",
-    "string_pattern_mismatch": "formato non valido (atteso: {pattern})",
-    "string_type": "atteso un testo",
-    "bool_parsing": "atteso true o false",
-    "bool_type": "atteso true o false",
-    "int_parsing": "atteso un numero intero",
-    "int_type": "atteso un numero intero",
-    "float_parsing": "atteso un numero",
-    "greater_than_equal": "deve essere almeno {ge}",
-    "datetime_parsing": "data e ora non valide (es. 2024-05-02T23:59:59)",
-    "datetime_from_date_parsing": "data e ora non valide (es. 2024-05-02T23:59:59)",
-    "date_parsing": "data non valida (es. 2024-05-15)",
-    "date_from_datetime_parsing": "data non valida (es. 2024-05-15)",
-    "literal_error": "valore non ammesso (ammessi: {expected})",
-    "union_tag_invalid": "valore non ammesso (ammessi: {expected_tags})",
-    "union_tag_not_found": "manca la chiave «{discriminator}»",
-    "list_type": "attesa una lista",
-    "tuple_type": "attesa una lista",
-    "dict_type": "attesa una mappa chiave: valore",
-    "model_type": "attesa una mappa chiave: valore",
-}
-
-
 def _format_error(err: ValidationError, source: str) -> str:
     """Each problem as `key.path: what is wrong`, in Italian."""
-    lines = [f"configurazione non valida ({source}):"]
+    lines = [labels.say("config_non_valida", source=source)]
     for e in err.errors():
-        where = ".".join(str(p) for p in e["loc"]) or "(radice)"
-        template = _ERRORS_IT.get(e["type"])
+        where = ".".join(str(p) for p in e["loc"]) or labels.CONFIG_ROOT
+        template = labels.CONFIG_ERRORS.get(e["type"])
         if template is not None:
             try:
                 msg = template.format(**(e.get("ctx") or {}))
@@ -345,14 +305,14 @@ def _format_error(err: ValidationError, source: str) -> str:
 def parse_settings(data: Any, *, source: str, base_dir: Path | None = None) -> Settings:
     """Validate a configuration mapping; a bad one raises ConfigError naming each key and problem."""
     if not isinstance(data, dict):
-        raise ConfigError(f"configurazione non valida ({source}): attesa una mappa chiave: valore")
+        raise ConfigError(labels.say("config_non_mappa", source=source))
     data = dict(data)
     preset = data.pop("preset", None)
     if preset is not None:
         base = yaml.safe_load(preset_text(str(preset)))
         ambito_over = data.pop("ambito", {}) or {}
         if not isinstance(ambito_over, dict):
-            raise ConfigError(f"configurazione non valida ({source}): 'ambito' deve essere una mappa")
+            raise ConfigError(labels.say("config_ambito_non_mappa", source=source))
         data["ambito"] = _deep_merge(base, ambito_over)
     elif "ambito" not in data and "code" in data:
         data = {"ambito": data}
@@ -383,23 +343,20 @@ def load_settings(spec: str | Path) -> Settings:
         return parse_settings({"preset": text_spec}, source=f"preset {text_spec}", base_dir=Path.cwd())
     path = Path(spec)
     if not path.exists():
-        raise ConfigError(
-            f"file di configurazione non trovato: {path}. Indica un file YAML o un preset ({', '.join(PRESETS)})"
-        )
+        raise ConfigError(labels.say("config_file_mancante", path=path, presets=", ".join(PRESETS)))
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
-        where = f" alla riga {mark.line + 1}" if mark is not None else ""
-        raise ConfigError(f"{path}: YAML non leggibile{where}: {getattr(err, 'problem', err)}") from None
+        where = labels.say("config_yaml_riga", line=mark.line + 1) if mark is not None else ""
+        problem = getattr(err, "problem", err)
+        raise ConfigError(labels.say("config_yaml", path=path, where=where, problem=problem)) from None
     except UnicodeDecodeError:
-        raise ConfigError(f"{path}: il file non è testo UTF-8") from None
+        raise ConfigError(labels.say("config_non_utf8", path=path)) from None
     return parse_settings(data, source=str(path), base_dir=path.parent.resolve())
 
 
 @lru_cache(maxsize=4096)
 def normalise_title(text: str) -> str:
-    """Normalise a question title: case, spaces, curly apostrophes, trailing colons and asterisks."""
-    text = unicodedata.normalize("NFKC", text).replace("\u2019", "'").replace("\u2018", "'").replace("`", "'")
-    text = re.sub(r"\s+", " ", text).strip().rstrip(":*").strip()
-    return text.casefold()
+    """Normalise a question title: accents, case, spaces, curly quotes, trailing colons and asterisks."""
+    return fold(text).rstrip(":*").strip()

@@ -25,10 +25,12 @@ from zoneinfo import ZoneInfo
 from icalendar import Calendar, Event
 
 from sync import labels
+from sync.calendar import CalendarEntry, expected_at
 from sync.config import PLENARY, Ambito
+from sync.layouts import area_name
 from sync.model import Organisation
 from sync.public_list import neutralise
-from sync.render import CalendarEntry, area_name, expected_at, name_sort_key
+from sync.text import name_sort_key
 
 ROME = ZoneInfo("Europe/Rome")
 DEFAULT_LENGTH = timedelta(hours=2)  # a meeting with a start time only

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import re
-import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 
 from sync import labels
 from sync.corrections import EntityCorrection, correction_key
+from sync.labels import Verb
+from sync.layouts import DECISIONI
 from sync.model import (
     MANUAL_BASE,
     Decision,
@@ -26,9 +27,10 @@ from sync.model import (
     sheet_row,
 )
 from sync.state import format_id, id_number
+from sync.text import fold
 
-ROW_VERBS = {"Correggi", "Accetta", "Scarta"}
-ENTITY_STATUS_VERBS = {"Escludi", "Sospendi", "Riammetti", "Ritira"}
+ROW_VERBS = frozenset({Verb.CORRECT, Verb.ACCEPT, Verb.DISCARD})
+ENTITY_STATUS_VERBS = frozenset({Verb.EXCLUDE, Verb.SUSPEND, Verb.READMIT, Verb.WITHDRAW})
 _ROW_TARGET = re.compile(r"^(?:riga|r\.?|row)?\s*n?\.?\s*(\d{1,7})$", re.IGNORECASE)
 _ID_TARGET = re.compile(r"^e\s*-?\s*(\d{1,7})$", re.IGNORECASE)
 _CODE_TARGET = re.compile(r"^([rm])\s*-?\s*([0-9a-f]{10})(?:-(\d{1,4}))?$", re.IGNORECASE)
@@ -38,12 +40,7 @@ _MANUAL_TARGET = re.compile(
 )
 
 
-def _fold(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in text if not unicodedata.combining(ch)).strip().casefold()
-
-
-_VERBS = {_fold(v): v for v in labels.VERBS}
+_VERBS = {fold(v): v for v in Verb}  # how staff may type a verb (accents, case and spaces ignored)
 
 
 @dataclass
@@ -51,10 +48,10 @@ class Plan:
     """What the decisions ask, after replay (later decisions win)."""
 
     corrections: dict[int, dict[str, str]] = field(default_factory=dict)  # row -> field -> value
-    row_verdicts: dict[int, str] = field(default_factory=dict)  # row -> Accetta | Scarta
+    row_verdicts: dict[int, Verb] = field(default_factory=dict)  # row -> Accetta | Scarta
     detach: set[int] = field(default_factory=set)  # rows split off their organisation (Separa on a row)
-    status: dict[str, tuple[str, str]] = field(default_factory=dict)  # ID -> (verb, reason)
-    pairs: dict[tuple[str, str], str] = field(default_factory=dict)  # (ID, ID) sorted -> Unisci | Separa
+    status: dict[str, tuple[Verb, str]] = field(default_factory=dict)  # ID -> (verb, reason)
+    pairs: dict[tuple[str, str], Verb] = field(default_factory=dict)  # (ID, ID) sorted -> Unisci | Separa
     problems: list[Problem] = field(default_factory=list)
     row_refs: dict[int, int] = field(default_factory=dict)  # response row -> Decisioni row of its verdict
     entity_refs: dict[str, int] = field(default_factory=dict)  # ID -> Decisioni row
@@ -164,91 +161,86 @@ def plan(
     bindings: Mapping[str, str] | None = None,
 ) -> Plan:
     """Replay the decisions against the response rows (row -> fingerprint), IDs and recorded bindings."""
-    p = Plan()
-    located = _Rows(rows, bindings or {})
-
-    def problem(d: Decision, code: str, **params: str) -> None:
-        text = labels.MESSAGES[code].format(**params)
-        p.problems.append(
-            Problem(
-                d.sheet_row,
-                "Decisioni",
-                code,
-                f"{d.target} {d.verb} {d.value}".strip(),
-                Severity.WARNING,
-                text,
-            )
-        )
-
+    replay = _Replay(Plan(), _Rows(rows, bindings or {}), ids)
     for d in decisions:
-        verb = _VERBS.get(_fold(d.verb))
+        replay.apply(d)
+    return replay.plan
+
+
+@dataclass
+class _Replay:
+    """The decisions replayed so far: each one folded into `plan`, or reported as a problem."""
+
+    plan: Plan
+    rows: _Rows
+    ids: set[str]
+
+    def problem(self, d: Decision, code: str, **params: str) -> None:
+        """Report a decision that cannot apply (shown in `Anomalie`)."""
+        text = labels.MESSAGES[code].format(**params)
+        where = f"{d.target} {d.verb} {d.value}".strip()
+        self.plan.problems.append(Problem(d.sheet_row, DECISIONI, code, where, Severity.WARNING, text))
+
+    def not_applicable(self, d: Decision, detail: str) -> None:
+        """Report a decision whose verb is known but cannot apply, saying why."""
+        self.problem(d, "decisione_non_applicabile", detail=detail)
+
+    def apply(self, d: Decision) -> None:
+        """Fold one decision into the plan: by verb, on a response row or on an organisation."""
+        verb = _VERBS.get(fold(d.verb))
         if verb is None:
-            problem(d, "decisione_sconosciuta", value=d.verb, verbs=", ".join(labels.VERBS))
-            continue
+            self.problem(d, "decisione_sconosciuta", value=d.verb, verbs=", ".join(labels.VERBS))
+            return
         if not d.target:
-            problem(d, "decisione_senza_destinatario")
-            continue
+            self.problem(d, "decisione_senza_destinatario")
+            return
         on_row = target_row(d.target) is not None or target_code(d.target) is not None
         entity = target_id(d.target)
-        if entity is not None and entity not in ids:
-            problem(d, "decisione_non_applicabile", detail=f"l'ente {entity} non esiste.")
-            continue
-        if not on_row and entity is None:
-            problem(
-                d, "decisione_non_applicabile", detail=labels.DECISION_TARGET_UNKNOWN.format(target=d.target)
-            )
-            continue
-        if verb == "Correggi" and not on_row and entity is not None:
-            _correct_entity(d, entity, p, problem)
-            continue
-        if verb in ROW_VERBS:
-            if not on_row:
-                problem(
-                    d,
-                    "decisione_non_applicabile",
-                    detail=f"«{verb}» si applica a una riga delle risposte (es. «riga 17»), non a un ente.",
-                )
-                continue
-            if verb == "Correggi":
-                parsed = _correction(d, problem)
-                if parsed is None:
-                    continue
-                key, value = parsed
-                row = _locate(d, verb, located, p, problem)
-                if row is not None:
-                    p.corrections.setdefault(row, {})[key] = value
-            else:
-                row = _locate(d, verb, located, p, problem)
-                if row is not None:
-                    p.row_verdicts[row] = verb
-                    p.row_refs[row] = d.sheet_row
-            continue
-        if verb in ENTITY_STATUS_VERBS:
+        if entity is not None and entity not in self.ids:
+            self.not_applicable(d, labels.say("decisione_ente_inesistente", entity=entity))
+        elif not on_row and entity is None:
+            self.not_applicable(d, labels.DECISION_TARGET_UNKNOWN.format(target=d.target))
+        elif verb is Verb.CORRECT and not on_row and entity is not None:
+            _correct_entity(d, entity, self.plan, self.problem)
+        elif verb in ROW_VERBS and not on_row:
+            self.not_applicable(d, labels.say("decisione_solo_riga", verb=verb))
+        elif verb in ROW_VERBS:
+            self.on_row(d, verb)
+        elif verb in ENTITY_STATUS_VERBS:
             if entity is None:
-                problem(
-                    d,
-                    "decisione_non_applicabile",
-                    detail=f"«{verb}» si applica a un ente (es. E-0042), non a una riga.",
-                )
-                continue
-            p.status[entity] = (verb, d.reason)
-            p.entity_refs[entity] = d.sheet_row
-            continue
-        # Unisci / Separa
-        if verb == "Separa" and on_row:
-            row = _locate(d, verb, located, p, problem)
+                self.not_applicable(d, labels.say("decisione_solo_ente", verb=verb))
+            else:
+                self.plan.status[entity] = (verb, d.reason)
+                self.plan.entity_refs[entity] = d.sheet_row
+        elif verb is Verb.SEPARATE and on_row:
+            row = _locate(d, verb, self.rows, self.plan, self.problem)
             if row is not None:
-                p.detach.add(row)
-                p.row_refs[row] = d.sheet_row
-            continue
-        _pair(d, verb, entity, ids, p, problem)
-    return p
+                self.plan.detach.add(row)
+                self.plan.row_refs[row] = d.sheet_row
+        else:  # Unisci / Separa between two IDs
+            _pair(d, verb, entity, self.ids, self.plan, self.problem)
+
+    def on_row(self, d: Decision, verb: Verb) -> None:
+        """`Correggi`, `Accetta` or `Scarta` on one response row (or response code)."""
+        if verb is Verb.CORRECT:
+            parsed = _correction(d, self.problem)
+            if parsed is None:
+                return
+            key, value = parsed
+            row = _locate(d, verb, self.rows, self.plan, self.problem)
+            if row is not None:
+                self.plan.corrections.setdefault(row, {})[key] = value
+            return
+        row = _locate(d, verb, self.rows, self.plan, self.problem)
+        if row is not None:
+            self.plan.row_verdicts[row] = verb
+            self.plan.row_refs[row] = d.sheet_row
 
 
 def _correction(d: Decision, problem: Callable[..., None]) -> tuple[str, str] | None:
     """`campo=valore` of a `Correggi` → (response field, value), or None (reported)."""
     fld, eq, value = d.value.partition("=")
-    key = labels.CORRECTABLE_FIELDS.get(_fold(fld).strip())
+    key = labels.CORRECTABLE_FIELDS.get(fold(fld))
     if eq and key is not None:
         return key, value.strip()
     known = ", ".join(sorted({k.capitalize() for k in labels.CORRECTABLE_FIELDS}))
@@ -273,7 +265,7 @@ def _correct_entity(d: Decision, entity: str, p: Plan, problem: Callable[..., No
 
 
 def _pair(
-    d: Decision, verb: str, entity: str | None, ids: set[str], p: Plan, problem: Callable[..., None]
+    d: Decision, verb: Verb, entity: str | None, ids: set[str], p: Plan, problem: Callable[..., None]
 ) -> None:
     """`Unisci` / `Separa` between two IDs."""
     other = target_id(d.value)
@@ -281,14 +273,15 @@ def _pair(
         problem(
             d,
             "decisione_non_applicabile",
-            detail=f"per «{verb}» indicare due enti: l'ID nella prima colonna e l'altro ID in «Valore».",
+            detail=labels.say("decisione_due_enti", verb=verb),
         )
         return
     if other not in ids:
-        problem(d, "decisione_non_applicabile", detail=f"l'ente {other} non esiste.")
+        problem(d, "decisione_non_applicabile", detail=labels.say("decisione_ente_inesistente", entity=other))
         return
     if other == entity:
-        problem(d, "decisione_non_applicabile", detail=f"{verb}: i due ID sono uguali ({entity}).")
+        detail = labels.say("decisione_stesso_id", verb=verb, entity=entity)
+        problem(d, "decisione_non_applicabile", detail=detail)
         return
     a, b = sorted((entity, other), key=id_number)
     p.pairs[(a, b)] = verb

@@ -1,12 +1,18 @@
-"""Every Italian word shown to people (staff, applicants, the public), in one place.
+"""Every Italian word the `sync` library shows to people (staff, applicants, the public), in one place.
 
-Codes are stable machine identifiers (never renamed); messages are for people.
+Codes are stable machine identifiers (never renamed); messages are for people. Sections, by what they word:
+problem codes and their messages (`MESSAGES`, `CODE_LABELS`, «Cosa fare»), words read in answers, staff
+decisions (`Verb`), the tabs (notes, cells, `Istruzioni`, `Statistiche`), the public list and its files, the
+configuration, the command line; then `STAFF`, the sentences for staff registered by code and filled by `say`.
+The web app's words for applicants and the add-on are in `webhook.labels`; tab titles and column headers are
+layout words and live in `sync.layouts`. Nothing here imports the rest of `sync`: every module may import it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
+from enum import StrEnum
 
 # Problem codes --------------------------------------------------------------------------------------------
 BLOCKING_CODES = (
@@ -77,7 +83,12 @@ MESSAGES: dict[str, str] = {
     "date_mese_giorno": "Le date del file delle risposte sono scritte con il mese prima del giorno (come nel "
     "modulo di un account con lingua inglese, es. 4/20/2024 2:41:12 PM): sono state lette così. Per evitarlo, "
     "impostare il foglio del modulo su Italia (File › Impostazioni › Impostazioni internazionali).",
-    "testo_troncato": "Il testo del campo era troppo lungo ed è stato troncato a {limit} caratteri.",
+    "testo_troncato": "Un campo era più lungo di {limit} caratteri ed è stato troncato negli elenchi "
+    "(il modulo originale resta intatto).",
+    # the columns of the responses sheet
+    "colonna_sconosciuta": "La colonna «{value}» del modulo non è usata da elenco: se è una domanda nuova, "
+    "aggiungerla in `questions` nella configurazione.",
+    "colonna_ripetuta": "La colonna «{value}» è ripetuta: si usa la prima risposta non vuota.",
     "cf_ripulito": "Il campo del codice fiscale conteneva altro testo («{value}»): è stato letto come {number}.",
     "cf_forse_copiato": "Il codice fiscale {number} è indicato anche da «{other}», che per nome e contatti "
     "sembra un altro ente: forse è un codice copiato. Verificare quale dei due enti lo possiede.",
@@ -128,6 +139,9 @@ TAX_CODE_LABELS = (
     "nr",
     "numero",
 )
+# The configuration's default test submissions (`Ambito.test_words`, `test_emails`): a name or address equal to one
+TEST_WORDS = ("prova", "test", "prova invio modulo", "test test", "prova prova")
+TEST_EMAILS = ("test@test.it", "test@test.com", "prova@prova.it", "example@example.com")
 # Test submissions: a marker word, with a word about the form or an instruction to ignore it
 # ("Prova compilazione", "Modulo di prova", "Test modulo (ignorare)"), or a number ("prova 2").
 # A marker alone inside a name is not enough: "Banco di Prova", "Compagnia Teatrale Prova Generale".
@@ -154,7 +168,21 @@ CF_DETAILS = {
 }
 
 # Staff decisions --------------------------------------------------------------------------------------------
-VERBS = ("Escludi", "Sospendi", "Riammetti", "Ritira", "Unisci", "Separa", "Correggi", "Accetta", "Scarta")
+class Verb(StrEnum):
+    """The verbs staff type in `Decisioni` (the values are the words they type, the order the dropdown's)."""
+
+    EXCLUDE = "Escludi"
+    SUSPEND = "Sospendi"
+    READMIT = "Riammetti"
+    WITHDRAW = "Ritira"
+    MERGE = "Unisci"
+    SEPARATE = "Separa"
+    CORRECT = "Correggi"
+    ACCEPT = "Accetta"
+    DISCARD = "Scarta"
+
+
+VERBS = tuple(v.value for v in Verb)
 DECISION_HEADERS = ("ID ente o riga", "Decisione", "Valore", "Motivazione", "Operatore", "Data")
 
 # The Italian field names staff may use in `Correggi` (Valore = campo=valore), normalised to lower case.
@@ -188,6 +216,7 @@ TIPOLOGIA_LABELS = {
     "pubblico": "Ente pubblico",
 }
 TIPOLOGIA_HEADER = "Tipologia"
+NO_NAME = "(senza nome)"  # a response that gives no name, in a message about it
 # The staff-owned tab of applications received by PEC, on paper or by e-mail (`sync.manual`)
 MANUAL_TAB = "Domande manuali"
 MANUAL_TIMESTAMP = "Data di ricezione"
@@ -213,6 +242,8 @@ CHANNEL_SPELLINGS = {
 DEMO_MANUAL_TYPED = "Scritte {n} domande arrivate per PEC nella scheda «{tab}»."
 MANUAL_ORIGIN = "Domande manuali"
 FORM_ORIGIN = "Risposte del modulo"
+LOG_COMPLETED = "completata"  # the outcome of a sync in `Registro sincronizzazioni`
+PUBLIC_TAB_CHANGE = "pubblico: {title}"  # a public tab among the tabs a sync changes (report, preview)
 MANUAL_ROW = "manuale {row}"
 MANUAL_NOTE = (
     "Domande arrivate per PEC, su carta o per email: una per riga, con le stesse domande del modulo. elenco non "
@@ -295,6 +326,41 @@ EVIDENCE_MUST_LINK = "unione richiesta"
 EVIDENCE_KEPT = "già lo stesso ente nelle sincronizzazioni precedenti"
 EVIDENCE_CONFLICT = "unione richiesta in conflitto con una separazione"
 # Command line ---------------------------------------------------------------------------------------------------
+# The commands' help, as `elenco --help` and `elenco COMMAND --help` show it
+CLI_COMMANDS = {
+    "cli": "elenco: l'elenco degli enti del Terzo Settore per il Piano di Zona, dal modulo Google ai fogli.",
+    "sync": "Legge le risposte del modulo e aggiorna l'elenco interno, quello pubblico e i fogli presenze.",
+    "init": "Crea o ripara le schede dei due fogli (intestazioni, protezioni, menu delle decisioni).",
+    "check": "Controlla configurazione e struttura dei fogli, senza scrivere nulla.",
+    "stampa": "Crea un foglio presenze da stampare (A4 orizzontale, con firma) per ogni "
+    "incontro di ogni area e per le plenarie.",
+    "pubblica": "Scrive la pagina web e il PDF dell'elenco pubblico (con i dati aperti), da "
+    "caricare sul sito del Comune.",
+    "modulo": "Scrive l'Apps Script la cui funzione creaModulo() crea il modulo Google dalla configurazione.",
+    "resolve": "Senza stato: da un export CSV del modulo a una riga per risposta (ente, esito, motivi).",
+    "demo": "Crea risposte di prova realistiche e fa una sincronizzazione completa in una cartella locale.",
+    "convocazioni": "Per ogni incontro di «Calendario»: l'evento .ics e gli indirizzi degli enti "
+    "attesi (Ccn e CSV).",
+    "statistiche": "Rapporto di monitoraggio per il Piano di Zona: una pagina HTML con tabelle e "
+    "grafici, senza dati personali.",
+}
+# Command line (`sync.cli`): the options' help, as `elenco … --help` shows it
+CLI_HELP = {
+    "config": "File di configurazione (elenco.yaml) o preset: crema, cremonese, cernusco.",
+    "dry_run": "Mostra cosa cambierebbe in ogni scheda, senza scrivere nulla.",
+    "report": "Scrive il resoconto della sincronizzazione in un file JSON.",
+    "stampa_out": "Cartella dei fogli da stampare (predefinita: «stampe» accanto ai file locali).",
+    "pubblica_out": "Cartella in cui scrivere la pagina web, il PDF e i dati aperti dell'elenco pubblico.",
+    "modulo_out": "Cartella in cui scrivere CreaModulo.gs.",
+    "resolve_out": "File CSV di uscita: row,entity_id,status,reasons,warnings",
+    "demo_dir": "Cartella in cui creare la prova.",
+    "convocazioni_out": "Cartella delle convocazioni (predefinita: «convocazioni» accanto ai file locali; "
+    "obbligatoria con Google Sheets).",
+    "statistiche_out": "Cartella del rapporto (predefinita: «statistiche» accanto ai file locali; obbligatoria "
+    "con Google Sheets).",
+}
+PRINT_FOLDER = "stampe"  # beside the local files, when `elenco stampa` is not given --out
+
 DEMO_REFUSED = (
     "La cartella {folder} contiene già il file {name}, che non è stato creato da «elenco demo»: la prova "
     "sostituirebbe risposte ed elenchi veri con enti inventati. Indicare con --dir una cartella nuova o vuota. "
@@ -495,6 +561,11 @@ REPORT_FOLDER = "statistiche"
 REPORT_FILE = "monitoraggio.html"
 REPORT_WRITTEN = "Rapporto di monitoraggio scritto in {path}."
 REPORT_OUT_REQUIRED = "Con Google Sheets indicare la cartella in cui scrivere il rapporto: --out CARTELLA."
+
+
+def whole_number(n: int) -> str:
+    """An integer as Italians write it: «5.000»."""
+    return f"{n:,}".replace(",", ".")
 
 
 def meetings_count(n: int) -> str:
@@ -737,6 +808,226 @@ DECISION_CORRECTION_MERGED = (
     "l'ente {entity} è stato unito a {into}: la correzione non si applica. Scriverla per {into}."
 )
 DECISION_CORRECTION_EMPTY = "l'ente {entity} non ha risposte accettate: la correzione non si applica."
+
+# The tabs' cells that are words, not sentences (`sync.render`) ------------------------------------------------
+ALL_PHASES = "tutte"  # `Fasi` of an organisation in every phase
+# `Gravità` in `Anomalie`
+GRAVITY = {
+    "blocking": "bloccante",
+    "warning": "avviso",
+    "accepted": "superato",
+    "discarded": "scartata",
+    "other": "da correggere",
+}
+# `Stato` in a roster (`Presenze …`)
+ROSTER_STATES = {
+    "member": "iscritto",
+    "left_area": "non più iscritto all'area",
+    "not_expected": "non più atteso",
+}
+# `Calendario`: which cell of a row was not recognised
+CALENDAR_FIELDS = {"area": "area", "data": "data", "fase": "fase"}
+
+# The public workbook's `Informazioni` tab (the public reads it) -----------------------------------------------
+INFORMATION_ITEMS = {
+    "notice": "Avviso",
+    "ambito": "Ambito",
+    "lead_body": "Ente capofila",
+    "deadline": "Scadenza dell'avviso",
+    "after_deadline": "Dopo la scadenza",
+    "updated": "Ultimo aggiornamento",
+    "count": "Enti nell'elenco",
+    "area_count": "Enti - {area}",
+    "licence": "Licenza",
+    "contacts": "Contatti",
+    "published": "Dati pubblicati",
+}
+INFORMATION_PUBLISHED_FIELDS = (
+    "Denominazione, forma giuridica, codice fiscale dell'ente, numero RUNTS, comune della sede legale, aree "
+    "tematiche, data di iscrizione. Nessun dato personale dei referenti."
+)
+
+
+# The configuration (`sync.config`): defaults read on the form, and what is wrong in `elenco.yaml` ------------
+# The form's question title of each field, then the aliases accepted for it (compared folded).
+QUESTION_TITLES: dict[str, tuple[str, ...]] = {
+    "timestamp": ("Informazioni cronologiche", "Timestamp", "Data/ora"),
+    "email": ("Indirizzo email", "Email Address", "Email", "E-mail"),
+    "name": ("Denominazione dell'ente", "Denominazione", "Nome dell'ente", "Ragione sociale"),
+    "tax_code": ("Codice fiscale dell'ente", "Codice fiscale", "Codice fiscale / Partita IVA", "C.F."),
+    "legal_form": ("Forma giuridica", "Natura giuridica"),
+    "runts": (
+        "Numero di iscrizione al RUNTS o al registro regionale",
+        "Numero di iscrizione al RUNTS",
+        "Iscrizione RUNTS",
+    ),
+    "comune": ("Comune della sede legale", "Comune sede legale", "Comune"),
+    "address": ("Indirizzo della sede legale", "Indirizzo sede legale", "Indirizzo"),
+    "contact_name": ("Nome e cognome del referente", "Referente"),
+    "phone": ("Telefono del referente", "Telefono"),
+    "pec": ("PEC dell'ente", "PEC"),
+    "areas": ("Aree di interesse", "Aree tematiche", "Aree"),
+    "phases": ("Intendo partecipare a", "Fasi"),
+    "experience": ("Esperienza e competenze nelle aree indicate", "Esperienza"),
+    "consent": ("Informativa privacy", "Consenso", "Privacy"),
+}
+# How the applicant's verdict names each field when the form's own title is not known (`webhook.verdict`).
+QUESTION_LABELS = {
+    "timestamp": "Informazioni cronologiche",
+    "email": "Indirizzo email",
+    "name": "Denominazione dell'ente",
+    "tax_code": "Codice fiscale dell'ente",
+    "legal_form": "Forma giuridica",
+    "runts": "Numero di iscrizione al RUNTS",
+    "comune": "Comune della sede legale",
+    "address": "Indirizzo della sede legale",
+    "contact_name": "Nome e cognome del referente",
+    "phone": "Telefono del referente",
+    "pec": "PEC dell'ente",
+    "areas": "Aree di interesse",
+    "phases": "Intendo partecipare a",
+    "experience": "Esperienza e competenze",
+    "consent": "Informativa privacy",
+}
+OFFICE_NAME = "Ufficio di Piano"
+RESPONSES_TAB = "Risposte del modulo 1"
+SHEET_SUBJECT = "Il foglio delle risposte"  # how the form's sheet is named in the problems `sync.parse` raises
+MANUAL_SUBJECT = "la scheda"  # … and `Domande manuali` in the same problems  # the tab Google Forms links its responses to
+CONFIG_ROOT = "(radice)"  # where a problem of the whole file is
+# pydantic's error types, as whoever writes `elenco.yaml` reads them
+CONFIG_ERRORS = {
+    "missing": "chiave obbligatoria mancante",
+    "extra_forbidden": "chiave non prevista (controllare l'ortografia)",
+    "string_too_long": "al massimo {max_length} caratteri",
+    "string_too_short": "almeno {min_length} caratteri",
+    "string_pattern_mismatch": "formato non valido (atteso: {pattern})",
+    "string_type": "atteso un testo",
+    "bool_parsing": "atteso true o false",
+    "bool_type": "atteso true o false",
+    "int_parsing": "atteso un numero intero",
+    "int_type": "atteso un numero intero",
+    "float_parsing": "atteso un numero",
+    "greater_than_equal": "deve essere almeno {ge}",
+    "datetime_parsing": "data e ora non valide (es. 2024-05-02T23:59:59)",
+    "datetime_from_date_parsing": "data e ora non valide (es. 2024-05-02T23:59:59)",
+    "date_parsing": "data non valida (es. 2024-05-15)",
+    "date_from_datetime_parsing": "data non valida (es. 2024-05-15)",
+    "literal_error": "valore non ammesso (ammessi: {expected})",
+    "union_tag_invalid": "valore non ammesso (ammessi: {expected_tags})",
+    "union_tag_not_found": "manca la chiave «{discriminator}»",
+    "list_type": "attesa una lista",
+    "tuple_type": "attesa una lista",
+    "dict_type": "attesa una mappa chiave: valore",
+    "model_type": "attesa una mappa chiave: valore",
+}
+
+
+# Sentences for staff, registered by code and filled by `say` ---------------------------------------------------
+# One entry per sentence; `{placeholders}` are filled by `say` alone (tests/test_words_in_labels.py checks
+# that every `say("code", …)` in the code names a registered code with exactly its placeholders).
+STAFF: dict[str, str] = {
+    # notes on the tabs' headers (`sync.layouts`)
+    "nota_scheda_macchina": "Scheda aggiornata da elenco a ogni sincronizzazione: le modifiche vanno fatte in "
+    "«Decisioni».",
+    "nota_elenco": "Scheda aggiornata da elenco a ogni sincronizzazione: le modifiche vanno fatte in "
+    "«Decisioni». Si possono aggiungere colonne a destra: restano vostre.",
+    "nota_risposte": "Scheda aggiornata da elenco a ogni sincronizzazione: le modifiche vanno fatte in "
+    "«Decisioni». Il codice risposta identifica la risposta anche se le righe si spostano: si può usare in "
+    "«Decisioni» al posto di «riga N». Le domande della scheda «Domande manuali» hanno codici M-… e si citano "
+    "anche con «manuale N».",
+    "nota_presenze": "Segnare le presenze nelle colonne degli incontri (es. «P» o «A»): non vengono mai "
+    "sovrascritte. Nuovi incontri: aggiungerli in «Calendario».",
+    "nota_presenze_plenaria": "Incontri plenari (in «Calendario» l'area «Tutte le aree»): un ente per riga, tutti "
+    "gli enti ammessi. Segnare le presenze nelle colonne degli incontri (es. «P» o «A»): non vengono mai "
+    "sovrascritte.",
+    "nota_decisioni": "Una decisione per riga; vengono riapplicate a ogni sincronizzazione, nell'ordine.",
+    "nota_calendario": "Un incontro per riga: nei fogli presenze compare una colonna per ogni incontro.",
+    "nota_memoria": "Memoria di elenco: non modificare.",
+    # cells of the staff tabs (`sync.render`)
+    "unito_a": "Unito a {into}",
+    "come_decidere": "Stesso ente: in «Decisioni» {a} | Unisci | {b}. Enti diversi: {a} | Separa | {b}.",
+    # `Decisioni` (`sync.decisions`): why a decision does not apply
+    "decisione_ente_inesistente": "l'ente {entity} non esiste.",
+    "decisione_solo_riga": "«{verb}» si applica a una riga delle risposte (es. «riga 17»), non a un ente.",
+    "decisione_solo_ente": "«{verb}» si applica a un ente (es. E-0042), non a una riga.",
+    "decisione_due_enti": "per «{verb}» indicare due enti: l'ID nella prima colonna e l'altro ID in «Valore».",
+    "decisione_stesso_id": "{verb}: i due ID sono uguali ({entity}).",
+    # `elenco.yaml` (`sync.config`): what is wrong, for whoever writes the configuration
+    "config_non_valida": "configurazione non valida ({source}):",
+    "config_non_mappa": "configurazione non valida ({source}): attesa una mappa chiave: valore",
+    "config_ambito_non_mappa": "configurazione non valida ({source}): 'ambito' deve essere una mappa",
+    "config_preset": "preset sconosciuto: {name}. Disponibili: {presets}",
+    "config_file_mancante": "file di configurazione non trovato: {path}. Indica un file YAML o un preset ({presets})",
+    "config_yaml": "{path}: YAML non leggibile{where}: {problem}",
+    "config_yaml_riga": " alla riga {line}",
+    "config_non_utf8": "{path}: il file non è testo UTF-8",
+    "config_scheda_caratteri": "il nome della scheda non può contenere [ ] * ? / \\ :",
+    "config_scheda_inizio": "il nome della scheda non può iniziare con «_» o «Presenze»",
+    "config_tipologia": "tipologia non prevista: {wrong}. Ammesse: ets (Ente del Terzo Settore), privato (altro "
+    "ente privato), pubblico (ente pubblico)",
+    "config_nessuna_tipologia": "indicare almeno una tipologia ammessa (ets, privato, pubblico)",
+    "config_nessuna_area": "serve almeno un'area (areas)",
+    "config_aree_ripetute": "codici area ripetuti: {codes}",
+    "config_schede_ripetute": "due aree hanno lo stesso nome di scheda (tab)",
+    "config_area_plenaria": "il codice area {code} è riservato agli incontri plenari",
+    "config_incontro_area": "incontro del {day}: area {area} non tra {codes}",
+    "config_incontro_fase": "incontro del {day}: fase {phase} non tra {phases}",
+    "config_scadenza": "la scadenza (deadline) precede l'apertura (opens)",
+    "config_stesso_foglio": "staff_spreadsheet_id e public_spreadsheet_id sono uguali: il foglio pubblico deve "
+    "essere un file Google Sheets separato da quello interno (crearne uno nuovo e indicarne l'ID)",
+    # the form's responses (`sync.parse`): each begins with SHEET_SUBJECT, told as MANUAL_SUBJECT for `Domande manuali`
+    "risposte_vuote": "Il foglio delle risposte è vuoto: manca anche la riga di intestazione delle domande.",
+    "domande_mancanti": "Il foglio delle risposte non ha tutte le domande richieste: {missing} Se la domanda è "
+    "stata rinominata, aggiungere il nuovo titolo in `questions` nella configurazione.",
+    "domanda_mancante": "manca la domanda «{title}».{hint}",
+    "domanda_simile": " La colonna più simile è «{title}».",
+    # `Domande manuali` (`sync.manual`): the form's messages, told of the tab
+    "scheda_manuale": "Scheda «{tab}»: {error}",
+    # the command line (`sync.cli`)
+    "cli_errore_temporaneo": "Errore temporaneo: {error}\nRiprovare tra qualche minuto.",
+    "cli_errore": "Errore: {error}",
+    "cli_risposte": "Risposte: {responses}  accettate: {accepted}  respinte: {rejected}",
+    "cli_enti": "Enti nell'elenco: {organisations}  possibili duplicati da verificare: {review_pairs}",
+    "cli_per_area": "Enti per area:",
+    "cli_area": "  {area}: {n}",
+    "cli_celle": "Celle scritte: {cells_written}  richieste API: {api_requests}  durata: {duration_s} s",
+    "cli_file_in": "File in {folder}:",
+    "cli_anteprima": "Anteprima (nessuna modifica scritta):",
+    "cli_init_niente": "Niente da fare: tutte le schede sono già a posto.",
+    "cli_config_valida": "Configurazione valida: {ambito} ({kind}).",
+    "cli_risposte_modulo": "Risposte del modulo: {n} ({origin}).",
+    "cli_check_vuoto": "Il foglio delle risposte è vuoto: il confronto con il modulo si farà "
+    "sulla sua prima riga.",
+    "cli_check_diversi": "Il modulo e la configurazione differiscono:",
+    "cli_check_uguali": "Le domande del modulo corrispondono alla configurazione.",
+    "cli_check_differenza": "  - {message}",
+    "cli_check_da_fare": "Da fare con «elenco init»: {line}",
+    "cli_check_completo": "Struttura dei fogli completa.",
+    "cli_stampa_nessuna": "Nessun incontro in «Calendario»: nessun foglio da stampare.",
+    "cli_modulo_scritto": "Scritto {path}: {n} domande per l'{ambito}.",
+    "cli_modulo_come": "Incollarlo in un nuovo progetto Apps Script ed eseguire creaModulo() "
+    "(vedi GUIDA.md).",
+    "cli_resolve": "{n} risposte: {accepted} accettate, {rejected} respinte, {orgs} enti. Scritto {path}.",
+    "cli_demo_config": "# Configurazione creata da «elenco demo»: backend locale (file .xlsx "
+    "in questa cartella).\npreset: {preset}\nbackend:\n  kind: xlsx\n  folder: .\n",
+    "cli_demo_generate": "Generate {n} risposte di prova per l'{ambito} in {path}.",
+    "cli_demo_config_path": "Configurazione: {path} (usabile con elenco "
+    "init/sync/check/stampa/convocazioni/statistiche/serve --config).",
+    # `Calendario` (`sync.calendar`)
+    "calendario_non_valido": "Riga {row} di «Calendario»: {what} non riconosciuta; l'incontro non compare nei "
+    "fogli presenze.",
+    # printable attendance sheets (`sync.printables`)
+    "stampa_file": "Presenze - {tab} - {day}.xlsx",
+    "stampa_titolo": "Foglio presenze - {tab}",
+    "stampa_sottotitolo": "{ambito} - incontro del {meeting}{where}{phase}",
+    "stampa_luogo": " - {place}",
+    "stampa_fase": " - {phase}",
+}
+
+
+def say(code: str, /, **values: object) -> str:
+    """The staff sentence registered as `code`, its `{placeholders}` filled from `values`."""
+    return STAFF[code].format(**values)
 
 # Local workbooks (sync/backends/xlsx.py, sync/backends/printout.py) ------------------------------------
 XLSX_MSG_LOCKED = (

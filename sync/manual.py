@@ -14,39 +14,13 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from sync import labels
-from sync.backends.base import Dropdown, TabSpec
-from sync.cells import ColumnKind
-from sync.config import FIELDS, Ambito, normalise_title
+from sync.config import Ambito, normalise_title
 from sync.errors import ConfigError
 from sync.model import MANUAL_BASE, MANUAL_PREFIX, Grid, Response, is_manual, sheet_row
 from sync.parse import clean_text, parse_rows
+from sync.text import fold
 
 MANUAL_TAB = labels.MANUAL_TAB
-
-
-def manual_header(ambito: Ambito) -> tuple[str, ...]:
-    """The form's question titles (from the configuration), the date of receipt first, then Canale, Protocollo."""
-    titles = [
-        labels.MANUAL_TIMESTAMP if f == "timestamp" else getattr(ambito.questions, f)[0] for f in FIELDS
-    ]
-    return (*titles, labels.MANUAL_CHANNEL, labels.MANUAL_PROTOCOL)
-
-
-def manual_spec(ambito: Ambito) -> TabSpec:
-    """How `Domande manuali` is created: staff-owned, its header only, a dropdown of channels."""
-    header = manual_header(ambito)
-    text: ColumnKind = "text"
-    kinds: list[ColumnKind] = ["date", *([text] * (len(header) - 1))]
-    return TabSpec(
-        MANUAL_TAB,
-        header,
-        owner="staff",
-        frozen_cols=1,
-        widths=(12, 28, *([24] * (len(header) - 4)), 10, 14),
-        dropdown=Dropdown(header.index(labels.MANUAL_CHANNEL), labels.MANUAL_CHANNELS),
-        kinds=tuple(kinds),
-        note=labels.MANUAL_NOTE,
-    )
 
 
 def row_label(row: int) -> str:
@@ -68,13 +42,9 @@ def provenance(response: Response) -> str:
     return template.format(row=sheet_row(response.row), channel=channel, protocol=response.protocol)
 
 
-def _fold(text: str) -> str:
-    return " ".join(text.replace("\u2019", "'").split()).casefold()
-
-
 def canonical_channel(text: str) -> str:
     """`PEC`, `carta` or `e-mail` for the ways people write them; "" for anything else."""
-    return labels.CHANNEL_SPELLINGS.get(_fold(text), "")
+    return labels.CHANNEL_SPELLINGS.get(fold(text), "")
 
 
 def parse_manual(grid: Grid, ambito: Ambito) -> list[Response]:
@@ -89,9 +59,8 @@ def parse_manual(grid: Grid, ambito: Ambito) -> list[Response]:
     try:
         parsed = parse_rows([mapped, *grid[1:]], ambito, first_row=MANUAL_BASE + 2)
     except ConfigError as err:
-        raise ConfigError(
-            f"Scheda «{MANUAL_TAB}»: {err}".replace("Il foglio delle risposte", "la scheda")
-        ) from None
+        told = str(err).replace(labels.SHEET_SUBJECT, labels.MANUAL_SUBJECT)
+        raise ConfigError(labels.say("scheda_manuale", tab=MANUAL_TAB, error=told)) from None
     channel_col = _column(titles, labels.MANUAL_CHANNEL)
     protocol_col = _column(titles, labels.MANUAL_PROTOCOL)
     out: list[Response] = []
@@ -118,8 +87,6 @@ def _cell(raw: Sequence[object], col: int) -> str:
 __all__ = [
     "MANUAL_TAB",
     "canonical_channel",
-    "manual_header",
-    "manual_spec",
     "origin",
     "parse_manual",
     "provenance",

@@ -5,7 +5,6 @@ from __future__ import annotations
 import difflib
 import hashlib
 import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -13,9 +12,11 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
+from sync import labels
 from sync.config import FIELDS, REQUIRED_FIELDS, Ambito, normalise_title
 from sync.errors import ConfigError
 from sync.model import Response
+from sync.text import fold
 
 # A form cell can hold a whole essay; beyond this the value is cut and a warning raised, so that one
 # hostile cell cannot blow up every tab it is copied to (Google's own cell limit is 50,000 characters).
@@ -27,25 +28,6 @@ LIST_SEPARATOR = "\x1f"
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1e\x7f\ud800-\udfff]")
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u3000]+")
 _SHEETS_EPOCH = datetime(1899, 12, 30)
-
-QUESTION_LABELS = {
-    "timestamp": "Informazioni cronologiche",
-    "email": "Indirizzo email",
-    "name": "Denominazione dell'ente",
-    "tax_code": "Codice fiscale dell'ente",
-    "legal_form": "Forma giuridica",
-    "runts": "Numero di iscrizione al RUNTS",
-    "comune": "Comune della sede legale",
-    "address": "Indirizzo della sede legale",
-    "contact_name": "Nome e cognome del referente",
-    "phone": "Telefono del referente",
-    "pec": "PEC dell'ente",
-    "areas": "Aree di interesse",
-    "phases": "Intendo partecipare a",
-    "experience": "Esperienza e competenze",
-    "consent": "Informativa privacy",
-}
-
 
 @dataclass(frozen=True)
 class ColumnMap:
@@ -108,13 +90,9 @@ def map_columns(header: Sequence[str], ambito: Ambito) -> ColumnMap:
         for f in missing:
             wanted = getattr(ambito.questions, f)[0]
             close = difflib.get_close_matches(wanted, present, n=1, cutoff=0.4)
-            hint = f" La colonna più simile è «{close[0]}»." if close else ""
-            lines.append(f"manca la domanda «{wanted}».{hint}")
-        raise ConfigError(
-            "Il foglio delle risposte non ha tutte le domande richieste: "
-            + " ".join(lines)
-            + " Se la domanda è stata rinominata, aggiungere il nuovo titolo in `questions` nella configurazione."
-        )
+            hint = labels.say("domanda_simile", title=close[0]) if close else ""
+            lines.append(labels.say("domanda_mancante", title=wanted, hint=hint))
+        raise ConfigError(labels.say("domande_mancanti", missing=" ".join(lines)))
     unknown = tuple(str(header[i]) for i, t in enumerate(titles) if i not in claimed and t)
     dups = tuple(str(header[c]) for cols in columns.values() for c in cols[1:])
     return ColumnMap(
@@ -184,13 +162,8 @@ def _serial(days: float) -> datetime | None:
     return (_SHEETS_EPOCH + timedelta(days=days)).replace(microsecond=0)
 
 
-@lru_cache(maxsize=65_536)
-def _fold(text: str) -> str:
-    """Accents, case, curly apostrophes and spaces folded (cached: checkbox cells repeat a lot)."""
-    text = unicodedata.normalize("NFKD", text.replace("\u2019", "'").replace("\u2018", "'"))
-    if not text.isascii():
-        text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    return re.sub(r"\s+", " ", text).strip().casefold()
+# `sync.text.fold`, cached: checkbox cells repeat a lot
+_fold = lru_cache(maxsize=65_536)(fold)
 
 
 Option = tuple[str, ...]  # (code, label, other spellings: the tab name, the avviso's own wording…)
@@ -330,9 +303,7 @@ def fingerprint(submitted: str, email: str, name: str, tax_code: str) -> str:
 def parse_rows(rows: Sequence[Sequence[object]], ambito: Ambito, *, first_row: int = 2) -> ParsedSheet:
     """Parse the data rows of a form sheet whose first row (already removed) was `rows[0]`'s header."""
     if not rows:
-        raise ConfigError(
-            "Il foglio delle risposte è vuoto: manca anche la riga di intestazione delle domande."
-        )
+        raise ConfigError(labels.say("risposte_vuote"))
     # a title never holds a list: LIST_SEPARATOR there is a stray control character like the others
     header = [clean_text(h.replace(LIST_SEPARATOR, " ") if isinstance(h, str) else h) for h in rows[0]]
     cmap = map_columns(header, ambito)

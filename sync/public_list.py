@@ -19,7 +19,6 @@ import codecs
 import csv
 import io
 import json
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -28,7 +27,7 @@ from zoneinfo import ZoneInfo
 from sync import labels
 from sync.config import Ambito
 from sync.model import Organisation
-from sync.render import name_sort_key, public_tax_code
+from sync.text import fold_alnum, name_sort_key
 
 CSV_NAME = "elenco-pubblico.csv"
 JSON_NAME = "elenco-pubblico.json"
@@ -113,6 +112,11 @@ class PublicList:
     def area_names(self, entry: PublicEntry) -> list[str]:
         """The names of an entry's areas, in the Ambito's order."""
         return [self.ambito.area(c).tab for c in entry.aree]
+
+
+def public_tax_code(o: Organisation) -> str:
+    """Only an organisation's 11-digit code is published; never a person's 16-character one."""
+    return o.current.tax_code if o.current.tax_code_kind == "ente" else ""
 
 
 def build_public_list(orgs: Sequence[Organisation], ambito: Ambito, updated: datetime) -> PublicList:
@@ -212,10 +216,6 @@ def json_bytes(plist: PublicList) -> bytes:
     return (json.dumps(doc, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.casefold()).strip("-")
-
-
 def table_schema() -> dict[str, object]:
     """The Table Schema of the CSV: names, Italian titles and descriptions, types, formats, constraints."""
     fields: list[dict[str, object]] = []
@@ -246,7 +246,7 @@ def datapackage_bytes(plist: PublicList) -> bytes:
     title = labels.PUBLIC_DATASET_TITLE.format(ambito=a.name)
     package: dict[str, object] = {
         "profile": "tabular-data-package",
-        "name": f"elenco-terzo-settore-{_slug(a.code)}",
+        "name": f"elenco-terzo-settore-{fold_alnum(a.code, joiner='-')}",
         "title": title,
         "description": a.notice,
         "keywords": list(labels.PUBLIC_KEYWORDS),

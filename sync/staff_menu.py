@@ -7,9 +7,11 @@ from dataclasses import dataclass
 from datetime import date
 
 from sync import labels
+from sync.calendar import CalendarEntry, expected_at
 from sync.config import Ambito
+from sync.layouts import area_name, roster_title
 from sync.model import Organisation
-from sync.render import CalendarEntry, area_name, expected_at, fmt_date, roster_title
+from sync.render import fmt_date
 
 UPCOMING = 6  # meetings listed by «Fogli presenze da stampare»
 

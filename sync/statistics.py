@@ -24,9 +24,12 @@ from datetime import date, datetime, timedelta
 import pandas as pd
 
 from sync import labels
+from sync.calendar import CalendarEntry, expected_at
 from sync.config import Ambito
+from sync.layouts import area_name, roster_title
 from sync.model import Grid, Organisation, RowOutcome
-from sync.render import CalendarEntry, area_name, expected_at, fmt_date, name_sort_key, roster_title
+from sync.render import fmt_date
+from sync.text import fold, name_sort_key
 from sync.tipologia import label as tipologia_label
 
 Row = list[str]
@@ -79,7 +82,7 @@ def build_frames(
     ]
     app_df = pd.DataFrame(app_rows, columns=["submitted_at", "late"])
     names = {o.id: o.current.response.name for o in orgs}
-    marks = {m.casefold() for m in labels.PRESENT_MARKS}
+    marks = {fold(m) for m in labels.PRESENT_MARKS}
     att_rows = []
     seen: list[tuple[str, str, str]] = []
     order = {a.code: i for i, a in enumerate(ambito.areas)}
@@ -98,7 +101,7 @@ def build_frames(
                 cells[row[0].strip()] = (row[col] if 0 <= col < len(row) else "").strip()
         held = any(cells.values())
         expected = {o.id for o in orgs if expected_at(o, m)}
-        present = {i for i, v in cells.items() if v.casefold() in marks}
+        present = {i for i, v in cells.items() if fold(v) in marks}
         for i in sorted(expected | present):
             att_rows.append(
                 {

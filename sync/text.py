@@ -41,3 +41,8 @@ def _not_kept(keep: str) -> re.Pattern[str]:
 def fold_alnum(text: str, *, keep: str = "", joiner: str = " ") -> str:
     """`fold`, then every run of characters other than a-z, 0-9 and `keep` replaced by `joiner`, stripped."""
     return _not_kept(keep).sub(joiner, fold(text)).strip()
+
+
+def name_sort_key(name: str) -> tuple[str, str]:
+    """Alphabetical order as people expect it: accents, case and quotes ignored (ties by the name itself)."""
+    return (fold_alnum(name, keep=" ", joiner=""), name)

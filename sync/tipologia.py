@@ -173,7 +173,7 @@ def admission_problem(checked: Checked, admitted: Sequence[str]) -> Problem | No
         return None
     r = checked.response
     text = labels.MESSAGES[ADMISSION_CODE].format(
-        name=r.name.strip() or "(senza nome)",
+        name=r.name.strip() or labels.NO_NAME,
         tipologia=label(category),
         admitted=", ".join(label(c) for c in CATEGORIES if c in admitted),
     )

@@ -1473,7 +1473,7 @@ def typed_cell_problems(folder: Path) -> list[str]:
     from openpyxl import load_workbook
 
     from sync.cells import kind_of
-    from sync.render import public_specs, staff_specs
+    from sync.layouts import public_specs, staff_specs
 
     ambito = crema().ambito
     problems: list[str] = []

@@ -25,8 +25,8 @@ from sync.backends.xlsx import PUBLIC_FILE, XlsxStore, read_responses_csv
 from sync.config import Settings, load_settings, parse_settings
 from sync.errors import ConfigError, TransientError
 from sync.labels import VERBS
+from sync.layouts import public_specs, staff_specs
 from sync.pipeline import SyncResult, run_sync
-from sync.render import public_specs, staff_specs
 from sync.shortcut import INPUT_KEY
 from tests.conftest import DEV, make_row, sample_rows
 from tests.fakes.sheets_api import DEFAULT_USER_EMAIL, Fault, SheetsFake

@@ -18,7 +18,7 @@ from sync.backends.xlsx import STAFF_FILE, XlsxStore, excel_title
 from sync.cli import cli
 from sync.config import load_settings
 from sync.convocations import parse_time
-from sync.render import staff_specs
+from sync.layouts import staff_specs
 from tests.fakes.sheets_api import SheetsFake
 from tests.test_plenary import cernusco_rows
 from tests.test_staff_habits import Desk
@@ -135,8 +135,8 @@ def test_uids_are_stable_across_runs_and_changes_of_time(office: Path, tmp_path:
     }
     assert again == first
     # the same meeting moved to another hour keeps its UID: calendars update the event instead of adding one
+    from sync.calendar import CalendarEntry
     from sync.convocations import build_convocations
-    from sync.render import CalendarEntry
 
     ambito = load_settings("cernusco").ambito
     a = build_convocations(

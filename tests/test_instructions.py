@@ -12,7 +12,7 @@ from sync import labels
 from sync.config import load_settings
 from sync.decisions import _VERBS, parse_decisions, plan
 from sync.instructions import ISTRUZIONI, example_text, render_instructions
-from sync.render import staff_specs
+from sync.layouts import staff_specs
 from tests.conftest import sample_rows
 from tests.fakes.sheets_api import SheetsFake
 from tests.test_staff_habits import Desk

@@ -18,7 +18,8 @@ from sync import labels
 from sync.backends.xlsx import STAFF_FILE
 from sync.config import load_settings
 from sync.decisions import target_code, target_row
-from sync.manual import canonical_channel, manual_header, parse_manual
+from sync.layouts import manual_header
+from sync.manual import canonical_channel, parse_manual
 from sync.model import MANUAL_BASE
 from sync.pipeline import public_files_now
 from tests.conftest import make_row, sample_rows

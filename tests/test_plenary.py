@@ -12,15 +12,11 @@ import openpyxl
 import pytest
 
 from sync.backends.printout import write_printables
+from sync.calendar import CalendarEntry, meetings_from_preset, parse_calendar
 from sync.config import PLENARY, load_settings
 from sync.demo_data import generate, to_csv_text
-from sync.render import (
-    CalendarEntry,
-    meetings_from_preset,
-    parse_calendar,
-    render_printables,
-    roster_title,
-)
+from sync.layouts import roster_title
+from sync.printables import render_printables
 from sync.staff_menu import upcoming_meetings
 from tests.fakes.sheets_api import SheetsFake
 from tests.test_staff_habits import Desk, col

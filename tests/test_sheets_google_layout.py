@@ -12,8 +12,8 @@ import pytest
 
 from sync.backends.gsheets import GSheetsStore
 from sync.config import Settings, parse_settings
+from sync.layouts import ELENCO_HEADER, RISPOSTE_HEADER, public_specs
 from sync.pipeline import run_sync
-from sync.render import ELENCO_HEADER, RISPOSTE_HEADER, public_specs
 from tests.conftest import make_row, sample_rows
 from tests.fakes.sheets_api import SheetsFake
 

@@ -21,8 +21,7 @@ from sync import labels
 from sync.backends.xlsx import XlsxStore
 from sync.config import Settings
 from sync.demo_data import generate, to_csv_text
-from sync.pipeline import run_sync
-from sync.render import (
+from sync.layouts import (
     ELENCO_HEADER,
     PUBLIC_HEADER,
     REGISTRO_HEADER,
@@ -30,6 +29,7 @@ from sync.render import (
     public_specs,
     staff_specs,
 )
+from sync.pipeline import run_sync
 
 NOW = datetime(2024, 5, 20, 9, 30)
 LIST_TABS_STAFF = ("Elenco", "Anomalie", "Possibili duplicati", "Risposte", "Registro sincronizzazioni")

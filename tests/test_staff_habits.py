@@ -21,8 +21,8 @@ from sync.backends.base import Backend
 from sync.backends.gsheets import GSheetsStore
 from sync.backends.xlsx import STAFF_FILE, XlsxStore, excel_title
 from sync.config import parse_settings
+from sync.layouts import staff_specs
 from sync.pipeline import SyncResult, run_sync
-from sync.render import staff_specs
 from tests.conftest import make_row, sample_rows
 from tests.fakes.sheets_api import SheetsFake
 

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from sync.config import load_settings
-from sync.render import roster_title
+from sync.layouts import roster_title
 from tests.apps_script import STAFF_MENU, needs_node, run_apps_script
 from tests.apps_script.service import SECRET, LiveService
 from tests.conftest import build_app, sample_rows

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from sync import labels
-from sync.render import ANOMALIE_HEADER, ELENCO_HEADER, RISPOSTE_HEADER
+from sync.layouts import ANOMALIE_HEADER, ELENCO_HEADER, RISPOSTE_HEADER
 from tests.conftest import make_row, sample_rows
 from tests.fakes.sheets_api import SheetsFake
 from tests.test_staff_habits import Desk, by_id, col

@@ -26,9 +26,9 @@ from flask import Blueprint, Response, jsonify
 from sync.backends import open_backend
 from sync.config import GSheetsBackend
 from sync.errors import ConfigError, LockedError, TransientError
+from sync.layouts import public_specs, staff_specs
 from sync.modulo import compare_header
 from sync.pipeline import now_local, plan_sync, sync_now
-from sync.render import public_specs, staff_specs
 from sync.staff_menu import Check, upcoming_meetings
 from webhook import labels
 from webhook.context import WebhookState, current, refuse

@@ -14,8 +14,9 @@ from zoneinfo import ZoneInfo
 
 from sync import labels as sync_labels
 from sync.config import Ambito, normalise_title
+from sync.labels import QUESTION_LABELS
 from sync.model import Checked, Problem, Severity
-from sync.parse import LIST_SEPARATOR, QUESTION_LABELS, clean_text, parse_rows
+from sync.parse import LIST_SEPARATOR, clean_text, parse_rows
 from sync.validate import check
 from webhook import labels
 

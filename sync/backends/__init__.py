@@ -1,9 +1,11 @@
 """Storage backends: where the workbooks live (`xlsx` local folder, `gsheets` Google Sheets, `memory`).
 
 May import: the standard library, I/O libraries (openpyxl, gspread, google-auth, requests, filelock) and
-`sync.model`, `sync.errors`, `sync.config`, `sync.labels`, `sync.backends.base`. Must not import the core
-stages (`parse`, `validate`, `resolve`, `render`, `diff`, `plan`), `sync.pipeline`, `sync.cli` or `webhook`:
-the core hands the backends plain values (`TabSpec`, `RangeWrite`, `Printable`, grids of text).
+`sync.model`, `sync.errors`, `sync.config`, `sync.cells`, `sync.labels`, `sync.backends.base`. Must not import
+the core stages (`parse`, `validate`, `resolve`, `decisions`, `manual`, `calendar`, `render`, `printables`,
+`diff`), `sync.pipeline`, `sync.cli` or `webhook`: the core hands the backends plain values (`TabSpec`,
+`RangeWrite`, `Printable`, grids of text), all defined in `sync.backends.base`
+(tests/test_architecture.py checks it).
 """
 
 from __future__ import annotations
