@@ -1043,6 +1043,7 @@ XLSX_OWNER_BY = ", scritto da {person}"
 XLSX_OWNER_PERSON = "{name} (utente {user})"
 XLSX_OWNER_HOST = " sul computer «{host}»"
 XLSX_OWNER_SINCE = " il {day} alle {hour}"
+MEMORY_MSG_BUSY = "Un'altra sincronizzazione è in corso: riprovare tra qualche minuto."  # sync.backends.memory
 XLSX_MSG_BUSY = "Un'altra sincronizzazione è in corso sulla cartella {folder}: riprovare tra qualche minuto."
 XLSX_MSG_NO_FOLDER = "La cartella {folder} non esiste: crearla o correggere `folder` nella configurazione."
 XLSX_MSG_NOT_WRITABLE = "Non è possibile scrivere nella cartella {folder}: controllarne i permessi."
