@@ -9,8 +9,9 @@
    wall time and the process's peak RSS.
 3. Cells written by a first sync and by a no-change sync of the 250-organisation development set; for
    20,000 organisations (xlsx files): the floor — reading the staff workbook's values with python-calamine,
-   measured in the same run (openpyxl beside it) — the first sync, a no-change sync and a sync with 10 new
-   responses, with their ratios to the floor.
+   measured in the same run, right before the syncs it is compared with (openpyxl beside it) — the first sync,
+   a no-change sync and a sync with 10 new responses, each in its own process, with their ratios to the floor
+   and each process's peak RSS.
 """
 
 from __future__ import annotations
