@@ -38,7 +38,7 @@ unit: $(STAMP) $(AXE)
 	$(BIN)/pytest -q
 
 bench: $(STAMP)
-	for b in bench_local bench_match bench_gsheets bench_webhook reliability; do $(BIN)/python bench/$$b.py || exit 1; done
+	for b in bench_local bench_match bench_gsheets bench_webhook reliability; do $(BIN)/python -m bench.$$b || exit 1; done
 
 clean:
 	rm -rf $(VENV) demo .pytest_cache .mypy_cache .ruff_cache

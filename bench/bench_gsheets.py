@@ -1,6 +1,6 @@
 """Requests and wall time of a Google Sheets sync: `GSheetsStore` vs a naive gspread script, on the fake API.
 
-    .venv/bin/python bench/bench_gsheets.py [--sizes 100,1000,10000] [--latency 0.3] [--cap 20]
+    .venv/bin/python -m bench.bench_gsheets [--sizes 100,1000,10000] [--latency 0.3] [--cap 20]
 
 For each size N, `sync.demo_data.generate` makes the form responses (preset `crema`); the first N go into the
 fake's responses tab. Three syncs are measured for each implementation, with `--latency` seconds added by the
@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -35,15 +34,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
 import gspread
 from gspread.exceptions import GSpreadException, WorksheetNotFound
 
+from bench.common import demo_set
 from sync.backends.base import Snapshot
 from sync.backends.gsheets import GSheetsStore
 from sync.config import Settings, load_settings, parse_settings
-from sync.demo_data import generate
 from sync.layouts import REGISTRO, RISPOSTE, staff_specs
 from sync.pipeline import plan_sync, run_sync
 from sync.render import render_log_line
@@ -238,7 +235,7 @@ def _differences(fake: SheetsFake, a: str, b: str, title: str) -> int:
 def run(size: int, latency: float, cap: int) -> dict[str, Any]:
     """Measure both implementations on `size` responses; return the figures."""
     ambito = load_settings("crema").ambito
-    demo = generate(ambito, math.ceil((size + NEW_ROWS) / 1.3) + 20, seed=size)
+    demo = demo_set(ambito, math.ceil((size + NEW_ROWS) / 1.3) + 20, seed=size)
     rows = demo.rows[: size + NEW_ROWS]
     assert len(rows) == size + NEW_ROWS, "the generator made too few rows"
     first, new = [demo.header, *rows[:size]], rows[size:]

@@ -1,12 +1,15 @@
 """Figures for the local register (issues 2 and 4). Prints tables; not a test.
 
-    .venv/bin/python bench/bench_local.py            # everything (≈3-4 minutes)
-    .venv/bin/python bench/bench_local.py --quick    # smaller sizes
+    .venv/bin/python -m bench.bench_local            # everything (≈3-4 minutes)
+    .venv/bin/python -m bench.bench_local --quick    # smaller sizes
+    .venv/bin/python -m bench.bench_local --resolve-only --against 9d2da3b   # part 2, before and after
 
 1. Validation on the development sets (tests/data/dev): rejected-row recall, false rejections, warning
    recall per code, and `elenco resolve` pair precision/recall against the ground truth.
-2. `resolve` on ~27,000 generated rows (20,000 organisations) and on 10× fewer, each in its own process:
-   wall time and the process's peak RSS.
+2. `resolve` on ~27,000 generated rows (20,000 organisations) and on 10× fewer, each run a new process
+   reading the rows from a CSV, both as the core alone and as `elenco resolve` runs it (and, with
+   `--against REV`, as the code of another git revision does it): wall and CPU time, time in the garbage
+   collector, the process's peak RSS, and how time grows with the rows.
 3. Cells written by a first sync and by a no-change sync of the 250-organisation development set; for
    20,000 organisations (xlsx files): the floor — reading the staff workbook's values with python-calamine,
    measured in the same run, right before the syncs it is compared with (openpyxl beside it) — the first sync,
@@ -18,31 +21,33 @@ from __future__ import annotations
 
 import argparse
 import csv
+import gc
 import io
+import json
 import multiprocessing as mp
+import os
 import resource
+import subprocess
 import sys
 import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable
 from datetime import datetime
-from itertools import combinations
 from pathlib import Path
 
 import openpyxl
 import python_calamine
 
+from bench.common import DEV, ROOT, demo_set, dev_set, pair_scores
 from sync.backends.xlsx import XlsxStore
+from sync.cli import resolve_grid
 from sync.config import Settings, load_settings, parse_settings
-from sync.demo_data import generate
 from sync.parse import parse_rows
 from sync.pipeline import run_sync
 from sync.resolve import resolve
 from sync.state import State
 
-ROOT = Path(__file__).resolve().parent.parent
-DEV = ROOT / "tests" / "data" / "dev"
 NOW = datetime(2024, 6, 1, 9, 0)
 
 
@@ -58,10 +63,7 @@ def dev_quality() -> None:
     )
     for name in ("crema", "cremonese", "cernusco"):
         settings = load_settings(name)
-        with (DEV / f"{name}-risposte.csv").open(encoding="utf-8", newline="") as f:
-            grid = list(csv.reader(f))
-        with (DEV / f"{name}-risposte.truth.csv").open(encoding="utf-8", newline="") as f:
-            truth = {int(r["row"]): r for r in csv.DictReader(f)}
+        grid, truth = dev_set(name)
         result = resolve(parse_rows(grid, settings.ambito).responses, [], State(), settings.ambito)
         rejected_true = [r for r, t in truth.items() if t["expected"] == "rejected"]
         status = {o.checked.row: o.status for o in result.outcomes}
@@ -77,23 +79,14 @@ def dev_quality() -> None:
             for code in want:
                 total[code] += 1
                 hit[code] += code in got
-        accepted = [
-            o
-            for o in result.outcomes
-            if o.status == "accepted" and truth[o.checked.row]["expected"] == "accepted"
-        ]
-        tp = pp = tt = 0
-        for a, b in combinations(accepted, 2):
-            same_true = truth[a.checked.row]["entity"] == truth[b.checked.row]["entity"]
-            same_pred = a.entity_id == b.entity_id
-            tp += same_true and same_pred
-            pp += same_pred
-            tt += same_true
-        orgs_pred = len({o.entity_id for o in result.outcomes if o.status == "accepted"})
-        orgs_true = len({t["entity"] for t in truth.values() if t["expected"] == "accepted"})
+        pairs = pair_scores(
+            {r: t["entity"] for r, t in truth.items() if t["expected"] == "accepted"},
+            {o.checked.row: o.entity_id for o in result.outcomes if o.status == "accepted"},
+        )
+        orgs_pred, orgs_true = pairs.organisations_predicted, pairs.organisations_true
         warn = ", ".join(f"{c} {hit[c]}/{total[c]}" for c in sorted(total))
         print(
-            f"{name:10} {len(truth):5d} {rej_recall:10.3f} {false_rej:10d} {tp / pp:9.4f} {tp / tt:7.4f} "
+            f"{name:10} {len(truth):5d} {rej_recall:10.3f} {false_rej:10d} {pairs.precision:9.4f} {pairs.recall:7.4f} "
             f"{orgs_pred:4d}/{orgs_true:<4d}  {warn}"
         )
     print()
@@ -118,39 +111,132 @@ def _in_child(job: Callable[[], dict[str, float]]) -> dict[str, float]:
     return figures
 
 
-def resolve_speed(sizes: list[int]) -> None:
-    print("## resolve (pure core: parse + validate + match + IDs) on generated rows, each size in its own process")
-    print(f"{'organisations':>13} {'rows':>7} {'seconds':>8} {'rows/s':>8} {'peak RSS MB':>12}")
+def resolve_speed(sizes: list[int], repeat: int = 3, against: str = "") -> None:
+    print("## resolve (parse + validate + match + IDs) on generated rows, each run a process of its own")
+    print("   core: `parse_rows` then `sync.resolve.resolve`; CLI: `sync.cli.resolve_grid`, what `elenco resolve`")
+    print("   runs between reading and writing (the same, with what was read kept out of the GC's full scans)")
+    print(f"   the fastest of {repeat} runs, interleaved (the machine may be shared); load average {_load()}")
+    print(f"{'way':>7} {'organisations':>13} {'rows':>7} {'seconds':>8} {'CPU s':>6} {'GC s':>5} {'rows/s':>8} "
+          f"{'peak RSS MB':>12}")
     settings = load_settings("crema")
-    timings: list[tuple[int, float]] = []
-    for n in sizes:
-        demo = generate(settings.ambito, n, seed=7)
-        grid = [demo.header, *demo.rows]
-
-        def job(grid: list[list[str]] = grid) -> dict[str, float]:
-            # warm the reference data (comuni list, legal-form patterns) as a long-running process has it,
-            # on another data set so that no per-value cache is warm for the measured one
-            other = generate(settings.ambito, 50, seed=99)
-            resolve(
-                parse_rows([other.header, *other.rows], settings.ambito).responses,
-                [],
-                State(),
-                settings.ambito,
-            )
-            start = time.perf_counter()
-            resolve(parse_rows(grid, settings.ambito).responses, [], State(), settings.ambito)
-            return {"seconds": time.perf_counter() - start}
-
-        got = _in_child(job)
-        timings.append((len(demo.rows), got["seconds"]))
-        print(
-            f"{n:13d} {len(demo.rows):7d} {got['seconds']:8.2f} {len(demo.rows) / got['seconds']:8.0f} "
-            f"{got['rss_mb']:12.0f}"
-        )
-    if len(timings) >= 2:
-        (r0, t0), (r1, t1) = timings[0], timings[-1]
-        print(f"rows ×{r1 / r0:.1f} → time ×{t1 / t0:.1f}")
+    timings: dict[str, list[tuple[int, float]]] = {"core": [], "CLI": []}
+    with tempfile.TemporaryDirectory() as tmp:
+        if against:
+            # the same rows resolved by the code of another revision (its core way), in the same run
+            subprocess.run(f"git -C {ROOT} archive {against} sync sheets_templates | tar -x -C {tmp}",
+                           shell=True, check=True)
+            timings = {against[:7]: [], **timings}
+        for n in sizes:
+            _resolve_size(settings, n, repeat, timings, Path(tmp))
+    for way, points in timings.items():
+        if len(points) >= 2:
+            (r0, t0), (r1, t1) = points[0], points[-1]
+            print(f"{way}: rows ×{r1 / r0:.1f} → time ×{t1 / t0:.1f} (goal ≤ ×{1.1 * r1 / r0:.0f})")
+    if against:
+        old = timings[against[:7]][-1][1]
+        print("against " + against[:7] + ": " + ", ".join(
+            f"{way} ×{points[-1][1] / old:.2f}" for way, points in timings.items() if way != against[:7]
+        ) + " the time at the largest size")
+    print(f"load average after: {_load()}")
     print()
+
+
+def _resolve_size(
+    settings: Settings, n: int, repeat: int, timings: dict[str, list[tuple[int, float]]], tree: Path
+) -> None:
+    demo = demo_set(settings.ambito, n, seed=7)
+    grid = [demo.header, *demo.rows]
+    (tree / "grid.csv").write_text(_csv(grid), encoding="utf-8")
+    best: dict[str, dict[str, float]] = {}
+    for _ in range(repeat):
+        for way in timings:
+            got = _in_process(ROOT, way, tree / "grid.csv") if way in ("core", "CLI") else _in_process(tree, "core", tree / "grid.csv")
+            if way not in best or got["seconds"] < best[way]["seconds"]:
+                best[way] = got
+    for way, got in best.items():
+        timings[way].append((len(demo.rows), got["seconds"]))
+        print(
+            f"{way:>7} {n:13d} {len(demo.rows):7d} {got['seconds']:8.2f} {got['cpu']:6.2f} {got['gc']:5.2f} "
+            f"{len(demo.rows) / got['seconds']:8.0f} {got['rss_mb']:12.0f}"
+        )
+
+
+_RESOLVE_JOB = """
+import csv, gc, json, resource, sys, time
+from sync.config import load_settings
+from sync import demo_data
+from sync.parse import parse_rows
+from sync.resolve import resolve
+from sync.state import State
+settings = load_settings("crema")
+with open(sys.argv[1], encoding="utf-8", newline="") as f:
+    grid = list(csv.reader(f))
+# a revision before the demo vocabulary moved to data has no `load_vocabulary` (`--against`)
+words = {"vocabulary": demo_data.load_vocabulary()} if hasattr(demo_data, "load_vocabulary") else {}
+other = demo_data.generate(settings.ambito, 50, seed=99, **words)
+# warm the reference data (comuni list, legal-form patterns) as a long-running process has it,
+# on another data set so that no per-value cache is warm for the measured one
+resolve(parse_rows([other.header, *other.rows], settings.ambito).responses, [], State(), settings.ambito)
+in_gc = [0.0, 0.0]
+def clock(phase, info):
+    if phase == "start":
+        in_gc[1] = time.perf_counter()
+    else:
+        in_gc[0] += time.perf_counter() - in_gc[1]
+gc.callbacks.append(clock)
+start, cpu = time.perf_counter(), time.process_time()
+if sys.argv[2] == "CLI":
+    from sync.cli import resolve_grid
+    resolve_grid(grid, settings)
+else:
+    resolve(parse_rows(grid, settings.ambito).responses, [], State(), settings.ambito)
+print(json.dumps({"seconds": time.perf_counter() - start, "cpu": time.process_time() - cpu, "gc": in_gc[0],
+                  "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def _in_process(tree: Path, way: str, grid: Path) -> dict[str, float]:
+    """Seconds (wall, CPU, in the garbage collector) and peak RSS of resolving the rows in `grid` in a new
+    process, as the code in `tree` does it `way`: "core" or "CLI" (after a warm-up on other rows)."""
+    out = subprocess.run(
+        [sys.executable, "-c", _RESOLVE_JOB, str(grid), way],
+        env={**os.environ, "PYTHONPATH": str(tree)},
+        cwd=tree,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    figures: dict[str, float] = json.loads(out.stdout.splitlines()[-1])
+    return figures
+
+
+def _load() -> str:
+    return " ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+def _resolve_job(settings: Settings, grid: list[list[str]], way: str) -> dict[str, float]:
+    """Seconds (wall, CPU, in the garbage collector) of one resolve of `grid`, after a warm-up."""
+    # warm the reference data (comuni list, legal-form patterns) as a long-running process has it,
+    # on another data set so that no per-value cache is warm for the measured one
+    other = demo_set(settings.ambito, 50, seed=99)
+    resolve(parse_rows([other.header, *other.rows], settings.ambito).responses, [], State(), settings.ambito)
+    in_gc = [0.0, 0.0]
+
+    def clock(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            in_gc[1] = time.perf_counter()
+        else:
+            in_gc[0] += time.perf_counter() - in_gc[1]
+
+    gc.callbacks.append(clock)
+    start, cpu = time.perf_counter(), time.process_time()
+    if way == "CLI":
+        resolve_grid(grid, settings)
+    else:
+        resolve(parse_rows(grid, settings.ambito).responses, [], State(), settings.ambito)
+    figures = {"seconds": time.perf_counter() - start, "cpu": time.process_time() - cpu, "gc": in_gc[0]}
+    gc.callbacks.remove(clock)
+    return figures
 
 
 def _read_floor(path: Path) -> tuple[float, float]:
@@ -189,7 +275,7 @@ def local_sync(n_big: int) -> None:
 
         big = Path(tmp) / "big"
         big.mkdir()
-        demo = generate(settings.ambito, n_big + 10, seed=11)
+        demo = demo_set(settings.ambito, n_big + 10, seed=11)
         initial, added = demo.rows[:-10], demo.rows[-10:]
         header = demo.header
         (big / "risposte.csv").write_text(_csv([header, *initial]), encoding="utf-8")
@@ -253,9 +339,14 @@ def main() -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--quick", action="store_true", help="smaller sizes")
+    parser.add_argument("--resolve-only", action="store_true", help="only part 2, `resolve`")
+    parser.add_argument("--against", default="", help="part 2 also with the code of this git revision")
     args = parser.parse_args()
+    if args.resolve_only:
+        resolve_speed([200, 2_000] if args.quick else [2_000, 20_000], against=args.against)
+        return 0
     dev_quality()
-    resolve_speed([200, 2_000] if args.quick else [2_000, 20_000])
+    resolve_speed([200, 2_000] if args.quick else [2_000, 20_000], against=args.against)
     local_sync(2_000 if args.quick else 20_000)
     return 0
 

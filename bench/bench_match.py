@@ -1,6 +1,6 @@
 """Time `sync.match` on ~20,000 organisations / ~27,000 form rows, and 10x fewer.
 
-    .venv/bin/python bench/bench_match.py [--orgs 20000] [--seed 7] [--repeat 3] [--ambito crema]
+    .venv/bin/python -m bench.bench_match [--orgs 20000] [--seed 7] [--repeat 3] [--ambito crema]
                                           [--no-memory] [--synthetic]
 
 By default the records come the product's way: `sync.demo_data.generate` builds the form rows of an
@@ -30,16 +30,12 @@ import resource
 import sys
 import time
 import tracemalloc
-from collections import defaultdict
-from itertools import combinations
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from stdnum import luhn
 from stdnum.it import iva
 
 import sync.match
+from bench.common import demo_records, score_clusters
 from sync.match import MatchRecord, match
 from sync.names import clear_caches
 
@@ -261,38 +257,11 @@ def generate(orgs: int, seed: int) -> tuple[list[MatchRecord], dict[int, int]]:
     return records, truth
 
 
-def pair_scores(clusters: list[list[int]], truth: dict[int, int]) -> tuple[float, float]:
-    predicted = {p for c in clusters for p in combinations(sorted(c), 2)}
-    groups: dict[int, list[int]] = defaultdict(list)
-    for k, e in truth.items():
-        groups[e].append(k)
-    true = {p for g in groups.values() for p in combinations(sorted(g), 2)}
-    tp = len(predicted & true)
-    return (tp / len(predicted) if predicted else 1.0), (tp / len(true) if true else 1.0)
-
-
 def generate_demo(orgs: int, seed: int, ambito_name: str) -> tuple[list[MatchRecord], dict[int, int], int]:
-    """Records built the product's way from `sync.demo_data`, their true organisation, and the
-    number of form rows."""
-    from sync.config import load_settings
-    from sync.demo_data import generate as generate_rows
-    from sync.parse import parse_rows
-    from sync.resolve import _record, check_all
-
-    ambito = load_settings(ambito_name).ambito
-    demo = generate_rows(ambito, orgs, seed=seed)
-    responses = parse_rows([demo.header, *demo.rows], ambito).responses
-    records: list[MatchRecord] = []
-    truth: dict[int, int] = {}
-    entities: dict[str, int] = {}
-    row_entity = {int(t["row"]): t["entity"] for t in demo.truth}
-    for checked in check_all(responses, [], ambito, set()).checked:
-        if checked.accepted:
-            key = len(records)
-            records.append(_record(key, checked))
-            entity = row_entity.get(checked.response.row, f"row{checked.response.row}")
-            truth[key] = entities.setdefault(entity, len(entities))
-    return records, truth, len(demo.rows)
+    """Records built the product's way from `sync.demo_data` (`bench.common`), their true organisation, and
+    the number of form rows."""
+    found, form_rows = demo_records(ambito_name, orgs, seed=seed)
+    return found.records, found.truth, form_rows
 
 
 def count_pairs(records: list[MatchRecord]) -> tuple[int, int]:
@@ -334,7 +303,8 @@ def measure(records: list[MatchRecord], truth: dict[int, int], repeat: int, memo
         times.append(time.perf_counter() - t0)
     assert result is not None
     wall = min(times)  # the machine is shared: the fastest run is the least disturbed
-    precision, recall = pair_scores(result.clusters, truth)
+    scores = score_clusters(result.clusters, truth)
+    precision, recall = scores.precision, scores.recall
     clear_caches()
     proposed, judged = count_pairs(records)
     figures = {

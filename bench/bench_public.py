@@ -1,7 +1,7 @@
 """Time and memory of writing the public files (HTML, PDF, CSV, JSON, data package). Prints a table; not a test.
 
-    .venv/bin/python bench/bench_public.py                 # 300 and 5,000 organisations
-    .venv/bin/python bench/bench_public.py --sizes 300     # one size
+    .venv/bin/python -m bench.bench_public                 # 300 and 5,000 organisations
+    .venv/bin/python -m bench.bench_public --sizes 300     # one size
 
 For each size N, `sync.demo_data.generate` makes the form responses of N organisations (preset `crema`), the
 product's own `parse_rows` and `resolve` turn them into organisations, and `build_public_list` into the list
@@ -21,36 +21,19 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import resource
-import subprocess
-import sys
 import tempfile
-import time
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from bench.common import best_of, demo_set, ratio, rss_mb, run_module_child
+
 NOW = datetime(2024, 6, 1, 9, 0)
-
-
-def _rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: kilobytes
-
-
-def _best(repeat: int, run: Callable[[], None]) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        started = time.perf_counter()
-        run()
-        best = min(best, time.perf_counter() - started)
-    return best
 
 
 def child(size: int, repeat: int) -> dict[str, object]:
     """One size, measured in this process: seconds per file, the floor, peak RSS before and after."""
     from sync.config import load_settings
-    from sync.demo_data import generate
     from sync.parse import parse_rows
     from sync.public_files import html_bytes, pdf_bytes
     from sync.public_list import (
@@ -70,7 +53,7 @@ def child(size: int, repeat: int) -> dict[str, object]:
     from sync.state import State
 
     ambito = load_settings("crema").ambito
-    data = generate(ambito, size, seed=1)
+    data = demo_set(ambito, size, seed=1)
     parsed = parse_rows([data.header, *data.rows], ambito)
     orgs = resolve(parsed.responses, [], State(), ambito).organisations
     plist = build_public_list(orgs, ambito, NOW)
@@ -86,7 +69,7 @@ def child(size: int, repeat: int) -> dict[str, object]:
         JSON_NAME: lambda: json_bytes(plist),
         DATAPACKAGE_NAME: lambda: datapackage_bytes(plist),
     }
-    rss_before = _rss_mb()
+    rss_before = rss_mb()
     seconds: dict[str, float] = {}
     sizes: dict[str, int] = {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -101,7 +84,7 @@ def child(size: int, repeat: int) -> dict[str, object]:
             return run
 
         for name in renderers:
-            seconds[name] = _best(repeat, write(name))
+            seconds[name] = best_of(repeat, write(name))
 
         def floor() -> None:
             with (folder / "floor.csv").open("w", newline="", encoding="utf-8") as f:
@@ -109,7 +92,7 @@ def child(size: int, repeat: int) -> dict[str, object]:
                 writer.writerow(header)
                 writer.writerows(rows)
 
-        floor_s = _best(repeat, floor)
+        floor_s = best_of(repeat, floor)
     return {
         "size": size,
         "listed": len(plist.entries),
@@ -118,7 +101,7 @@ def child(size: int, repeat: int) -> dict[str, object]:
         "bytes": sizes,
         "floor_s": floor_s,
         "rss_before_mb": rss_before,
-        "rss_after_mb": _rss_mb(),
+        "rss_after_mb": rss_mb(),
     }
 
 
@@ -134,14 +117,9 @@ def main() -> None:
     print("## Public files: time and peak RSS (each size in its own process; best of", args.repeat, "runs)")
     results = []
     for size in (int(s) for s in args.sizes.split(",")):
-        out = subprocess.run(
-            [sys.executable, __file__, "--child", str(size), "--repeat", str(args.repeat)],
-            check=True,
-            capture_output=True,
-            text=True,
-            cwd=ROOT,
+        results.append(
+            run_module_child("bench.bench_public", "--child", str(size), "--repeat", str(args.repeat))
         )
-        results.append(json.loads(out.stdout.strip().splitlines()[-1]))
     names = list(results[0]["seconds"])
     print(f"{'organisations':>13} {'listed':>6} {'rows':>6} " + " ".join(f"{n:>22}" for n in names))
     for r in results:
@@ -159,8 +137,8 @@ def main() -> None:
         floor = r["floor_s"]
         csv_s = r["seconds"]["elenco-pubblico.csv"]
         print(
-            f"{r['size']:>13} {total:8.3f} s {floor:7.4f} s {total / floor:7.0f}x "
-            f"{csv_s:7.4f} s {csv_s / floor:5.1f}x {open_data:8.3f} s {open_data / floor:5.1f}x "
+            f"{r['size']:>13} {total:8.3f} s {floor:7.4f} s {ratio(total, floor):7.0f}x "
+            f"{csv_s:7.4f} s {ratio(csv_s, floor):5.1f}x {open_data:8.3f} s {ratio(open_data, floor):5.1f}x "
             f"{r['rss_before_mb']:8.0f} MB {r['rss_after_mb']:7.0f} MB "
             f"{r['rss_after_mb'] - r['rss_before_mb']:5.0f} MB"
         )

@@ -1,7 +1,7 @@
 """Webhook figures under gunicorn on loopback (2 workers x 4 threads, as app.yaml), syncing to a Google fake.
 
-    .venv/bin/python bench/bench_webhook.py [--clients 32] [--seconds 15] [--burst 1000] [--burst-seconds 60]
-                                            [--sparse 24]
+    .venv/bin/python -m bench.bench_webhook [--clients 32] [--seconds 15] [--burst 1000] [--burst-seconds 60]
+                                            [--sparse 24] [--throughput-only]
 
 1. Throughput: `--clients` threads, each with its own `requests.Session`, post signed submissions for
    `--seconds`; prints submissions/s and p50/p99 latency.
@@ -35,13 +35,11 @@ from typing import Any
 
 import requests
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from sync.config import load_settings  # noqa: E402
-from sync.demo_data import generate, to_csv_text  # noqa: E402
-from sync.parse import parse_timestamp  # noqa: E402
-from webhook.auth import sign  # noqa: E402
+from bench.common import ROOT, demo_set
+from sync.config import load_settings
+from sync.demo_data import to_csv_text
+from sync.parse import parse_timestamp
+from webhook.auth import sign
 
 try:
     from tests.fakes.sheets_api import SheetsFake
@@ -65,10 +63,10 @@ def percentile(values: list[float], q: float) -> float:
 
 
 class Service:
-    """gunicorn running `webhook.app:create_app()` with a config in a temp folder."""
+    """gunicorn running `webhook.wsgi:application()` with a config in a temp folder."""
 
     def __init__(
-        self, folder: Path, config: Path, secret: str, token: str, app: str = "webhook.app:create_app()"
+        self, folder: Path, config: Path, secret: str, token: str, app: str = "webhook.wsgi:application()"
     ) -> None:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
@@ -325,12 +323,13 @@ def main() -> int:
     parser.add_argument("--burst-seconds", type=float, default=60.0)
     parser.add_argument("--sparse", type=int, default=24)
     parser.add_argument("--organisations", type=int, default=300)
+    parser.add_argument("--throughput-only", action="store_true", help="measure 1. only (no burst, no sparse)")
     args = parser.parse_args()
 
     secret = secrets.token_hex(32)
     token = secrets.token_hex(32)
     ambito = load_settings("crema").ambito
-    demo = generate(ambito, args.organisations + args.burst + args.sparse, seed=11)
+    demo = demo_set(ambito, args.organisations + args.burst + args.sparse, seed=11)
     added = args.burst + args.sparse
     initial, extra = demo.rows[: len(demo.rows) - added], demo.rows[len(demo.rows) - added :]
     fake: Any = None
@@ -381,13 +380,15 @@ def main() -> int:
                     break
                 time.sleep(0.5)
             time.sleep(3)
-            if fake is not None:
-                fake.reset_counts()
-            b = burst(service, subs, extra[: args.burst], args.burst_seconds, fake, staff_id, len(initial) + 2)
-            if fake is not None:
-                fake.reset_counts()
-            sp = burst(service, subs, extra[args.burst :], 60.0, fake, staff_id, len(initial) + 2 + args.burst,
-                       label="sparse")
+            b = sp = None
+            if not args.throughput_only:
+                if fake is not None:
+                    fake.reset_counts()
+                b = burst(service, subs, extra[: args.burst], args.burst_seconds, fake, staff_id, len(initial) + 2)
+                if fake is not None:
+                    fake.reset_counts()
+                sp = burst(service, subs, extra[args.burst :], 60.0, fake, staff_id,
+                           len(initial) + 2 + args.burst, label="sparse")
         finally:
             service.stop()
             if fake is not None:
@@ -404,7 +405,11 @@ def main() -> int:
     print(f"| worker CPU per submission (ms)            | {tp['cpu_ms']:.2f} (syncs it triggers included) |")
     print(f"| floor: HMAC-only route, submissions/s     | {floor['per_s']:.0f}, statuses {floor['statuses']} |")
     print(f"| floor: worker CPU per submission (ms)     | {floor['cpu_ms']:.2f} |")
+    print(f"| floor: latency p50 / p99 (ms)             | {floor['p50_ms']:.1f} / {floor['p99_ms']:.1f} |")
     print(f"| ratio elenco / floor, throughput          | {tp['per_s'] / floor['per_s']:.2f} |")
+    print(f"| ratio elenco / floor, CPU per submission  | {tp['cpu_ms'] / floor['cpu_ms']:.2f} |")
+    if b is None or sp is None:
+        return 0
     print(
         f"| burst: submissions over {args.burst_seconds:.0f} s               | {b['sent']} in {b['sent_s']:.1f} s, "
         f"statuses {b['statuses']} |"

@@ -1,8 +1,8 @@
 """The long reliability runs: faults, kills, concurrent edits, hostile input, webhook abuse, a load burst.
 
-    .venv/bin/python bench/reliability.py                      every line (about 15 minutes)
-    .venv/bin/python bench/reliability.py --only faults-google,load-burst
-    .venv/bin/python bench/reliability.py --scale 0.05         a quick pass with a twentieth of the cases
+    .venv/bin/python -m bench.reliability                      every line (about 15 minutes)
+    .venv/bin/python -m bench.reliability --only faults-google,load-burst
+    .venv/bin/python -m bench.reliability --scale 0.05         a quick pass with a twentieth of the cases
 
 Each line runs the scenarios of `tests/reliability_helpers.py` (the CI suites `tests/test_reliability_*.py`
 run the first few cases of the same lines) and prints one row: cases, held, failed, seconds, and what was
@@ -31,16 +31,13 @@ from typing import Any
 
 import requests
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from bench.bench_webhook import Service as Gunicorn  # noqa: E402
-from sync.config import load_settings  # noqa: E402
-from sync.demo_data import generate  # noqa: E402
-from sync.parse import parse_timestamp  # noqa: E402
-from tests import reliability_helpers as rh  # noqa: E402
-from tests.fakes.sheets_api import SheetsFake  # noqa: E402
-from webhook.auth import sign  # noqa: E402
+from bench.bench_webhook import Service as Gunicorn
+from bench.common import demo_set
+from sync.config import load_settings
+from sync.parse import parse_timestamp
+from tests import reliability_helpers as rh
+from tests.fakes.sheets_api import SheetsFake
+from webhook.auth import sign
 
 RESPONSES_TAB = "Risposte del modulo 1"
 OUTPUTS = ("interno.xlsx", "pubblico.xlsx", "pubblico.csv", "pubblico.json")
@@ -241,7 +238,7 @@ def load_burst(line: Line, scale: float, work: Path) -> None:
     burst, seconds = _n(2_000, scale), max(5.0, 60.0 * scale)
     secret, token = secrets.token_hex(32), secrets.token_hex(32)
     ambito = load_settings("crema").ambito
-    demo = generate(ambito, round((burst + 300) / 1.36), seed=11)
+    demo = demo_set(ambito, round((burst + 300) / 1.36), seed=11)
     initial, extra = demo.rows[: len(demo.rows) - burst], demo.rows[len(demo.rows) - burst :]
     first_row = len(initial) + 2
     statuses: collections.Counter[int] = collections.Counter()
@@ -388,7 +385,7 @@ def main() -> int:
     for name, run, what in LINES:
         if name not in chosen:
             continue
-        line = Line(name, what, f".venv/bin/python bench/reliability.py --only {name}")
+        line = Line(name, what, f".venv/bin/python -m bench.reliability --only {name}")
         print(f"{name} …", file=sys.stderr, flush=True)
         started = time.perf_counter()
         with tempfile.TemporaryDirectory(prefix=f"elenco-{name}-") as tmp:

@@ -1,13 +1,14 @@
 """Measure `sync.match` on the development sets, and on perturbed copies of them.
 
-    .venv/bin/python bench/tune_match.py [DATA_DIR] [--sets crema,cremonese,cernusco] [--seed 7]
-                                         [--no-perturb] [--show-errors] [--out DIR]
+    .venv/bin/python -m bench.tune_match [DATA_DIR] [--sets crema,cremonese,cernusco] [--seed 7]
+                                         [--no-perturb] [--only VARIANT] [--show-errors] [--out DIR]
 
-For each `<set>-risposte.csv` with its `<set>-risposte.truth.csv` in DATA_DIR (default
-/work/shared/data) it builds `MatchRecord`s the way the product would (python-stdnum keeps only
-valid tax ids), runs `match`, writes `row,entity_id,status,reasons,warnings` and scores it with
-`DATA_DIR/../tools/score_resolve.py`. The truth file is used only to leave out the rows the
-product rejects anyway (no consent, no name...), never to match.
+For each `<set>-risposte.csv` with its `<set>-risposte.truth.csv` in DATA_DIR (default `tests/data/dev`)
+it builds the `MatchRecord`s the product builds (`parse_rows`, `resolve.check_all`,
+`resolve.match_records`: see `bench/common.py`), runs `match`, and scores its clusters with the shared
+scorer's pair precision/recall (`bench.common.pair_scores`). The truth file is used only to leave out the
+rows the truth rejects anyway (no consent, no name...), never to match. `--out DIR` also writes each
+prediction as `row,entity_id,status,reasons,warnings` (what `score_resolve.py` reads).
 
 Perturbations (seeded) check that the figures are not tuned to the rows: no tax codes at all;
 shuffled word order; dropped articles; legal forms spelled differently; one-character typos; all
@@ -22,77 +23,20 @@ import argparse
 import csv
 import random
 import re
-import subprocess
 import sys
 import time
 from collections.abc import Callable
-from datetime import datetime
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
 from stdnum import luhn
-from stdnum.it import codicefiscale, iva
 
-from sync.match import MatchRecord, MatchResult, match
-from sync.text import fold
+from bench.common import DEV, DEV_SETS, Records, checked_rows, cluster_of, dev_set, pair_scores, records_of
+from sync.config import load_settings
+from sync.match import MatchResult, match
 
 NAME = "Denominazione dell'ente"
 TAX = "Codice fiscale dell'ente"
 Row = dict[str, str]
-
-
-def tax_ids(typed: str) -> tuple[tuple[str, ...], str]:
-    """Valid normalised ids and the raw [0-9A-Z] reduction of a typed tax code."""
-    raw = re.sub(r"[^0-9A-Z]", "", typed.upper())
-    code = raw[2:] if raw.startswith("IT") and len(raw) == 13 else raw
-    if len(code) == 11 and code.isdigit() and iva.is_valid(code):
-        return (code,), raw
-    if len(code) == 16 and codicefiscale.is_valid(code):
-        return (code,), raw
-    return (), raw
-
-
-def comune(text: str) -> str:
-    return fold(re.sub(r"\(\s*[A-Za-z]{2}\s*\)\s*$", "", text))
-
-
-def phone(text: str) -> str:
-    digits = re.sub(r"\D", "", text)
-    if digits.startswith("0039"):
-        return digits[4:]
-    if digits.startswith("39") and len(digits) > 10:
-        return digits[2:]
-    return digits
-
-
-def email(text: str) -> str:
-    text = text.strip().lower()
-    return text if re.fullmatch(r"[^@\s]+@[^@\s]+\.[a-z]{2,}", text) else ""
-
-
-def submitted(text: str) -> datetime | None:
-    try:
-        return datetime.strptime(text.strip(), "%d/%m/%Y %H.%M.%S")
-    except ValueError:
-        return None
-
-
-def record(row_number: int, row: Row) -> MatchRecord:
-    ids, raw = tax_ids(row[TAX])
-    return MatchRecord(
-        key=row_number,
-        name=row[NAME],
-        tax_ids=ids,
-        raw_tax_id=raw,
-        email=email(row["Indirizzo email"]),
-        pec=email(row["PEC dell'ente"]),
-        phone=phone(row["Telefono del referente"]),
-        comune=comune(row["Comune della sede legale"]),
-        address=fold(row["Indirizzo della sede legale"]),
-        submitted_at=submitted(row["Informazioni cronologiche"]),
-        legal_form=row.get("Forma giuridica", ""),
-    )
 
 
 # --- perturbations ------------------------------------------------------------------------------
@@ -285,8 +229,8 @@ PERTURBATIONS: dict[str, Callable[[Row, random.Random], Row]] = {
 # --- scoring ------------------------------------------------------------------------------------
 
 
-def write_prediction(path: Path, truth: dict[int, Row], result: MatchResult) -> None:
-    entity = {key: f"C{cluster[0]:05d}" for cluster in result.clusters for key in cluster}
+def write_prediction(path: Path, truth: dict[int, Row], found: Records, result: MatchResult) -> None:
+    entity = {found.rows[key]: f"C{cluster[0]:05d}" for cluster in result.clusters for key in cluster}
     with path.open("w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
         w.writerow(["row", "entity_id", "status", "reasons", "warnings"])
@@ -297,90 +241,82 @@ def write_prediction(path: Path, truth: dict[int, Row], result: MatchResult) -> 
                 w.writerow([row_number, "", "rejected", t["reasons"], t["warnings"]])
 
 
-def score(scorer: Path, truth_path: Path, pred_path: Path) -> dict[str, str]:
-    out = subprocess.run(
-        [sys.executable, str(scorer), str(truth_path), str(pred_path)],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    figures = dict(line.split(": ", 1) for line in out.splitlines() if ": " in line)
-    return figures
-
-
-def show_errors(truth: dict[int, Row], rows: dict[int, Row], result: MatchResult) -> None:
-    cluster_of = {k: tuple(c) for c in result.clusters for k in c}
+def show_errors(truth: dict[int, Row], rows: dict[int, Row], found: Records, result: MatchResult) -> None:
+    row_of = found.rows
+    cluster = {row_of[k]: tuple(row_of[m] for m in c) for c in result.clusters for k in c}
     by_entity: dict[str, list[int]] = {}
-    for r, t in truth.items():
-        if r in cluster_of:
-            by_entity.setdefault(t["entity"], []).append(r)
-    for c in sorted(set(cluster_of.values())):
-        ents = {truth[r]["entity"] for r in c}
-        if len(ents) > 1:
+    for r in cluster:
+        by_entity.setdefault(truth[r]["entity"], []).append(r)
+    for c in sorted(set(cluster.values())):
+        if len({truth[r]["entity"] for r in c}) > 1:
             print("   FALSE MERGE", [(r, rows[r][NAME], truth[r]["entity"]) for r in c])
     for e, members in sorted(by_entity.items()):
-        cs = {cluster_of[r] for r in members}
-        if len(cs) > 1:
+        if len({cluster[r] for r in members}) > 1:
             print("   MISSED", e, [(r, rows[r][NAME], rows[r][TAX]) for r in members])
     for lk in result.review:
-        same = truth[lk.a]["entity"] == truth[lk.b]["entity"]
-        tag = "SAME " if same else "other"
-        print(f"   review {tag} {lk.a}:{rows[lk.a][NAME]!r} ~ {lk.b}:{rows[lk.b][NAME]!r} {lk.evidence}")
+        a, b = row_of[lk.a], row_of[lk.b]
+        tag = "SAME " if truth[a]["entity"] == truth[b]["entity"] else "other"
+        print(f"   review {tag} {a}:{rows[a][NAME]!r} ~ {b}:{rows[b][NAME]!r} {lk.evidence}")
 
 
-def run_set(data: Path, name: str, out: Path, perturb: str | None, seed: int, errors: bool) -> dict[str, str]:
-    csv_path = data / f"{name}-risposte.csv"
-    truth_path = data / f"{name}-risposte.truth.csv"
-    with truth_path.open(newline="", encoding="utf-8") as f:
-        truth = {int(r["row"]): r for r in csv.DictReader(f)}
-    with csv_path.open(newline="", encoding="utf-8") as f:
-        rows = {n: r for n, r in enumerate(csv.DictReader(f), start=2)}
+def _perturbed(
+    data: Path, name: str, perturb: str | None, seed: int
+) -> tuple[list[str], dict[int, Row], dict[int, Row]]:
+    """The set's header, rows (sheet row -> answers) and truth, perturbed as asked."""
+    grid, truth = dev_set(name, data)
+    header = grid[0]
+    rows = {n: dict(zip(header, r, strict=False)) for n, r in enumerate(grid[1:], start=2)}
+    rng = random.Random(f"{seed}-{name}-{perturb}")
     if perturb in SET_PERTURBATIONS:
-        rng = random.Random(f"{seed}-{name}-{perturb}")
         SET_PERTURBATIONS[perturb](rows, truth, rng)
-        truth_path = out / f"{name}-{perturb}.truth.csv"
-        with truth_path.open("w", newline="", encoding="utf-8") as f:
-            w = csv.DictWriter(f, fieldnames=["row", "entity", "expected", "reasons", "warnings"])
-            w.writeheader()
-            w.writerows(truth[n] for n in sorted(truth))
     elif perturb:
-        rng = random.Random(f"{seed}-{name}-{perturb}")
         rows = {n: PERTURBATIONS[perturb](r, rng) for n, r in rows.items()}
-    records = [record(n, r) for n, r in rows.items() if truth[n]["expected"] == "accepted"]
+    return header, rows, truth
+
+
+def run_set(
+    data: Path, name: str, out: Path | None, perturb: str | None, seed: int, errors: bool
+) -> dict[str, str]:
+    header, rows, truth = _perturbed(data, name, perturb, seed)
+    grid = [header, *([r.get(h, "") for h in header] for _, r in sorted(rows.items()))]
+    checked = checked_rows(grid, load_settings(DEV_SETS.get(name, "crema")).ambito)
+    entity = {n: t["entity"] for n, t in truth.items()}
+    found = records_of(checked, entity, lambda c: truth[c.response.row]["expected"] == "accepted")
     t0 = time.perf_counter()
-    result = match(records)
+    result = match(found.records)
     elapsed = time.perf_counter() - t0
-    pred = out / f"{name}{'-' + perturb if perturb else ''}.pred.csv"
-    write_prediction(pred, truth, result)
-    figures = score(data.parent / "tools" / "score_resolve.py", truth_path, pred)
-    figures["review_pairs"] = str(len(result.review))
-    figures["review_same"] = str(sum(truth[lk.a]["entity"] == truth[lk.b]["entity"] for lk in result.review))
-    figures["seconds"] = f"{elapsed:.3f}"
+    if out is not None:
+        write_prediction(out / f"{name}{'-' + perturb if perturb else ''}.pred.csv", truth, found, result)
+    s = pair_scores(found.truth, cluster_of(result.clusters))
     if errors:
-        show_errors(truth, rows, result)
-    return figures
+        show_errors(truth, rows, found, result)
+    return {
+        "pair_precision": f"{s.precision:.4f}",
+        "pair_recall": f"{s.recall:.4f}",
+        "organisations_true": str(s.organisations_true),
+        "organisations_predicted": str(s.organisations_predicted),
+        "false_merge_pairs": str(s.false_pairs),
+        "missed_pairs": str(s.missed_pairs),
+        "review_pairs": str(len(result.review)),
+        "review_same": str(sum(found.truth[lk.a] == found.truth[lk.b] for lk in result.review)),
+        "seconds": f"{elapsed:.3f}",
+    }
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("data", nargs="?", default="/work/shared/data", help="folder with <set>-risposte.csv")
+    ap.add_argument("data", nargs="?", default=str(DEV), help="folder with <set>-risposte.csv (+ .truth.csv)")
     ap.add_argument("--sets", default="crema,cremonese,cernusco")
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--no-perturb", action="store_true")
     ap.add_argument("--only", help="run only this perturbation ('none' for the plain sets)")
     ap.add_argument("--show-errors", action="store_true")
-    ap.add_argument("--out", default="bench/out", help="where the predicted CSVs go")
+    ap.add_argument("--out", help="also write the predicted CSVs there")
     a = ap.parse_args()
     data = Path(a.data)
-    scorer = data.parent / "tools" / "score_resolve.py"
-    if not data.is_dir() or not scorer.is_file():
-        print(
-            f"tune_match: no development data at {data} (or no {scorer}); pass the data folder.",
-            file=sys.stderr,
-        )
-        return 2
-    out = Path(a.out)
-    out.mkdir(parents=True, exist_ok=True)
+    out = Path(a.out) if a.out else None
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
     variants: list[str | None] = [None] + ([] if a.no_perturb else [*PERTURBATIONS, *SET_PERTURBATIONS])
     if a.only:
         variants = [None if a.only == "none" else a.only]

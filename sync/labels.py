@@ -809,6 +809,21 @@ DECISION_CORRECTION_MERGED = (
 )
 DECISION_CORRECTION_EMPTY = "l'ente {entity} non ha risposte accettate: la correzione non si applica."
 
+
+# --- sync.validate and sync.resolve -------------------------------------------------------------------
+# why an email address is not valid (email-validator explains in English: the applicant reads this)
+EMAIL_DETAILS = {
+    "at_sign": "manca la chiocciola (@).",
+    "characters": "contiene caratteri non ammessi (ad esempio spazi).",
+    "domain": "il dominio dopo la @ è incompleto o scritto male (es. gmail.com).",
+    "form": "l'indirizzo non è nella forma nome@dominio.it.",
+}
+# the note on a row staff accepted or discarded in «Decisioni»
+ROW_VERDICT_NOTES = {
+    "Accetta": "accettata dall'Ufficio di Piano (decisione riga {ref})",
+    "Scarta": "scartata dall'Ufficio di Piano (decisione riga {ref})",
+}
+
 # The tabs' cells that are words, not sentences (`sync.render`) ------------------------------------------------
 ALL_PHASES = "tutte"  # `Fasi` of an organisation in every phase
 # `Gravità` in `Anomalie`

@@ -88,7 +88,8 @@ from sync.labels import (
     EVIDENCE_SIMILAR_TAX_ID,
     EVIDENCE_TAX_ID,
 )
-from sync.names import NameKey, default_table, name_key, prenormalise
+from sync.names import NameKey, default_table, name_key
+from sync.text import fold
 
 __all__ = [
     "EVIDENCE_ADDRESS",
@@ -346,11 +347,11 @@ def _disjoint(a: frozenset[str], b: frozenset[str]) -> bool:
 def _place(text: str) -> str:
     """A comune for comparison: an ISTAT code as is, a name folded to letters, without "(CR)"."""
     text = text.strip()
-    return text if text.isdigit() else _NON_ALNUM.sub("", _PROVINCE.sub("", prenormalise(text)))
+    return text if text.isdigit() else _NON_ALNUM.sub("", _PROVINCE.sub("", fold(text)))
 
 
 def _address(text: str) -> tuple[str, tuple[str, ...]]:
-    words = [w for w in _NON_ALNUM.sub(" ", prenormalise(text)).split() if w not in _STREET_WORDS]
+    words = [w for w in _NON_ALNUM.sub(" ", fold(text)).split() if w not in _STREET_WORDS]
     return "".join(words), tuple(_DIGITS.findall(text))
 
 
@@ -513,7 +514,7 @@ def _profile(rec: MatchRecord, memo: _Memo | None = None) -> _Profile:
 
 def _contact(text: str) -> str:
     """A contact person's name for comparison: words folded and sorted ("Rossi Maria" = "Maria Rossi")."""
-    words = _NON_ALNUM.sub(" ", prenormalise(text)).split() if text else []
+    words = _NON_ALNUM.sub(" ", fold(text)).split() if text else []
     return " ".join(sorted(words)) if len(words) >= 2 else ""
 
 
@@ -883,25 +884,37 @@ class _Shared:
 
     def __init__(self, profiles: Sequence[_Profile]) -> None:
         self.profiles = profiles
-        self.index: dict[tuple[int, str], list[int]] = {}
         self.memo: dict[tuple[int, str], bool] = {}
-        index = self.index
-        for i, p in enumerate(profiles):
-            for kind, value in ((_EMAIL, p.email), (_PEC, p.pec), (_PHONE, p.phone), (_SEAT, _seat_key(p))):
-                if value:
-                    members = index.get((kind, value))
-                    if members is None:
-                        index[kind, value] = [i]
-                    else:
-                        members.append(i)
+        contacts = [
+            [
+                (kind, value)
+                for kind, value in (
+                    (_EMAIL, p.email),
+                    (_PEC, p.pec),
+                    (_PHONE, p.phone),
+                    (_SEAT, _seat_key(p)),
+                )
+                if value
+            ]
+            for p in profiles
+        ]
+        # only a contact given by two records or more can be shared: the others get no list to keep
+        counts = Counter(contact for own in contacts for contact in own)
+        index: dict[tuple[int, str], list[int]] = {}
+        for i, own in enumerate(contacts):
+            for contact in own:
+                if counts[contact] > 1:
+                    index.setdefault(contact, []).append(i)
+        # tuples of ints: the garbage collector stops tracking them
+        self.index: dict[tuple[int, str], tuple[int, ...]] = {k: tuple(v) for k, v in index.items()}
 
     def shared(self, kind: int, value: str) -> bool:
         known = self.memo.get((kind, value))
         if known is None:
-            known = self.memo[kind, value] = self._learn(self.index.get((kind, value), []))
+            known = self.memo[kind, value] = self._learn(self.index.get((kind, value), ()))
         return known
 
-    def _learn(self, members: list[int]) -> bool:
+    def _learn(self, members: Sequence[int]) -> bool:
         if len(members) > _MAX_SHARED:
             return True
         names: dict[int, _Profile] = {}  # one profile per distinct name (and legal-form answer)
@@ -1409,8 +1422,10 @@ def match(
     links: list[Link] = []
     review: list[tuple[tuple[int, int, float], int, int, Link]] = []  # (rank, i, j, link)
     conflicts: list[tuple[int, int, Link]] = []
-    for (i, j), why in [*((p, EVIDENCE_MUST_LINK) for p in known(must_link)),
-                        *((p, EVIDENCE_KEPT) for p in known(kept_link))]:
+    for (i, j), why in [
+        *((p, EVIDENCE_MUST_LINK) for p in known(must_link)),
+        *((p, EVIDENCE_KEPT) for p in known(kept_link)),
+    ]:
         ri, rj = uf.find(i), uf.find(j)
         if ri == rj:
             continue

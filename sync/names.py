@@ -1,7 +1,7 @@
 """Italian legal-form-aware normalisation of organisation names.  Pure.
 
-The legal-form patterns live in `sheets_templates/legal_forms.yaml` (data, with its sources); they
-are compiled once into a `PatternTable`, which the pure functions take as an argument. `name_key`
+The legal-form patterns live in `sheets_templates/legal_forms.yaml` (data, with its sources, read by
+the edges through `sync.reference`: this module opens no file); they are compiled once into a `PatternTable`, which the pure functions take as an argument. `name_key`
 is the convenience entry point that uses the packaged table.
 
 Names are many and mostly distinct, so the table also holds what makes reading one cheap: the
@@ -16,19 +16,18 @@ legal-form word and as a stopword is worked out once per word.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
-from importlib.resources import files
 from typing import Any
 
-import yaml
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
+from sync.reference import load_reference
+from sync.text import fold
+
 # Typographic punctuation folded to ASCII before anything else (step 1 of the YAML header).
-_QUOTES = str.maketrans({c: "'" for c in "’‘`´′"} | {c: '"' for c in "«»“”„″"} | {c: "-" for c in "–—‒―"})
 # Quotes and brackets are dropped but their text is kept: «Il Sorriso» APS -> il sorriso aps.
 # The apostrophe goes too, so "d'incontro" becomes two tokens like in the reference examples.
 _QUOTES_AND_BRACKETS = re.compile(r"[\"'()\[\]{}<>]")
@@ -353,17 +352,15 @@ def compile_table(doc: Mapping[str, Any]) -> PatternTable:
 
 @cache
 def default_table() -> PatternTable:
-    """The packaged pattern table (`sheets_templates/legal_forms.yaml`), read once per process."""
-    text = files("sheets_templates").joinpath("legal_forms.yaml").read_text(encoding="utf-8")
-    return compile_table(yaml.safe_load(text))
+    """The packaged pattern table (`sheets_templates/legal_forms.yaml`), compiled once per process from
+    the reference data the edges load (`sync.reference.load_reference`)."""
+    return compile_table(load_reference().legal_forms)
 
 
 def prenormalise(text: str) -> str:
-    """NFKC, ASCII quotes and dashes, no accents, casefolded, single spaces (the YAML's steps 1-3)."""
-    if not text.isascii():  # most names are plain ASCII: skip the Unicode work for them
-        text = unicodedata.normalize("NFKC", text).translate(_QUOTES)
-        text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
-    return " ".join(text.casefold().split())  # str.split's whitespace is re's \s
+    """NFKC, ASCII quotes and dashes, no accents, casefolded, single spaces (the YAML's steps 1-3):
+    `sync.text.fold`, the one folding of the program."""
+    return fold(text)
 
 
 def _fix_word(

@@ -300,13 +300,21 @@ def fingerprint(submitted: str, email: str, name: str, tax_code: str) -> str:
     return hashlib.sha1(raw.encode("utf-8"), usedforsecurity=False).hexdigest()[:16]
 
 
-def parse_rows(rows: Sequence[Sequence[object]], ambito: Ambito, *, first_row: int = 2) -> ParsedSheet:
-    """Parse the data rows of a form sheet whose first row (already removed) was `rows[0]`'s header."""
+def parse_rows(
+    rows: Sequence[Sequence[object]], ambito: Ambito, *, first_row: int = 2, columns: ColumnMap | None = None
+) -> ParsedSheet:
+    """Parse the data rows of a form sheet whose first row (already removed) was `rows[0]`'s header.
+
+    `columns`: the map of this very header, from an earlier `parse_rows` of it (the webhook judges every
+    submission of one form against the same header, and maps it once).
+    """
     if not rows:
         raise ConfigError(labels.say("risposte_vuote"))
     # a title never holds a list: LIST_SEPARATOR there is a stray control character like the others
-    header = [clean_text(h.replace(LIST_SEPARATOR, " ") if isinstance(h, str) else h) for h in rows[0]]
-    cmap = map_columns(header, ambito)
+    if columns is None:
+        header = [clean_text(h.replace(LIST_SEPARATOR, " ") if isinstance(h, str) else h) for h in rows[0]]
+        columns = map_columns(header, ambito)
+    cmap = columns
     area_opts = area_options(ambito)
     phase_opts = [(p.code, p.label) for p in ambito.phases]
     out: list[Response] = []

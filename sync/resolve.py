@@ -11,9 +11,9 @@ from datetime import datetime
 from sync import labels
 from sync.comuni import index_for
 from sync.config import Ambito
-from sync.corrections import area_text, correct_current
+from sync.corrections import EntityCorrection, area_text, correct_current
 from sync.decisions import Plan, apply_corrections, plan
-from sync.match import Borrowed, MatchRecord, match
+from sync.match import Borrowed, Link, MatchRecord, MatchResult, match
 from sync.model import (
     Checked,
     Decision,
@@ -35,10 +35,6 @@ _STATUS_OF_VERB = {
     "Sospendi": Status.SUSPENDED,
     "Ritira": Status.WITHDRAWN,
     "Riammetti": Status.ACTIVE,
-}
-_NOTES = {
-    "Accetta": "accettata dall'Ufficio di Piano (decisione riga {ref})",
-    "Scarta": "scartata dall'Ufficio di Piano (decisione riga {ref})",
 }
 _EPOCH = datetime(1900, 1, 1)
 _NOT_ALNUM = re.compile(r"[\W_]+")
@@ -148,6 +144,32 @@ def _when(c: Checked) -> tuple[datetime, str]:
     return (c.response.submitted_at or _EPOCH, c.response.fingerprint)
 
 
+@dataclass(frozen=True)
+class _Links:
+    """What earlier syncs and staff's decisions say about the accepted rows (indices in time order)."""
+
+    previous: dict[str, list[int]]  # an earlier organisation's ID -> its rows now
+    must: list[tuple[int, int]]
+    cannot: list[tuple[int, int]]
+    detached: set[int]  # rows staff split off (`Separa` on a row)
+    origins: dict[str, str]  # fingerprint -> the organisation a detached row was split off
+
+
+@dataclass(frozen=True)
+class _Grouped:
+    """The accepted rows grouped into organisations with their IDs: what the steps after matching read."""
+
+    plan: Plan
+    state: State
+    ambito: Ambito
+    accepted: list[Checked]  # in time order: the row index of the clusters
+    clusters: list[list[int]]
+    ids: list[str]  # one per cluster
+    entity_of: dict[int, str]  # row index -> its organisation's ID
+    evidence: dict[int, list[str]]  # row index -> the phrases of the links that merged it
+    next_id: int
+
+
 def resolve(
     responses: Sequence[Response], decisions: Sequence[Decision], state: State, ambito: Ambito
 ) -> Resolution:
@@ -155,11 +177,31 @@ def resolve(
     known_ids = {format_id(n) for n in range(1, state.next_id)}
     resolved = check_all(responses, decisions, ambito, known_ids, state.decisions)
     p = resolved.plan
-    accepted = [c for c in resolved.checked if c.accepted]
     # order by time then fingerprint: never by sheet row, which shifts when rows are deleted
-    accepted.sort(key=_when)
-    records = [_record(i, c) for i, c in enumerate(accepted)]
+    accepted = sorted((c for c in resolved.checked if c.accepted), key=_when)
+    links = _links(accepted, p, state)
+    result = _match(accepted, links)
+    accepted = _flag_borrowed(accepted, result.borrowed)
+    ids, next_id = _assign(result.clusters, accepted, state, links.detached, links.origins)
+    entity_of = {k: entity for cluster, entity in zip(result.clusters, ids, strict=True) for k in cluster}
+    evidence: dict[int, list[str]] = defaultdict(list)
+    for link in result.links:
+        for phrase in link.evidence:
+            if phrase not in evidence[link.a]:
+                evidence[link.a].append(phrase)
+    g = _Grouped(p, state, ambito, accepted, result.clusters, ids, entity_of, evidence, next_id)
+    organisations = _organisations(g)
+    return Resolution(
+        outcomes=_outcomes(resolved.checked, g),
+        organisations=organisations,
+        review=_review(result.review, g, organisations),
+        anomalies=list(p.problems),
+        state=_new_state(g, links),
+    )
 
+
+def _links(accepted: list[Checked], p: Plan, state: State) -> _Links:
+    """Staff's `Unisci` / `Separa` between organisations and rows, as pairs of accepted rows."""
     previous: dict[str, list[int]] = defaultdict(list)
     for i, c in enumerate(accepted):
         prev = state.responses.get(c.response.fingerprint)
@@ -174,85 +216,80 @@ def resolve(
         elif verb == "Separa":
             cannot.extend((x, y) for x in left for y in right)
     detached = {i for i, c in enumerate(accepted) if c.row in p.detach}
-    origins: dict[str, str] = {}  # fingerprint -> the organisation a detached row was split off
+    origins: dict[str, str] = {}
     for i in detached:
         fp = accepted[i].response.fingerprint
         origin = state.detached.get(fp) or state.responses.get(fp) or ""
         if origin:
             origins[fp] = origin
         cannot.extend((i, j) for j in previous.get(origin, []) if j != i)
+    return _Links(previous, must, cannot, detached, origins)
 
-    result = match(records, must_link=must, cannot_link=cannot)
-    kept = _split_groups(result.clusters, previous, detached)
+
+def _match(accepted: list[Checked], links: _Links) -> MatchResult:
+    records = [_record(i, c) for i, c in enumerate(accepted)]
+    result = match(records, must_link=links.must, cannot_link=links.cannot)
+    kept = _split_groups(result.clusters, links.previous, links.detached)
     if kept:
         # rows an earlier sync gave one ID stay one organisation, as staff have known it, even when the row
         # that linked them is deleted or new rows make the matcher doubt: only staff split them (`Separa`)
-        result = match(records, must_link=must, cannot_link=cannot, kept_link=kept)
-    accepted = _flag_borrowed(accepted, result.borrowed)
-    ids, next_id = _assign(result.clusters, accepted, state, detached, origins)
+        result = match(records, must_link=links.must, cannot_link=links.cannot, kept_link=kept)
+    return result
 
-    outcomes_by_row: dict[int, RowOutcome] = {}
-    entity_of: dict[int, str] = {}
-    for cluster, entity in zip(result.clusters, ids, strict=True):
-        for k in cluster:
-            entity_of[k] = entity
-    for i, c in enumerate(accepted):
-        ref = p.row_refs.get(c.row)
-        note = _NOTES["Accetta"].format(ref=ref) if c.accepted_by_staff else ""
-        outcomes_by_row[c.row] = RowOutcome(c, entity_of[i], "accepted", note)
-    for c in resolved.checked:
-        if c.row not in outcomes_by_row:
-            ref = p.row_refs.get(c.row)
-            note = _NOTES["Scarta"].format(ref=ref) if c.discarded_by_staff else ""
-            outcomes_by_row[c.row] = RowOutcome(c, "", "rejected", note)
-    outcomes = [outcomes_by_row[c.row] for c in resolved.checked]
 
-    evidence: dict[int, list[str]] = defaultdict(list)
-    for link in result.links:
-        for phrase in link.evidence:
-            if phrase not in evidence[link.a]:
-                evidence[link.a].append(phrase)
-    organisations = _organisations(
-        result.clusters, ids, accepted, evidence, p, state, next_id, entity_of, ambito
-    )
+def _outcomes(checked: list[Checked], g: _Grouped) -> list[RowOutcome]:
+    """One outcome per response row, in sheet order."""
+    by_row: dict[int, RowOutcome] = {}
+    refs = g.plan.row_refs
+    for i, c in enumerate(g.accepted):
+        note = labels.ROW_VERDICT_NOTES["Accetta"].format(ref=refs.get(c.row)) if c.accepted_by_staff else ""
+        by_row[c.row] = RowOutcome(c, g.entity_of[i], "accepted", note)
+    for c in checked:
+        if c.row not in by_row:
+            note = (
+                labels.ROW_VERDICT_NOTES["Scarta"].format(ref=refs.get(c.row)) if c.discarded_by_staff else ""
+            )
+            by_row[c.row] = RowOutcome(c, "", "rejected", note)
+    return [by_row[c.row] for c in checked]
 
+
+def _new_state(g: _Grouped, links: _Links) -> State:
+    state = g.state
     new_state = State(
         responses=dict(state.responses),
         tax_codes=dict(state.tax_codes),
-        detached={**state.detached, **origins},
-        decisions={**state.decisions, **p.bindings},
-        next_id=next_id,
+        detached={**state.detached, **links.origins},
+        decisions={**state.decisions, **g.plan.bindings},
+        next_id=g.next_id,
         public=state.public,
         order=dict(state.order),
     )
-    for i, c in enumerate(accepted):
+    for i, c in enumerate(g.accepted):
         fp = c.response.fingerprint
         # a row keeps the ID it was first given (so a later `Separa` can restore it), unless staff
         # detached it: then it keeps the new ID it got
-        if fp not in new_state.responses or i in detached:
-            new_state.responses[fp] = entity_of[i]
+        if fp not in new_state.responses or i in links.detached:
+            new_state.responses[fp] = g.entity_of[i]
         if c.tax_code and c.tax_code not in new_state.tax_codes:
-            new_state.tax_codes[c.tax_code] = entity_of[i]
+            new_state.tax_codes[c.tax_code] = g.entity_of[i]
+    return new_state
 
+
+def _review(links: Sequence[Link], g: _Grouped, organisations: list[Organisation]) -> list[ReviewPair]:
+    """One review pair per pair of organisations, none staff separated or with a withdrawn side."""
     status = {o.id: o.status for o in organisations}
     review: list[ReviewPair] = []
     seen: set[tuple[str, str]] = set()
-    for link in result.review:
-        a, b = sorted((entity_of[link.a], entity_of[link.b]), key=id_number)
-        if a == b or (a, b) in seen or p.pairs.get((a, b)) == "Separa":
+    for link in links:
+        a, b = sorted((g.entity_of[link.a], g.entity_of[link.b]), key=id_number)
+        if a == b or (a, b) in seen or g.plan.pairs.get((a, b)) == "Separa":
             continue
         if Status.WITHDRAWN in (status.get(a), status.get(b)):
             continue
         seen.add((a, b))
         review.append(ReviewPair(a, b, link.score, link.evidence))
     review.sort(key=lambda r: (id_number(r.a), id_number(r.b)))
-    return Resolution(
-        outcomes=outcomes,
-        organisations=organisations,
-        review=review,
-        anomalies=list(p.problems),
-        state=new_state,
-    )
+    return review
 
 
 def _assign(
@@ -304,62 +341,23 @@ def _assign(
     return [e for e in ids if e is not None], next_id
 
 
-def _organisations(
-    clusters: list[list[int]],
-    ids: list[str],
-    accepted: list[Checked],
-    evidence: dict[int, list[str]],
-    p: Plan,
-    state: State,
-    next_id: int,
-    entity_of: dict[int, str],
-    ambito: Ambito,
-) -> list[Organisation]:
+def _organisations(g: _Grouped) -> list[Organisation]:
     """One organisation per ID ever given, in ID order; IDs without rows are merged or empty."""
-    by_id: dict[str, Organisation] = {}
-    for cluster, entity in zip(clusters, ids, strict=True):
-        members = sorted((accepted[k] for k in cluster), key=_when)
-        latest = members[-1]
-        fixes = [c for c in p.entity_corrections if c.entity == entity]
-        if fixes:
-            latest, bound = correct_current(
-                latest, members, fixes, state.decisions, ambito, index_for(ambito)
-            )
-            p.bindings.update(bound)
-        first = members[0]
-        late = first.late
-        phases = latest.response.phases or tuple(ph.code for ph in ambito.phases)
-        if late:
-            # late applicants join only the phases open after the deadline
-            open_late = tuple(ph.code for ph in ambito.phases if ph.after_deadline)
-            phases = tuple(ph for ph in phases if ph in open_late) or open_late
-        proofs: list[str] = []
-        for k in cluster:
-            for phrase in evidence.get(k, []):
-                if phrase not in proofs:
-                    proofs.append(phrase)
-        verb, reason = p.status.get(entity, ("", ""))
-        by_id[entity] = Organisation(
-            id=entity,
-            rows=tuple(m.row for m in members),
-            current=latest,
-            first_at=first.response.submitted_at,
-            last_at=latest.response.submitted_at,
-            areas=latest.response.areas,
-            phases=phases,
-            late=late,
-            status=_STATUS_OF_VERB.get(verb, Status.ACTIVE),
-            status_note=reason,
-            evidence=tuple(proofs),
-        )
+    fixes: dict[str, list[EntityCorrection]] = defaultdict(list)  # staff's `Correggi`, by ID
+    for c in g.plan.entity_corrections:
+        fixes[c.entity].append(c)
+    by_id = {
+        entity: _organisation(entity, cluster, g, fixes.get(entity, []))
+        for cluster, entity in zip(g.clusters, g.ids, strict=True)
+    }
     # where did the rows of an ID that no longer has a cluster go?
     moved: dict[str, Counter[str]] = defaultdict(Counter)
-    for k, entity in entity_of.items():
-        prev = state.responses.get(accepted[k].response.fingerprint)
+    for k, entity in g.entity_of.items():
+        prev = g.state.responses.get(g.accepted[k].response.fingerprint)
         if prev and prev != entity:
             moved[prev][entity] += 1
     out: list[Organisation] = []
-    for n in range(1, next_id):
+    for n in range(1, g.next_id):
         entity = format_id(n)
         if entity in by_id:
             out.append(by_id[entity])
@@ -370,8 +368,46 @@ def _organisations(
             out.append(_placeholder(entity, Status.MERGED, into))
         else:
             out.append(_placeholder(entity, Status.EMPTY, ""))
-    _unapplied_corrections(p, {o.id: o for o in out})
+    _unapplied_corrections(g.plan, {o.id: o for o in out})
     return out
+
+
+def _organisation(
+    entity: str, cluster: list[int], g: _Grouped, fixes: list[EntityCorrection]
+) -> Organisation:
+    """The organisation of one cluster: its latest row (with staff's `Correggi`), phases, status."""
+    p, ambito = g.plan, g.ambito
+    members = sorted((g.accepted[k] for k in cluster), key=_when)
+    latest = members[-1]
+    if fixes:
+        latest, bound = correct_current(latest, members, fixes, g.state.decisions, ambito, index_for(ambito))
+        p.bindings.update(bound)
+    first = members[0]
+    late = first.late
+    phases = latest.response.phases or tuple(ph.code for ph in ambito.phases)
+    if late:
+        # late applicants join only the phases open after the deadline
+        open_late = tuple(ph.code for ph in ambito.phases if ph.after_deadline)
+        phases = tuple(ph for ph in phases if ph in open_late) or open_late
+    proofs: list[str] = []
+    for k in cluster:
+        for phrase in g.evidence.get(k, []):
+            if phrase not in proofs:
+                proofs.append(phrase)
+    verb, reason = p.status.get(entity, ("", ""))
+    return Organisation(
+        id=entity,
+        rows=tuple(m.row for m in members),
+        current=latest,
+        first_at=first.response.submitted_at,
+        last_at=latest.response.submitted_at,
+        areas=latest.response.areas,
+        phases=phases,
+        late=late,
+        status=_STATUS_OF_VERB.get(verb, Status.ACTIVE),
+        status_note=reason,
+        evidence=tuple(proofs),
+    )
 
 
 def _unapplied_corrections(p: Plan, orgs: Mapping[str, Organisation]) -> None:
@@ -406,3 +442,9 @@ def _placeholder(entity: str, status: Status, into: str) -> Organisation:
         status=status,
         merged_into=into,
     )
+
+
+def match_records(accepted: Sequence[Checked]) -> list[MatchRecord]:
+    """The matcher's input for checked rows, keyed by position: what `resolve` feeds `sync.match` (and what
+    the benchmarks measure it on)."""
+    return [_record(i, c) for i, c in enumerate(accepted)]

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from email_validator import EmailNotValidError, validate_email
@@ -12,12 +12,14 @@ from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, 
 from stdnum.it import codicefiscale, iva
 
 from sync import labels
-from sync.comuni import ComuniIndex, index_for
+from sync.comuni import ComuneMatch, ComuniIndex, index_for
 from sync.config import Ambito
 from sync.model import Checked, Problem, Response, Severity
+from sync.text import fold_alnum
 from sync.tipologia import classify
 
 _NEGATION = re.compile(r"^\s*(non\b|no\b|nego\b)", re.IGNORECASE)
+_NO_COMUNE = ComuneMatch()
 
 
 def message(code: str, **params: str) -> str:
@@ -25,6 +27,7 @@ def message(code: str, **params: str) -> str:
     return labels.MESSAGES[code].format(**params).strip()
 
 
+@lru_cache(maxsize=65_536)  # a row's code is read three times: for zeros lost, checked, matched
 def normalise_tax_code(value: str) -> str:
     """Reduce a typed tax code: spaces, dots, dashes, a label ("C.F.", "P.IVA") and `IT` are tolerated."""
     text = strip_tax_code_label(value)
@@ -101,9 +104,26 @@ def zeros_lost(typed_codes: Iterable[str]) -> bool:
     return restorable >= 2 or (restorable == 1 and intact == 0)
 
 
+# An unquoted ASCII address: the local part a dot-atom (RFC 5322 atext, as email-validator reads it), the
+# domain made of hostname characters. email-validator accepts such a local part as it is whatever the
+# domain, so for these the verdict is the domain's, checked once per distinct domain (`_domain`).
+_ATEXT = r"[A-Za-z0-9_!#$%&'*+\-/=?^`{|}~]+"
+_SIMPLE_ADDRESS = re.compile(rf"({_ATEXT}(?:\.{_ATEXT})*)@([A-Za-z0-9.\-]+)")
+_MAX_ADDRESS = 254  # email-validator's limit on the whole address (RFC 5321)
+
+
 @lru_cache(maxsize=65_536)
 def check_email(value: str) -> tuple[str, str]:
-    """Validate an email address without DNS → (normalised, error detail)."""
+    """Validate an email address without DNS → (normalised, error detail).
+
+    The verdict is email-validator's: a plain address (most of them) is split here and its domain
+    validated by email-validator once per distinct domain; any other address, and any address whose
+    domain fails, is validated whole, so a rejection is always explained by the library's own words."""
+    simple = _SIMPLE_ADDRESS.fullmatch(value)
+    if simple is not None and len(value) <= _MAX_ADDRESS:
+        domain = _domain(simple.group(2))
+        if domain.isascii() and domain:  # an IDNA domain's Unicode form changes the length: checked whole
+            return f"{simple.group(1)}@{domain}".casefold(), ""
     try:
         result = validate_email(value, check_deliverability=False)
     except EmailNotValidError as err:
@@ -111,16 +131,25 @@ def check_email(value: str) -> tuple[str, str]:
     return result.normalized.casefold(), ""
 
 
+@lru_cache(maxsize=4_096)
+def _domain(typed: str) -> str:
+    """A hostname-character domain as email-validator normalises it, or '' if it rejects it."""
+    try:
+        return validate_email(f"a@{typed}", check_deliverability=False).domain
+    except EmailNotValidError:
+        return ""
+
+
 def _email_detail(english: str) -> str:
     """email-validator explains in English: say the same to the applicant in Italian."""
     text = english.casefold()
     if "must have an @-sign" in text:
-        return "manca la chiocciola (@)."
+        return labels.EMAIL_DETAILS["at_sign"]
     if "invalid characters" in text or "space" in text:
-        return "contiene caratteri non ammessi (ad esempio spazi)."
+        return labels.EMAIL_DETAILS["characters"]
     if "two periods" in text or "period" in text or "after the @-sign" in text or "domain" in text:
-        return "il dominio dopo la @ è incompleto o scritto male (es. gmail.com)."
-    return "l'indirizzo non è nella forma nome@dominio.it."
+        return labels.EMAIL_DETAILS["domain"]
+    return labels.EMAIL_DETAILS["form"]
 
 
 def phone_digits(value: str) -> str:
@@ -133,17 +162,15 @@ def phone_digits(value: str) -> str:
     return digits
 
 
-@lru_cache(maxsize=65_536)
-def _fold(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text)
-    if not text.isascii():
-        text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    return re.sub(r"[^a-z0-9@.]+", " ", text.casefold()).strip()
+@lru_cache(maxsize=65_536)  # a row's name is read three times: as a test phrase, as a test, as missing
+def _fold_marker(text: str) -> str:
+    """A name or an address as test markers are compared: `sync.text.fold_alnum`, keeping «@» and «.»."""
+    return fold_alnum(text, keep="@.")
 
 
 @lru_cache(maxsize=16)
 def _test_markers(words: tuple[str, ...], emails: tuple[str, ...]) -> tuple[frozenset[str], frozenset[str]]:
-    return frozenset(_fold(w) for w in words), frozenset(_fold(e) for e in emails)
+    return frozenset(_fold_marker(w) for w in words), frozenset(_fold_marker(e) for e in emails)
 
 
 _MARKERS = frozenset(labels.TEST_MARKERS)
@@ -157,7 +184,7 @@ def looks_like_test(name: str) -> bool:
     """A name phrased as a test: a marker word with a word about the form, an instruction to ignore
     it or a number ("Prova compilazione", "Modulo di prova", "prova 2", "Test modulo (ignorare)"),
     or a marker opening the name apart from it ("PROVA Casa di Zaccheo", "Prova - ...")."""
-    folded = _fold(name)
+    folded = _fold_marker(name)
     words = folded.split()
     padded = f" {folded} "
     if any(phrase in padded for phrase in _INSTRUCTIONS):
@@ -178,26 +205,179 @@ def is_test_submission(response: Response, ambito: Ambito) -> bool:
     """A test: a name that is a test phrase, or phrased as one (`looks_like_test`), a response sent
     from the office's own addresses, or a test email with a test word in the name."""
     words, emails = _test_markers(ambito.test_words, ambito.test_emails)
-    name = _fold(response.name)
+    name = _fold_marker(response.name)
     if name and (name in words or looks_like_test(response.name)):
         return True
     office, _ = _test_markers(ambito.office.addresses, ())
-    if office and ({_fold(response.email), _fold(response.pec)} & office):
+    if office and ({_fold_marker(response.email), _fold_marker(response.pec)} & office):
         return True
-    if _fold(response.email) in emails:
+    if emails and _fold_marker(response.email) in emails:
         return bool(set(name.split()) & {"prova", "test", "collaudo"})
     return False
 
 
-def _check_manual(response: Response, reachable: bool, add: Callable[..., None]) -> None:
+@dataclass(slots=True)
+class _Row:
+    """One response being checked: what the rules read, the problems they found, the values they cleaned."""
+
+    response: Response
+    ambito: Ambito
+    comuni: ComuniIndex
+    damaged_codes: bool
+    problems: list[Problem] = field(default_factory=list)
+    test: bool = False
+    email: str = ""
+    pec: str = ""
+    tax_code: str = ""
+    kind: str = ""
+    comune: ComuneMatch = _NO_COMUNE
+    late: bool = False
+
+    def add(self, field_: str, code: str, value: str, blocking: bool, msg: str, suggestion: str = "") -> None:
+        severity = Severity.BLOCKING if blocking else Severity.WARNING
+        self.problems.append(Problem(self.response.row, field_, code, value, severity, msg, suggestion))
+
+
+def _rule_test(row: _Row) -> None:
+    name = row.response.name
+    row.test = is_test_submission(row.response, row.ambito)
+    if row.test:
+        row.add("name", "invio_di_prova", name, True, message("invio_di_prova", value=name))
+
+
+def _rule_name(row: _Row) -> None:
+    if not _fold_marker(row.response.name):
+        row.add("name", "denominazione_mancante", row.response.name, True, message("denominazione_mancante"))
+
+
+def _rule_consent(row: _Row) -> None:
+    consent = row.response.consent.strip()
+    if not consent:
+        row.add("consent", "consenso_mancante", "", True, message("consenso_mancante"))
+    elif _NEGATION.match(consent):
+        row.add("consent", "consenso_mancante", consent, True, message("consenso_negato"))
+
+
+def _rule_areas(row: _Row) -> None:
+    # an answer no configured area matches is the office's set-up to fix, never the applicant's fault
+    r = row.response
+    if not r.areas and not r.unknown_areas:
+        row.add("areas", "nessuna_area", r.areas_raw, True, message("nessuna_area"))
+    for piece in r.unknown_areas:
+        row.add("areas", "area_non_configurata", piece, False, message("area_non_configurata", value=piece))
+
+
+def _rule_email(row: _Row) -> None:
+    typed = row.response.email
+    if not typed.strip():
+        # a manual application (PEC, paper) may give only a PEC: checked with the PEC
+        if not row.response.manual:
+            row.add("email", "email_non_valida", "", True, message("email_mancante"))
+        return
+    row.email, detail = check_email(typed.strip())
+    if not row.email:
+        text = message("email_non_valida", value=typed, detail=detail)
+        row.add("email", "email_non_valida", typed, True, text)
+
+
+def _rule_tax_code(row: _Row) -> None:
+    typed, required = row.response.tax_code, row.ambito.tax_code_required
+    if not typed.strip():
+        row.add("tax_code", "cf_mancante", "", required, message("cf_mancante"))
+        return
+    code, kind, detail = check_tax_code(typed)
+    restored = restore_zeros(code) if detail and row.damaged_codes else ""
+    if restored:
+        code, kind, detail = restored, "ente", ""
+        text = message("cf_zeri_ripristinati", value=typed.strip(), restored=restored)
+        row.add("tax_code", "cf_zeri_ripristinati", typed, False, text)
+    if detail:
+        text = message("cf_non_valido", value=typed.strip(), detail=detail)
+        row.add("tax_code", "cf_non_valido", typed, required, text)
+        return
+    row.tax_code, row.kind = code, kind
+    if strip_tax_code_label(typed) != typed:
+        shown = typed.strip()
+        row.add("tax_code", "cf_ripulito", shown, False, message("cf_ripulito", value=shown, number=code))
+    if kind == "persona":
+        row.add("tax_code", "cf_persona_fisica", code, False, message("cf_persona_fisica", value=code))
+
+
+def _rule_comune(row: _Row) -> None:
+    typed = row.response.comune
+    found = row.comune = row.comuni.resolve(typed)
+    if not typed.strip():
+        row.add("comune", "comune_sconosciuto", "", False, message("comune_mancante"))
+    elif not found.istat:
+        suggestion = labels.SUGGESTION_COMUNE.format(name=found.suggestion) if found.suggestion else ""
+        text = message("comune_sconosciuto", value=typed)
+        row.add("comune", "comune_sconosciuto", typed, False, text, suggestion)
+    elif not found.in_ambito:
+        where = f"{found.name} ({found.province})" if found.province else found.name
+        text = message("comune_fuori_ambito", value=where, ambito=row.ambito.name)
+        row.add("comune", "comune_fuori_ambito", typed, False, text)
+
+
+def _rule_runts(row: _Row) -> None:
+    runts = row.response.runts.strip()
+    if not row.ambito.runts_required:
+        return
+    if not runts:
+        row.add("runts", "runts_mancante", "", False, message("runts_mancante"))
+    elif not any(ch.isdigit() for ch in runts):
+        # «in corso di iscrizione», «-», «iscritta»: an answer, but not the number the avviso asks for
+        row.add("runts", "runts_mancante", runts, False, message("runts_senza_numero", value=runts))
+
+
+def _rule_pec(row: _Row) -> None:
+    typed = row.response.pec
+    if typed.strip():
+        row.pec, _ = check_email(typed.strip())
+        if not row.pec:
+            row.add("pec", "pec_non_valida", typed, False, message("pec_non_valida", value=typed))
+
+
+def _rule_manual(row: _Row) -> None:
     """A row of `Domande manuali`: an e-mail or a PEC to reach the body, and the channel it came by."""
-    if not reachable:
-        add("pec", "recapito_mancante", "", True, message("recapito_mancante"))
-    channel = response.channel.strip()
+    r = row.response
+    if not r.manual:
+        return
+    if not row.pec and not r.email.strip():
+        row.add("pec", "recapito_mancante", "", True, message("recapito_mancante"))
+    channel = r.channel.strip()
     if not channel:
-        add("channel", "canale_non_valido", "", False, message("canale_mancante"))
+        row.add("channel", "canale_non_valido", "", False, message("canale_mancante"))
     elif not labels.CHANNEL_SPELLINGS.get(" ".join(channel.split()).casefold()):
-        add("channel", "canale_non_valido", channel, False, message("canale_non_valido", value=channel))
+        row.add("channel", "canale_non_valido", channel, False, message("canale_non_valido", value=channel))
+
+
+def _rule_timestamp(row: _Row) -> None:
+    r, ambito = row.response, row.ambito
+    if r.submitted_at is None:
+        text = message("data_non_valida", value=r.submitted_raw)
+        row.add("timestamp", "data_non_valida", r.submitted_raw, False, text)
+    elif r.submitted_at > ambito.deadline:
+        row.late = True
+        deadline = ambito.deadline.strftime("%d/%m/%Y %H:%M")
+        text = message("oltre_scadenza", deadline=deadline, after_deadline=ambito.after_deadline)
+        row.add("timestamp", "oltre_scadenza", r.submitted_raw, False, text)
+
+
+# The rules of one response, in the order its problems are listed (the PEC before the manual channel:
+# a manual row is reachable by its PEC only if the PEC is valid).
+_RULES: tuple[Callable[[_Row], None], ...] = (
+    _rule_test,
+    _rule_name,
+    _rule_consent,
+    _rule_areas,
+    _rule_email,
+    _rule_tax_code,
+    _rule_comune,
+    _rule_runts,
+    _rule_pec,
+    _rule_manual,
+    _rule_timestamp,
+)
 
 
 def check(
@@ -209,158 +389,26 @@ def check(
     `zeros_lost`); a short code is then restored. A single submission judged on its own (the webhook)
     is the text as typed, so a short code there is a typo.
     """
-    comuni = comuni or index_for(ambito)
-    problems: list[Problem] = []
-    row = response.row
-
-    def add(field: str, code: str, value: str, blocking: bool, msg: str, suggestion: str = "") -> None:
-        severity = Severity.BLOCKING if blocking else Severity.WARNING
-        problems.append(Problem(row, field, code, value, severity, msg, suggestion))
-
-    test = is_test_submission(response, ambito)
-    if test:
-        add("name", "invio_di_prova", response.name, True, message("invio_di_prova", value=response.name))
-
-    if not _fold(response.name):
-        add("name", "denominazione_mancante", response.name, True, message("denominazione_mancante"))
-
-    consent = response.consent.strip()
-    if not consent:
-        add("consent", "consenso_mancante", "", True, message("consenso_mancante"))
-    elif _NEGATION.match(consent):
-        add("consent", "consenso_mancante", consent, True, message("consenso_negato"))
-
-    # an answer no configured area matches is the office's set-up to fix, never the applicant's fault
-    if not response.areas and not response.unknown_areas:
-        add("areas", "nessuna_area", response.areas_raw, True, message("nessuna_area"))
-    for piece in response.unknown_areas:
-        add("areas", "area_non_configurata", piece, False, message("area_non_configurata", value=piece))
-
-    email = ""
-    if not response.email.strip():
-        # a manual application (PEC, paper) may give only a PEC: checked with the PEC below
-        if not response.manual:
-            add("email", "email_non_valida", "", True, message("email_mancante"))
-    else:
-        email, detail = check_email(response.email.strip())
-        if not email:
-            add(
-                "email",
-                "email_non_valida",
-                response.email,
-                True,
-                message("email_non_valida", value=response.email, detail=detail),
-            )
-
-    tax_code, kind = "", ""
-    required = ambito.tax_code_required
-    if not response.tax_code.strip():
-        add("tax_code", "cf_mancante", "", required, message("cf_mancante"))
-    else:
-        code, kind, detail = check_tax_code(response.tax_code)
-        restored = restore_zeros(code) if detail and damaged_codes else ""
-        if restored:
-            code, kind, detail = restored, "ente", ""
-            add(
-                "tax_code",
-                "cf_zeri_ripristinati",
-                response.tax_code,
-                False,
-                message("cf_zeri_ripristinati", value=response.tax_code.strip(), restored=restored),
-            )
-        if detail:
-            add(
-                "tax_code",
-                "cf_non_valido",
-                response.tax_code,
-                required,
-                message("cf_non_valido", value=response.tax_code.strip(), detail=detail),
-            )
-        else:
-            tax_code = code
-            if strip_tax_code_label(response.tax_code) != response.tax_code:
-                typed = response.tax_code.strip()
-                add("tax_code", "cf_ripulito", typed, False, message("cf_ripulito", value=typed, number=code))
-            if kind == "persona":
-                add("tax_code", "cf_persona_fisica", code, False, message("cf_persona_fisica", value=code))
-
-    match = comuni.resolve(response.comune)
-    if not response.comune.strip():
-        add("comune", "comune_sconosciuto", "", False, message("comune_mancante"))
-    elif not match.istat:
-        suggestion = labels.SUGGESTION_COMUNE.format(name=match.suggestion) if match.suggestion else ""
-        add(
-            "comune",
-            "comune_sconosciuto",
-            response.comune,
-            False,
-            message("comune_sconosciuto", value=response.comune),
-            suggestion,
-        )
-    elif not match.in_ambito:
-        where = f"{match.name} ({match.province})" if match.province else match.name
-        add(
-            "comune",
-            "comune_fuori_ambito",
-            response.comune,
-            False,
-            message("comune_fuori_ambito", value=where, ambito=ambito.name),
-        )
-
-    runts = response.runts.strip()
-    if ambito.runts_required and not runts:
-        add("runts", "runts_mancante", "", False, message("runts_mancante"))
-    elif ambito.runts_required and not any(ch.isdigit() for ch in runts):
-        # «in corso di iscrizione», «-», «iscritta»: an answer, but not the number the avviso asks for
-        add("runts", "runts_mancante", runts, False, message("runts_senza_numero", value=runts))
-
-    pec = ""
-    if response.pec.strip():
-        pec, _ = check_email(response.pec.strip())
-        if not pec:
-            add("pec", "pec_non_valida", response.pec, False, message("pec_non_valida", value=response.pec))
-    if response.manual:
-        _check_manual(response, bool(pec) or bool(response.email.strip()), add)
-
-    late = False
-    if response.submitted_at is None:
-        add(
-            "timestamp",
-            "data_non_valida",
-            response.submitted_raw,
-            False,
-            message("data_non_valida", value=response.submitted_raw),
-        )
-    elif response.submitted_at > ambito.deadline:
-        late = True
-        add(
-            "timestamp",
-            "oltre_scadenza",
-            response.submitted_raw,
-            False,
-            message(
-                "oltre_scadenza",
-                deadline=ambito.deadline.strftime("%d/%m/%Y %H:%M"),
-                after_deadline=ambito.after_deadline,
-            ),
-        )
-
-    if test:
+    row = _Row(response, ambito, comuni or index_for(ambito), damaged_codes)
+    for rule in _RULES:
+        rule(row)
+    problems = row.problems
+    if row.test:
         # a test submission is reported as such, not as a list of missing answers
         problems = [p for p in problems if p.severity is Severity.WARNING or p.code == "invio_di_prova"]
-
+    found = row.comune
     return Checked(
         response=response,
         problems=tuple(problems),
-        tax_code=tax_code,
-        tax_code_kind=kind,
-        email=email,
-        pec=pec,
+        tax_code=row.tax_code,
+        tax_code_kind=row.kind,
+        email=row.email,
+        pec=row.pec,
         phone=phone_digits(response.phone),
-        comune_istat=match.istat,
-        comune_name=match.name,
-        province=match.province,
-        in_ambito=match.in_ambito,
-        late=late,
+        comune_istat=found.istat,
+        comune_name=found.name,
+        province=found.province,
+        in_ambito=found.in_ambito,
+        late=row.late,
         tipologia=classify(response.name, response.legal_form, response.runts),
     )

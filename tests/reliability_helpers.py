@@ -39,7 +39,7 @@ import requests
 from sync.backends.base import Grid
 from sync.backends.gsheets import GSheetsStore
 from sync.config import Settings, load_settings
-from sync.demo_data import generate
+from sync.demo_data import generate, load_vocabulary
 from sync.shortcut import INPUT_KEY
 
 RESPONSES_TAB = "Risposte del modulo 1"
@@ -83,7 +83,7 @@ class Dataset:
 @lru_cache(maxsize=4)
 def dataset(organisations: int = 60, seed: int = 3) -> Dataset:
     """Realistic rows of `organisations` organisations; the last rows (latest timestamps) arrive mid-sync."""
-    demo = generate(crema().ambito, organisations, seed=seed)
+    demo = generate(crema().ambito, organisations, vocabulary=load_vocabulary(), seed=seed)
     rows = [list(r) for r in demo.rows]
     a, b = int(len(rows) * 0.7), len(rows) - 3
     return Dataset(list(demo.header), rows[:a], rows[a:b], rows[b:])
@@ -629,13 +629,18 @@ def fault_case(fake: Any, lock_dir: Path, seed: int, refs: Mapping[str, list[Pla
     schedule = random_schedule(rng, SPAN[scenario], STAFF_WRITE[scenario])
     event_at = rng.randint(1, SPAN[scenario] - 2)
     got = play(fake, lock_dir, scenario, schedule=schedule, event_at=event_at, seed=seed)
+    return FaultCase(seed, scenario, dict(schedule), event_at, got, fault_problems(got, refs[scenario]))
+
+
+def fault_problems(got: Played, refs: Sequence[Played]) -> list[str]:
+    """Every way a faulty run differs from the fault-free runs `refs` (empty = it converged)."""
     problems: list[str] = []
-    matches = [r for r in refs[scenario] if r.staff == got.staff and r.public == got.public]
+    matches = [r for r in refs if r.staff == got.staff and r.public == got.public]
     if not matches:
-        best = refs[scenario][0]
+        best = refs[0]
         problems += ["workbooks differ from every fault-free run:"]
         problems += diff_books(got.staff, best.staff) + diff_books(got.public, best.public)
-    if got.structure != refs[scenario][0].structure:
+    if got.structure != refs[0].structure:
         problems.append("tabs, protections or dropdowns differ from the fault-free run")
     if got.idle_requests != 1:
         problems.append(f"a sync with nothing new made {got.idle_requests} requests")
@@ -643,7 +648,7 @@ def fault_case(fake: Any, lock_dir: Path, seed: int, refs: Mapping[str, list[Pla
     problems += list(got.id_problems)
     if got.fake_errors:
         problems.append(f"{got.fake_errors} errors inside the fake")
-    return FaultCase(seed, scenario, dict(schedule), event_at, got, problems)
+    return problems
 
 
 # -- local files ---------------------------------------------------------------------------------------------
@@ -927,12 +932,30 @@ def kill_case(base: KillBase, work: Path, seed: int) -> KillCase:
         delay = rng.uniform(0.0, base.duration_s)
         how = f"after {delay:.2f} s of {base.duration_s:.2f} s"
         code = run_child(folder, base.when, kill_after_s=delay).code
-    problems: list[str] = []
-    states: dict[str, str] = {}
     try:
         now = local_state(folder)
     except Exception as err:  # a broken file is exactly what this looks for
         return KillCase(seed, base.scenario, how, code != 0, {}, leftovers(folder), [f"broken file: {err!r}"])
+    states, problems = file_states(base, now)
+    left = leftovers(folder)
+    run_sync(XlsxStore(folder, lock_timeout_s=10), crema(), base.when, trigger="cron")
+    final = local_state(folder)
+    if leftovers(folder):
+        problems.append(f"temp files left after the next sync: {leftovers(folder)}")
+    problems += converged_problems(base, final)
+    idle = XlsxStore(folder)
+    run_sync(idle, crema(), base.when, trigger="cron")
+    if idle.files_written:
+        problems.append(f"a sync with nothing new wrote {idle.files_written} files")
+    shutil.rmtree(folder)
+    return KillCase(seed, base.scenario, how, code != 0, states, left, problems)
+
+
+def file_states(base: KillBase, now: LocalState) -> tuple[dict[str, str], list[str]]:
+    """What each output file is after a kill (before | after | tabs created | absent | other), and the
+    problems: a file that disappeared, a file that is neither the previous version nor the new one."""
+    problems: list[str] = []
+    states: dict[str, str] = {}
     for name in OUTPUTS:
         if name not in now.files:
             states[name] = "absent"
@@ -948,11 +971,12 @@ def kill_case(base: KillBase, work: Path, seed: int) -> KillCase:
         else:
             states[name] = "other"
             problems.append(f"{name} is neither the previous version nor the new one")
-    left = leftovers(folder)
-    run_sync(XlsxStore(folder, lock_timeout_s=10), crema(), base.when, trigger="cron")
-    final = local_state(folder)
-    if leftovers(folder):
-        problems.append(f"temp files left after the next sync: {leftovers(folder)}")
+    return states, problems
+
+
+def converged_problems(base: KillBase, final: LocalState) -> list[str]:
+    """How a folder after the recovering sync differs from the fault-free result (empty = converged)."""
+    problems: list[str] = []
     for name in OUTPUTS:
         if name.endswith(".xlsx"):
             got, want = comparable(final.books.get(name, {})), comparable(base.after.books[name])
@@ -961,12 +985,7 @@ def kill_case(base: KillBase, work: Path, seed: int) -> KillCase:
             problems.append(f"{name} differs from the fault-free result")
     problems += [f"lost: {x}" for x in typed_cells_present(final.books["elenco-interno.xlsx"], base.edits)]
     problems += ids_problems(final.books["elenco-interno.xlsx"])
-    idle = XlsxStore(folder)
-    run_sync(idle, crema(), base.when, trigger="cron")
-    if idle.files_written:
-        problems.append(f"a sync with nothing new wrote {idle.files_written} files")
-    shutil.rmtree(folder)
-    return KillCase(seed, base.scenario, how, code != 0, states, left, problems)
+    return problems
 
 
 # -- concurrency ----------------------------------------------------------------------------------------------
@@ -1450,6 +1469,18 @@ def check_on_xlsx(sheet: FormSheet, folder: Path) -> list[str]:
     public = xlsx_book(folder / "elenco-pubblico.xlsx")
     problems = check_outputs(rect, staff, public)
     problems += typed_cell_problems(folder)
+    problems += public_file_problems(folder, sheet.markers)
+    again = XlsxStore(folder)
+    run_sync(again, crema(), T1)
+    if again.files_written:
+        problems.append(f"a second sync with the same input wrote {again.files_written} files")
+    return problems
+
+
+def public_file_problems(folder: Path, markers: Sequence[str]) -> list[str]:
+    """No cell of the public CSV starts with = + - @ tab or CR; no marker nor personal tax code in the CSV
+    or the JSON (which must parse)."""
+    problems: list[str] = []
     text = (folder / "elenco-pubblico.csv").read_bytes().decode("utf-8-sig")
     for row in csv.reader(io.StringIO(text, newline=""), delimiter=";"):
         for value in row:
@@ -1457,13 +1488,9 @@ def check_on_xlsx(sheet: FormSheet, folder: Path) -> list[str]:
                 problems.append(f"CSV cell not neutralised: {value[:20]!r}")
     opendata = (folder / "elenco-pubblico.json").read_bytes().decode("utf-8")
     json.loads(opendata)
-    for marker in [*sheet.markers, PERSONAL_TAX_CODE]:
+    for marker in [*markers, PERSONAL_TAX_CODE]:
         if marker in text or marker in opendata:
             problems.append(f"personal data in the public CSV or JSON: {marker!r}")
-    again = XlsxStore(folder)
-    run_sync(again, crema(), T1)
-    if again.files_written:
-        problems.append(f"a second sync with the same input wrote {again.files_written} files")
     return problems
 
 

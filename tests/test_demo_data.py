@@ -7,29 +7,27 @@ import io
 import re
 from collections import Counter, defaultdict
 from datetime import datetime
+from functools import partial
 
 import pytest
 from rapidfuzz import fuzz, process
 
 from sync.comuni import index_for
 from sync.config import FIELDS, Ambito, load_settings
-from sync.demo_data import (
-    FIRST_NAMES,
-    MAIL_PROVIDERS,
-    PEC_DOMAINS,
-    SURNAMES,
-    DemoSet,
-    generate,
-    summary,
-    to_csv_text,
-    truth_csv_text,
-)
+from sync.demo_data import DemoSet, load_vocabulary, summary, to_csv_text, truth_csv_text
+from sync.demo_data import generate as generate_with
 from sync.model import Severity
 from sync.parse import parse_rows, parse_timestamp
 from sync.validate import check, check_tax_code
 
 PRESETS = ("crema", "cremonese", "cernusco")
 COLUMN = {f: i for i, f in enumerate(FIELDS)}
+VOCABULARY = load_vocabulary()
+FIRST_NAMES, SURNAMES = VOCABULARY.first_names, VOCABULARY.surnames
+MAIL_PROVIDERS, PEC_DOMAINS = VOCABULARY.mail_providers, VOCABULARY.pec_domains
+generate = partial(generate_with, vocabulary=VOCABULARY)
+
+
 TIMESTAMP = re.compile(r"\d{2}/\d{2}/\d{4} \d{2}\.\d{2}\.\d{2}")
 
 

@@ -216,3 +216,34 @@ def test_patterns_the_fast_reading_cannot_follow_are_scanned() -> None:
 )
 def test_required_literal(pattern: str, literal: str) -> None:
     assert _required_literal(re.compile(pattern, re.IGNORECASE)) == literal
+
+
+def test_names_and_comuni_read_no_file_once_the_edge_has_loaded_the_reference(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import builtins
+    import io
+    import pathlib
+
+    from sync import comuni, names
+    from sync.config import load_settings
+    from sync.reference import load_reference
+
+    ambito = load_settings("crema").ambito  # the edge: settings and the reference data, read here
+    assert load_reference() is load_reference()
+    names.default_table.cache_clear()
+    comuni._national.cache_clear()
+    names.name_key.cache_clear()
+
+    def blocked(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the core opened a file")
+
+    monkeypatch.setattr(builtins, "open", blocked)
+    monkeypatch.setattr(io, "open", blocked)
+    monkeypatch.setattr(pathlib.Path, "open", blocked)
+    monkeypatch.setattr(pathlib.Path, "read_text", blocked)
+    try:
+        assert names.name_key("Cooperativa Sociale Il Sorriso Onlus").primary == "il sorriso"
+        assert comuni.ComuniIndex(ambito).resolve("Cremona").istat == "019036"
+    finally:
+        names.clear_caches()

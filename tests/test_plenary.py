@@ -14,7 +14,7 @@ import pytest
 from sync.backends.printout import write_printables
 from sync.calendar import CalendarEntry, meetings_from_preset, parse_calendar
 from sync.config import PLENARY, load_settings
-from sync.demo_data import generate, to_csv_text
+from sync.demo_data import generate, load_vocabulary, to_csv_text
 from sync.layouts import roster_title
 from sync.printables import render_printables
 from sync.staff_menu import upcoming_meetings
@@ -27,7 +27,7 @@ Grid = list[list[str]]
 
 
 def cernusco_rows() -> Grid:
-    data = generate(load_settings("cernusco").ambito, 40, seed=5)
+    data = generate(load_settings("cernusco").ambito, 40, vocabulary=load_vocabulary(), seed=5)
     return list(csv.reader(io.StringIO(to_csv_text(data))))
 
 
@@ -126,7 +126,7 @@ def test_plenary_spellings_in_calendario(spelling: str) -> None:
 
 def test_a_plenary_for_one_phase_expects_only_that_phase() -> None:
     ambito = load_settings("crema").ambito
-    data = generate(ambito, 30, seed=2)
+    data = generate(ambito, 30, vocabulary=load_vocabulary(), seed=2)
     from sync.parse import parse_rows
     from sync.resolve import resolve
     from sync.state import read_state

@@ -20,7 +20,7 @@ import pytest
 from sync.backends.memory import MemoryStore
 from sync.backends.xlsx import XlsxStore
 from sync.config import Settings
-from sync.demo_data import generate, to_csv_text
+from sync.demo_data import generate, load_vocabulary, to_csv_text
 from sync.pipeline import run_sync
 from sync.public_files import html_bytes, long_date, long_date_time
 from sync.public_list import FIELDS, build_public_list, csv_bytes, parse_updated
@@ -49,7 +49,7 @@ class Demo:
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory, crema: Settings) -> Demo:
     folder = tmp_path_factory.mktemp("pubblico")
-    data = generate(crema.ambito, 120, seed=7)
+    data = generate(crema.ambito, 120, vocabulary=load_vocabulary(), seed=7)
     (folder / "risposte.csv").write_text(to_csv_text(data), encoding="utf-8")
     run_sync(XlsxStore(folder), crema, NOW)
     q = crema.ambito.questions

@@ -20,7 +20,7 @@ import pytest
 
 from sync.backends.memory import MemoryStore
 from sync.config import Settings
-from sync.demo_data import generate
+from sync.demo_data import generate, load_vocabulary
 from sync.pipeline import run_sync
 
 AXE = Path(__file__).parent / "browser" / "node_modules" / "axe-core" / "axe.min.js"
@@ -53,7 +53,7 @@ def _chromium() -> str:
 
 @pytest.fixture(scope="module")
 def page_file(tmp_path_factory: pytest.TempPathFactory, crema: Settings) -> Path:
-    data = generate(crema.ambito, 60, seed=11)
+    data = generate(crema.ambito, 60, vocabulary=load_vocabulary(), seed=11)
     store = MemoryStore(responses=[data.header, *data.rows])
     run_sync(store, crema, NOW)
     folder = tmp_path_factory.mktemp("pagina")

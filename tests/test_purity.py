@@ -34,7 +34,7 @@ from tests.conftest import sample_rows
 
 NOW = dt.datetime(2024, 5, 20, 10, 0)
 # the edges: they may open files, sockets and read the clock
-EDGES = ("sync.backends", "sync.pipeline", "sync.cli", "sync.config")
+EDGES = ("sync.backends", "sync.pipeline", "sync.cli", "sync.config", "sync.reference")
 
 
 class Blocked(AssertionError):

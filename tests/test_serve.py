@@ -16,7 +16,7 @@ import pytest
 import requests
 
 from sync.config import Settings, load_settings
-from sync.demo_data import generate, to_csv_text
+from sync.demo_data import generate, load_vocabulary, to_csv_text
 from tests.conftest import HEADER, make_row
 from webhook.auth import sign
 from webhook.serve import serve
@@ -31,7 +31,8 @@ def demo_folder(folder: Path, organisations: int = 20) -> Path:
     config.write_text("preset: crema\nbackend:\n  kind: xlsx\n  folder: .\n", encoding="utf-8")
     settings = load_settings(config)
     (folder / "risposte.csv").write_text(
-        to_csv_text(generate(settings.ambito, organisations, seed=1)), encoding="utf-8"
+        to_csv_text(generate(settings.ambito, organisations, vocabulary=load_vocabulary(), seed=1)),
+        encoding="utf-8",
     )
     return config
 

@@ -20,7 +20,7 @@ import pytest
 from sync import labels
 from sync.backends.xlsx import XlsxStore
 from sync.config import Settings
-from sync.demo_data import generate, to_csv_text
+from sync.demo_data import generate, load_vocabulary, to_csv_text
 from sync.layouts import (
     ELENCO_HEADER,
     PUBLIC_HEADER,
@@ -39,7 +39,7 @@ LIST_TABS_STAFF = ("Elenco", "Anomalie", "Possibili duplicati", "Risposte", "Reg
 def synced(tmp_path_factory: pytest.TempPathFactory, crema: Settings) -> Path:
     """A demo folder after one full sync (60 organisations, realistic noise, a formula-like answer)."""
     folder = tmp_path_factory.mktemp("layout")
-    demo = generate(crema.ambito, 60, seed=3)
+    demo = generate(crema.ambito, 60, vocabulary=load_vocabulary(), seed=3)
     # A formula typed into the form stays literal text.
     name = next(i for i, h in enumerate(demo.header) if h.startswith("Denominazione"))
     demo.rows[0][name] = "=1+1"

@@ -432,3 +432,95 @@ def test_a_response_from_the_office_is_a_test(
         crema, row(name="Associazione Il Faro ODV", **{field: "UfficioDiPiano@comune.crema.cr.it"})
     )
     assert [p.code for p in checked.blocking] == ["invio_di_prova"]
+
+
+# --- email: the verdict is email-validator's, with a plain address's domain checked once per domain ------
+
+_ADDRESSES = [
+    "mario.rossi@gmail.com",
+    "Mario.Rossi@Libero.IT",
+    "info+avviso@csv-cremona.it",
+    "o'brien@example.it",
+    "a@b",
+    "a@localhost",
+    "a@x.test",
+    "a@x.invalid",
+    "a@-crema.it",
+    "a@crema-.it",
+    "a@crema..it",
+    "a@.crema.it",
+    "a@crema.it.",
+    "a@123.456",
+    "a@crema.123",
+    "a@xn--bcher-kva.de",
+    "a@xn--zz.it",
+    "a@a_b.it",
+    ".a@crema.it",
+    "a.@crema.it",
+    "a..b@crema.it",
+    "mario rossi@libero.it",
+    "mario.rossi@gmail",
+    "mario.rossi",
+    "@crema.it",
+    "a@",
+    '"quoted"@crema.it',
+    "Mario <mario@crema.it>",
+    "àlfa@crema.it",
+    "a@crèma.it",
+    "x" * 64 + "@crema.it",
+    "x" * 65 + "@crema.it",
+    "a@" + "x" * 63 + ".it",
+    "a@" + "x" * 64 + ".it",
+    "a@" + ".".join(["x" * 60] * 4) + ".it",
+    "x" * 240 + "@" + "y" * 10 + ".it",
+    "x" * 241 + "@" + "y" * 10 + ".it",
+]
+
+
+@pytest.mark.parametrize("address", _ADDRESSES)
+def test_email_verdict_is_email_validators(address: str) -> None:
+    from email_validator import EmailNotValidError, validate_email
+
+    from sync.validate import _email_detail, check_email
+
+    try:
+        expected = (validate_email(address, check_deliverability=False).normalized.casefold(), "")
+    except EmailNotValidError as err:
+        expected = ("", _email_detail(str(err)))
+    assert check_email(address) == expected
+
+
+def test_email_domain_is_checked_once_per_domain() -> None:
+    from sync.validate import _domain, check_email
+
+    _domain.cache_clear()
+    for n in range(50):
+        assert check_email(f"ente{n}@csv-crema.it") == (f"ente{n}@csv-crema.it", "")
+    assert _domain.cache_info().misses == 1
+
+
+# --- the rules of a response: a table, in the order problems are listed --------------------------------
+
+
+def test_problems_are_listed_in_the_order_of_the_rules(crema: Settings) -> None:
+    from tests.conftest import make_row
+
+    values = make_row(
+        timestamp="03/05/2024 10.00.00",
+        consent="",
+        email="mario rossi@libero.it",
+        tax_code="00743110158",
+        comune="Atlantide",
+        runts="in corso",
+        pec="pec@",
+    )
+    codes = [p.code for p in _check(crema, values).problems]
+    assert codes == [
+        "consenso_mancante",
+        "email_non_valida",
+        "cf_non_valido",
+        "comune_sconosciuto",
+        "runts_mancante",
+        "pec_non_valida",
+        "oltre_scadenza",
+    ]

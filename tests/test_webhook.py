@@ -1291,3 +1291,64 @@ def test_logs_hold_no_secret_and_no_personal_data(
     ]
     assert verdicts[0]["response_id"] == "2_ABaOnud1" and verdicts[0]["verdict"] == "accepted"
     assert verdicts[1]["codes"] == ["consenso_mancante"]
+
+
+# -- the request path's shortcuts give the same answers -----------------------------------------------------------
+
+
+def test_the_app_s_judge_gives_the_verdict_of_judge_to_the_letter(crema: Settings) -> None:
+    # `Judge` maps each form header once and keeps the comuni index: every verdict, problem and field title
+    # must be the one `judge` (the sync's own parse + check, from scratch) gives
+    from sync.demo_data import generate, load_vocabulary
+    from webhook.verdict import Judge, Submission, judge
+
+    ambito = crema.ambito
+    demo = generate(ambito, 150, vocabulary=load_vocabulary(), seed=5)
+    the_judge = Judge(ambito)
+    compared = codes = 0
+    for i, row in enumerate(demo.rows):
+        given = dict(zip(demo.header[1:], row[1:], strict=False))
+        for email in ("", f"persona{i}@example.org"):  # with and without the collected-email column
+            sub = Submission(f"r{i}", dt.datetime(2024, 4, 3, 11, 9, 13), given, email)
+            mine, theirs = the_judge(sub), judge(sub, ambito)
+            assert (mine.checked, mine.fields) == (theirs.checked, theirs.fields)
+            compared += 1
+            codes += len(mine.codes)
+    assert compared == 2 * len(demo.rows) > 300 and codes > 50  # the demo's typos and late answers are judged, not only clean rows
+    # a form that lacks a required question: the same configuration error, every time (not remembered)
+    without_name = {t: v for t, v in answers().items() if t != "Denominazione dell'ente" and isinstance(v, str)}
+    lacking = Submission("r", dt.datetime(2024, 4, 3, 11, 9, 13), without_name)
+    with pytest.raises(ConfigError) as theirs_err:
+        judge(lacking, ambito)
+    for _ in range(2):
+        with pytest.raises(ConfigError) as mine_err:
+            the_judge(lacking)
+        assert str(mine_err.value) == str(theirs_err.value)
+
+
+def test_the_wsgi_entry_point_reads_the_environment(tmp_path: Path) -> None:
+    from webhook.wsgi import application
+
+    app = application({"ELENCO_WEBHOOK_SECRET": SECRET, "ELENCO_CONFIG": "crema",
+                       "ELENCO_INSTANCE_DIR": str(tmp_path / "i"), "ELENCO_DEBOUNCE_S": "0.5"})
+    st = state_of(app)
+    assert (st.config.settings.ambito.code, st.config.secret, st.scheduler.debounce_s) == ("crema", SECRET, 0.5)
+    assert st.instance_path == tmp_path / "i"
+    assert st.judge.ambito is st.config.settings.ambito
+    with pytest.raises(ConfigError, match="ELENCO_WEBHOOK_SECRET"):
+        application({"ELENCO_CONFIG": "crema", "ELENCO_INSTANCE_DIR": str(tmp_path / "i")})
+
+
+def test_a_claim_records_both_keys_or_neither(tmp_path: Path) -> None:
+    store = InstanceStore(tmp_path, response_ttl_s=3600)
+    assert store.claim("s1", "r1", now=1000.0) is None
+    # a live response with a new signature: refused, and the new signature is not recorded
+    assert store.claim("s2", "r1", now=1001.0) == "response"
+    assert store.claim("s2", "r2", now=1002.0) is None
+    # a live signature with a new response: refused, the new response not recorded
+    assert store.claim("s2", "r3", now=1003.0) == "signature"
+    assert store.claim("s3", "r3", now=1004.0) is None
+    assert (store.entries("signature"), store.entries("response")) == (3, 3)
+    # expired keys are claimed again, both at once
+    assert store.claim("s1", "r1", now=1000.0 + 3600 + 1) is None
+    assert store.get("last_submission_at") == 1000.0 + 3600 + 1

@@ -17,8 +17,9 @@ configuration problem, not the applicant's), 503 a temporary failure of the sync
 
 Routes live in blueprints, one module per job: `webhook.health` (/healthz, /status), `webhook.hooks`
 (/hooks/form, /hooks/pubsub), `webhook.tasks` (/tasks/sync), `webhook.addon` (/addon/…). Adding routes = a module with a `bp` and one
-line in `BLUEPRINTS`. Configuration: one `WebhookSettings` (`webhook.settings`), read from the environment
-when `create_app()` is called without one (gunicorn: `webhook.app:create_app()`).
+line in `BLUEPRINTS`. Configuration: one `WebhookSettings` (`webhook.settings`), which `create_app` takes;
+the environment is read at the edge only: `webhook.wsgi` (gunicorn, App Engine: `webhook.wsgi:application()`)
+and `webhook.serve` (`elenco serve`).
 
 May import: flask, werkzeug, the standard library, every `sync` module and `webhook` module. Nothing in
 `sync/` imports from here.
@@ -27,7 +28,6 @@ May import: flask, werkzeug, the standard library, every `sync` module and `webh
 from __future__ import annotations
 
 import logging
-import os
 import time
 import traceback
 from collections.abc import Callable
@@ -45,6 +45,7 @@ from webhook.logs import LOGGER, configure_logging
 from webhook.scheduler import SyncRunner, SyncScheduler, production_runner
 from webhook.settings import WebhookSettings
 from webhook.store import InstanceStore
+from webhook.verdict import Judge
 
 BLUEPRINTS: tuple[Blueprint, ...] = (health.bp, hooks.bp, tasks.bp, public.bp, addon.bp)
 
@@ -52,16 +53,17 @@ log = logging.getLogger(f"{LOGGER}.webhook")
 
 
 def create_app(
-    config: WebhookSettings | None = None,
+    config: WebhookSettings,
     *,
     runner: SyncRunner | None = None,
     clock: Callable[[], float] | None = None,
     certs_request: Callable[..., Any] | None = None,
 ) -> Flask:
-    """Build the webhook app; without `config` it is read from the environment (`webhook.settings`)."""
+    """Build the webhook app from its settings (read from the environment by `webhook.wsgi` or `webhook.serve`).
+
+    `runner`, `clock` and `certs_request` replace the real sync, wall clock and Google transport (tests).
+    """
     configure_logging()
-    if config is None:
-        config = WebhookSettings.from_env(os.environ)
     app = Flask(__name__, instance_relative_config=False)
     # one byte over the limit: a chunked body (no Content-Length) is then read up to MAX_BODY + 1 bytes and
     # refused with 413 by the route, instead of being cut at MAX_BODY and failing its signature (401)
@@ -80,6 +82,7 @@ def create_app(
     )
     app.extensions[EXTENSION] = WebhookState(
         config=config,
+        judge=Judge(config.settings.ambito),
         store=store,
         scheduler=scheduler,
         clock=clock or time.time,

@@ -13,6 +13,7 @@ from webhook import labels
 from webhook.scheduler import SyncScheduler
 from webhook.settings import WebhookSettings
 from webhook.store import InstanceStore
+from webhook.verdict import Judge
 
 EXTENSION = "elenco"
 
@@ -22,6 +23,7 @@ class WebhookState:
     """What the routes share; one per app (`app.extensions["elenco"]`)."""
 
     config: WebhookSettings
+    judge: Judge  # the verdict, with the Ambito's indexes built once
     store: InstanceStore
     scheduler: SyncScheduler
     clock: Callable[[], float]

@@ -14,10 +14,9 @@ import tomllib
 from importlib import metadata
 from pathlib import Path
 
-HEADER = (
-    "# Generato da: python -m webhook.deploy requirements > requirements.txt  (non modificare a mano)\n"
-    "# Le dipendenze di pyproject.toml, fissate alle versioni con cui sono passati i test.\n"
-)
+from webhook import labels
+
+HEADER = labels.REQUIREMENTS_HEADER
 
 
 def requirement_lines(pyproject: Path) -> list[str]:
@@ -38,7 +37,7 @@ def requirement_lines(pyproject: Path) -> list[str]:
 def main(argv: list[str]) -> int:
     """Print requirements.txt for the pyproject.toml of the current folder."""
     if argv[1:] != ["requirements"]:
-        print("uso: python -m webhook.deploy requirements > requirements.txt", file=sys.stderr)
+        print(labels.DEPLOY_USAGE, file=sys.stderr)
         return 2
     sys.stdout.write(HEADER + "\n".join(requirement_lines(Path("pyproject.toml"))) + "\n")
     return 0

@@ -13,7 +13,7 @@ from webhook import labels
 from webhook.auth import AuthError, bearer_token, verify_pubsub_token, verify_signature
 from webhook.context import WebhookState, current, refuse
 from webhook.logs import LOGGER
-from webhook.verdict import Submission, SubmissionError, Verdict, judge, parse_submission, verdict_json
+from webhook.verdict import Submission, SubmissionError, Verdict, parse_submission, verdict_json
 
 MAX_BODY = 256 * 1024
 TIMESTAMP_HEADER = "X-Elenco-Timestamp"
@@ -85,9 +85,9 @@ def hook_form() -> tuple[Response, int]:
     try:
         body, signature = _signed_body(st)
         submission = _submission(body)
-        ambito = st.config.settings.ambito
+        ambito = st.judge.ambito
         try:
-            verdict: Verdict = judge(submission, ambito)
+            verdict: Verdict = st.judge(submission)
         except ConfigError as err:
             # the form lacks a question the configuration requires: IT must fix the form or `questions`
             log.error("form lacks a required question", extra={"fields": {

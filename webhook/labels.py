@@ -90,6 +90,8 @@ EMAIL_SUBJECT = {
 }
 EMAIL_GREETING = "Buongiorno,"
 EMAIL_RECEIVED = "abbiamo ricevuto la risposta al modulo «{notice}» inviata il {when}{name}."
+EMAIL_FOR_NAME = " per «{name}»"  # after EMAIL_RECEIVED's date, when the response names the body
+EMAIL_WHEN = "%d/%m/%Y alle %H:%M"  # strftime format of the date in EMAIL_RECEIVED
 EMAIL_REJECTED = "La domanda non può essere accettata per questi motivi:"
 EMAIL_ACCEPTED = "La domanda è stata accettata. Vi segnaliamo però:"
 EMAIL_WARNINGS_TOO = "Vi segnaliamo inoltre:"
@@ -149,3 +151,10 @@ CHECK_READ = "Fogli leggibili: {rows} risposte del modulo."
 CHECK_TODO = "Da sistemare con «elenco init» (o con una sincronizzazione): {line}"
 CHECK_FORM_OK = "Le domande del modulo corrispondono alla configurazione."
 CHECK_LAST_SYNC = "Ultima sincronizzazione: {outcome}. {detail}"
+
+# `python -m webhook.deploy`
+REQUIREMENTS_HEADER = (
+    "# Generato da: python -m webhook.deploy requirements > requirements.txt  (non modificare a mano)\n"
+    "# Le dipendenze di pyproject.toml, fissate alle versioni con cui sono passati i test.\n"
+)
+DEPLOY_USAGE = "uso: python -m webhook.deploy requirements > requirements.txt"

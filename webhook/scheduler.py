@@ -106,6 +106,11 @@ class SyncScheduler:
             if self._stopping:
                 return
             now = self._clock()
+            # A request while one is pending only moves the quiet period later: the background thread,
+            # waiting for the earlier due time, recomputes it when it wakes then. Waking it for every
+            # submission cost a thread switch each. It is woken when there is something new to see: the
+            # first request, or one that cancels a retry's back-off (`_not_before`).
+            wake = not self._dirty or self._not_before > 0.0
             if not self._dirty:
                 self._first_pending = now
                 self._trigger = trigger
@@ -115,7 +120,8 @@ class SyncScheduler:
             self._retries = 0
             self._not_before = 0.0
             self._ensure_thread()
-            self._cond.notify_all()
+            if wake:
+                self._cond.notify_all()
 
     def run_now(self, trigger: str) -> Report:
         """Run one sync in the calling thread, under the same locks; it covers every pending request."""

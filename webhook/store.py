@@ -22,11 +22,21 @@ RESPONSE_TTL_S = 7 * 24 * 3600.0  # far beyond the retries of the Apps Script an
 MAX_ENTRIES = 200_000
 PRUNE_EVERY_S = 60.0
 
+# No index on `expires`: it would be a third b-tree written by every claim (a third of a claim's cost), for
+# the prune that runs once a minute and scans the table either way (≈ 30 ms at MAX_ENTRIES).
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS seen (key TEXT PRIMARY KEY, expires REAL NOT NULL);
-CREATE INDEX IF NOT EXISTS seen_expires ON seen (expires);
+DROP INDEX IF EXISTS seen_expires;
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
+# both keys in one statement; a key already there counts as claimed again only once it has expired, so the
+# statement changes 2 rows exactly when neither key is live (otherwise the transaction is rolled back)
+_CLAIM = (
+    "INSERT INTO seen (key, expires) VALUES (?, ?), (?, ?) "
+    "ON CONFLICT (key) DO UPDATE SET expires = excluded.expires WHERE seen.expires <= ?"
+)
+_SET = "INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value"
+_LIVE = "SELECT 1 FROM seen WHERE key = ? AND expires > ?"
 
 Replay = Literal["signature", "response"]
 
@@ -42,6 +52,7 @@ class InstanceStore:
         self.response_ttl_s = response_ttl_s
         self._last_prune = 0.0
         self._local = threading.local()
+        self._write_lock, self._lock_pid = threading.Lock(), os.getpid()
         with self._connect() as con:
             con.execute("PRAGMA journal_mode=WAL")
             con.executescript(_SCHEMA)
@@ -67,6 +78,16 @@ class InstanceStore:
             con.close()
             raise
 
+    @contextlib.contextmanager
+    def _writer(self) -> Iterator[sqlite3.Connection]:
+        # The threads of one worker take turns here, not in SQLite: a writer that finds the database
+        # locked sleeps in SQLite's busy handler (1, 2, 5, 10… ms) however soon the lock is free, while
+        # this lock hands over at once. The workers of a machine still wait for each other in SQLite.
+        if self._lock_pid != os.getpid():  # a fork (gunicorn --preload) gets a lock of its own
+            self._write_lock, self._lock_pid = threading.Lock(), os.getpid()
+        with self._write_lock, self._connect() as con:
+            yield con
+
     def close(self) -> None:
         """Close this thread's connection (tests, shutdown)."""
         con = getattr(self._local, "con", None)
@@ -76,18 +97,16 @@ class InstanceStore:
 
     def claim(self, signature: str, response_key: str, now: float) -> Replay | None:
         """Record a signature and a response key together; return which one was already seen (and record nothing)."""
-        keys = ((f"sig:{signature}", now + SIGNATURE_TTL_S, "signature"),
-                (f"resp:{response_key}", now + self.response_ttl_s, "response"))
-        with self._connect() as con:
+        sig, resp = f"sig:{signature}", f"resp:{response_key}"
+        with self._writer() as con:
             con.execute("BEGIN IMMEDIATE")
             try:
-                for key, _, kind in keys:
-                    row = con.execute("SELECT expires FROM seen WHERE key = ?", (key,)).fetchone()
-                    if row is not None and row[0] > now:
-                        con.execute("ROLLBACK")
-                        return "signature" if kind == "signature" else "response"
-                con.executemany("INSERT OR REPLACE INTO seen (key, expires) VALUES (?, ?)",
-                                [(k, e) for k, e, _ in keys])
+                before = con.total_changes
+                con.execute(_CLAIM, (sig, now + SIGNATURE_TTL_S, resp, now + self.response_ttl_s, now))
+                if con.total_changes - before != 2:
+                    # a replay (rare): record nothing, then say which key was live (the signature first)
+                    con.execute("ROLLBACK")
+                    return "signature" if con.execute(_LIVE, (sig, now)).fetchone() else "response"
                 self._set(con, "last_submission_at", now)
                 if now - self._last_prune >= PRUNE_EVERY_S:
                     self._prune(con, now)
@@ -101,7 +120,7 @@ class InstanceStore:
     def claim_signature(self, signature: str, now: float) -> bool:
         """Record a signature of a staff-menu request; False if it was already seen (a replay)."""
         key = f"sig:{signature}"
-        with self._connect() as con:
+        with self._writer() as con:
             con.execute("BEGIN IMMEDIATE")
             row = con.execute("SELECT expires FROM seen WHERE key = ?", (key,)).fetchone()
             if row is not None and row[0] > now:
@@ -116,14 +135,15 @@ class InstanceStore:
         con.execute("DELETE FROM seen WHERE expires <= ?", (now,))
         # only response keys are capped: live signatures are few (one per request in the last 10 minutes)
         # and dropping one would let it be replayed inside its window
-        (count,) = con.execute("SELECT COUNT(*) FROM seen WHERE key LIKE 'resp:%'").fetchone()
+        # a range of the primary key, not LIKE (which scans): ';' is the character after ':'
+        (count,) = con.execute("SELECT COUNT(*) FROM seen WHERE key >= 'resp:' AND key < 'resp;'").fetchone()
         if count > self.max_entries:
-            con.execute("DELETE FROM seen WHERE key IN (SELECT key FROM seen WHERE key LIKE 'resp:%' "
+            con.execute("DELETE FROM seen WHERE key IN (SELECT key FROM seen WHERE key >= 'resp:' AND key < 'resp;' "
                         "ORDER BY expires LIMIT ?)", (count - self.max_entries,))
 
     def prune(self, now: float) -> None:
         """Drop expired entries and keep at most `max_entries`."""
-        with self._connect() as con:
+        with self._writer() as con:
             con.execute("BEGIN IMMEDIATE")
             self._prune(con, now)
             con.execute("COMMIT")
@@ -137,11 +157,11 @@ class InstanceStore:
 
     @staticmethod
     def _set(con: sqlite3.Connection, name: str, value: Any) -> None:
-        con.execute("INSERT OR REPLACE INTO meta (name, value) VALUES (?, ?)", (name, json.dumps(value)))
+        con.execute(_SET, (name, json.dumps(value)))
 
     def set(self, **values: Any) -> None:
         """Store status values (JSON-serialisable)."""
-        with self._connect() as con:
+        with self._writer() as con:
             con.execute("BEGIN IMMEDIATE")
             for name, value in values.items():
                 self._set(con, name, value)
@@ -149,7 +169,7 @@ class InstanceStore:
 
     def increment(self, name: str) -> int:
         """Add one to a counter shared by the workers; return the new value."""
-        with self._connect() as con:
+        with self._writer() as con:
             con.execute("BEGIN IMMEDIATE")
             row = con.execute("SELECT value FROM meta WHERE name = ?", (name,)).fetchone()
             value = (int(json.loads(row[0])) if row else 0) + 1

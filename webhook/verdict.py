@@ -13,10 +13,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sync import labels as sync_labels
+from sync.comuni import index_for
 from sync.config import Ambito, normalise_title
 from sync.labels import QUESTION_LABELS
-from sync.model import Checked, Problem, Severity
-from sync.parse import LIST_SEPARATOR, clean_text, parse_rows
+from sync.model import Checked, Problem, Response, Severity
+from sync.parse import LIST_SEPARATOR, ColumnMap, clean_text, parse_rows
 from sync.validate import check
 from webhook import labels
 
@@ -28,6 +29,8 @@ LIST_JOIN = LIST_SEPARATOR if LIST_SEPARATOR in clean_text(f"a{LIST_SEPARATOR}b"
 MAX_ANSWERS = 500
 LATE_CODES = frozenset({"oltre_scadenza"})
 MAX_ID = 200
+MAX_HEADERS = 64  # distinct form headers whose column map a `Judge` keeps
+WARM_NAME, WARM_COMUNE = "Associazione Esempio APS", "Roma"  # what `Judge` checks once at start
 
 
 class SubmissionError(ValueError):
@@ -144,17 +147,61 @@ def build_grid(submission: Submission, ambito: Ambito) -> list[list[str]]:
 
 
 def judge(submission: Submission, ambito: Ambito) -> Verdict:
-    """Validate the answers exactly as the sync will; a missing required question raises ConfigError."""
+    """Validate the answers exactly as the sync will; a missing required question raises ConfigError.
+
+    From scratch, as a sync reads a sheet; the web app uses a `Judge`, which gives the same verdict faster.
+    """
     grid = build_grid(submission, ambito)
     parsed = parse_rows(grid, ambito)
     header = grid[0]
-    fields = {f: header[cols[0]] for f, cols in parsed.columns.columns.items()}
     # the timestamp column is always present, so the row is never blank and always parses to one response
-    checked = check(parsed.responses[0], ambito)
+    return _verdict(check(parsed.responses[0], ambito), header, parsed.columns)
+
+
+def _verdict(checked: Checked, header: list[str], columns: ColumnMap) -> Verdict:
     # the office's set-up problems (an area answer the configuration does not know) go to staff in
     # `Anomalie` with the sync; the applicant is neither told nor mailed about them
     own = tuple(p for p in checked.problems if p.code not in sync_labels.STAFF_ONLY_CODES)
+    fields = {f: header[cols[0]] for f, cols in columns.columns.items()}
     return Verdict(replace(checked, problems=own), fields)
+
+
+class Judge:
+    """`judge` for one Ambito, with what its settings derive built once, not per submission.
+
+    The comuni index of the Ambito, and the column map of each form header: every submission of one form
+    has the same questions, so the header is mapped on its first submission (`parse_rows` of the header
+    alone, the same mapping the sync makes). The verdict is `judge`'s, to the letter (tested).
+    """
+
+    def __init__(self, ambito: Ambito) -> None:
+        self.ambito = ambito
+        self._comuni = index_for(ambito)
+        self._columns: dict[tuple[str, ...], ColumnMap] = {}
+        # The core loads its reference data on first use (the national list of comuni, the table of names):
+        # load it now, when the app starts, not while the first applicant of each worker waits (tenths of a
+        # second). A comune outside every Ambito reaches the national list; the result is thrown away.
+        check(Response(row=2, submitted_at=None, submitted_raw="", name=WARM_NAME, comune=WARM_COMUNE),
+              ambito, self._comuni)
+
+    def _columns_of(self, header: list[str]) -> ColumnMap:
+        key = tuple(header)
+        found = self._columns.get(key)
+        if found is None:
+            # a missing required question raises ConfigError here, every time: failures are not kept
+            found = parse_rows([header], self.ambito).columns
+            if len(self._columns) >= MAX_HEADERS:  # only signed requests get here; bounded all the same
+                self._columns.clear()
+            self._columns[key] = found
+        return found
+
+    def __call__(self, submission: Submission) -> Verdict:
+        """The verdict on one submission."""
+        grid = build_grid(submission, self.ambito)
+        header = grid[0]
+        columns = self._columns_of(header)
+        parsed = parse_rows(grid, self.ambito, columns=columns)
+        return _verdict(check(parsed.responses[0], self.ambito, self._comuni), header, columns)
 
 
 def _problem_json(p: Problem, fields: dict[str, str]) -> dict[str, str]:
@@ -168,7 +215,7 @@ def _problem_json(p: Problem, fields: dict[str, str]) -> dict[str, str]:
 
 
 def _when(submission: Submission) -> str:
-    return submission.submitted_at.strftime("%d/%m/%Y alle %H:%M")
+    return submission.submitted_at.strftime(labels.EMAIL_WHEN)
 
 
 def email_text(verdict: Verdict, submission: Submission, ambito: Ambito) -> tuple[str, str]:
@@ -183,7 +230,7 @@ def email_text(verdict: Verdict, submission: Submission, ambito: Ambito) -> tupl
         labels.EMAIL_GREETING,
         "",
         labels.EMAIL_RECEIVED.format(notice=ambito.notice, when=_when(submission),
-                                     name=f" per «{name}»" if name else ""),
+                                     name=labels.EMAIL_FOR_NAME.format(name=name) if name else ""),
         "",
     ]
 
