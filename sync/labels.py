@@ -1043,3 +1043,78 @@ STAFF: dict[str, str] = {
 def say(code: str, /, **values: object) -> str:
     """The staff sentence registered as `code`, its `{placeholders}` filled from `values`."""
     return STAFF[code].format(**values)
+
+# Local workbooks (sync/backends/xlsx.py, sync/backends/printout.py) ------------------------------------
+XLSX_MSG_LOCKED = (
+    "Il file {name} è aperto in un altro programma (LibreOffice o Excel): chiuderlo e rilanciare la "
+    "sincronizzazione. Nessun file è stato modificato."
+)
+XLSX_MSG_OWNER = (
+    " Lo segnala il file nascosto «{owner}» nella cartella {folder}{who}. Se il file non è aperto da nessuno "
+    "(per esempio dopo un arresto improvviso del programma), «{owner}» è rimasto per errore: cancellarlo e "
+    "rilanciare la sincronizzazione."
+)
+XLSX_OWNER_BY = ", scritto da {person}"
+XLSX_OWNER_PERSON = "{name} (utente {user})"
+XLSX_OWNER_HOST = " sul computer «{host}»"
+XLSX_OWNER_SINCE = " il {day} alle {hour}"
+MEMORY_MSG_BUSY = "Un'altra sincronizzazione è in corso: riprovare tra qualche minuto."  # sync.backends.memory
+XLSX_MSG_BUSY = "Un'altra sincronizzazione è in corso sulla cartella {folder}: riprovare tra qualche minuto."
+XLSX_MSG_NO_FOLDER = "La cartella {folder} non esiste: crearla o correggere `folder` nella configurazione."
+XLSX_MSG_NOT_WRITABLE = "Non è possibile scrivere nella cartella {folder}: controllarne i permessi."
+XLSX_MSG_NOT_XLSX = (
+    "Il file {name} non è un file Excel (.xlsx) valido: aprirlo con Excel o LibreOffice e salvarlo "
+    "come «Cartella di lavoro Excel (.xlsx)»."
+)
+XLSX_MSG_XLSX_AS_CSV = "Il file {name} è un file Excel, non un CSV: rinominarlo {xlsx}."
+XLSX_MSG_XLS_AS_CSV = (
+    "Il file {name} è un file Excel 97-2003 (.xls), non un CSV: esportare di nuovo le risposte dal modulo "
+    "Google in formato .csv."
+)
+XLSX_MSG_EMPTY = "Il file {name} è vuoto: esportare di nuovo le risposte dal modulo Google."
+XLSX_MSG_NO_RESPONSES = (
+    "Mancano le risposte del modulo: mettere nella cartella {folder} il file risposte.csv (o risposte.xlsx) "
+    "esportato dal modulo Google, oppure una scheda «{tab}» in elenco-interno.xlsx."
+)
+XLSX_MSG_BOTH_RESPONSES = (
+    "Nella cartella {folder} ci sono sia risposte.csv sia risposte.xlsx: lasciarne uno solo, quello "
+    "aggiornato."
+)
+XLSX_CSV_HINT = (
+    "Probabilmente delle virgolette non sono chiuse: esportare di nuovo le risposte dal modulo Google "
+    "senza modificare il file a mano."
+)
+XLSX_MSG_CSV_BROKEN = (
+    "Il file {name} non è un CSV valido: errore nella riga che inizia alla riga {line} del file "
+    "(virgolette non chiuse o testo subito dopo le virgolette di chiusura). " + XLSX_CSV_HINT
+)
+XLSX_MSG_CSV_WIDTH = (
+    "Il file {name} non è un CSV valido: alcune righe hanno un numero di colonne diverso "
+    "dall'intestazione ({width} colonne): {rows}. " + XLSX_CSV_HINT
+)
+XLSX_MSG_CSV_SWALLOWED = (
+    "Il file {name} non è un CSV valido: nella riga che inizia alla riga {line} del file un campo tra "
+    "virgolette sembra contenere altre risposte ({count}). " + XLSX_CSV_HINT
+)
+XLSX_MSG_TAB_NAME = (
+    "Il nome della scheda «{title}» non è valido per Excel: non può essere vuoto, contenere [ ] * ? / \\ : "
+    "né iniziare o finire con un apostrofo. Correggerlo nella configurazione (`tab` delle aree)."
+)
+XLSX_MSG_TAB_CLASH = (
+    "Le schede «{first}» e «{second}» avrebbero in Excel lo stesso nome «{short}» (al massimo 31 "
+    "caratteri): accorciarne il nome nella configurazione (`tab` delle aree)."
+)
+XLSX_ACTION_FILE = "creato il file {name}"
+XLSX_ACTION_TAB = "creata la scheda «{title}»"
+XLSX_ACTION_HEADER = "scritta l'intestazione della scheda «{title}»"
+XLSX_DROPDOWN_ERROR_TITLE = "Valore non previsto"
+XLSX_DROPDOWN_ERROR = "Scegliere un valore dall'elenco."
+XLSX_LISTS_TAB = "Elenchi a discesa"
+XLSX_TRUE, XLSX_FALSE = "VERO", "FALSO"  # a boolean cell as a person sees it
+PRINTOUT_SHEET = "Presenze"
+XLSX_CSV_BAD_ROW = "riga {line} del file: {width} colonne"
+XLSX_CSV_MORE = "; e altre {n}"
+XLSX_ROWS_ONE, XLSX_ROWS_MANY = "1 riga", "{n} righe"
+XLSX_RESPONSES_TAB = "Risposte del modulo 1"  # the responses tab Google Forms makes
+# Headers of the form's timestamp column (Italian and English Forms exports), as regular expressions.
+XLSX_TIMESTAMP_HEADERS = ("cronologic", "timestamp", "marca temporale")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 import threading
 import zipfile
@@ -406,18 +407,23 @@ def test_a_crash_at_rename_leaves_the_previous_file_intact(
     assert no_temp_files(store.folder)
 
 
+@pytest.mark.parametrize("saver", ["splice", "openpyxl"])
 def test_a_crash_while_saving_leaves_the_previous_file_intact(
-    store: XlsxStore, monkeypatch: pytest.MonkeyPatch
+    store: XlsxStore, monkeypatch: pytest.MonkeyPatch, saver: str
 ) -> None:
     store.ensure("staff", SPECS)
     before = staff_path(store).read_bytes()
 
-    def half_save(self: openpyxl.Workbook, target: object) -> None:
+    def half_save(self: object, target: object) -> None:
         assert hasattr(target, "write")
         target.write(b"PK\x03\x04 half a zip")
         raise KeyboardInterrupt  # the process is stopped mid-save
 
-    monkeypatch.setattr(openpyxl.Workbook, "save", half_save)
+    if saver == "openpyxl":  # the path of a file the splice does not rewrite
+        monkeypatch.setattr(XlsxStore, "_spliced", lambda *args: None)
+        monkeypatch.setattr(openpyxl.Workbook, "save", half_save)
+    else:
+        monkeypatch.setattr(xlsx, "_writer_of", lambda data: lambda f: half_save(None, f))
     with pytest.raises(KeyboardInterrupt):
         store.write("staff", [RangeWrite("Elenco", 1, 0, (("E-0001",),))], SPECS)
     assert staff_path(store).read_bytes() == before
@@ -994,3 +1000,81 @@ def test_the_staff_workbook_reads_the_way_a_person_sees_it(store: XlsxStore) -> 
     assert snap.tabs["Elenco"] == [["ID", "Denominazione"], ["E-0001", "00123"], ["E-0002", "12.5"]]
     assert snap.tabs["Note"] == [["Nota", "Quando"], ["una nota", "03/05/2024 10.00.00"]]
     assert snap.hidden == {"_stato"}
+
+
+# -- the fast write path: only the written sheets are re-serialised -------------------------------------------
+
+
+def _parts(path: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as z:
+        return {n: z.read(n) for n in z.namelist()}
+
+
+def test_a_write_keeps_the_other_sheets_byte_for_byte_and_what_openpyxl_would_drop(store: XlsxStore) -> None:
+    """Excel's cross-sheet dropdowns live in an extension openpyxl drops on save: a write elsewhere keeps it."""
+    store.ensure("staff", SPECS)
+    path = staff_path(store)
+    parts = _parts(path)
+    decisioni = "xl/worksheets/sheet2.xml"
+    parts[decisioni] = parts[decisioni].replace(b"</worksheet>", EXT_DATA_VALIDATION.encode())
+    with zipfile.ZipFile(path, "w") as z:
+        for n, data in parts.items():
+            z.writestr(n, data)
+    store.write("staff", [RangeWrite("Elenco", 1, 0, (("E-0001", "Auser"),))], SPECS)
+    after = _parts(path)
+    assert after[decisioni] == parts[decisioni]
+    assert after["xl/worksheets/sheet3.xml"] == parts["xl/worksheets/sheet3.xml"]  # _stato, not written
+    assert after["xl/worksheets/sheet1.xml"] != parts["xl/worksheets/sheet1.xml"]
+    assert store.read(SPECS).tabs["Elenco"][1] == ["E-0001", "Auser"]
+
+
+def test_a_persons_colour_on_a_written_cell_stays_and_the_cell_becomes_text(store: XlsxStore) -> None:
+    store.ensure("staff", SPECS)
+    path = staff_path(store)
+    wb = load(path)
+    wb["Elenco"]["B2"].fill = openpyxl.styles.PatternFill("solid", fgColor="FFFF00")
+    wb["Elenco"]["B2"].value = "vecchio"
+    wb["Elenco"]["D2"] = "appunto"  # beyond the written columns: kept as typed
+    wb.save(path)
+    store.write("staff", [RangeWrite("Elenco", 1, 0, (("E-0001", "=nuovo"),))], SPECS)
+    ws = load(path)["Elenco"]
+    b2 = ws["B2"]
+    assert (b2.value, b2.data_type, b2.number_format, b2.quotePrefix) == ("=nuovo", "s", "@", True)
+    assert b2.fill.fgColor.rgb == "00FFFF00"
+    assert ws["D2"].value == "appunto"
+    assert (ws["A1"].value, ws["A1"].font.b) == ("ID", True)
+
+
+def test_a_written_sheet_keeps_its_filter_widths_and_the_print_area_follows_the_rows(store: XlsxStore) -> None:
+    listing = TabSpec(title="Lista", header=("ID", "Note"), print_columns=1)
+    store.ensure("staff", [listing])
+    long = "parola " * 20
+    rows = tuple((f"E-{i:04d}", long if i == 3 else "breve") for i in range(1, 6))
+    store.write("staff", [RangeWrite("Lista", 1, 0, rows)], [listing])
+    ws = load(staff_path(store))["Lista"]
+    assert ws.auto_filter.ref == "A1:B6"
+    assert ws.print_area == "'Lista'!$A$1:$A$6"
+    assert ws.column_dimensions["B"].width == 40
+    assert ws["B4"].alignment.wrap_text and ws.row_dimensions[4].height == 4 * 12.75 + 2  # 140 characters
+    assert ws["A4"].alignment.vertical == "top"
+    assert ws.page_setup.paperSize == 9 and ws.freeze_panes == "A2"
+    store.write("staff", [RangeWrite("Lista", 4, 0, (("", ""), ("", "")))], [listing])
+    ws = load(staff_path(store))["Lista"]
+    assert ws.auto_filter.ref == "A1:B4" and ws.print_area == "'Lista'!$A$1:$A$4"
+
+
+def test_a_file_the_splice_does_not_understand_is_written_by_openpyxl(store: XlsxStore) -> None:
+    store.ensure("staff", SPECS)
+    path = staff_path(store)
+    parts = _parts(path)
+    # a namespace prefix on every element: valid, but not the shape the splice reads
+    sheet = parts["xl/worksheets/sheet1.xml"].decode()
+    sheet = re.sub(r"<(/?)(\w+)", r"<\1x:\2", sheet).replace(
+        "<x:worksheet xmlns=", "<x:worksheet xmlns:x="
+    )
+    parts["xl/worksheets/sheet1.xml"] = sheet.encode()
+    with zipfile.ZipFile(path, "w") as z:
+        for n, data in parts.items():
+            z.writestr(n, data)
+    assert store.write("staff", [RangeWrite("Elenco", 1, 0, (("E-0001",),))], SPECS) == 1
+    assert store.read(SPECS).tabs["Elenco"][1] == ["E-0001"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import zipfile
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -231,3 +232,56 @@ def test_the_typed_cell_checker_accepts_typed_columns_and_catches_anything_else(
         "elenco-interno.xlsx Elenco!B2 is a 'n' cell",
         "elenco-interno.xlsx Risposte!A3 is a 'f' cell",
     ]
+
+
+def _looks(path: Path) -> dict[str, Any]:
+    """What a person sees of every sheet: cells (value, type, format, bold, wrap, alignment), widths, filter."""
+    wb = openpyxl.load_workbook(path)
+    seen: dict[str, Any] = {}
+    for ws in wb.worksheets:
+        cells = {
+            c.coordinate: (
+                c.value,
+                c.data_type,
+                c.number_format,
+                bool(c.font.b),
+                bool(c.alignment.wrap_text),
+                c.alignment.vertical or "bottom",  # LibreOffice spells out the default
+                bool(c.quotePrefix),
+            )
+            for row in ws.iter_rows()
+            for c in row
+            if c.value is not None
+        }
+        widths = {k: d.width for k, d in ws.column_dimensions.items()}
+        heights = {r: ws.row_dimensions[r].height for r in range(1, ws.max_row + 1)}
+        seen[ws.title] = (cells, widths, heights, ws.auto_filter.ref, ws.print_area, ws.sheet_state)
+    return seen
+
+
+def test_a_write_to_a_libreoffice_saved_workbook_looks_as_openpyxl_would_make_it(
+    synced: Path, crema: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The fast write path (only the written sheets re-serialised) against the openpyxl one, on a file
+    LibreOffice saved (shared strings, its own styles), with a new response shifting the rows."""
+    base = tmp_path / "base"
+    shutil.copytree(synced, base)
+    for name in ("elenco-interno.xlsx", "elenco-pubblico.xlsx"):
+        libreoffice_resave(base / name, tmp_path)
+    lines = (synced / "risposte.csv").read_text(encoding="utf-8").splitlines()
+    with (base / "risposte.csv").open("a", encoding="utf-8") as f:
+        f.write(lines[3].replace(lines[3].split(",")[0], '"2024/05/20 10:00:00"', 1) + "\n")
+    spliced, plain = tmp_path / "spliced", tmp_path / "plain"
+    shutil.copytree(base, spliced)
+    shutil.copytree(base, plain)
+    with monkeypatch.context() as m:
+        m.setattr(XlsxStore, "_spliced", lambda *args: None)
+        want = run_sync(XlsxStore(plain), crema, datetime(2024, 5, 21, 9, 0)).report
+    got = run_sync(XlsxStore(spliced), crema, datetime(2024, 5, 21, 9, 0)).report
+    assert got.cells_written == want.cells_written > 0
+    for name in ("elenco-interno.xlsx", "elenco-pubblico.xlsx"):
+        assert _looks(spliced / name) == _looks(plain / name), name
+        # the fast path ran: LibreOffice's shared strings are kept as they were (openpyxl rewrites them)
+        with zipfile.ZipFile(base / name) as before, zipfile.ZipFile(spliced / name) as after:
+            assert after.read("xl/sharedStrings.xml") == before.read("xl/sharedStrings.xml")
+    assert run_sync(XlsxStore(spliced), crema, datetime(2024, 5, 21, 10, 0)).report.cells_written == 0

@@ -10,14 +10,12 @@ import contextlib
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
+from sync import labels
 from sync.backends.base import Dropdown, Grid, RangeWrite, Snapshot, TabSpec, Workbook
 from sync.errors import LockedError, TransientError
 
-MSG_LOCKED = (
-    "Il file {name} è aperto in un altro programma (LibreOffice o Excel): chiuderlo e rilanciare la "
-    "sincronizzazione. Nessun file è stato modificato."
-)
-MSG_BUSY = "Un'altra sincronizzazione è in corso: riprovare tra qualche minuto."
+MSG_LOCKED = labels.XLSX_MSG_LOCKED  # the words of the local backend, whose files this one stands in for
+MSG_BUSY = labels.MEMORY_MSG_BUSY
 _NAMES: dict[Workbook, str] = {"staff": "elenco-interno", "public": "elenco-pubblico"}
 
 
@@ -32,7 +30,7 @@ class MemoryStore:
         staff: dict[str, Grid] | None = None,
         public: dict[str, Grid] | None = None,
         *,
-        responses_origin: str = "Risposte del modulo 1",
+        responses_origin: str = labels.XLSX_RESPONSES_TAB,
     ) -> None:
         self.responses: Grid = responses if responses is not None else []
         self.responses_origin = responses_origin
@@ -74,7 +72,7 @@ class MemoryStore:
         for spec in specs:
             grid = book.get(spec.title)
             if grid is None:
-                actions.append(f"creata la scheda «{spec.title}»")
+                actions.append(labels.XLSX_ACTION_TAB.format(title=spec.title))
                 if not dry_run:
                     book[spec.title] = [list(spec.header), *(list(r) for r in spec.seed)]
                     if spec.hidden:
@@ -82,7 +80,7 @@ class MemoryStore:
                     if spec.dropdown is not None:
                         self.dropdowns[(workbook, spec.title)] = spec.dropdown
             elif spec.header and not any(grid[0] if grid else []):
-                actions.append(f"scritta l'intestazione della scheda «{spec.title}»")
+                actions.append(labels.XLSX_ACTION_HEADER.format(title=spec.title))
                 if not dry_run:
                     if grid:
                         grid[0] = list(spec.header)

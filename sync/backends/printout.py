@@ -11,6 +11,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.worksheet.page import PageMargins
 
+from sync import labels
 from sync.backends.base import Printable
 
 _THIN = Side(style="thin", color="999999")
@@ -24,7 +25,7 @@ def write_printables(folder: Path, sheets: Sequence[Printable]) -> list[Path]:
     for sheet in sheets:
         wb = Workbook()
         ws = wb.active
-        ws.title = "Presenze"
+        ws.title = labels.PRINTOUT_SHEET
         ws["A1"] = sheet.title
         ws["A1"].font = Font(bold=True, size=14)
         ws["A2"] = sheet.subtitle
@@ -47,7 +48,7 @@ def write_printables(folder: Path, sheets: Sequence[Printable]) -> list[Path]:
         ws.sheet_properties.pageSetUpPr.fitToPage = True
         ws.print_title_rows = "4:4"
         ws.page_margins = PageMargins(left=0.5, right=0.5, top=0.6, bottom=0.6)
-        ws.oddFooter.center.text = "Pagina &P di &N"
+        ws.oddFooter.center.text = labels.PRINT_FOOTER_PAGE
         target = folder / sheet.filename
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=".stampa-", suffix=".xlsx")
         try:

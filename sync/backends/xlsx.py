@@ -12,8 +12,9 @@ Folder layout::
     datapackage.json               the Frictionless description of the CSV
     .elenco.lock                   held while a sync runs, so two syncs on one machine never overlap
 
-Every file is written atomically (a temp file in the same folder, fsync, `os.replace`), and never while
-LibreOffice or Excel has it open. Cells are always written as literal text: a value starting with `=` is
+A write re-serialises only the sheets it writes and copies every other part of the file byte for byte
+(`sync.backends.xlsx_splice`); openpyxl creates files and tabs. Every file is written atomically (a temp
+file in the same folder, fsync, `os.replace`), and never while LibreOffice or Excel has it open. Cells are always written as literal text: a value starting with `=` is
 a string, never a formula.
 """
 
@@ -49,6 +50,17 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from sync import labels
 from sync.backends.base import Grid, RangeWrite, Snapshot, TabSpec, Workbook
+from sync.backends.xlsx_splice import (
+    FILTER_BUTTON,
+    LINE_HEIGHT,
+    MAX_WIDTH,
+    ROW_HEIGHT_MAX,
+    WIDTH_SAMPLE_ROWS,
+    SheetEdit,
+    Unsupported,
+    splice,
+    wrapped_lines,
+)
 from sync.cells import XLSX_FORMATS, canonical_text, kind_of, typed_value
 from sync.errors import ConfigError, LockedError, TransientError
 from sync.public_list import DATAPACKAGE_NAME, FORMULA_PREFIXES, HTML_NAME, PDF_NAME
@@ -71,88 +83,44 @@ MAX_TITLE = 31
 DROPDOWN_ROWS = 2000
 # An inline list validation ("A,B,C") may not exceed 255 characters; longer lists go to a hidden tab.
 INLINE_LIST_MAX = 255
-LISTS_TAB = "Elenchi a discesa"
+LISTS_TAB = labels.XLSX_LISTS_TAB
 # A long essay answer is legal (a Google cell holds 50,000 characters); the csv default is 128 KiB.
 _CSV_FIELD_LIMIT = 1 << 26
 _TEXT_FORMAT = "@"
 _BOLD = Font(bold=True)
 _WRAP = Alignment(wrap_text=True, vertical="top")
 _TOP = Alignment(vertical="top")
-# Column widths (characters) fit the content between the header (plus the filter button) and this cap;
-# a longer column wraps instead of growing.
-MAX_WIDTH = 40
-LINE_HEIGHT = 12.75  # points per line of the default 10-11 pt font
-ROW_HEIGHT_MAX = 409  # the tallest row Excel allows
-FILTER_BUTTON = 3
-# Rows sampled to fit widths: enough to see the long values, cheap on a 20,000-row list.
-WIDTH_SAMPLE_ROWS = 2000
+# Column widths fit the content up to MAX_WIDTH, then wrap; row heights, the filter button, the rows sampled to
+# fit widths: `xlsx_splice`, the fast write path, which owns these figures.
 PAPER_A4 = 9  # openpyxl: PAPERSIZE_A4
 _ZERO_PADDED = re.compile(r"0+")
-_TIMESTAMP_HEADER = re.compile(r"cronologic|timestamp|marca temporale", re.IGNORECASE)
+_TIMESTAMP_HEADER = re.compile("|".join(labels.XLSX_TIMESTAMP_HEADERS), re.IGNORECASE)
 _STAMP_START = re.compile(r'\s*"?(\d{1,2}/\d{1,2}/\d{4}|\d{4}-\d{2}-\d{2})')
 
-# Italian messages for people (the exact texts are asserted by the tests).
-MSG_LOCKED = (
-    "Il file {name} è aperto in un altro programma (LibreOffice o Excel): chiuderlo e rilanciare la "
-    "sincronizzazione. Nessun file è stato modificato."
-)
-MSG_OWNER = (
-    " Lo segnala il file nascosto «{owner}» nella cartella {folder}{who}. Se il file non è aperto da nessuno "
-    "(per esempio dopo un arresto improvviso del programma), «{owner}» è rimasto per errore: cancellarlo e "
-    "rilanciare la sincronizzazione."
-)
-OWNER_BY = ", scritto da {person}"
-OWNER_PERSON = "{name} (utente {user})"
-OWNER_HOST = " sul computer «{host}»"
-OWNER_SINCE = " il {day} alle {hour}"
-MSG_BUSY = "Un'altra sincronizzazione è in corso sulla cartella {folder}: riprovare tra qualche minuto."
-MSG_NO_FOLDER = "La cartella {folder} non esiste: crearla o correggere `folder` nella configurazione."
-MSG_NOT_WRITABLE = "Non è possibile scrivere nella cartella {folder}: controllarne i permessi."
-MSG_NOT_XLSX = (
-    "Il file {name} non è un file Excel (.xlsx) valido: aprirlo con Excel o LibreOffice e salvarlo "
-    "come «Cartella di lavoro Excel (.xlsx)»."
-)
-MSG_XLSX_AS_CSV = "Il file {name} è un file Excel, non un CSV: rinominarlo {xlsx}."
-MSG_XLS_AS_CSV = (
-    "Il file {name} è un file Excel 97-2003 (.xls), non un CSV: esportare di nuovo le risposte dal modulo "
-    "Google in formato .csv."
-)
-MSG_EMPTY = "Il file {name} è vuoto: esportare di nuovo le risposte dal modulo Google."
-MSG_NO_RESPONSES = (
-    "Mancano le risposte del modulo: mettere nella cartella {folder} il file risposte.csv (o risposte.xlsx) "
-    "esportato dal modulo Google, oppure una scheda «{tab}» in elenco-interno.xlsx."
-)
-MSG_BOTH_RESPONSES = (
-    "Nella cartella {folder} ci sono sia risposte.csv sia risposte.xlsx: lasciarne uno solo, quello "
-    "aggiornato."
-)
-_CSV_HINT = (
-    "Probabilmente delle virgolette non sono chiuse: esportare di nuovo le risposte dal modulo Google "
-    "senza modificare il file a mano."
-)
-MSG_CSV_BROKEN = (
-    "Il file {name} non è un CSV valido: errore nella riga che inizia alla riga {line} del file "
-    "(virgolette non chiuse o testo subito dopo le virgolette di chiusura). " + _CSV_HINT
-)
-MSG_CSV_WIDTH = (
-    "Il file {name} non è un CSV valido: alcune righe hanno un numero di colonne diverso "
-    "dall'intestazione ({width} colonne): {rows}. " + _CSV_HINT
-)
-MSG_CSV_SWALLOWED = (
-    "Il file {name} non è un CSV valido: nella riga che inizia alla riga {line} del file un campo tra "
-    "virgolette sembra contenere altre risposte ({count}). " + _CSV_HINT
-)
-MSG_TAB_NAME = (
-    "Il nome della scheda «{title}» non è valido per Excel: non può essere vuoto, contenere [ ] * ? / \\ : "
-    "né iniziare o finire con un apostrofo. Correggerlo nella configurazione (`tab` delle aree)."
-)
-MSG_TAB_CLASH = (
-    "Le schede «{first}» e «{second}» avrebbero in Excel lo stesso nome «{short}» (al massimo 31 "
-    "caratteri): accorciarne il nome nella configurazione (`tab` delle aree)."
-)
-ACTION_FILE = "creato il file {name}"
-ACTION_TAB = "creata la scheda «{title}»"
-ACTION_HEADER = "scritta l'intestazione della scheda «{title}»"
+# Italian messages for people: sync/labels.py (the exact texts are asserted by the tests).
+MSG_LOCKED = labels.XLSX_MSG_LOCKED
+MSG_OWNER = labels.XLSX_MSG_OWNER
+OWNER_BY = labels.XLSX_OWNER_BY
+OWNER_PERSON = labels.XLSX_OWNER_PERSON
+OWNER_HOST = labels.XLSX_OWNER_HOST
+OWNER_SINCE = labels.XLSX_OWNER_SINCE
+MSG_BUSY = labels.XLSX_MSG_BUSY
+MSG_NO_FOLDER = labels.XLSX_MSG_NO_FOLDER
+MSG_NOT_WRITABLE = labels.XLSX_MSG_NOT_WRITABLE
+MSG_NOT_XLSX = labels.XLSX_MSG_NOT_XLSX
+MSG_XLSX_AS_CSV = labels.XLSX_MSG_XLSX_AS_CSV
+MSG_XLS_AS_CSV = labels.XLSX_MSG_XLS_AS_CSV
+MSG_EMPTY = labels.XLSX_MSG_EMPTY
+MSG_NO_RESPONSES = labels.XLSX_MSG_NO_RESPONSES
+MSG_BOTH_RESPONSES = labels.XLSX_MSG_BOTH_RESPONSES
+MSG_CSV_BROKEN = labels.XLSX_MSG_CSV_BROKEN
+MSG_CSV_WIDTH = labels.XLSX_MSG_CSV_WIDTH
+MSG_CSV_SWALLOWED = labels.XLSX_MSG_CSV_SWALLOWED
+MSG_TAB_NAME = labels.XLSX_MSG_TAB_NAME
+MSG_TAB_CLASH = labels.XLSX_MSG_TAB_CLASH
+ACTION_FILE = labels.XLSX_ACTION_FILE
+ACTION_TAB = labels.XLSX_ACTION_TAB
+ACTION_HEADER = labels.XLSX_ACTION_HEADER
 
 # What a file that is not a valid xlsx makes openpyxl raise (a zip error, a missing part, bad XML).
 _LOAD_ERRORS = (
@@ -171,12 +139,16 @@ _CALAMINE_ERRORS = (python_calamine.CalamineError, OSError, ValueError)
 
 
 class XlsxStore:
-    """The workbooks as files in a local folder (openpyxl); see the module docstring for the layout."""
+    """The workbooks as files in a local folder; see the module docstring for the layout.
+
+    Read with python-calamine; written by splicing the written sheets' XML into the file (`xlsx_splice`),
+    with openpyxl where that does not apply (a new file, a new tab, a file of an unusual shape).
+    """
 
     name = "xlsx"
 
     def __init__(
-        self, folder: Path, responses_tab: str = "Risposte del modulo 1", *, lock_timeout_s: float = 120.0
+        self, folder: Path, responses_tab: str = labels.XLSX_RESPONSES_TAB, *, lock_timeout_s: float = 120.0
     ) -> None:
         self.folder = Path(folder)
         self.responses_tab = responses_tab
@@ -185,6 +157,9 @@ class XlsxStore:
         # One lock object per store: it is re-entrant in a thread, so write() inside sync_lock() does not
         # deadlock, while another thread or process waits for it.
         self._lock = filelock.FileLock(str(self.folder / LOCK_FILE))
+        # What read() found in the staff workbook (by sheet title), with the file's stat then: a write to the
+        # file still as it was read reuses it instead of reading it again.
+        self._seen: dict[Path, tuple[tuple[int, int, int], dict[str, Grid]]] = {}
 
     # -- paths and locks -------------------------------------------------------------------------------------
 
@@ -230,7 +205,9 @@ class XlsxStore:
         hidden: set[str] = set()
         if paths["staff"].exists():
             kinds = {sheet: s.kinds for s in specs if s.kinds for sheet in [excel_title(s.title)]}
+            seen = _stat_key(paths["staff"])
             tabs, hidden = _read_workbook(paths["staff"], kinds)
+            self._seen[paths["staff"]] = (seen, dict(tabs))
             # A title too long for Excel is stored cut (see excel_title): report it under its full name.
             for title, sheet in _sheet_titles(specs).items():
                 if sheet != title and sheet in tabs and title not in tabs:
@@ -300,6 +277,11 @@ class XlsxStore:
         with self._locked(self.lock_timeout_s):
             # Re-open from disk, never from the read: a person may have saved edits since, and only the
             # cells in `writes` may change.
+            if path.exists():
+                spliced = self._spliced(path, writes, by_title, sheets)
+                if spliced is not None:
+                    self._atomic_write(path, _writer_of(spliced))
+                    return cells
             wb = _load_for_edit(path) if path.exists() else _new_workbook()
             touched: dict[str, TabSpec] = {}
             for w in writes:
@@ -323,6 +305,40 @@ class XlsxStore:
                     _dress(wb[sheet], spec)
             self._save(wb, path)
         return cells
+
+    def _spliced(
+        self, path: Path, writes: Sequence[RangeWrite], by_title: Mapping[str, TabSpec], sheets: Mapping[str, str]
+    ) -> bytes | None:
+        """The file with the writes spliced into its sheets' XML (`xlsx_splice`), or None: use openpyxl."""
+        key = _stat_key(path)
+        data = path.read_bytes()
+        cells: dict[str, dict[int, dict[int, str]]] = {}
+        spec_of: dict[str, TabSpec] = {}
+        for w in writes:
+            sheet = sheets[w.tab]
+            spec_of[sheet] = by_title.get(w.tab, TabSpec(title=w.tab, header=()))
+            target = cells.setdefault(sheet, {})
+            for r, row in enumerate(w.values, start=w.row):
+                target.setdefault(r, {}).update(enumerate(row, start=w.col))
+        dressed = {s for s, spec in spec_of.items() if spec.listing and spec.owner != "staff" and not spec.hidden}
+        grids: dict[str, Grid] = {}
+        if dressed:
+            seen = self._seen.get(path)
+            if seen is not None and seen[0] == key and dressed <= set(seen[1]):
+                grids = seen[1]
+            else:
+                try:
+                    grids = _read_workbook(path, {s: spec_of[s].kinds for s in dressed})[0]
+                except ConfigError:
+                    return None
+        edits = [
+            SheetEdit(sheet, spec_of[sheet], rows, _applied(grids.get(sheet, []), rows) if sheet in dressed else None)
+            for sheet, rows in cells.items()
+        ]
+        try:
+            return splice(data, edits)
+        except Unsupported:
+            return None
 
     # -- publish ---------------------------------------------------------------------------------------------
 
@@ -579,7 +595,7 @@ def _cell_text(value: object, number_format: str | None = None, *, iso: bool = F
     if isinstance(value, str):
         return value
     if isinstance(value, bool):
-        return "VERO" if value else "FALSO"
+        return labels.XLSX_TRUE if value else labels.XLSX_FALSE
     if isinstance(value, int):
         return _pad(str(value), number_format)
     if isinstance(value, float):
@@ -672,9 +688,9 @@ def _check_shape(rows: list[list[str]], starts: list[int], delimiter: str, name:
             continue  # a blank line
         extra_empty = len(row) > width and not any(row[width:])
         if len(row) != width and not extra_empty:
-            bad.append(f"riga {line} del file: {len(row)} colonne")
+            bad.append(labels.XLSX_CSV_BAD_ROW.format(line=line, width=len(row)))
     if bad:
-        shown = "; ".join(bad[:5]) + (f"; e altre {len(bad) - 5}" if len(bad) > 5 else "")
+        shown = "; ".join(bad[:5]) + (labels.XLSX_CSV_MORE.format(n=len(bad) - 5) if len(bad) > 5 else "")
         raise ConfigError(MSG_CSV_WIDTH.format(name=name, width=width, rows=shown))
     if width < 3:
         return
@@ -693,7 +709,7 @@ def _check_shape(rows: list[list[str]], starts: list[int], delimiter: str, name:
                 and (stamp is None or _STAMP_START.match(part.split(delimiter)[stamp]))
             )
             if swallowed:
-                count = "1 riga" if swallowed == 1 else f"{swallowed} righe"
+                count = labels.XLSX_ROWS_ONE if swallowed == 1 else labels.XLSX_ROWS_MANY.format(n=swallowed)
                 raise ConfigError(MSG_CSV_SWALLOWED.format(name=name, line=line, count=count))
 
 
@@ -712,6 +728,26 @@ def _trim(grid: list[list[str]]) -> Grid:
 
 
 # -- writing ------------------------------------------------------------------------------------------------
+
+
+def _stat_key(path: Path) -> tuple[int, int, int]:
+    st = path.stat()
+    return (st.st_mtime_ns, st.st_size, st.st_ino)
+
+
+def _applied(grid: Grid, cells: Mapping[int, Mapping[int, str]]) -> Grid:
+    """`grid` with the cells written (row → column → text)."""
+    out = [list(row) for row in grid]
+    for r, row in cells.items():
+        while len(out) <= r:
+            out.append([])
+        target = out[r]
+        end = max(row) + 1
+        if len(target) < end:
+            target.extend([""] * (end - len(target)))
+        for c, value in row.items():
+            target[c] = value
+    return out
 
 
 def _new_workbook() -> Any:
@@ -841,12 +877,6 @@ def _dress(ws: Any, spec: TabSpec) -> None:
     _fit_row_heights(ws, [c for c in range(min(width, owned)) if longest[c] > MAX_WIDTH], last_row, width)
 
 
-def wrapped_lines(text: str, width: float) -> int:
-    """About how many lines a wrapped cell of `width` characters shows `text` on (words are not cut)."""
-    per_line = max(1, int(width) - 2)
-    return sum(max(1, -(-len(line) // per_line)) for line in text.split("\n"))
-
-
 def _fit_row_heights(ws: Any, wrapped: Sequence[int], last_row: int, width: int) -> None:
     """Rows holding wrapped text are as tall as their longest cell, so they print readably (neither
     LibreOffice nor Excel grows a row of a file it opens); other rows keep the default height."""
@@ -894,8 +924,8 @@ def _add_dropdown(wb: Any, ws: Any, spec: TabSpec) -> None:
         allow_blank=True,
         showErrorMessage=True,
         errorStyle="warning",  # a warning, not a stop: an unknown verb is reported in Anomalie anyway
-        errorTitle="Valore non previsto",
-        error="Scegliere un valore dall'elenco.",
+        errorTitle=labels.XLSX_DROPDOWN_ERROR_TITLE,
+        error=labels.XLSX_DROPDOWN_ERROR,
     )
     letter = get_column_letter(spec.dropdown.column + 1)
     validation.add(f"{letter}2:{letter}{DROPDOWN_ROWS}")
