@@ -29,9 +29,6 @@ LABEL_MODULES = {"sync/labels.py", "webhook/labels.py"}
 # Modules other helpers are still cleaning (issue 10, item 3): the lead removes each entry once it has merged.
 PENDING = {
     "sync/backends/gsheets.py": "pending: helper google",
-    "sync/backends/xlsx.py": "pending: helper xlsx",
-    "sync/backends/memory.py": "pending: helper xlsx",
-    "sync/backends/printout.py": "pending: helper xlsx",
 }
 
 # Words that only Italian prose uses (not English, not code): articles, prepositions, «non», verbs of every message.
