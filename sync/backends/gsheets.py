@@ -57,6 +57,7 @@ from gspread.exceptions import APIError
 from gspread.http_client import FileType, HTTPClient, ParamsType
 from gspread.utils import absolute_range_name, rowcol_to_a1
 
+from sync import labels
 from sync.backends.base import Grid, RangeWrite, Snapshot, TabSpec, Workbook
 from sync.cells import GOOGLE_FORMATS, SERIAL_EPOCH, canonical_text, kind_of, serial_number, typed_value
 from sync.config import GSheetsBackend
@@ -79,8 +80,8 @@ GROW_COLS = 5
 MIXED_MACHINE_COLUMNS = 6
 # Pixels per character of a TabSpec width (Arial 10 in Google Sheets).
 PX_PER_CHAR = 7
-# Google refuses request bodies over 10 MB; stay well below it.
-MAX_BODY_BYTES = 8 * 1024 * 1024
+# Google refuses request bodies over 10 MB and advises at most 2 MB: a larger write is sent in parts.
+MAX_BODY_BYTES = 1_900_000
 # Only the fields this backend uses: titles, ids, grid sizes, visibility, protections.
 METADATA_FIELDS = (
     "properties(locale),sheets(properties(sheetId,title,index,hidden,gridProperties(rowCount,columnCount)),"
@@ -93,57 +94,35 @@ FILTER_BUTTON = 3
 # spreadsheet, so that a visitor opening the link lands on the list.
 DEFAULT_TAB_TITLES = frozenset({"Foglio1", "Foglio 1", "Sheet1", "Sheet 1"})
 RETRY_STATUS = frozenset({408, 429, 500, 502, 503, 504})
+# Google's quota is counted per minute ("refilled every minute"): a 429 is waited out for up to one window.
+QUOTA_WINDOW_S = 60.0
+# The most one sync spends sleeping before retries (App Engine's cron and task handlers may run 10 minutes).
+TIME_BUDGET_S = 240.0
 
-# Italian messages for people (the exact texts are asserted by the tests).
-MSG_NOT_SHARED = (
-    "Il foglio {id} non è condiviso con l'account di servizio {email}: aprirlo in Google Sheets, Condividi, e "
-    "aggiungere {email} come editor."
-)
-MSG_NOT_SHARED_UNKNOWN = (
-    "Il foglio {id} non è condiviso con l'account di servizio di elenco: aprirlo in Google Sheets, Condividi, "
-    "e aggiungere l'indirizzo dell'account di servizio come editor."
-)
-MSG_NOT_FOUND = "Il foglio {id} non esiste: controllare l'ID nella configurazione (la parte dell'indirizzo tra /d/ e /edit)."
-MSG_API_DISABLED = (
-    "L'API Google Sheets non è attiva nel progetto Google Cloud dell'account di servizio: attivarla nella "
-    "console Google Cloud (API e servizi › Libreria › Google Sheets API) e riprovare."
-)
-MSG_UNAUTHORIZED = "Google non accetta le credenziali configurate (errore 401): controllare `credentials` nella configurazione."
-MSG_REFRESH = (
-    "Google ha rifiutato la chiave dell'account di servizio (forse revocata o scaduta): crearne una nuova nella "
-    "console Google Cloud e indicarla in `credentials`."
-)
-MSG_TRANSIENT = "Google Sheets non risponde ({what}) dopo {attempts}: la sincronizzazione riprenderà alla prossima esecuzione."
-MSG_NO_RESPONSES_TAB = (
-    "Nel foglio {id} non c'è la scheda delle risposte «{tab}». Schede presenti: {tabs}. Indicare in "
-    "`responses_tab` il nome della scheda collegata al modulo."
-)
-MSG_BUSY = "Un'altra sincronizzazione dello stesso foglio è in corso su questo computer: riprovare tra qualche minuto."
-MSG_NO_KEY_FILE = (
-    "Il file delle credenziali {path} non esiste: indicare in `credentials` il file JSON della chiave "
-    "dell'account di servizio, oppure «adc» su App Engine."
-)
-MSG_BAD_KEY_FILE = (
-    "Il file delle credenziali {path} non è la chiave JSON di un account di servizio Google: scaricarla di nuovo "
-    "dalla console Google Cloud (IAM › Account di servizio › Chiavi)."
-)
-MSG_NO_ADC = (
-    "Credenziali predefinite di Google (adc) non trovate: su App Engine sono automatiche; altrove indicare in "
-    "`credentials` il file JSON della chiave dell'account di servizio."
-)
-MSG_ANONYMOUS_NEEDS_ENDPOINT = (
-    "`credentials: none` vale solo insieme a `endpoint` (un server di prova o un proxy): per Google Sheets "
-    "indicare il file della chiave dell'account di servizio oppure «adc»."
-)
-ACTION_TAB = "creata la scheda «{title}»"
-ACTION_HEADER = "scritta l'intestazione della scheda «{title}»"
-ACTION_PROTECT = "protetta la scheda «{title}» (solo avviso)"
-ACTION_PROTECT_COLUMNS = "protette le colonne {columns} della scheda «{title}» (solo avviso)"
-ACTION_HIDE = "nascosta la scheda «{title}»"
-ACTION_LAYOUT = "impostati filtro, formati delle date e larghezze della scheda «{title}»"
-ACTION_MOVE = "spostata la scheda «{title}» in posizione {position}"
-ACTION_DELETE_DEFAULT = "tolta la scheda vuota «{title}»"
-PROTECTION_NOTE = "Scheda aggiornata da elenco a ogni sincronizzazione."
+# Italian messages for people: `sync.labels` (the exact texts are asserted by the tests).
+MSG_NOT_SHARED = labels.GSHEETS_NOT_SHARED
+MSG_NOT_SHARED_UNKNOWN = labels.GSHEETS_NOT_SHARED_UNKNOWN
+MSG_NOT_FOUND = labels.GSHEETS_NOT_FOUND
+MSG_API_DISABLED = labels.GSHEETS_API_DISABLED
+MSG_UNAUTHORIZED = labels.GSHEETS_UNAUTHORIZED
+MSG_REFRESH = labels.GSHEETS_REFRESH
+MSG_TRANSIENT = labels.GSHEETS_TRANSIENT
+MSG_NO_RESPONSES_TAB = labels.GSHEETS_NO_RESPONSES_TAB
+MSG_BUSY = labels.GSHEETS_BUSY
+MSG_NO_KEY_FILE = labels.GSHEETS_NO_KEY_FILE
+MSG_BAD_KEY_FILE = labels.GSHEETS_BAD_KEY_FILE
+MSG_NO_ADC = labels.GSHEETS_NO_ADC
+MSG_ANONYMOUS_NEEDS_ENDPOINT = labels.GSHEETS_ANONYMOUS_NEEDS_ENDPOINT
+ACTION_TAB = labels.GSHEETS_ACTION_TAB
+ACTION_HEADER = labels.GSHEETS_ACTION_HEADER
+ACTION_PROTECT = labels.GSHEETS_ACTION_PROTECT
+ACTION_PROTECT_COLUMNS = labels.GSHEETS_ACTION_PROTECT_COLUMNS
+ACTION_HIDE = labels.GSHEETS_ACTION_HIDE
+ACTION_LAYOUT = labels.GSHEETS_ACTION_LAYOUT
+ACTION_MOVE = labels.GSHEETS_ACTION_MOVE
+ACTION_DELETE_DEFAULT = labels.GSHEETS_ACTION_DELETE_DEFAULT
+PROTECTION_NOTE = labels.GSHEETS_PROTECTION_NOTE
+GIVE_UP_QUOTA = labels.GSHEETS_QUOTA_GIVE_UP
 
 _GRID_ECHO = re.compile(r"!([A-Z]+)(\d+):([A-Z]+)(\d+)$")
 
@@ -224,10 +203,11 @@ class _Client(HTTPClient):
 class _Failure(Exception):
     """One failed attempt that may succeed if tried again (quota, server error, network)."""
 
-    def __init__(self, what: str, retry_after: float = 0.0) -> None:
+    def __init__(self, what: str, retry_after: float = 0.0, *, quota: bool = False) -> None:
         super().__init__(what)
         self.what = what
         self.retry_after = retry_after
+        self.quota = quota  # 429 (or 403 rateLimitExceeded): the per-minute quota is spent
 
 
 @dataclass
@@ -291,6 +271,7 @@ class GSheetsStore:
         max_delay_s: float = 32.0,
         lock_dir: Path | None = None,
         lock_timeout_s: float = 120.0,
+        time_budget_s: float = TIME_BUDGET_S,
     ) -> None:
         self.staff_spreadsheet_id = staff_spreadsheet_id
         self.public_spreadsheet_id = public_spreadsheet_id
@@ -304,6 +285,8 @@ class GSheetsStore:
         self.max_delay_s = max_delay_s
         self.limiter = RateLimiter(requests_per_minute, clock=clock, sleep=sleep)
         self.lock_timeout_s = lock_timeout_s
+        self.time_budget_s = time_budget_s
+        self._waited = 0.0  # seconds slept before retries in this sync (reset by `sync_lock`)
         self._service_account_email = service_account_email
         self._credentials = credentials  # only to name the service account in messages; never printed
         self._requests = 0
@@ -442,6 +425,7 @@ class GSheetsStore:
             self._lock.acquire(timeout=self.lock_timeout_s)
         except filelock.Timeout:
             raise TransientError(MSG_BUSY) from None
+        self._waited = 0.0
         try:
             yield
         finally:
@@ -541,6 +525,7 @@ class GSheetsStore:
         attempt that timed out may have been applied: so each retry re-reads the metadata and re-plans.
         """
         attempt = 0
+        quota_wait = 0.0
         values: dict[str, RangeWrite] = {}
         actions: dict[str, None] = {}
         while True:
@@ -560,9 +545,7 @@ class GSheetsStore:
             try:
                 self._attempt(sid, functools.partial(self._client.batch_update, sid, body))
             except _Failure as failure:
-                if attempt >= self.max_attempts:
-                    raise self._give_up(failure, attempt) from None
-                self.sleep(self._delay(attempt, failure.retry_after))
+                quota_wait = self._wait_or_give_up(failure, attempt, quota_wait)
                 book = None
                 continue
             book.tabs.update(todo.after)
@@ -573,14 +556,13 @@ class GSheetsStore:
     def _call(self, sid: str, fn: Callable[[], T]) -> T:
         """Run one idempotent API call with bounded, jittered exponential backoff."""
         attempt = 0
+        quota_wait = 0.0
         while True:
             attempt += 1
             try:
                 return self._attempt(sid, fn)
             except _Failure as failure:
-                if attempt >= self.max_attempts:
-                    raise self._give_up(failure, attempt) from None
-                self.sleep(self._delay(attempt, failure.retry_after))
+                quota_wait = self._wait_or_give_up(failure, attempt, quota_wait)
 
     def _attempt(self, sid: str, fn: Callable[[], T]) -> T:
         """One try: a retryable failure becomes `_Failure`, a sharing problem `ConfigError`, the rest a bug."""
@@ -591,7 +573,8 @@ class GSheetsStore:
         except APIError as err:
             self._raise_config_error(sid, err)
             if err.code in RETRY_STATUS or err.code >= 500 or _is_rate_limit(err):
-                raise _Failure(f"errore {err.code}", _retry_after(err.response)) from None
+                quota = _is_rate_limit(err)
+                raise _Failure(f"errore {err.code}", _retry_after(err.response), quota=quota) from None
             raise
         except requests.Timeout:
             raise _Failure(f"nessuna risposta entro {_seconds(self.timeout_s)}") from None
@@ -624,6 +607,27 @@ class GSheetsStore:
         email = getattr(self._credentials, "service_account_email", "")
         # Metadata-server credentials say "default" until their first refresh.
         return email if isinstance(email, str) and "@" in email else ""
+
+    def _wait_or_give_up(self, failure: _Failure, attempt: int, quota_wait: float) -> float:
+        """Sleep before the next attempt, or raise `TransientError`; return the time waited on the quota so far.
+
+        A quota error (429) is waited out: Retry-After when Google sends it, else jittered exponential steps
+        capped at the quota's one-minute window, until a whole window has been waited (the quota is then spent
+        by someone else: waiting longer will not help) or the sync's time budget would be passed. Any other
+        failure gets `max_attempts` tries with the same backoff capped at `max_delay_s`."""
+        if failure.quota:
+            step = min(QUOTA_WINDOW_S, self.base_delay_s * 2.0 ** (attempt - 1))
+            delay = failure.retry_after or step / 2 + self.rng.random() * step / 2
+            if quota_wait >= QUOTA_WINDOW_S or self._waited + delay > self.time_budget_s:
+                raise TransientError(GIVE_UP_QUOTA.format(seconds=f"{quota_wait:.0f}")) from None
+            quota_wait += delay
+        else:
+            if attempt >= self.max_attempts:
+                raise self._give_up(failure, attempt) from None
+            delay = self._delay(attempt, failure.retry_after)
+        self._waited += delay
+        self.sleep(delay)
+        return quota_wait
 
     def _delay(self, attempt: int, retry_after: float) -> float:
         # "Equal jitter": half the exponential step, plus a random half, so retries of many clients spread out.
