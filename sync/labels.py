@@ -77,7 +77,12 @@ MESSAGES: dict[str, str] = {
     "date_mese_giorno": "Le date del file delle risposte sono scritte con il mese prima del giorno (come nel "
     "modulo di un account con lingua inglese, es. 4/20/2024 2:41:12 PM): sono state lette così. Per evitarlo, "
     "impostare il foglio del modulo su Italia (File › Impostazioni › Impostazioni internazionali).",
-    "testo_troncato": "Il testo del campo era troppo lungo ed è stato troncato a {limit} caratteri.",
+    "testo_troncato": "Un campo era più lungo di {limit} caratteri ed è stato troncato negli elenchi "
+    "(il modulo originale resta intatto).",
+    # the columns of the responses sheet
+    "colonna_sconosciuta": "La colonna «{value}» del modulo non è usata da elenco: se è una domanda nuova, "
+    "aggiungerla in `questions` nella configurazione.",
+    "colonna_ripetuta": "La colonna «{value}» è ripetuta: si usa la prima risposta non vuota.",
     "cf_ripulito": "Il campo del codice fiscale conteneva altro testo («{value}»): è stato letto come {number}.",
     "cf_forse_copiato": "Il codice fiscale {number} è indicato anche da «{other}», che per nome e contatti "
     "sembra un altro ente: forse è un codice copiato. Verificare quale dei due enti lo possiede.",
@@ -213,6 +218,8 @@ CHANNEL_SPELLINGS = {
 DEMO_MANUAL_TYPED = "Scritte {n} domande arrivate per PEC nella scheda «{tab}»."
 MANUAL_ORIGIN = "Domande manuali"
 FORM_ORIGIN = "Risposte del modulo"
+LOG_COMPLETED = "completata"  # the outcome of a sync in `Registro sincronizzazioni`
+PUBLIC_TAB_CHANGE = "pubblico: {title}"  # a public tab among the tabs a sync changes (report, preview)
 MANUAL_ROW = "manuale {row}"
 MANUAL_NOTE = (
     "Domande arrivate per PEC, su carta o per email: una per riga, con le stesse domande del modulo. elenco non "
@@ -495,6 +502,11 @@ REPORT_FOLDER = "statistiche"
 REPORT_FILE = "monitoraggio.html"
 REPORT_WRITTEN = "Rapporto di monitoraggio scritto in {path}."
 REPORT_OUT_REQUIRED = "Con Google Sheets indicare la cartella in cui scrivere il rapporto: --out CARTELLA."
+
+
+def whole_number(n: int) -> str:
+    """An integer as Italians write it: «5.000»."""
+    return f"{n:,}".replace(",", ".")
 
 
 def meetings_count(n: int) -> str:

@@ -5,14 +5,15 @@
                ─► elenco-pubblico.csv, elenco-pubblico.json, datapackage.json
 
 Values in, bytes out, the same bytes for the same list (the PDF's dates are the list's update time): no
-clock, no network, no writing. The only files read are the package's own template and fonts.
+clock, no network, no writing. The only files read are the package's own template and fonts: so only the edges
+(`sync.pipeline` after the plan, `sync.cli`) call it; the pure decision only hands them the `PublicList`.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from functools import cache
-from importlib.resources import as_file, files
+from importlib.resources import as_file, files  # noqa: TID251 - own template, fonts; edges only
 from typing import Any
 
 import jinja2

@@ -222,7 +222,7 @@ def resolve(
         detached={**state.detached, **origins},
         decisions={**state.decisions, **p.bindings},
         next_id=next_id,
-        public=dict(state.public),
+        public=state.public,
         order=dict(state.order),
     )
     for i, c in enumerate(accepted):

@@ -18,13 +18,13 @@ from collections.abc import Iterable, Mapping
 
 from sync.backends.base import Write, apply_writes
 from sync.model import Grid
-from sync.state import STATE_TAB
+from sync.state import FIGURES_KEY, INPUT_KEY, STATE_TAB
 
-INPUT_KEY = "_ingressi"  # `_stato` line: the digest of what the last sync left
-FIGURES_KEY = "_cifre"  # `_stato` line: that sync's figures (JSON), for the report of a skipped one
 # Bump when the plan's logic changes in a way the package version does not show (development installs).
 PLAN_VERSION = "1"
-_OWN_KEYS = frozenset({INPUT_KEY, FIGURES_KEY})
+_OWN_KEYS = frozenset({INPUT_KEY, FIGURES_KEY})  # the `_stato` lines this module writes
+
+__all__ = ["FIGURES_KEY", "INPUT_KEY", "after_writes", "figures_text", "input_digest", "read_figures"]
 
 
 def _trimmed(grid: Grid) -> list[list[str]]:

@@ -9,17 +9,91 @@ same lines at the same places, and a new fact is an appended line:
     separata    <response fingerprint>      E-0007     a row staff split off this organisation (`Separa`)
     decisione   <decision key>              <fp>       the response a `riga N` decision was written for
     contatore   prossimo_id                 43         IDs are never reused
-    pubblico    <public tab>                <hash>     with its size: what the public workbook holds
+    pubblico    <key>                       <value>    with rows and columns: the sync's own bookkeeping
+
+The `pubblico` lines are read into a typed `PublicRecord` (one named field per key below, a mapping for the
+`tab:<title>` lines) and written back as the same lines, so workbooks written before and after read alike.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from sync.model import Grid
 
 STATE_TAB = "_stato"
 STATE_HEADER = ("tipo", "chiave", "valore", "righe", "colonne")
+
+# the keys of the `pubblico` lines (stable: they are on disk in every staff workbook)
+DATA_KEY = "_dati"  # digest of the published data
+UPDATED_KEY = "_aggiornato"  # «last update» shown to the public: moves only when the data change
+STRUCTURE_KEY = "_struttura"  # layout digest of the public tabs last ensured
+STAFF_LAYOUT_KEY = "_struttura_interno"  # layout digest of the staff tabs last ensured
+FILES_KEY = "_file"  # version of the public files last published
+INPUT_KEY = "_ingressi"  # digest of what the last sync left (`sync.shortcut`)
+FIGURES_KEY = "_cifre"  # that sync's figures (JSON), for the report of a skipped one
+TAB_PREFIX = "tab:"  # `tab:<public tab>`: the digest and size of what that tab holds
+
+
+@dataclass(frozen=True)
+class TabRecord:
+    """One public tab as the last sync wrote it: its content digest and size."""
+
+    digest: str
+    rows: int = 0
+    cols: int = 0
+
+
+@dataclass(frozen=True)
+class PublicRecord:
+    """What the previous syncs recorded about the public workbook and themselves ("" = not recorded)."""
+
+    data: str = ""
+    updated: str = ""
+    structure: str = ""
+    staff_layout: str = ""
+    files: str = ""
+    inputs: str = ""
+    figures: str = ""
+    tabs: Mapping[str, TabRecord] = field(default_factory=dict)  # public tab title -> what it holds
+    # `pubblico` lines this version does not know (written by a newer one): kept as they are
+    other: Mapping[str, TabRecord] = field(default_factory=dict)
+
+
+def _public_record(lines: Mapping[str, TabRecord]) -> PublicRecord:
+    def value(key: str) -> str:
+        line = lines.get(key)
+        return line.digest if line is not None else ""
+
+    scalars = {DATA_KEY, UPDATED_KEY, STRUCTURE_KEY, STAFF_LAYOUT_KEY, FILES_KEY, INPUT_KEY, FIGURES_KEY}
+    return PublicRecord(
+        data=value(DATA_KEY),
+        updated=value(UPDATED_KEY),
+        structure=value(STRUCTURE_KEY),
+        staff_layout=value(STAFF_LAYOUT_KEY),
+        files=value(FILES_KEY),
+        inputs=value(INPUT_KEY),
+        figures=value(FIGURES_KEY),
+        tabs={k.removeprefix(TAB_PREFIX): r for k, r in lines.items() if k.startswith(TAB_PREFIX)},
+        other={k: r for k, r in lines.items() if k not in scalars and not k.startswith(TAB_PREFIX)},
+    )
+
+
+def public_lines(record: PublicRecord) -> dict[str, TabRecord]:
+    """The `pubblico` lines of a record, by key (the inverse of reading them)."""
+    scalars = {
+        DATA_KEY: record.data,
+        UPDATED_KEY: record.updated,
+        STRUCTURE_KEY: record.structure,
+        STAFF_LAYOUT_KEY: record.staff_layout,
+        FILES_KEY: record.files,
+        INPUT_KEY: record.inputs,
+        FIGURES_KEY: record.figures,
+    }
+    out = {**record.other, **{key: TabRecord(value) for key, value in scalars.items() if value}}
+    out.update({TAB_PREFIX + title: line for title, line in record.tabs.items()})
+    return out
 
 
 @dataclass
@@ -31,13 +105,14 @@ class State:
     detached: dict[str, str] = field(default_factory=dict)  # fingerprint -> the ID it was split off
     decisions: dict[str, str] = field(default_factory=dict)  # decision key -> fingerprint of its response
     next_id: int = 1
-    public: dict[str, tuple[str, int, int]] = field(default_factory=dict)  # tab -> (hash, rows, cols)
+    public: PublicRecord = field(default_factory=PublicRecord)
     order: dict[tuple[str, str], None] = field(default_factory=dict)  # (kind, key) in recorded order
 
 
 def read_state(grid: Grid) -> State:
     """Parse the `_stato` tab; unknown or broken lines are skipped (the tab is machine-owned)."""
     state = State()
+    public: dict[str, TabRecord] = {}
     for row in grid[1:]:
         cells = [*row, "", "", "", "", ""][:5]
         kind, key, value = cells[0], cells[1], cells[2]
@@ -56,10 +131,11 @@ def read_state(grid: Grid) -> State:
         elif kind == "pubblico":
             rows = int(cells[3]) if cells[3].isdigit() else 0
             cols = int(cells[4]) if cells[4].isdigit() else 0
-            state.public[key] = (value, rows, cols)
+            public[key] = TabRecord(value, rows, cols)
         else:
             continue
         state.order.setdefault((kind, key), None)
+    state.public = _public_record(public)
     # never hand out an ID that is already recorded, even if the counter line was lost
     for entity in (*state.responses.values(), *state.tax_codes.values()):
         number = id_number(entity)
@@ -79,8 +155,8 @@ def render_state(state: State) -> Grid:
         values[("separata", fp)] = [entity, "", ""]
     for key, fp in state.decisions.items():
         values[("decisione", key)] = [fp, "", ""]
-    for tab, (digest, rows, cols) in state.public.items():
-        values[("pubblico", tab)] = [digest, str(rows), str(cols)]
+    for key, line in public_lines(state.public).items():
+        values[("pubblico", key)] = [line.digest, str(line.rows), str(line.cols)]
     kinds = {"contatore": 0, "pubblico": 1, "cf": 2, "separata": 3, "decisione": 4, "risposta": 5}
     known = [k for k in state.order if k in values]
     recorded = set(known)

@@ -1,0 +1,484 @@
+"""The whole decision of a sync, pure: a snapshot in; every write, the state it leaves and its report out.
+
+    parse ─► validate ─► resolve ─► render ─► diff ─► SyncPlan
+
+`plan_tabs` decides what every machine-owned tab should hold; `plan_sync` adds what to write where (staff
+tabs, the log line, `_stato`, the public tabs), what to `ensure` first, whether the public files are due,
+the state the staff workbook will carry and the report. `idle_report` is the short-cut of a sync that reads
+what the previous one left. `sync.pipeline.run_sync` only carries the plan out: no decision is made there.
+
+No I/O here: the clock (`now`) and the program's version come from the caller.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from pydantic import ValidationError
+
+from sync import labels
+from sync.backends.base import RangeWrite, Snapshot, TabSpec, Workbook
+from sync.config import PLENARY, Settings
+from sync.decisions import parse_decisions
+from sync.diff import WantedTab, count_cells, diff_tab, full_rewrite
+from sync.instructions import ISTRUZIONI, render_instructions
+from sync.manual import MANUAL_TAB, parse_manual
+from sync.model import Grid, Problem, Report, Severity, Status
+from sync.parse import MAX_CELL, ParsedSheet, parse_rows
+from sync.preview import Preview, build_preview
+from sync.public_list import PublicList, build_public_list, parse_updated
+from sync.render import (
+    ANOMALIE,
+    DECISIONI,
+    DUPLICATI,
+    ELENCO,
+    INFORMAZIONI,
+    REGISTRO,
+    RISPOSTE,
+    CalendarEntry,
+    calendar_of,
+    content_hash,
+    public_specs,
+    render_anomalie,
+    render_area,
+    render_duplicati,
+    render_elenco,
+    render_information,
+    render_log_line,
+    render_public,
+    render_risposte,
+    render_roster,
+    roster_title,
+    staff_specs,
+)
+from sync.resolve import Resolution, resolve
+from sync.shortcut import after_writes, figures_text, input_digest, read_figures
+from sync.state import STATE_TAB, PublicRecord, State, TabRecord, read_state, render_state
+
+# Bumped when the presentation of tabs changes (filters, number formats, widths): existing workbooks get it
+# at their next write (`ensure` repairs the layout of tabs made before).
+LAYOUT_VERSION = "2"
+# Bump when the public files change shape (a new file, a new column): the next sync rewrites them all once.
+PUBLIC_FILES_VERSION = "pubblici-1"
+
+
+def layout_digest(specs: Sequence[TabSpec]) -> str:
+    """What the presentation of a workbook's tabs depends on: titles, headers, column kinds, list or page."""
+    return content_hash(
+        [
+            [LAYOUT_VERSION],
+            *([s.title, *s.header, *s.kinds, str(s.listing), str(s.print_columns)] for s in specs),
+        ]
+    )
+
+
+def digest_context(settings: Settings, version: str) -> list[str]:
+    """Besides the cells read, what a sync's result depends on: the program, the configuration, the layouts."""
+    return [
+        version,
+        settings.model_dump_json(),
+        layout_digest(staff_specs(settings.ambito)),
+        layout_digest(public_specs(settings.ambito)),
+        PUBLIC_FILES_VERSION,
+    ]
+
+
+@dataclass(frozen=True)
+class TabChange:
+    """What a sync changes in one tab, for the dry-run preview."""
+
+    added: int = 0
+    changed: int = 0
+    removed: int = 0
+    cells: int = 0
+
+
+@dataclass(frozen=True)
+class Wanted:
+    """What every machine-owned tab should hold, and what the previous state said."""
+
+    resolution: Resolution
+    staff: dict[str, tuple[Grid, WantedTab]]  # title -> (current cells, wanted cells)
+    public: dict[str, Grid]
+    previous: State
+    problems: list[Problem]
+    public_list: PublicList
+    preview_of: Callable[[], Preview]  # what the plan changes, by organisation: computed for dry runs only
+    calendar: list[CalendarEntry]  # the meetings, from `Calendario` or the preset
+    calendar_problems: list[Problem]
+    data_digest: str  # of the published data
+    updated: str  # «last update» as the public reads it
+
+
+@dataclass(frozen=True)
+class SyncPlan:
+    """The whole decision of a sync: what to write where, what it leaves in `_stato`, and its report."""
+
+    wanted: Wanted
+    staff_writes: tuple[RangeWrite, ...]  # the machine-owned staff tabs
+    log_writes: tuple[RangeWrite, ...]  # this sync's line in `Registro sincronizzazioni`
+    state_writes: tuple[RangeWrite, ...]  # `_stato`
+    public_writes: tuple[RangeWrite, ...]
+    changes: Mapping[str, TabChange]  # tab -> what changes there (public tabs as «pubblico: <title>»)
+    ensure_public: bool  # the public tabs' layout is not the recorded one: `ensure` them before writing
+    repair_staff: bool  # the staff tabs' layout is not the recorded one: `ensure` them again
+    files_due: bool  # publish the public files (HTML, PDF, open data)
+    state: State  # what `_stato` holds after the writes
+    report: Report  # the figures; cells written, requests and duration are measured by the shell
+
+    @property
+    def staff_all(self) -> list[RangeWrite]:
+        """Every write to the staff workbook, in order: the tabs, the log line, then the state."""
+        return [*self.staff_writes, *self.log_writes, *self.state_writes]
+
+    @property
+    def writes_anything(self) -> bool:
+        return bool(self.staff_writes or self.log_writes or self.state_writes or self.public_writes)
+
+    @property
+    def workbooks(self) -> list[Workbook]:
+        """The workbooks this plan writes (to check before the first write)."""
+        return ["public", "staff"] if self.public_writes or self.files_due else ["staff"]
+
+    # what the tabs should hold, for callers that only read the plan (reports, printables, the add-on)
+    @property
+    def resolution(self) -> Resolution:
+        return self.wanted.resolution
+
+    @property
+    def staff(self) -> dict[str, tuple[Grid, WantedTab]]:
+        return self.wanted.staff
+
+    @property
+    def public(self) -> dict[str, Grid]:
+        return self.wanted.public
+
+    @property
+    def previous(self) -> State:
+        return self.wanted.previous
+
+    @property
+    def problems(self) -> list[Problem]:
+        return self.wanted.problems
+
+    @property
+    def public_list(self) -> PublicList:
+        return self.wanted.public_list
+
+    @property
+    def preview_of(self) -> Callable[[], Preview]:
+        return self.wanted.preview_of
+
+    @property
+    def calendar(self) -> list[CalendarEntry]:
+        return self.wanted.calendar
+
+    @property
+    def calendar_problems(self) -> list[Problem]:
+        return self.wanted.calendar_problems
+
+
+def _column_problems(parsed: ParsedSheet, origin: str) -> list[Problem]:
+    """Warnings about the responses sheet itself: its columns, its dates, texts cut at `MAX_CELL`."""
+
+    def warning(row: int, code: str, cell: str, **params: str) -> Problem:
+        return Problem(row, origin, code, cell, Severity.WARNING, labels.MESSAGES[code].format(**params))
+
+    out = [warning(1, "colonna_sconosciuta", t, value=t) for t in parsed.columns.unknown]
+    out += [warning(1, "colonna_ripetuta", t, value=t) for t in parsed.columns.duplicates]
+    if parsed.month_first:
+        out.append(warning(1, "date_mese_giorno", ""))
+    limit = labels.whole_number(MAX_CELL)
+    out += [
+        warning(row, "testo_troncato", ", ".join(fields), limit=limit)
+        for row, fields in sorted(parsed.truncated.items())
+    ]
+    return out
+
+
+def _wanted_staff(
+    snapshot: Snapshot,
+    settings: Settings,
+    resolution: Resolution,
+    other: list[Problem],
+    calendar: list[CalendarEntry],
+) -> list[WantedTab]:
+    """What every machine-owned staff tab should hold, in the order a sync writes them."""
+    ambito = settings.ambito
+    orgs = resolution.organisations
+    withdrawn = {o.id for o in orgs if o.status is Status.WITHDRAWN}
+    wanted: list[WantedTab] = []
+
+    def whole(title: str, rows: list[list[str | None]]) -> None:
+        wanted.append(WantedTab(title, rows, max(len(r) for r in rows)))
+
+    wanted.append(render_elenco(orgs, ambito, snapshot.tabs.get(ELENCO, [])))
+    for a in ambito.areas:
+        whole(a.tab, render_area(orgs, ambito, a.code))
+    whole(ANOMALIE, render_anomalie(resolution.outcomes, other, withdrawn))
+    whole(DUPLICATI, render_duplicati(resolution.review, orgs))
+    whole(RISPOSTE, render_risposte(resolution.outcomes))
+    whole(ISTRUZIONI, [list[str | None](r) for r in render_instructions(ambito)])
+    for a in ambito.areas:
+        title = roster_title(ambito, a.code)
+        wanted.append(render_roster(orgs, ambito, a.code, calendar, snapshot.tabs.get(title, [])))
+    plenary = roster_title(ambito, PLENARY)
+    wanted.append(render_roster(orgs, ambito, PLENARY, calendar, snapshot.tabs.get(plenary, [])))
+    # pandas is imported here, when a sync plans its tabs: never when the webhook gives its verdict
+    from sync.statistics import render_statistics
+
+    whole(labels.STATS_TAB, render_statistics(orgs, resolution.outcomes, ambito, calendar, snapshot.tabs))
+    return wanted
+
+
+def plan_tabs(snapshot: Snapshot, settings: Settings, now: datetime) -> Wanted:
+    """What every machine-owned tab should hold (staff and public), from what was read."""
+    ambito = settings.ambito
+    parsed = parse_rows(snapshot.responses, ambito)
+    manual = parse_manual(snapshot.tabs.get(MANUAL_TAB, []), ambito)
+    decisions = parse_decisions(snapshot.tabs.get(DECISIONI, []))
+    state = read_state(snapshot.tabs.get(STATE_TAB, []))
+    resolution = resolve([*parsed.responses, *manual], decisions, state, ambito)
+    orgs = resolution.organisations
+
+    calendar, calendar_problems = calendar_of(snapshot.tabs, ambito)
+    other = [
+        *_column_problems(parsed, snapshot.responses_origin or labels.FORM_ORIGIN),
+        *resolution.anomalies,
+        *calendar_problems,
+    ]
+    wanted = _wanted_staff(snapshot, settings, resolution, other, calendar)
+
+    # the public workbook: rewritten tab by tab when its content changes (its state is in `_stato`)
+    public = render_public(orgs, ambito)
+    counts = {title: len(grid) - 1 for title, grid in public.items()}
+    data_digest = content_hash([[title, content_hash(grid)] for title, grid in sorted(public.items())])
+    # "last update" moves only when the published data change: a sync with nothing new writes nothing
+    previous = state.public
+    unchanged = previous.data == data_digest and previous.updated
+    updated = previous.updated if unchanged else now.strftime("%d/%m/%Y %H:%M")
+    public[INFORMAZIONI] = render_information(ambito, updated, counts)
+    current = {w.title: (snapshot.tabs.get(w.title, []), w) for w in wanted}
+    plist = build_public_list(orgs, ambito, parse_updated(updated) or now.replace(second=0, microsecond=0))
+    row_entity = {o.checked.row: o.entity_id for o in resolution.outcomes if o.entity_id}
+
+    def preview_of() -> Preview:
+        return build_preview(current, ELENCO, orgs, decisions, resolution.anomalies, row_entity)
+
+    return Wanted(
+        resolution,
+        current,
+        public,
+        state,
+        other,
+        plist,
+        preview_of,
+        calendar,
+        calendar_problems,
+        data_digest,
+        updated,
+    )
+
+
+def _tab_change(current: Grid, wanted: WantedTab, writes: Sequence[RangeWrite]) -> TabChange:
+    rows_touched = {w.row + i for w in writes for i in range(len(w.values))}
+    added = sum(1 for r in rows_touched if r >= len(current))
+    removed = sum(1 for r in rows_touched if r >= len(wanted.rows))
+    return TabChange(
+        added=added, changed=len(rows_touched) - added - removed, removed=removed, cells=count_cells(writes)
+    )
+
+
+def _staff_diff(staff: Mapping[str, tuple[Grid, WantedTab]]) -> tuple[list[RangeWrite], dict[str, TabChange]]:
+    writes: list[RangeWrite] = []
+    changes: dict[str, TabChange] = {}
+    for title, (grid, want) in staff.items():
+        tab_writes = diff_tab(grid, want)
+        if tab_writes:
+            writes += tab_writes
+            changes[title] = _tab_change(grid, want, tab_writes)
+    return writes, changes
+
+
+def _public_diff(
+    public: Mapping[str, Grid], previous: Mapping[str, TabRecord], next_id: int
+) -> tuple[list[RangeWrite], dict[str, TabChange], dict[str, TabRecord]]:
+    """The rewrites of the public tabs whose content changed, and what each tab then holds."""
+    writes: list[RangeWrite] = []
+    changes: dict[str, TabChange] = {}
+    tabs = dict(previous)
+    for title, grid in public.items():
+        digest = content_hash(grid)
+        old = previous.get(title)
+        if old is None or old.digest != digest:
+            old_rows, old_cols = (old.rows, old.cols) if old else (0, 0)
+            # A sync interrupted between the public write and the staff write (which carries this record)
+            # may have left more rows than recorded: a list holds each ID at most once, so clear down to
+            # one row per ID ever given.
+            clear_rows = old_rows if title == INFORMAZIONI else max(old_rows, next_id)
+            tab_writes = full_rewrite(title, grid, clear_rows, old_cols)
+            writes += tab_writes
+            changes[labels.PUBLIC_TAB_CHANGE.format(title=title)] = TabChange(
+                added=max(0, len(grid) - old_rows),
+                changed=min(len(grid), old_rows),
+                removed=max(0, old_rows - len(grid)),
+                cells=count_cells(tab_writes),
+            )
+        tabs[title] = TabRecord(digest, len(grid), max(len(r) for r in grid))
+    return writes, changes, tabs
+
+
+def _figures(resolution: Resolution) -> dict[str, int]:
+    accepted = sum(1 for o in resolution.outcomes if o.status == "accepted")
+    return {
+        "responses": len(resolution.outcomes),
+        "accepted": accepted,
+        "rejected": len(resolution.outcomes) - accepted,
+        "organisations": sum(1 for o in resolution.organisations if o.rows and o.status is not Status.MERGED),
+        "review_pairs": len(resolution.review),
+    }
+
+
+def problem_codes(resolution: Resolution, other: Sequence[Problem]) -> dict[str, int]:
+    """How many problems of each code this sync found (response rows, decisions, calendar, columns)."""
+    counts = Counter(p.code for o in resolution.outcomes for p in o.checked.problems)
+    counts.update(p.code for p in other)
+    return dict(sorted(counts.items()))
+
+
+def _report_figures(wanted: Wanted, settings: Settings) -> dict[str, object]:
+    """The report's figures: what the `_cifre` line keeps for the report of a skipped sync."""
+    resolution = wanted.resolution
+    per_area = {
+        a.tab: sum(1 for o in resolution.organisations if o.listed and a.code in o.areas)
+        for a in settings.ambito.areas
+    }
+    return {
+        **_figures(resolution),
+        "per_area": per_area,
+        "anomalies": sum(1 for o in resolution.outcomes for _ in o.checked.problems),
+        "problem_codes": problem_codes(resolution, wanted.problems),
+    }
+
+
+def _state_writes(snapshot: Snapshot, state: State) -> list[RangeWrite]:
+    grid = render_state(state)
+    return diff_tab(snapshot.tabs.get(STATE_TAB, []), WantedTab(STATE_TAB, [list(r) for r in grid], 5))
+
+
+def _log_writes(snapshot: Snapshot, now: datetime, trigger: str, figures: dict[str, int]) -> list[RangeWrite]:
+    log = snapshot.tabs.get(REGISTRO, [])
+    line = render_log_line(now, trigger, figures, labels.LOG_COMPLETED)
+    rows: list[list[str | None]] = [list(r) for r in log]
+    return diff_tab(log, WantedTab(REGISTRO, [*rows, list(line)], len(line)))
+
+
+def plan_sync(
+    snapshot: Snapshot,
+    settings: Settings,
+    now: datetime,
+    *,
+    trigger: str = "manuale",
+    dry_run: bool = False,
+    version: str = "",
+    fresh_staff: bool = False,
+) -> SyncPlan:
+    """The whole decision of a sync over `snapshot` (`fresh_staff`: its staff tabs were just created;
+    `version`: the program's, which the idle short-cut's digest depends on)."""
+    wanted = plan_tabs(snapshot, settings, now)
+    resolution, previous = wanted.resolution, wanted.previous.public
+    staff_writes, changes = _staff_diff(wanted.staff)
+    public_writes, public_changes, tabs = _public_diff(wanted.public, previous.tabs, resolution.state.next_id)
+    changes.update(public_changes)
+    structure = layout_digest(public_specs(settings.ambito))
+    staff_layout = layout_digest(staff_specs(settings.ambito))
+    record = replace(
+        previous,
+        data=wanted.data_digest,
+        updated=wanted.updated,
+        files=PUBLIC_FILES_VERSION,
+        staff_layout=staff_layout,
+        structure=structure if public_changes else previous.structure,
+        tabs=tabs,
+    )
+    figures = _report_figures(wanted, settings)
+    state = replace(resolution.state, public=record)
+    state_writes = _state_writes(snapshot, state)
+    log_writes: list[RangeWrite] = []
+    if staff_writes or public_writes or state_writes:
+        cells = count_cells(staff_writes) + count_cells(public_writes)
+        log_writes = _log_writes(snapshot, now, trigger, {**_figures(resolution), "cells_written": cells})
+        # what the staff workbook will read after these writes, for the next sync's idle short-cut
+        record = replace(record, figures=figures_text(figures))
+        state = replace(state, public=record)
+        after = after_writes(snapshot.tabs, [*staff_writes, *log_writes, *_state_writes(snapshot, state)])
+        digest = input_digest(snapshot.responses, after, digest_context(settings, version))
+        state = replace(state, public=replace(record, inputs=digest))
+        state_writes = _state_writes(snapshot, state)
+    report = Report.model_validate(
+        {
+            **figures,
+            "started_at": now.isoformat(timespec="seconds"),
+            "duration_s": 0.0,
+            "trigger": trigger,
+            "tabs_changed": {t: c.cells for t, c in changes.items()},
+            "dry_run": dry_run,
+        }
+    )
+    return SyncPlan(
+        wanted=wanted,
+        staff_writes=tuple(staff_writes),
+        log_writes=tuple(log_writes),
+        state_writes=tuple(state_writes),
+        public_writes=tuple(public_writes),
+        changes=changes,
+        ensure_public=bool(public_writes) and previous.structure != structure,
+        repair_staff=not fresh_staff and previous.staff_layout != staff_layout,
+        files_due=bool(public_changes) or previous.files != PUBLIC_FILES_VERSION,
+        state=state,
+        report=report,
+    )
+
+
+def idle_report(
+    snapshot: Snapshot, settings: Settings, now: datetime, *, trigger: str, version: str
+) -> Report | None:
+    """The report of a sync that reads exactly what the previous one left (`sync.shortcut`), or None: then
+    it must plan."""
+    record = read_state(snapshot.tabs.get(STATE_TAB, [])).public
+    context = digest_context(settings, version)
+    if not record.inputs or record.inputs != input_digest(snapshot.responses, snapshot.tabs, context):
+        return None
+    figures = read_figures(record.figures)
+    if figures is None:
+        return None
+    try:
+        return Report.model_validate(
+            {
+                **figures,
+                "started_at": now.isoformat(timespec="seconds"),
+                "duration_s": 0.0,
+                "trigger": trigger,
+            }
+        )
+    except ValidationError:
+        return None
+
+
+__all__ = [
+    "LAYOUT_VERSION",
+    "PUBLIC_FILES_VERSION",
+    "PublicRecord",
+    "SyncPlan",
+    "TabChange",
+    "Wanted",
+    "digest_context",
+    "idle_report",
+    "layout_digest",
+    "plan_sync",
+    "plan_tabs",
+    "problem_codes",
+]

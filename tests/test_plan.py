@@ -1,0 +1,87 @@
+"""The pure decision of a sync (`sync.plan`), tested directly on memory snapshots."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sync.backends.memory import MemoryStore
+from sync.config import Settings
+from sync.pipeline import run_sync
+from sync.plan import PUBLIC_FILES_VERSION, layout_digest, plan_sync, plan_tabs
+from sync.render import ELENCO, INFORMAZIONI, REGISTRO, public_specs, staff_specs
+from sync.state import STATE_TAB, read_state
+from tests.conftest import HEADER, make_row, sample_rows
+
+T1 = datetime(2024, 5, 20, 10, 0)
+T2 = datetime(2024, 5, 21, 9, 0)
+
+
+def _fresh(settings: Settings, responses: list[list[str]]) -> MemoryStore:
+    store = MemoryStore(responses=responses)
+    store.ensure("staff", staff_specs(settings.ambito))
+    return store
+
+
+def test_the_responses_sheet_warnings_say_what_happened(crema: Settings) -> None:
+    header = [*HEADER, "Domanda nuova", HEADER[1]]
+    rows = [header, [*make_row(experience="x" * 6_000), "sì", "altro@ilvolo.it"]]
+    snapshot = _fresh(crema, rows).read(staff_specs(crema.ambito))
+    messages = {p.code: (p.row, p.value, p.message) for p in plan_tabs(snapshot, crema, T1).problems}
+    assert messages["colonna_sconosciuta"] == (
+        1,
+        "Domanda nuova",
+        "La colonna «Domanda nuova» del modulo non è usata da elenco: se è una domanda nuova, aggiungerla "
+        "in `questions` nella configurazione.",
+    )
+    assert messages["colonna_ripetuta"] == (
+        1,
+        "Indirizzo email",
+        "La colonna «Indirizzo email» è ripetuta: si usa la prima risposta non vuota.",
+    )
+    assert messages["testo_troncato"] == (
+        2,
+        "experience",
+        "Un campo era più lungo di 5.000 caratteri ed è stato troncato negli elenchi "
+        "(il modulo originale resta intatto).",
+    )
+
+
+def test_a_first_plan_writes_everything_and_records_it(crema: Settings) -> None:
+    snapshot = _fresh(crema, sample_rows()).read(staff_specs(crema.ambito))
+    plan = plan_sync(snapshot, crema, T1, trigger="cron", version="9.9", fresh_staff=True)
+    assert {w.tab for w in plan.public_writes} == {s.title for s in public_specs(crema.ambito)}
+    assert {w.tab for w in plan.log_writes} == {REGISTRO}
+    assert {w.tab for w in plan.state_writes} == {STATE_TAB}
+    assert plan.ensure_public and plan.files_due and not plan.repair_staff
+    assert plan.workbooks == ["public", "staff"]
+    # staff tabs made before their layout was recorded are repaired once
+    assert plan_sync(snapshot, crema, T1).repair_staff
+    record = plan.state.public
+    assert record.updated == "20/05/2024 10:00" and record.files == PUBLIC_FILES_VERSION
+    assert record.structure == layout_digest(public_specs(crema.ambito))
+    assert record.staff_layout == layout_digest(staff_specs(crema.ambito))
+    assert record.tabs[ELENCO].rows == len(plan.public[ELENCO]) and record.inputs and record.figures
+    # the staff workbook's previous record said nothing: the snapshot's state is untouched
+    assert read_state(snapshot.tabs.get(STATE_TAB, [])).public == plan.previous.public
+    report = plan.report
+    assert (report.responses, report.organisations, report.trigger, report.cells_written) == (5, 3, "cron", 0)
+    assert report.tabs_changed[f"pubblico: {INFORMAZIONI}"] > 0
+
+
+def test_a_plan_over_what_a_sync_left_writes_nothing(crema: Settings) -> None:
+    store = MemoryStore(responses=sample_rows())
+    run_sync(store, crema, T1)
+    plan = plan_sync(store.read(staff_specs(crema.ambito)), crema, T2)
+    assert not plan.writes_anything and not plan.files_due and not plan.changes
+    assert plan.state.public.updated == "20/05/2024 10:00"  # the data did not change: nor does «aggiornato»
+
+
+def test_new_data_move_the_update_time_and_rewrite_only_the_public_tabs_that_changed(crema: Settings) -> None:
+    store = MemoryStore(responses=sample_rows())
+    run_sync(store, crema, T1)
+    store.responses.append(make_row(name="Cooperativa Nuova", tax_code="00743110157", email="nuova@coop.it"))
+    plan = plan_sync(store.read(staff_specs(crema.ambito)), crema, T2)
+    assert plan.state.public.updated == "21/05/2024 09:00"
+    rewritten = {w.tab for w in plan.public_writes}
+    assert INFORMAZIONI in rewritten and rewritten < {s.title for s in public_specs(crema.ambito)}
+    assert not plan.ensure_public and plan.files_due
