@@ -185,7 +185,7 @@ def test_request_counts_first_nochange_incremental(
         assert _kinds(fake) == ["values.batchGet", "values.batchUpdate", "values.batchUpdate"]
         assert store.requests - before == 3
 
-    # A new process knows no grid sizes of the public spreadsheet: one metadata fetch more.
+    # A new process knows no grid sizes of the public spreadsheet, and needs none: the write fits (issue 13).
     _append_responses(
         fake,
         staff,
@@ -201,12 +201,7 @@ def test_request_counts_first_nochange_incremental(
     fake.reset_counts()
     with _store(settings, clock, tmp_path) as cold:
         _sync(cold, settings, LATER)
-        assert _kinds(fake) == [
-            "values.batchGet",
-            "spreadsheets.get",
-            "values.batchUpdate",
-            "values.batchUpdate",
-        ]
+        assert _kinds(fake) == ["values.batchGet", "values.batchUpdate", "values.batchUpdate"]
         fake.reset_counts()
         _sync(cold, settings, LATER)
         assert _kinds(fake) == ["values.batchGet"]

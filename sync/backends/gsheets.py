@@ -58,7 +58,7 @@ from gspread.http_client import FileType, HTTPClient, ParamsType
 from gspread.utils import absolute_range_name, rowcol_to_a1
 
 from sync import labels
-from sync.backends.base import Grid, RangeWrite, Snapshot, TabSpec, Workbook
+from sync.backends.base import Grid, RangeWrite, RowDelete, RowInsert, Snapshot, TabSpec, Workbook, Write
 from sync.cells import GOOGLE_FORMATS, SERIAL_EPOCH, canonical_text, kind_of, serial_number, typed_value
 from sync.config import GSheetsBackend
 from sync.errors import ConfigError, TransientError
@@ -208,6 +208,7 @@ class _Failure(Exception):
         self.what = what
         self.retry_after = retry_after
         self.quota = quota  # 429 (or 403 rateLimitExceeded): the per-minute quota is spent
+        self.refused = False  # Google answered that it did nothing (quota, unavailable): safe to send again
 
 
 @dataclass
@@ -388,16 +389,26 @@ class GSheetsStore:
             self._empty -= {w.tab for w in done.values}
         return done.actions
 
-    def write(self, workbook: Workbook, writes: Sequence[RangeWrite], specs: Sequence[TabSpec]) -> int:
-        """Write the batch as literal text in one values:batchUpdate (growing small grids first)."""
-        writes = [w for w in writes if w.cells]
-        cells = sum(w.cells for w in writes)
+    def write(self, workbook: Workbook, writes: Sequence[Write], specs: Sequence[TabSpec]) -> int:
+        """Write the batch as literal text in one values:batchUpdate (growing small grids first).
+
+        Rows inserted and deleted go first, in order, in one spreadsheets:batchUpdate; the rectangles then
+        address the rows as they are after them (the order `sync.public_diff.row_diff` gives)."""
+        moves = [w for w in writes if isinstance(w, RowInsert | RowDelete)]
+        sid = self._spreadsheet_id(workbook)
+        if moves:
+            self._move_rows(sid, moves)
+        rects = [w for w in writes if isinstance(w, RangeWrite) and w.cells]
+        cells = sum(w.cells for w in rects)
         if not cells:
             return 0
-        sid = self._spreadsheet_id(workbook)
-        needed = _extents(writes)
-        typed = _typed(writes, specs)
-        self._fit(sid, needed, specs, fresh=False)
+        needed = _extents(rects)
+        typed = _typed(rects, specs)
+        # A spreadsheet not read in this process (the public one, in a new process): its grids are not known,
+        # and not fetched either; the write is sent as it is, and only if Google answers that a tab is missing
+        # or too small is the metadata fetched and the grid fitted (below). Most syncs then need no metadata.
+        if sid in self._books:
+            self._fit(sid, needed, specs, fresh=False)
         if workbook == "staff" and self._unformatted:
             self._restore_formats(sid, specs)
         try:
@@ -482,6 +493,33 @@ class GSheetsStore:
             # RAW: every value is stored as the literal text it is ("=1+1", "+39 333", "007").
             body = {"valueInputOption": "RAW", "data": data}
             self._call(sid, functools.partial(self._client.values_batch_update, sid, body))
+
+    def _move_rows(self, sid: str, moves: Sequence[RowInsert | RowDelete]) -> None:
+        """Insert and delete rows in one spreadsheets:batchUpdate (metadata fetched only for unknown tab ids).
+
+        Not idempotent: an attempt Google answered with a quota or availability error (nothing applied) is
+        tried again; a timeout or a dropped connection (perhaps applied) is not, it ends the sync."""
+        book = self._books.get(sid)
+        if book is None or any(
+            book.tabs.get(w.tab) is None or book.tabs[w.tab].sheet_id is None for w in moves
+        ):
+            book = self._fetch_book(sid)
+        tabs = {w.tab: book.tabs[w.tab] for w in moves if w.tab in book.tabs}
+        requests_out = _move_requests(tabs, moves)
+        if not requests_out:
+            return
+        body = {"requests": requests_out}
+        attempt, quota_wait = 0, 0.0
+        while True:
+            attempt += 1
+            try:
+                self._attempt(sid, functools.partial(self._client.batch_update, sid, body))
+                break
+            except _Failure as failure:
+                if not failure.refused:
+                    raise self._give_up(failure, attempt) from None
+                quota_wait = self._wait_or_give_up(failure, attempt, quota_wait)
+        book.tabs.update(tabs)
 
     def _restore_formats(self, sid: str, specs: Sequence[TabSpec]) -> None:
         """Number formats someone cleared by hand: set them again (one batchUpdate, only then)."""
@@ -574,7 +612,9 @@ class GSheetsStore:
             self._raise_config_error(sid, err)
             if err.code in RETRY_STATUS or err.code >= 500 or _is_rate_limit(err):
                 quota = _is_rate_limit(err)
-                raise _Failure(f"errore {err.code}", _retry_after(err.response), quota=quota) from None
+                failure = _Failure(f"errore {err.code}", _retry_after(err.response), quota=quota)
+                failure.refused = quota or err.code == 503
+                raise failure from None
             raise
         except requests.Timeout:
             raise _Failure(f"nessuna risposta entro {_seconds(self.timeout_s)}") from None
@@ -701,6 +741,31 @@ def _ensure_plan(book: _Book, specs: Sequence[TabSpec], empty: set[str], *, publ
                 out.requests.append({"deleteSheet": {"sheetId": tab.sheet_id}})
                 out.actions.append(ACTION_DELETE_DEFAULT.format(title=title))
                 out.gone.append(title)
+    return out
+
+
+def _move_requests(tabs: dict[str, _Tab], moves: Sequence[RowInsert | RowDelete]) -> list[dict[str, Any]]:
+    """insertDimension / deleteDimension for each move, in order, within each tab's grid; `tabs` is updated
+    to the grid sizes they leave. Rows beyond a grid hold nothing: moving them is left out."""
+    out: list[dict[str, Any]] = []
+    for w in moves:
+        tab = tabs.get(w.tab)
+        if tab is None or tab.sheet_id is None:
+            continue  # a tab that does not exist holds no row to move
+        if isinstance(w, RowInsert):
+            if w.at >= tab.rows:
+                continue
+            kind, end, rows = "insertDimension", w.at + w.count, tab.rows + w.count
+        else:
+            end = min(w.at + w.count, tab.rows)
+            if end - w.at >= tab.rows:
+                end = tab.rows - 1  # a grid keeps at least one row (row_diff never deletes a header)
+            if end <= w.at:
+                continue
+            kind, rows = "deleteDimension", tab.rows - (end - w.at)
+        span = {"sheetId": tab.sheet_id, "dimension": "ROWS", "startIndex": w.at, "endIndex": end}
+        out.append({kind: {"range": span}})
+        tabs[w.tab] = replace(tab, rows=rows)
     return out
 
 
