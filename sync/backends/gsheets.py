@@ -58,7 +58,17 @@ from gspread.http_client import FileType, HTTPClient, ParamsType
 from gspread.utils import absolute_range_name, rowcol_to_a1
 
 from sync import labels
-from sync.backends.base import Grid, RangeWrite, RowDelete, RowInsert, Snapshot, TabSpec, Workbook, Write
+from sync.backends.base import (
+    Grid,
+    RangeWrite,
+    RowDelete,
+    RowInsert,
+    Snapshot,
+    TabSpec,
+    Workbook,
+    Write,
+    apply_writes,
+)
 from sync.cells import GOOGLE_FORMATS, SERIAL_EPOCH, canonical_text, kind_of, serial_number, typed_value
 from sync.config import GSheetsBackend
 from sync.errors import ConfigError, TransientError
@@ -293,6 +303,9 @@ class GSheetsStore:
         self._requests = 0
         self._count_lock = threading.Lock()
         self._books: dict[str, _Book] = {}
+        self._just_fetched = ""  # the spreadsheet whose metadata the last read fetched (for the next ensure)
+        self._last_read: Snapshot | None = None  # the last staff read of this sync
+        self._ensured: Snapshot | None = None  # that read with the tabs `ensure` then made: the next read
         self._empty: set[str] = set()  # staff tabs that existed but were empty at the last read
         self._unformatted: set[str] = set()  # tabs whose typed cells showed bare serial numbers
         self._client = _Client(
@@ -345,7 +358,13 @@ class GSheetsStore:
         return self._requests
 
     def read(self, specs: Sequence[TabSpec]) -> Snapshot:
-        """Read the responses tab and every spec tab in one values:batchGet (more only if a tab is missing)."""
+        """Read the responses tab and every spec tab in one values:batchGet (more only if a tab is missing).
+
+        Right after `ensure` created staff tabs, the read is answered from what this store read and then
+        wrote (no request): the tabs it made hold their header and seed rows, the others what was read."""
+        if self._ensured is not None:
+            snapshot, self._ensured = self._ensured, None
+            return snapshot
         sid = self.staff_spreadsheet_id
         titles = list(dict.fromkeys([self.responses_tab, *(s.title for s in specs)]))
         hidden: set[str] = set()
@@ -356,6 +375,7 @@ class GSheetsStore:
                 raise
             # A tab is missing (first sync, or deleted by hand): learn which exist, then read only those.
             book = self._fetch_book(sid)
+            self._just_fetched = sid
             if self.responses_tab not in book.tabs:
                 present = ", ".join(f"«{t}»" for t in book.tabs) or "nessuna"
                 raise ConfigError(
@@ -370,7 +390,10 @@ class GSheetsStore:
         self._empty = {t for t, g in grids.items() if not g}
         tabs = {t: g for t, g in grids.items() if g}
         self._unformatted = _read_serials(tabs, specs)
-        return Snapshot(tabs=tabs, responses=responses, responses_origin=self.responses_tab, hidden=hidden)
+        self._last_read = Snapshot(
+            tabs=tabs, responses=responses, responses_origin=self.responses_tab, hidden=hidden
+        )
+        return self._last_read
 
     def ensure(self, workbook: Workbook, specs: Sequence[TabSpec], *, dry_run: bool = False) -> list[str]:
         """Create missing tabs with their presentation and protections; return what was (or would be) done."""
@@ -380,13 +403,19 @@ class GSheetsStore:
         def plan(book: _Book) -> _Plan:
             return _ensure_plan(book, specs, empty, public=workbook == "public")
 
-        book = self._fetch_book(sid)
+        # the metadata the read just fetched (it found a tab missing) is still current: not fetched again
+        book = self._books.get(sid) if self._just_fetched == sid else None
+        self._just_fetched = ""
+        if book is None or not book.complete:
+            book = self._fetch_book(sid)
         if dry_run:
             return plan(book).actions
         done = self._change_structure(sid, plan, book)
         if done.values:
             self._write_values(sid, _typed(done.values, specs))
             self._empty -= {w.tab for w in done.values}
+        if workbook == "staff" and self._last_read is not None:
+            self._ensured = _with_writes(self._last_read, done.values, {s.title for s in specs if s.hidden})
         return done.actions
 
     def write(self, workbook: Workbook, writes: Sequence[Write], specs: Sequence[TabSpec]) -> int:
@@ -437,6 +466,8 @@ class GSheetsStore:
         except filelock.Timeout:
             raise TransientError(MSG_BUSY) from None
         self._waited = 0.0
+        self._just_fetched = ""
+        self._last_read = self._ensured = None
         try:
             yield
         finally:
@@ -680,6 +711,19 @@ class GSheetsStore:
 
 
 # -- planning (pure) -----------------------------------------------------------------------------------------
+
+
+def _with_writes(snapshot: Snapshot, writes: Sequence[RangeWrite], hidden: set[str]) -> Snapshot:
+    """A snapshot as a read would return it after `writes` (the headers and seed rows of new tabs)."""
+    tabs = {title: [list(r) for r in grid] for title, grid in snapshot.tabs.items()}
+    apply_writes(tabs, writes)
+    made = {w.tab for w in writes}
+    return Snapshot(
+        tabs={t: _trim(g) for t, g in tabs.items() if _trim(g)},
+        responses=snapshot.responses,
+        responses_origin=snapshot.responses_origin,
+        hidden=snapshot.hidden | (made & hidden),
+    )
 
 
 def _ensure_plan(book: _Book, specs: Sequence[TabSpec], empty: set[str], *, public: bool = False) -> _Plan:
