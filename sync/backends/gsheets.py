@@ -8,22 +8,29 @@ Request budget (every figure counts HTTP requests, retries included; see `reques
     read    1  values:batchGet of the responses tab and every staff tab (FORMATTED_VALUE: cells as people
                see them, so a tax code, CAP or phone typed as text keeps its leading zeros; a number typed
                into a cell comes back as displayed). Only when a tab is missing (Google answers 400
-               "Unable to parse range") +1 metadata fetch and +1 batchGet of the tabs that exist.
+               "Unable to parse range") +1 metadata fetch and +1 batchGet of the tabs that exist; the read
+               right after `ensure` made staff tabs is answered from what was read and written (0).
     write   1  values:batchUpdate, valueInputOption=RAW (literal text: "=1+1" stays text), for the whole
                batch; 0 when there is nothing to write. +1 spreadsheets:batchUpdate only when a write goes
-               beyond a tab's grid, +1 metadata fetch only when the grid sizes are not known (they come
-               free with every read: a whole-sheet range is echoed as the full grid, e.g. `Elenco!A1:Z1000`).
-               A batch over ~8 MB (Google refuses bodies over 10 MB) is split, each part idempotent.
-    ensure  1  metadata fetch, +1 spreadsheets:batchUpdate (tabs, frozen rows, widths, warning-only
-               protections, dropdowns) and +1 values:batchUpdate (header and seed rows) when something is
-               missing; a second `ensure` sends only the metadata fetch.
+               beyond a tab's grid. Grid sizes come free with every read (a whole-sheet range is echoed as
+               the full grid, e.g. `Elenco!A1:Z1000`); a spreadsheet not read in this process (the public
+               one) is written without its metadata, which is fetched only when Google answers that a tab
+               is missing or too small: so a sync in a new process (CLI, cron, webhook) is 3 requests.
+               Rows inserted and deleted (`RowInsert`, `RowDelete`) are +1 spreadsheets:batchUpdate before
+               the cells (+1 metadata fetch when the tab ids are not known), never re-sent after a timeout.
+               A batch over ~2 MB (Google's advice; it refuses bodies over 10 MB) is split, each part
+               idempotent.
+    ensure  1  metadata fetch (none when the read just fetched it), +1 spreadsheets:batchUpdate (tabs,
+               frozen rows, widths, warning-only protections, dropdowns) and +1 values:batchUpdate (header
+               and seed rows) when something is missing; a second `ensure` sends only the metadata fetch.
 
 gspread is used through `gspread.http_client.HTTPClient` only (never `open_by_key`/`Worksheet`, which
 re-fetch metadata on every call). `_Client` subclasses it to send requests to `endpoint` instead of
 https://sheets.googleapis.com when one is configured (a test fake or a proxy), to stay under the per-user
-quota with a sliding-window limiter, and to count requests. Retries live in `GSheetsStore`: 408/429/5xx,
+quota with a sliding-window limiter, and to count requests. Retries live in `GSheetsStore`: 408/5xx,
 dropped connections and timeouts are retried with jittered exponential backoff, then become a
-`TransientError`; gspread's `BackOffHTTPClient` is not used (in 6.2.1 it retries without bound).
+`TransientError`; a 429 (quota) is waited out over Google's one-minute window (Retry-After honoured, else
+jittered steps), within the sync's time budget, then given up with `labels.GSHEETS_QUOTA_GIVE_UP`; gspread's `BackOffHTTPClient` is not used (in 6.2.1 it retries without bound).
 
 Timestamps of the form are read as the sheet shows them: in an Italian-locale sheet "03/04/2024 11.09.13",
 which `sync.parse.parse_timestamp` reads day first. A sheet in another locale (en_US shows "4/20/2024
