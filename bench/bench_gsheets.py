@@ -393,8 +393,9 @@ def main() -> None:
     sizes = [int(s) for s in args.sizes.split(",")]
     print(
         "each elenco sync in its own process; requests = HTTP requests received by the fake (retries "
-        "included); sent = request bodies; floor = 3 requests (1 with nothing new) and a body of just the "
-        "rows that changed, measured; * = naive figures with extrapolated append_row calls\n"
+        "included); sent = request bodies; floor = 3 requests (1 with nothing new) and the bytes an "
+        "order-preserving row diff sends (new or changed rows, rows inserted or deleted), measured; * = naive "
+        "figures with extrapolated append_row calls\n"
     )
     header = (
         f"{'rows':>6} {'sync':<12} {'elenco req':>10} {'floor':>5} {'naive':>7} {'ratio':>6}  "
