@@ -1,30 +1,35 @@
-"""Requests and wall time of a Google Sheets sync: `GSheetsStore` vs a naive gspread script, on the fake API.
+"""Requests and bytes of a Google Sheets sync, each sync in its own process, against the floor and a naive peer.
 
-    .venv/bin/python -m bench.bench_gsheets [--sizes 100,1000,10000] [--latency 0.3] [--cap 20]
+    .venv/bin/python -m bench.bench_gsheets [--sizes 100,1000,10000] [--latency 0] [--cap 20]
 
 For each size N, `sync.demo_data.generate` makes the form responses (preset `crema`); the first N go into the
-fake's responses tab. Three syncs are measured for each implementation, with `--latency` seconds added by the
-fake to every request (Google answers in ~100–500 ms): the first sync (every tab created and filled), an
-incremental sync (10 new responses) and a sync with nothing new. Both implementations run the same pure core
-(`sync.pipeline.plan_sync`); only the I/O differs.
+fake's responses tab (the Sheets API fake of `tests/fakes`, unchanged, in this process). Four syncs are
+measured, each a new Python process (`python -m bench.bench_gsheets --child …`: the CLI, cron or webhook
+case, nothing cached): the first sync on brand-new spreadsheets (no `init` before), a sync with 10 new
+responses, one with one decision (`Escludi` of an organisation in the middle of the list), one with no change.
 
-* `GSheetsStore` — `sync.pipeline.run_sync` with the production backend (built by `from_settings` with
-  `endpoint` = the fake).
+For each: HTTP requests received by the fake, bytes sent (request bodies) and received (response bodies,
+counted by the child's HTTP session), and the largest request body. Side by side, in the same run:
+
+* floor — 3 requests (read staff, write public, write staff; 1 with nothing new), and the bytes an
+  order-preserving row diff of the workbooks before and after the sync sends (`sync.public_diff.row_diff`
+  on the fake's cells: the new or changed rows, and the rows inserted or deleted);
 * naive — what a first gspread script does: `open_by_key`, `worksheet(title).get_all_records()` per tab,
   `add_worksheet` for a missing tab (and `resize` when too small), `update` of every machine tab, and
-  `append_row` per new row of `Risposte` and of the sync log.
+  `append_row` per new row of `Risposte` and of the sync log (in this process, a fresh `gspread.Client`).
 
 The naive first sync makes one `append_row` per response. To keep N = 10,000 within minutes, at most `--cap`
-`append_row` calls of a sync are really made; the rest of those rows are written by one bulk `update` sent
-with no added latency and not counted, and the time of the appends not made is extrapolated from the
-measured mean time of the real ones (the output marks such figures with `*`). The quota column is the least
-time Google's 60 requests/min/user quota allows for that many requests, whatever the latency.
+`append_row` calls of a sync are really made; the rest are extrapolated (marked `*`).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import math
+import os
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -38,11 +43,13 @@ import gspread
 from gspread.exceptions import GSpreadException, WorksheetNotFound
 
 from bench.common import demo_set
-from sync.backends.base import Snapshot
+from sync.backends.base import RangeWrite, RowInsert, Snapshot
 from sync.backends.gsheets import GSheetsStore
 from sync.config import Settings, load_settings, parse_settings
 from sync.layouts import REGISTRO, RISPOSTE, staff_specs
-from sync.pipeline import plan_sync, run_sync
+from sync.pipeline import run_sync
+from sync.plan import plan_sync
+from sync.public_diff import row_diff
 from sync.render import render_log_line
 from sync.state import STATE_TAB, render_state
 from tests.fakes.sheets_api import SheetsFake
@@ -191,6 +198,10 @@ def _no_latency(fake: SheetsFake) -> Iterator[None]:
 
 
 def _settings(fake: SheetsFake, staff: str, public: str) -> Settings:
+    return _settings_for(fake.base_url, staff, public)
+
+
+def _settings_for(endpoint: str, staff: str, public: str) -> Settings:
     return parse_settings(
         {
             "preset": "crema",
@@ -198,7 +209,7 @@ def _settings(fake: SheetsFake, staff: str, public: str) -> Settings:
                 "kind": "gsheets",
                 "staff_spreadsheet_id": staff,
                 "public_spreadsheet_id": public,
-                "endpoint": fake.base_url,
+                "endpoint": endpoint,
                 "credentials": "none",
                 "timeout_s": 300,
             },
@@ -207,29 +218,121 @@ def _settings(fake: SheetsFake, staff: str, public: str) -> Settings:
     )
 
 
-def _store_sync(fake: SheetsFake, store: GSheetsStore, settings: Settings, now: datetime) -> Figures:
-    fake.reset_counts()
-    before = store.requests
-    started = time.perf_counter()
-    run_sync(store, settings, now)
-    elapsed = time.perf_counter() - started
-    largest = max((len(r.body) for r in fake.log), default=0) / 1e6
-    assert fake.count() == store.requests - before
-    return Figures(store.requests - before, elapsed, largest_body_mb=largest)
+# -- one sync in its own process --------------------------------------------------------------------------
 
 
-def _differences(fake: SheetsFake, a: str, b: str, title: str) -> int:
-    left, right = fake.values(a, title), fake.values(b, title)
-    cells = 0
-    for r in range(max(len(left), len(right))):
-        x = left[r] if r < len(left) else []
-        y = right[r] if r < len(right) else []
-        cells += sum(
-            1
-            for c in range(max(len(x), len(y)))
-            if (x[c] if c < len(x) else "") != (y[c] if c < len(y) else "")
+def child(endpoint: str, staff: str, public: str, when: str, lock_dir: str) -> None:
+    """Run one sync (what `elenco sync` does), counting response bytes at the HTTP session; print JSON."""
+    settings = _settings_for(endpoint, staff, public)
+    assert settings.backend.kind == "gsheets"
+    received = [0]
+
+    def count(response: Any, *args: Any, **kwargs: Any) -> None:
+        received[0] += len(response.content)
+
+    with GSheetsStore.from_settings(settings.backend, lock_dir=Path(lock_dir)) as store:
+        store._session.hooks["response"].append(count)
+        started = time.perf_counter()
+        result = run_sync(store, settings, datetime.fromisoformat(when))
+        seconds = time.perf_counter() - started
+    print(
+        json.dumps(
+            {
+                "requests": result.report.api_requests,
+                "received": received[0],
+                "seconds": seconds,
+                "cells": result.report.cells_written,
+            }
         )
-    return cells
+    )
+
+
+@dataclass
+class Measured:
+    """One sync of the production code in its own process, and its floor."""
+
+    requests: int
+    sent: int
+    received: int
+    largest: int
+    seconds: float
+    floor_requests: int
+    floor_bytes: int
+
+
+def _snapshot(fake: SheetsFake, ids: tuple[str, str]) -> dict[tuple[str, str], list[list[Any]]]:
+    return {(sid, t): fake.values(sid, t) for sid in ids for t in fake.sheet_titles(sid)}
+
+
+def _floor_bytes(
+    before: dict[tuple[str, str], list[list[Any]]], after: dict[tuple[str, str], list[list[Any]]]
+) -> int:
+    """Per workbook, what an order-preserving diff must send (`sync.public_diff.row_diff`, the lists keep their
+    alphabetical order): one values:batchUpdate of the rows that are new or changed, and one batchUpdate of
+    the rows inserted and deleted when rows move."""
+    total = 0
+    for sid in {k[0] for k in after}:
+        data: list[dict[str, Any]] = []
+        moves: list[dict[str, Any]] = []
+        for (s, title), grid in after.items():
+            if s != sid:
+                continue
+            old = [[str(v) for v in r] for r in before.get((s, title), [])]
+            for w in row_diff(title, old, [[str(v) for v in r] for r in grid]):
+                if isinstance(w, RangeWrite):
+                    a1 = f"'{title}'!A{w.row + 1}"
+                    data.append(
+                        {"range": a1, "majorDimension": "ROWS", "values": [list(r) for r in w.values]}
+                    )
+                else:
+                    kind = "insertDimension" if isinstance(w, RowInsert) else "deleteDimension"
+                    span = {"sheetId": 0, "dimension": "ROWS", "startIndex": w.at, "endIndex": w.at + w.count}
+                    moves.append({kind: {"range": span}})
+        if data:
+            body = {"valueInputOption": "RAW", "data": data}
+            total += len(json.dumps(body, ensure_ascii=False).encode("utf-8"))
+        if moves:
+            total += len(json.dumps({"requests": moves}).encode("utf-8"))
+    return total
+
+
+def _process_sync(fake: SheetsFake, ids: tuple[str, str], when: datetime, lock_dir: str) -> Measured:
+    before = _snapshot(fake, ids)
+    fake.reset_counts()
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.bench_gsheets", "--child", fake.base_url, ids[0], ids[1], when.isoformat(), lock_dir],
+        check=True,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])},
+    )
+    got = json.loads(out.stdout.strip().splitlines()[-1])
+    after = _snapshot(fake, ids)
+    bodies = [len(r.body) for r in fake.log]
+    assert fake.count() == got["requests"], (fake.count(), got)
+    floor = _floor_bytes(before, after)
+    return Measured(
+        got["requests"],
+        sum(bodies),
+        got["received"],
+        max(bodies, default=0),
+        got["seconds"],
+        3 if floor else 1,
+        floor,
+    )
+
+
+def _decide(fake: SheetsFake, staff: str, public: str) -> None:
+    """Staff type one decision: `Escludi` of the organisation in the middle of the public list."""
+    listed = fake.values(public, "Elenco")
+    target = listed[len(listed) // 2][0]
+    rows = fake.values(staff, "Decisioni")
+    line = [target, "Escludi", "", "requisiti non posseduti", "Ufficio di Piano", "21/05/2024"]
+    fake.set_values(staff, "Decisioni", [line], start=f"A{len(rows) + 1}", input_option="RAW")
+
+
+DECIDED = datetime(2024, 5, 21, 16, 0)
+CASES = ("first", "incremental", "decision", "nochange")
 
 
 def run(size: int, latency: float, cap: int) -> dict[str, Any]:
@@ -242,81 +345,77 @@ def run(size: int, latency: float, cap: int) -> dict[str, Any]:
     out: dict[str, Any] = {"size": size}
     with SheetsFake() as fake, tempfile.TemporaryDirectory() as lock_dir:
         fake.latency = latency
-        for name in ("store", "naive"):
-            staff = fake.create_spreadsheet("Modulo", {RESPONSES: first}, rows=max(1000, size + 100))
-            public = fake.create_spreadsheet("Pubblico")
-            settings = _settings(fake, staff, public)
-            out[f"{name}_ids"] = (staff, public)
-            if name == "store":
-                assert settings.backend.kind == "gsheets"
-                with GSheetsStore.from_settings(settings.backend, lock_dir=Path(lock_dir)) as store:
-                    out["store_first"] = _store_sync(fake, store, settings, FIRST)
-                    with _no_latency(fake):
-                        fake.set_values(staff, RESPONSES, new, start=f"A{size + 2}", input_option="RAW")
-                    out["store_incremental"] = _store_sync(fake, store, settings, NEXT)
-                    out["store_nochange"] = _store_sync(fake, store, settings, LAST)
-                with GSheetsStore.from_settings(settings.backend, lock_dir=Path(lock_dir)) as cold:
-                    out["store_cold_nochange"] = _store_sync(fake, cold, settings, LAST)
-            else:
-                naive = Naive(fake, staff, public, settings, cap)
-                out["naive_first"] = naive.sync(FIRST)
-                with _no_latency(fake):
-                    fake.set_values(staff, RESPONSES, new, start=f"A{size + 2}", input_option="RAW")
-                out["naive_incremental"] = naive.sync(NEXT)
-                out["naive_nochange"] = naive.sync(LAST)
-        out["public_diff"] = _differences(fake, out["store_ids"][1], out["naive_ids"][1], "Elenco")
+        staff = fake.create_spreadsheet("Modulo", {RESPONSES: first}, rows=max(1000, size + 100))
+        public = fake.create_spreadsheet("Pubblico")
+        ids = (staff, public)
+        out["first"] = _process_sync(fake, ids, FIRST, lock_dir)
+        fake.set_values(staff, RESPONSES, new, start=f"A{size + 2}", input_option="RAW")
+        out["incremental"] = _process_sync(fake, ids, NEXT, lock_dir)
+        _decide(fake, staff, public)
+        out["decision"] = _process_sync(fake, ids, DECIDED, lock_dir)
+        out["nochange"] = _process_sync(fake, ids, LAST, lock_dir)
+
+        staff = fake.create_spreadsheet("Modulo", {RESPONSES: first}, rows=max(1000, size + 100))
+        public = fake.create_spreadsheet("Pubblico")
+        settings = _settings(fake, staff, public)
+        naive = Naive(fake, staff, public, settings, cap)
+        out["naive_first"] = _naive(fake, naive, FIRST)
+        with _no_latency(fake):
+            fake.set_values(staff, RESPONSES, new, start=f"A{size + 2}", input_option="RAW")
+        out["naive_incremental"] = _naive(fake, Naive(fake, staff, public, settings, cap), NEXT)
+        _decide(fake, staff, public)
+        out["naive_decision"] = _naive(fake, Naive(fake, staff, public, settings, cap), DECIDED)
+        out["naive_nochange"] = _naive(fake, Naive(fake, staff, public, settings, cap), LAST)
         assert fake.errors == [], fake.errors
     return out
 
 
-def _quota_minutes(requests: int) -> str:
-    return f"{requests / 60:6.1f} min"
+def _naive(fake: SheetsFake, naive: Naive, when: datetime) -> tuple[Figures, int]:
+    figures = naive.sync(when)
+    return figures, sum(len(r.body) for r in fake.log)
+
+
+def _kb(n: int) -> str:
+    return f"{n / 1000:,.1f} kB" if n < 1_000_000 else f"{n / 1e6:,.2f} MB"
 
 
 def main() -> None:
     """Run the benchmark and print the table."""
+    if len(sys.argv) > 1 and sys.argv[1] == "--child":
+        child(*sys.argv[2:7])
+        return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="100,1000,10000")
-    parser.add_argument("--latency", type=float, default=0.3, help="seconds added to every fake request")
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds added to every fake request")
     parser.add_argument("--cap", type=int, default=20, help="append_row calls really made per naive sync")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     print(
-        f"latency {args.latency * 1000:.0f} ms per request; naive append_row capped at {args.cap} per sync "
-        "(* = count and time include extrapolated append_row calls)\n"
+        "each elenco sync in its own process; requests = HTTP requests received by the fake (retries "
+        "included); sent = request bodies; floor = 3 requests (1 with nothing new) and the bytes an "
+        "order-preserving row diff sends (new or changed rows, rows inserted or deleted), measured; * = naive "
+        "figures with extrapolated append_row calls\n"
     )
     header = (
-        f"{'responses':>9}  {'implementation':<14} {'first sync':>17} {'incremental (+10)':>17} "
-        f"{'no change':>17}  {'quota floor, first':>18}"
+        f"{'rows':>6} {'sync':<12} {'elenco req':>10} {'floor':>5} {'naive':>7} {'ratio':>6}  "
+        f"{'elenco sent':>11} {'floor sent':>11} {'ratio':>6} {'naive sent':>11}  {'largest':>9} {'received':>10} "
+        f"{'time':>6}"
     )
     print(header)
     print("-" * len(header))
-    results = []
     for size in sizes:
-        started = time.perf_counter()
         r = run(size, args.latency, args.cap)
-        results.append(r)
-        for name, label in (("store", "GSheetsStore"), ("naive", "naive gspread")):
-            first, inc, none = r[f"{name}_first"], r[f"{name}_incremental"], r[f"{name}_nochange"]
+        for case in CASES:
+            m: Measured = r[case]
+            naive, naive_bytes = r[f"naive_{case}"]
+            star = "*" if naive.capped else " "
+            ratio_b = f"{m.sent / m.floor_bytes:5.2f}x" if m.floor_bytes else "    - "
             print(
-                f"{size:>9,}  {label:<14} {first.cell():>17} {inc.cell():>17} {none.cell():>17}  "
-                f"{_quota_minutes(first.requests):>18}"
+                f"{size:>6,} {case:<12} {m.requests:>10} {m.floor_requests:>5} {naive.requests:>6}{star} "
+                f"{m.requests / m.floor_requests:5.2f}x  {_kb(m.sent):>11} {_kb(m.floor_bytes):>11} {ratio_b} "
+                f"{_kb(naive_bytes):>11}  {_kb(m.largest):>9} {_kb(m.received):>10} {m.seconds:5.1f}s"
             )
-        cold = r["store_cold_nochange"]
-        print(
-            f"{'':>9}  {'':<14} GSheetsStore, new process, no change: {cold.requests} request(s); largest "
-            f"request body {max(r['store_first'].largest_body_mb, r['store_incremental'].largest_body_mb):.1f}"
-            f" MB; public «Elenco» cells that differ naive vs store: {r['public_diff']:,}; "
-            f"measured in {time.perf_counter() - started:.0f} s"
-        )
-    print(
-        "\nrequests = HTTP requests received by the fake (retries included); times are wall-clock seconds of "
-        "the whole sync, core included."
-    )
-    print(
-        "The public «Elenco» differs because get_all_records numericises: tax codes lose their leading zeros, "
-        "those rows are rejected and later IDs shift."
-    )
+        sys.stdout.flush()
 
 
 if __name__ == "__main__":

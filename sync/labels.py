@@ -1058,7 +1058,6 @@ XLSX_OWNER_BY = ", scritto da {person}"
 XLSX_OWNER_PERSON = "{name} (utente {user})"
 XLSX_OWNER_HOST = " sul computer «{host}»"
 XLSX_OWNER_SINCE = " il {day} alle {hour}"
-MEMORY_MSG_BUSY = "Un'altra sincronizzazione è in corso: riprovare tra qualche minuto."  # sync.backends.memory
 XLSX_MSG_BUSY = "Un'altra sincronizzazione è in corso sulla cartella {folder}: riprovare tra qualche minuto."
 XLSX_MSG_NO_FOLDER = "La cartella {folder} non esiste: crearla o correggere `folder` nella configurazione."
 XLSX_MSG_NOT_WRITABLE = "Non è possibile scrivere nella cartella {folder}: controllarne i permessi."
@@ -1118,3 +1117,69 @@ XLSX_ROWS_ONE, XLSX_ROWS_MANY = "1 riga", "{n} righe"
 XLSX_RESPONSES_TAB = "Risposte del modulo 1"  # the responses tab Google Forms makes
 # Headers of the form's timestamp column (Italian and English Forms exports), as regular expressions.
 XLSX_TIMESTAMP_HEADERS = ("cronologic", "timestamp", "marca temporale")
+# -- Backends: Google Sheets (sync/backends/gsheets.py) and the in-memory test store (memory.py) --------
+
+GSHEETS_NOT_SHARED = (
+    "Il foglio {id} non è condiviso con l'account di servizio {email}: aprirlo in Google Sheets, Condividi, e "
+    "aggiungere {email} come editor."
+)
+GSHEETS_NOT_SHARED_UNKNOWN = (
+    "Il foglio {id} non è condiviso con l'account di servizio di elenco: aprirlo in Google Sheets, Condividi, "
+    "e aggiungere l'indirizzo dell'account di servizio come editor."
+)
+GSHEETS_NOT_FOUND = "Il foglio {id} non esiste: controllare l'ID nella configurazione (la parte dell'indirizzo tra /d/ e /edit)."
+GSHEETS_API_DISABLED = (
+    "L'API Google Sheets non è attiva nel progetto Google Cloud dell'account di servizio: attivarla nella "
+    "console Google Cloud (API e servizi › Libreria › Google Sheets API) e riprovare."
+)
+GSHEETS_UNAUTHORIZED = "Google non accetta le credenziali configurate (errore 401): controllare `credentials` nella configurazione."
+GSHEETS_REFRESH = (
+    "Google ha rifiutato la chiave dell'account di servizio (forse revocata o scaduta): crearne una nuova nella "
+    "console Google Cloud e indicarla in `credentials`."
+)
+GSHEETS_TRANSIENT = "Google Sheets non risponde ({what}) dopo {attempts}: la sincronizzazione riprenderà alla prossima esecuzione."
+GSHEETS_NO_RESPONSES_TAB = (
+    "Nel foglio {id} non c'è la scheda delle risposte «{tab}». Schede presenti: {tabs}. Indicare in "
+    "`responses_tab` il nome della scheda collegata al modulo."
+)
+GSHEETS_BUSY = "Un'altra sincronizzazione dello stesso foglio è in corso su questo computer: riprovare tra qualche minuto."
+GSHEETS_NO_KEY_FILE = (
+    "Il file delle credenziali {path} non esiste: indicare in `credentials` il file JSON della chiave "
+    "dell'account di servizio, oppure «adc» su App Engine."
+)
+GSHEETS_BAD_KEY_FILE = (
+    "Il file delle credenziali {path} non è la chiave JSON di un account di servizio Google: scaricarla di nuovo "
+    "dalla console Google Cloud (IAM › Account di servizio › Chiavi)."
+)
+GSHEETS_NO_ADC = (
+    "Credenziali predefinite di Google (adc) non trovate: su App Engine sono automatiche; altrove indicare in "
+    "`credentials` il file JSON della chiave dell'account di servizio."
+)
+GSHEETS_ANONYMOUS_NEEDS_ENDPOINT = (
+    "`credentials: none` vale solo insieme a `endpoint` (un server di prova o un proxy): per Google Sheets "
+    "indicare il file della chiave dell'account di servizio oppure «adc»."
+)
+GSHEETS_ACTION_TAB = "creata la scheda «{title}»"
+GSHEETS_ACTION_HEADER = "scritta l'intestazione della scheda «{title}»"
+GSHEETS_ACTION_PROTECT = "protetta la scheda «{title}» (solo avviso)"
+GSHEETS_ACTION_PROTECT_COLUMNS = "protette le colonne {columns} della scheda «{title}» (solo avviso)"
+GSHEETS_ACTION_HIDE = "nascosta la scheda «{title}»"
+GSHEETS_ACTION_LAYOUT = "impostati filtro, formati delle date e larghezze della scheda «{title}»"
+GSHEETS_ACTION_MOVE = "spostata la scheda «{title}» in posizione {position}"
+GSHEETS_ACTION_DELETE_DEFAULT = "tolta la scheda vuota «{title}»"
+GSHEETS_PROTECTION_NOTE = "Scheda aggiornata da elenco a ogni sincronizzazione."
+GSHEETS_QUOTA_GIVE_UP = (
+    "Google Sheets ha superato la quota di richieste al minuto (errore 429) e non l'ha ripristinata dopo "
+    "{seconds} secondi di attesa: la sincronizzazione riprenderà alla prossima esecuzione. Se succede spesso, "
+    "controllare che nessun altro programma usi lo stesso account di servizio."
+)
+
+# what went wrong with one request to Google (the {what} of GSHEETS_TRANSIENT)
+GSHEETS_FAIL_STATUS = "errore {code}"
+GSHEETS_FAIL_TIMEOUT = "nessuna risposta entro {wait}"
+GSHEETS_FAIL_CONNECTION = "connessione interrotta"
+GSHEETS_WAIT_MAX = "il tempo massimo"
+GSHEETS_WAIT_SECONDS = "{seconds} secondi"
+
+MEMORY_LOCKED = XLSX_MSG_LOCKED  # the memory store stands in for the local files
+MEMORY_BUSY = "Un'altra sincronizzazione è in corso: riprovare tra qualche minuto."

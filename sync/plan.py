@@ -410,15 +410,23 @@ def plan_sync(
     state_writes = _state_writes(snapshot, state)
     log_writes: list[RangeWrite] = []
     if staff_writes or public_writes or state_writes:
-        cells = count_cells(staff_writes) + count_cells(public_writes)
-        log_writes = _log_writes(snapshot, now, trigger, {**_figures(resolution), "cells_written": cells})
-        # what the staff workbook will read after these writes, for the next sync's idle short-cut
         record = replace(record, figures=figures_text(figures))
         state = replace(state, public=record)
-        after = after_writes(snapshot.tabs, [*staff_writes, *log_writes, *_state_writes(snapshot, state)])
-        digest = input_digest(snapshot.responses, after, digest_context(settings, version))
-        state = replace(state, public=replace(record, inputs=digest))
-        state_writes = _state_writes(snapshot, state)
+
+        def closing(cells: int) -> tuple[list[RangeWrite], State, list[RangeWrite]]:
+            """The log line saying `cells`, and the state recording what the staff workbook then reads (for
+            the next sync's idle short-cut)."""
+            log = _log_writes(snapshot, now, trigger, {**_figures(resolution), "cells_written": cells})
+            after = after_writes(snapshot.tabs, [*staff_writes, *log, *_state_writes(snapshot, state)])
+            digest = input_digest(snapshot.responses, after, digest_context(settings, version))
+            final = replace(state, public=replace(record, inputs=digest))
+            return log, final, _state_writes(snapshot, final)
+
+        # The log counts every cell the sync writes, its own line's and the state's included: how many cells
+        # those take does not depend on the figure written (a count is never an empty cell).
+        cells = count_cells(staff_writes) + count_cells(public_writes)
+        log_writes, _, state_writes = closing(cells)
+        log_writes, state, state_writes = closing(cells + count_cells(log_writes) + count_cells(state_writes))
     report = Report.model_validate(
         {
             **figures,

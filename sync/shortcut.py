@@ -16,7 +16,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping
 
-from sync.backends.base import RangeWrite
+from sync.backends.base import Write, apply_writes
 from sync.model import Grid
 from sync.state import FIGURES_KEY, INPUT_KEY, STATE_TAB
 
@@ -59,22 +59,11 @@ def input_digest(responses: Grid, tabs: Mapping[str, Grid], context: Iterable[st
     return h.hexdigest()[:32]
 
 
-def after_writes(tabs: Mapping[str, Grid], writes: Iterable[RangeWrite]) -> dict[str, Grid]:
+def after_writes(tabs: Mapping[str, Grid], writes: Iterable[Write]) -> dict[str, Grid]:
     """The tabs as they read once `writes` are applied (a write of "" clears its cell)."""
-    out: dict[str, list[list[str]]] = {}
-    for w in writes:
-        grid = out.get(w.tab)
-        if grid is None:
-            grid = out[w.tab] = [list(r) for r in tabs.get(w.tab, [])]
-        for dr, values in enumerate(w.values):
-            r = w.row + dr
-            while len(grid) <= r:
-                grid.append([])
-            row = grid[r]
-            end = w.col + len(values)
-            if len(row) < end:
-                row.extend([""] * (end - len(row)))
-            row[w.col : end] = values
+    todo = list(writes)
+    out: dict[str, Grid] = {w.tab: [list(r) for r in tabs.get(w.tab, [])] for w in todo}
+    apply_writes(out, todo)
     return {**tabs, **{title: _trimmed(grid) for title, grid in out.items()}}
 
 

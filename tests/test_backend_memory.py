@@ -9,10 +9,20 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sync.backends.base import Backend, Dropdown, Grid, RangeWrite, TabSpec
+from sync.backends.base import (
+    Backend,
+    Dropdown,
+    Grid,
+    RangeWrite,
+    RowDelete,
+    RowInsert,
+    TabSpec,
+    apply_writes,
+)
 from sync.backends.memory import MemoryStore, apply_write, trim
 from sync.backends.xlsx import XlsxStore
 from sync.errors import LockedError, TransientError
+from sync.public_diff import row_diff
 
 DECISIONI = TabSpec(
     title="Decisioni",
@@ -233,3 +243,59 @@ def test_backends_agree(tmp_path: Path, make: object) -> None:
         "_stato": [["chiave", "valore"], ["ultimo", "2024-05-12"]],
     }
     assert snap.hidden == {"_stato"}
+
+
+# -- rows inserted and deleted; the public lists' order-preserving diff ----------------------------------
+
+
+def test_rows_inserted_and_deleted_move_the_rows_below() -> None:
+    store = MemoryStore(public={"Elenco": [["ID", "Nome"], ["E-0001", "Alfa"], ["E-0003", "Gamma"]]})
+    writes = [
+        RowInsert("Elenco", 2, 1),
+        RangeWrite("Elenco", 2, 0, (("E-0002", "Beta"),)),
+        RowDelete("Elenco", 1, 1),
+    ]
+    assert store.write("public", writes, []) == 2
+    assert store.public["Elenco"] == [["ID", "Nome"], ["E-0002", "Beta"], ["E-0003", "Gamma"]]
+    assert store.requests == 1
+    assert [w for _, w in store.writes] == writes
+
+
+def test_a_row_deletion_alone_is_one_request_of_no_cells() -> None:
+    store = MemoryStore(public={"Elenco": [["ID"], ["E-0001"], ["E-0002"]]})
+    assert store.write("public", [RowDelete("Elenco", 1, 1)], []) == 0
+    assert store.public["Elenco"] == [["ID"], ["E-0002"]]
+    assert store.requests == 1
+
+
+def test_row_diff_of_a_sorted_list_sends_only_the_rows_that_change() -> None:
+    old: Grid = [["ID", "Nome"], *([f"E-{i:04d}", f"Ente {i:04d}"] for i in range(1, 1001))]
+    new = [list(r) for r in old]
+    new.insert(500, ["E-1001", "Ente 0499 bis"])  # a new name sorts in the middle
+    del new[10]  # an organisation excluded
+    new[700] = [new[700][0], "Ente rinominato"]  # and one whose row changed in place
+    writes = row_diff("Elenco", old, new)
+    assert sum(w.cells for w in writes) == 4  # the new row and the changed row, 2 cells each
+    assert sorted(type(w).__name__ for w in writes) == ["RangeWrite", "RangeWrite", "RowDelete", "RowInsert"]
+    grids = {"Elenco": [list(r) for r in old]}
+    apply_writes(grids, writes)
+    assert grids["Elenco"] == new
+
+
+def test_row_diff_clears_what_a_shorter_row_no_longer_holds() -> None:
+    old: Grid = [["ID", "Nome", "Note"], ["E-0001", "Alfa", "x"]]
+    new: Grid = [["ID", "Nome", "Note"], ["E-0001", "Alfa"]]
+    assert row_diff("Elenco", old, new) == [RangeWrite("Elenco", 1, 0, (("E-0001", "Alfa", ""),))]
+
+
+_ROWS = st.lists(st.lists(st.sampled_from(["a", "b", "c", ""]), max_size=3), max_size=12)
+
+
+@given(_ROWS, _ROWS)
+def test_row_diff_turns_any_grid_into_any_other(old: Grid, new: Grid) -> None:
+    old, new = trim(old), trim(new)
+    grids = {"T": [list(r) for r in old]}
+    apply_writes(grids, row_diff("T", old, new))
+    assert trim(grids["T"]) == new
+    # and the diff of a grid with itself is nothing to write
+    assert row_diff("T", new, new) == []

@@ -28,7 +28,6 @@ LABEL_MODULES = {"sync/labels.py", "webhook/labels.py"}
 
 # Modules other helpers are still cleaning (issue 10, item 3): the lead removes each entry once it has merged.
 PENDING = {
-    "sync/backends/gsheets.py": "pending: helper google",
 }
 
 # Words that only Italian prose uses (not English, not code): articles, prepositions, «non», verbs of every message.

@@ -7,7 +7,7 @@ go, creates tabs that are missing, and applies batches of rectangular cell write
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, MutableMapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
@@ -62,6 +62,69 @@ class RangeWrite:
     def cells(self) -> int:
         """How many cells the write covers."""
         return sum(len(r) for r in self.values)
+
+
+@dataclass(frozen=True, slots=True)
+class RowInsert:
+    """`count` empty rows inserted before 0-based row `at`: the rows from `at` down move down."""
+
+    tab: str
+    at: int
+    count: int
+
+    @property
+    def cells(self) -> int:
+        """No cell is written (the rows come in empty)."""
+        return 0
+
+
+@dataclass(frozen=True, slots=True)
+class RowDelete:
+    """`count` rows deleted from 0-based row `at`: the rows below move up."""
+
+    tab: str
+    at: int
+    count: int
+
+    @property
+    def cells(self) -> int:
+        """No cell is written."""
+        return 0
+
+
+# What a backend applies, in order: cell rectangles, and rows inserted or deleted (`sync.public_diff`).
+Write = RangeWrite | RowInsert | RowDelete
+
+
+def apply_writes(grids: MutableMapping[str, Grid], writes: Iterable[Write]) -> None:
+    """Apply `writes` in order to grids of text, in place (a missing tab starts empty).
+
+    Rows and cells grow as a rectangle needs them (a "" written beyond a row's last cell is not stored). Rows inserted or deleted beyond a grid's last row change nothing stored.
+    """
+    for w in writes:
+        grid = grids.setdefault(w.tab, [])
+        if isinstance(w, RowInsert):
+            if w.at <= len(grid):
+                grid[w.at : w.at] = [[] for _ in range(w.count)]
+        elif isinstance(w, RowDelete):
+            del grid[w.at : w.at + w.count]
+        else:
+            _apply_range(grid, w)
+
+
+def _apply_range(grid: Grid, write: RangeWrite) -> None:
+    for r, values in enumerate(write.values):
+        index = write.row + r
+        while len(grid) <= index:
+            grid.append([])
+        row = grid[index]
+        for c, value in enumerate(values):
+            col = write.col + c
+            if len(row) <= col:
+                if value == "":
+                    continue  # clearing a cell that does not exist
+                row.extend([""] * (col + 1 - len(row)))
+            row[col] = value
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,22 +8,29 @@ Request budget (every figure counts HTTP requests, retries included; see `reques
     read    1  values:batchGet of the responses tab and every staff tab (FORMATTED_VALUE: cells as people
                see them, so a tax code, CAP or phone typed as text keeps its leading zeros; a number typed
                into a cell comes back as displayed). Only when a tab is missing (Google answers 400
-               "Unable to parse range") +1 metadata fetch and +1 batchGet of the tabs that exist.
+               "Unable to parse range") +1 metadata fetch and +1 batchGet of the tabs that exist; the read
+               right after `ensure` made staff tabs is answered from what was read and written (0).
     write   1  values:batchUpdate, valueInputOption=RAW (literal text: "=1+1" stays text), for the whole
                batch; 0 when there is nothing to write. +1 spreadsheets:batchUpdate only when a write goes
-               beyond a tab's grid, +1 metadata fetch only when the grid sizes are not known (they come
-               free with every read: a whole-sheet range is echoed as the full grid, e.g. `Elenco!A1:Z1000`).
-               A batch over ~8 MB (Google refuses bodies over 10 MB) is split, each part idempotent.
-    ensure  1  metadata fetch, +1 spreadsheets:batchUpdate (tabs, frozen rows, widths, warning-only
-               protections, dropdowns) and +1 values:batchUpdate (header and seed rows) when something is
-               missing; a second `ensure` sends only the metadata fetch.
+               beyond a tab's grid. Grid sizes come free with every read (a whole-sheet range is echoed as
+               the full grid, e.g. `Elenco!A1:Z1000`); a spreadsheet not read in this process (the public
+               one) is written without its metadata, which is fetched only when Google answers that a tab
+               is missing or too small: so a sync in a new process (CLI, cron, webhook) is 3 requests.
+               Rows inserted and deleted (`RowInsert`, `RowDelete`) are +1 spreadsheets:batchUpdate before
+               the cells (+1 metadata fetch when the tab ids are not known), never re-sent after a timeout.
+               A batch over ~2 MB (Google's advice; it refuses bodies over 10 MB) is split, each part
+               idempotent.
+    ensure  1  metadata fetch (none when the read just fetched it), +1 spreadsheets:batchUpdate (tabs,
+               frozen rows, widths, warning-only protections, dropdowns) and +1 values:batchUpdate (header
+               and seed rows) when something is missing; a second `ensure` sends only the metadata fetch.
 
 gspread is used through `gspread.http_client.HTTPClient` only (never `open_by_key`/`Worksheet`, which
 re-fetch metadata on every call). `_Client` subclasses it to send requests to `endpoint` instead of
 https://sheets.googleapis.com when one is configured (a test fake or a proxy), to stay under the per-user
-quota with a sliding-window limiter, and to count requests. Retries live in `GSheetsStore`: 408/429/5xx,
+quota with a sliding-window limiter, and to count requests. Retries live in `GSheetsStore`: 408/5xx,
 dropped connections and timeouts are retried with jittered exponential backoff, then become a
-`TransientError`; gspread's `BackOffHTTPClient` is not used (in 6.2.1 it retries without bound).
+`TransientError`; a 429 (quota) is waited out over Google's one-minute window (Retry-After honoured, else
+jittered steps), within the sync's time budget, then given up with `labels.GSHEETS_QUOTA_GIVE_UP`; gspread's `BackOffHTTPClient` is not used (in 6.2.1 it retries without bound).
 
 Timestamps of the form are read as the sheet shows them: in an Italian-locale sheet "03/04/2024 11.09.13",
 which `sync.parse.parse_timestamp` reads day first. A sheet in another locale (en_US shows "4/20/2024
@@ -57,7 +64,18 @@ from gspread.exceptions import APIError
 from gspread.http_client import FileType, HTTPClient, ParamsType
 from gspread.utils import absolute_range_name, rowcol_to_a1
 
-from sync.backends.base import Grid, RangeWrite, Snapshot, TabSpec, Workbook
+from sync import labels
+from sync.backends.base import (
+    Grid,
+    RangeWrite,
+    RowDelete,
+    RowInsert,
+    Snapshot,
+    TabSpec,
+    Workbook,
+    Write,
+    apply_writes,
+)
 from sync.cells import GOOGLE_FORMATS, SERIAL_EPOCH, canonical_text, kind_of, serial_number, typed_value
 from sync.config import GSheetsBackend
 from sync.errors import ConfigError, TransientError
@@ -79,8 +97,8 @@ GROW_COLS = 5
 MIXED_MACHINE_COLUMNS = 6
 # Pixels per character of a TabSpec width (Arial 10 in Google Sheets).
 PX_PER_CHAR = 7
-# Google refuses request bodies over 10 MB; stay well below it.
-MAX_BODY_BYTES = 8 * 1024 * 1024
+# Google refuses request bodies over 10 MB and advises at most 2 MB: a larger write is sent in parts.
+MAX_BODY_BYTES = 1_900_000
 # Only the fields this backend uses: titles, ids, grid sizes, visibility, protections.
 METADATA_FIELDS = (
     "properties(locale),sheets(properties(sheetId,title,index,hidden,gridProperties(rowCount,columnCount)),"
@@ -93,57 +111,35 @@ FILTER_BUTTON = 3
 # spreadsheet, so that a visitor opening the link lands on the list.
 DEFAULT_TAB_TITLES = frozenset({"Foglio1", "Foglio 1", "Sheet1", "Sheet 1"})
 RETRY_STATUS = frozenset({408, 429, 500, 502, 503, 504})
+# Google's quota is counted per minute ("refilled every minute"): a 429 is waited out for up to one window.
+QUOTA_WINDOW_S = 60.0
+# The most one sync spends sleeping before retries (App Engine's cron and task handlers may run 10 minutes).
+TIME_BUDGET_S = 240.0
 
-# Italian messages for people (the exact texts are asserted by the tests).
-MSG_NOT_SHARED = (
-    "Il foglio {id} non è condiviso con l'account di servizio {email}: aprirlo in Google Sheets, Condividi, e "
-    "aggiungere {email} come editor."
-)
-MSG_NOT_SHARED_UNKNOWN = (
-    "Il foglio {id} non è condiviso con l'account di servizio di elenco: aprirlo in Google Sheets, Condividi, "
-    "e aggiungere l'indirizzo dell'account di servizio come editor."
-)
-MSG_NOT_FOUND = "Il foglio {id} non esiste: controllare l'ID nella configurazione (la parte dell'indirizzo tra /d/ e /edit)."
-MSG_API_DISABLED = (
-    "L'API Google Sheets non è attiva nel progetto Google Cloud dell'account di servizio: attivarla nella "
-    "console Google Cloud (API e servizi › Libreria › Google Sheets API) e riprovare."
-)
-MSG_UNAUTHORIZED = "Google non accetta le credenziali configurate (errore 401): controllare `credentials` nella configurazione."
-MSG_REFRESH = (
-    "Google ha rifiutato la chiave dell'account di servizio (forse revocata o scaduta): crearne una nuova nella "
-    "console Google Cloud e indicarla in `credentials`."
-)
-MSG_TRANSIENT = "Google Sheets non risponde ({what}) dopo {attempts}: la sincronizzazione riprenderà alla prossima esecuzione."
-MSG_NO_RESPONSES_TAB = (
-    "Nel foglio {id} non c'è la scheda delle risposte «{tab}». Schede presenti: {tabs}. Indicare in "
-    "`responses_tab` il nome della scheda collegata al modulo."
-)
-MSG_BUSY = "Un'altra sincronizzazione dello stesso foglio è in corso su questo computer: riprovare tra qualche minuto."
-MSG_NO_KEY_FILE = (
-    "Il file delle credenziali {path} non esiste: indicare in `credentials` il file JSON della chiave "
-    "dell'account di servizio, oppure «adc» su App Engine."
-)
-MSG_BAD_KEY_FILE = (
-    "Il file delle credenziali {path} non è la chiave JSON di un account di servizio Google: scaricarla di nuovo "
-    "dalla console Google Cloud (IAM › Account di servizio › Chiavi)."
-)
-MSG_NO_ADC = (
-    "Credenziali predefinite di Google (adc) non trovate: su App Engine sono automatiche; altrove indicare in "
-    "`credentials` il file JSON della chiave dell'account di servizio."
-)
-MSG_ANONYMOUS_NEEDS_ENDPOINT = (
-    "`credentials: none` vale solo insieme a `endpoint` (un server di prova o un proxy): per Google Sheets "
-    "indicare il file della chiave dell'account di servizio oppure «adc»."
-)
-ACTION_TAB = "creata la scheda «{title}»"
-ACTION_HEADER = "scritta l'intestazione della scheda «{title}»"
-ACTION_PROTECT = "protetta la scheda «{title}» (solo avviso)"
-ACTION_PROTECT_COLUMNS = "protette le colonne {columns} della scheda «{title}» (solo avviso)"
-ACTION_HIDE = "nascosta la scheda «{title}»"
-ACTION_LAYOUT = "impostati filtro, formati delle date e larghezze della scheda «{title}»"
-ACTION_MOVE = "spostata la scheda «{title}» in posizione {position}"
-ACTION_DELETE_DEFAULT = "tolta la scheda vuota «{title}»"
-PROTECTION_NOTE = "Scheda aggiornata da elenco a ogni sincronizzazione."
+# Italian messages for people: `sync.labels` (the exact texts are asserted by the tests).
+MSG_NOT_SHARED = labels.GSHEETS_NOT_SHARED
+MSG_NOT_SHARED_UNKNOWN = labels.GSHEETS_NOT_SHARED_UNKNOWN
+MSG_NOT_FOUND = labels.GSHEETS_NOT_FOUND
+MSG_API_DISABLED = labels.GSHEETS_API_DISABLED
+MSG_UNAUTHORIZED = labels.GSHEETS_UNAUTHORIZED
+MSG_REFRESH = labels.GSHEETS_REFRESH
+MSG_TRANSIENT = labels.GSHEETS_TRANSIENT
+MSG_NO_RESPONSES_TAB = labels.GSHEETS_NO_RESPONSES_TAB
+MSG_BUSY = labels.GSHEETS_BUSY
+MSG_NO_KEY_FILE = labels.GSHEETS_NO_KEY_FILE
+MSG_BAD_KEY_FILE = labels.GSHEETS_BAD_KEY_FILE
+MSG_NO_ADC = labels.GSHEETS_NO_ADC
+MSG_ANONYMOUS_NEEDS_ENDPOINT = labels.GSHEETS_ANONYMOUS_NEEDS_ENDPOINT
+ACTION_TAB = labels.GSHEETS_ACTION_TAB
+ACTION_HEADER = labels.GSHEETS_ACTION_HEADER
+ACTION_PROTECT = labels.GSHEETS_ACTION_PROTECT
+ACTION_PROTECT_COLUMNS = labels.GSHEETS_ACTION_PROTECT_COLUMNS
+ACTION_HIDE = labels.GSHEETS_ACTION_HIDE
+ACTION_LAYOUT = labels.GSHEETS_ACTION_LAYOUT
+ACTION_MOVE = labels.GSHEETS_ACTION_MOVE
+ACTION_DELETE_DEFAULT = labels.GSHEETS_ACTION_DELETE_DEFAULT
+PROTECTION_NOTE = labels.GSHEETS_PROTECTION_NOTE
+GIVE_UP_QUOTA = labels.GSHEETS_QUOTA_GIVE_UP
 
 _GRID_ECHO = re.compile(r"!([A-Z]+)(\d+):([A-Z]+)(\d+)$")
 
@@ -224,10 +220,12 @@ class _Client(HTTPClient):
 class _Failure(Exception):
     """One failed attempt that may succeed if tried again (quota, server error, network)."""
 
-    def __init__(self, what: str, retry_after: float = 0.0) -> None:
+    def __init__(self, what: str, retry_after: float = 0.0, *, quota: bool = False) -> None:
         super().__init__(what)
         self.what = what
         self.retry_after = retry_after
+        self.quota = quota  # 429 (or 403 rateLimitExceeded): the per-minute quota is spent
+        self.refused = False  # Google answered that it did nothing (quota, unavailable): safe to send again
 
 
 @dataclass
@@ -277,7 +275,7 @@ class GSheetsStore:
         staff_spreadsheet_id: str,
         public_spreadsheet_id: str,
         *,
-        responses_tab: str = "Risposte del modulo 1",
+        responses_tab: str = labels.RESPONSES_TAB,
         endpoint: str = "",
         timeout_s: float | None = 30.0,
         max_retries: int = 5,
@@ -291,6 +289,7 @@ class GSheetsStore:
         max_delay_s: float = 32.0,
         lock_dir: Path | None = None,
         lock_timeout_s: float = 120.0,
+        time_budget_s: float = TIME_BUDGET_S,
     ) -> None:
         self.staff_spreadsheet_id = staff_spreadsheet_id
         self.public_spreadsheet_id = public_spreadsheet_id
@@ -304,11 +303,16 @@ class GSheetsStore:
         self.max_delay_s = max_delay_s
         self.limiter = RateLimiter(requests_per_minute, clock=clock, sleep=sleep)
         self.lock_timeout_s = lock_timeout_s
+        self.time_budget_s = time_budget_s
+        self._waited = 0.0  # seconds slept before retries in this sync (reset by `sync_lock`)
         self._service_account_email = service_account_email
         self._credentials = credentials  # only to name the service account in messages; never printed
         self._requests = 0
         self._count_lock = threading.Lock()
         self._books: dict[str, _Book] = {}
+        self._just_fetched = ""  # the spreadsheet whose metadata the last read fetched (for the next ensure)
+        self._last_read: Snapshot | None = None  # the last staff read of this sync
+        self._ensured: Snapshot | None = None  # that read with the tabs `ensure` then made: the next read
         self._empty: set[str] = set()  # staff tabs that existed but were empty at the last read
         self._unformatted: set[str] = set()  # tabs whose typed cells showed bare serial numbers
         self._client = _Client(
@@ -361,7 +365,13 @@ class GSheetsStore:
         return self._requests
 
     def read(self, specs: Sequence[TabSpec]) -> Snapshot:
-        """Read the responses tab and every spec tab in one values:batchGet (more only if a tab is missing)."""
+        """Read the responses tab and every spec tab in one values:batchGet (more only if a tab is missing).
+
+        Right after `ensure` created staff tabs, the read is answered from what this store read and then
+        wrote (no request): the tabs it made hold their header and seed rows, the others what was read."""
+        if self._ensured is not None:
+            snapshot, self._ensured = self._ensured, None
+            return snapshot
         sid = self.staff_spreadsheet_id
         titles = list(dict.fromkeys([self.responses_tab, *(s.title for s in specs)]))
         hidden: set[str] = set()
@@ -372,6 +382,7 @@ class GSheetsStore:
                 raise
             # A tab is missing (first sync, or deleted by hand): learn which exist, then read only those.
             book = self._fetch_book(sid)
+            self._just_fetched = sid
             if self.responses_tab not in book.tabs:
                 present = ", ".join(f"«{t}»" for t in book.tabs) or "nessuna"
                 raise ConfigError(
@@ -386,7 +397,10 @@ class GSheetsStore:
         self._empty = {t for t, g in grids.items() if not g}
         tabs = {t: g for t, g in grids.items() if g}
         self._unformatted = _read_serials(tabs, specs)
-        return Snapshot(tabs=tabs, responses=responses, responses_origin=self.responses_tab, hidden=hidden)
+        self._last_read = Snapshot(
+            tabs=tabs, responses=responses, responses_origin=self.responses_tab, hidden=hidden
+        )
+        return self._last_read
 
     def ensure(self, workbook: Workbook, specs: Sequence[TabSpec], *, dry_run: bool = False) -> list[str]:
         """Create missing tabs with their presentation and protections; return what was (or would be) done."""
@@ -396,25 +410,41 @@ class GSheetsStore:
         def plan(book: _Book) -> _Plan:
             return _ensure_plan(book, specs, empty, public=workbook == "public")
 
-        book = self._fetch_book(sid)
+        # the metadata the read just fetched (it found a tab missing) is still current: not fetched again
+        book = self._books.get(sid) if self._just_fetched == sid else None
+        self._just_fetched = ""
+        if book is None or not book.complete:
+            book = self._fetch_book(sid)
         if dry_run:
             return plan(book).actions
         done = self._change_structure(sid, plan, book)
         if done.values:
             self._write_values(sid, _typed(done.values, specs))
             self._empty -= {w.tab for w in done.values}
+        if workbook == "staff" and self._last_read is not None:
+            self._ensured = _with_writes(self._last_read, done.values, {s.title for s in specs if s.hidden})
         return done.actions
 
-    def write(self, workbook: Workbook, writes: Sequence[RangeWrite], specs: Sequence[TabSpec]) -> int:
-        """Write the batch as literal text in one values:batchUpdate (growing small grids first)."""
-        writes = [w for w in writes if w.cells]
-        cells = sum(w.cells for w in writes)
+    def write(self, workbook: Workbook, writes: Sequence[Write], specs: Sequence[TabSpec]) -> int:
+        """Write the batch as literal text in one values:batchUpdate (growing small grids first).
+
+        Rows inserted and deleted go first, in order, in one spreadsheets:batchUpdate; the rectangles then
+        address the rows as they are after them (the order `sync.public_diff.row_diff` gives)."""
+        moves = [w for w in writes if isinstance(w, RowInsert | RowDelete)]
+        sid = self._spreadsheet_id(workbook)
+        if moves:
+            self._move_rows(sid, moves)
+        rects = [w for w in writes if isinstance(w, RangeWrite) and w.cells]
+        cells = sum(w.cells for w in rects)
         if not cells:
             return 0
-        sid = self._spreadsheet_id(workbook)
-        needed = _extents(writes)
-        typed = _typed(writes, specs)
-        self._fit(sid, needed, specs, fresh=False)
+        needed = _extents(rects)
+        typed = _typed(rects, specs)
+        # A spreadsheet not read in this process (the public one, in a new process): its grids are not known,
+        # and not fetched either; the write is sent as it is, and only if Google answers that a tab is missing
+        # or too small is the metadata fetched and the grid fitted (below). Most syncs then need no metadata.
+        if sid in self._books:
+            self._fit(sid, needed, specs, fresh=False)
         if workbook == "staff" and self._unformatted:
             self._restore_formats(sid, specs)
         try:
@@ -442,6 +472,9 @@ class GSheetsStore:
             self._lock.acquire(timeout=self.lock_timeout_s)
         except filelock.Timeout:
             raise TransientError(MSG_BUSY) from None
+        self._waited = 0.0
+        self._just_fetched = ""
+        self._last_read = self._ensured = None
         try:
             yield
         finally:
@@ -499,6 +532,33 @@ class GSheetsStore:
             body = {"valueInputOption": "RAW", "data": data}
             self._call(sid, functools.partial(self._client.values_batch_update, sid, body))
 
+    def _move_rows(self, sid: str, moves: Sequence[RowInsert | RowDelete]) -> None:
+        """Insert and delete rows in one spreadsheets:batchUpdate (metadata fetched only for unknown tab ids).
+
+        Not idempotent: an attempt Google answered with a quota or availability error (nothing applied) is
+        tried again; a timeout or a dropped connection (perhaps applied) is not, it ends the sync."""
+        book = self._books.get(sid)
+        if book is None or any(
+            book.tabs.get(w.tab) is None or book.tabs[w.tab].sheet_id is None for w in moves
+        ):
+            book = self._fetch_book(sid)
+        tabs = {w.tab: book.tabs[w.tab] for w in moves if w.tab in book.tabs}
+        requests_out = _move_requests(tabs, moves)
+        if not requests_out:
+            return
+        body = {"requests": requests_out}
+        attempt, quota_wait = 0, 0.0
+        while True:
+            attempt += 1
+            try:
+                self._attempt(sid, functools.partial(self._client.batch_update, sid, body))
+                break
+            except _Failure as failure:
+                if not failure.refused:
+                    raise self._give_up(failure, attempt) from None
+                quota_wait = self._wait_or_give_up(failure, attempt, quota_wait)
+        book.tabs.update(tabs)
+
     def _restore_formats(self, sid: str, specs: Sequence[TabSpec]) -> None:
         """Number formats someone cleared by hand: set them again (one batchUpdate, only then)."""
         lost = {s.title: s for s in specs if s.title in self._unformatted and s.listing}
@@ -541,6 +601,7 @@ class GSheetsStore:
         attempt that timed out may have been applied: so each retry re-reads the metadata and re-plans.
         """
         attempt = 0
+        quota_wait = 0.0
         values: dict[str, RangeWrite] = {}
         actions: dict[str, None] = {}
         while True:
@@ -560,9 +621,7 @@ class GSheetsStore:
             try:
                 self._attempt(sid, functools.partial(self._client.batch_update, sid, body))
             except _Failure as failure:
-                if attempt >= self.max_attempts:
-                    raise self._give_up(failure, attempt) from None
-                self.sleep(self._delay(attempt, failure.retry_after))
+                quota_wait = self._wait_or_give_up(failure, attempt, quota_wait)
                 book = None
                 continue
             book.tabs.update(todo.after)
@@ -573,14 +632,13 @@ class GSheetsStore:
     def _call(self, sid: str, fn: Callable[[], T]) -> T:
         """Run one idempotent API call with bounded, jittered exponential backoff."""
         attempt = 0
+        quota_wait = 0.0
         while True:
             attempt += 1
             try:
                 return self._attempt(sid, fn)
             except _Failure as failure:
-                if attempt >= self.max_attempts:
-                    raise self._give_up(failure, attempt) from None
-                self.sleep(self._delay(attempt, failure.retry_after))
+                quota_wait = self._wait_or_give_up(failure, attempt, quota_wait)
 
     def _attempt(self, sid: str, fn: Callable[[], T]) -> T:
         """One try: a retryable failure becomes `_Failure`, a sharing problem `ConfigError`, the rest a bug."""
@@ -591,16 +649,19 @@ class GSheetsStore:
         except APIError as err:
             self._raise_config_error(sid, err)
             if err.code in RETRY_STATUS or err.code >= 500 or _is_rate_limit(err):
-                raise _Failure(f"errore {err.code}", _retry_after(err.response)) from None
+                quota = _is_rate_limit(err)
+                failure = _Failure(labels.GSHEETS_FAIL_STATUS.format(code=err.code), _retry_after(err.response), quota=quota)
+                failure.refused = quota or err.code == 503
+                raise failure from None
             raise
         except requests.Timeout:
-            raise _Failure(f"nessuna risposta entro {_seconds(self.timeout_s)}") from None
+            raise _Failure(labels.GSHEETS_FAIL_TIMEOUT.format(wait=_seconds(self.timeout_s))) from None
         except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError):
-            raise _Failure("connessione interrotta") from None
+            raise _Failure(labels.GSHEETS_FAIL_CONNECTION) from None
         except auth_errors.RefreshError:
             raise ConfigError(MSG_REFRESH) from None
         except auth_errors.TransportError:
-            raise _Failure("connessione interrotta") from None
+            raise _Failure(labels.GSHEETS_FAIL_CONNECTION) from None
 
     def _raise_config_error(self, sid: str, err: APIError) -> None:
         if err.code == 404:
@@ -625,6 +686,27 @@ class GSheetsStore:
         # Metadata-server credentials say "default" until their first refresh.
         return email if isinstance(email, str) and "@" in email else ""
 
+    def _wait_or_give_up(self, failure: _Failure, attempt: int, quota_wait: float) -> float:
+        """Sleep before the next attempt, or raise `TransientError`; return the time waited on the quota so far.
+
+        A quota error (429) is waited out: Retry-After when Google sends it, else jittered exponential steps
+        capped at the quota's one-minute window, until a whole window has been waited (the quota is then spent
+        by someone else: waiting longer will not help) or the sync's time budget would be passed. Any other
+        failure gets `max_attempts` tries with the same backoff capped at `max_delay_s`."""
+        if failure.quota:
+            step = min(QUOTA_WINDOW_S, self.base_delay_s * 2.0 ** (attempt - 1))
+            delay = failure.retry_after or step / 2 + self.rng.random() * step / 2
+            if quota_wait >= QUOTA_WINDOW_S or self._waited + delay > self.time_budget_s:
+                raise TransientError(GIVE_UP_QUOTA.format(seconds=f"{quota_wait:.0f}")) from None
+            quota_wait += delay
+        else:
+            if attempt >= self.max_attempts:
+                raise self._give_up(failure, attempt) from None
+            delay = self._delay(attempt, failure.retry_after)
+        self._waited += delay
+        self.sleep(delay)
+        return quota_wait
+
     def _delay(self, attempt: int, retry_after: float) -> float:
         # "Equal jitter": half the exponential step, plus a random half, so retries of many clients spread out.
         step = min(self.max_delay_s, self.base_delay_s * 2.0 ** (attempt - 1))
@@ -636,6 +718,19 @@ class GSheetsStore:
 
 
 # -- planning (pure) -----------------------------------------------------------------------------------------
+
+
+def _with_writes(snapshot: Snapshot, writes: Sequence[RangeWrite], hidden: set[str]) -> Snapshot:
+    """A snapshot as a read would return it after `writes` (the headers and seed rows of new tabs)."""
+    tabs = {title: [list(r) for r in grid] for title, grid in snapshot.tabs.items()}
+    apply_writes(tabs, writes)
+    made = {w.tab for w in writes}
+    return Snapshot(
+        tabs={t: _trim(g) for t, g in tabs.items() if _trim(g)},
+        responses=snapshot.responses,
+        responses_origin=snapshot.responses_origin,
+        hidden=snapshot.hidden | (made & hidden),
+    )
 
 
 def _ensure_plan(book: _Book, specs: Sequence[TabSpec], empty: set[str], *, public: bool = False) -> _Plan:
@@ -697,6 +792,31 @@ def _ensure_plan(book: _Book, specs: Sequence[TabSpec], empty: set[str], *, publ
                 out.requests.append({"deleteSheet": {"sheetId": tab.sheet_id}})
                 out.actions.append(ACTION_DELETE_DEFAULT.format(title=title))
                 out.gone.append(title)
+    return out
+
+
+def _move_requests(tabs: dict[str, _Tab], moves: Sequence[RowInsert | RowDelete]) -> list[dict[str, Any]]:
+    """insertDimension / deleteDimension for each move, in order, within each tab's grid; `tabs` is updated
+    to the grid sizes they leave. Rows beyond a grid hold nothing: moving them is left out."""
+    out: list[dict[str, Any]] = []
+    for w in moves:
+        tab = tabs.get(w.tab)
+        if tab is None or tab.sheet_id is None:
+            continue  # a tab that does not exist holds no row to move
+        if isinstance(w, RowInsert):
+            if w.at >= tab.rows:
+                continue
+            kind, end, rows = "insertDimension", w.at + w.count, tab.rows + w.count
+        else:
+            end = min(w.at + w.count, tab.rows)
+            if end - w.at >= tab.rows:
+                end = tab.rows - 1  # a grid keeps at least one row (row_diff never deletes a header)
+            if end <= w.at:
+                continue
+            kind, rows = "deleteDimension", tab.rows - (end - w.at)
+        span = {"sheetId": tab.sheet_id, "dimension": "ROWS", "startIndex": w.at, "endIndex": end}
+        out.append({kind: {"range": span}})
+        tabs[w.tab] = replace(tab, rows=rows)
     return out
 
 
@@ -1194,5 +1314,5 @@ def _retry_after(response: requests.Response | None) -> float:
 
 def _seconds(timeout: float | None) -> str:
     if timeout is None:
-        return "il tempo massimo"
-    return f"{timeout:g} secondi"
+        return labels.GSHEETS_WAIT_MAX
+    return labels.GSHEETS_WAIT_SECONDS.format(seconds=f"{timeout:g}")

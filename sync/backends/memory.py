@@ -11,11 +11,11 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
 from sync import labels
-from sync.backends.base import Dropdown, Grid, RangeWrite, Snapshot, TabSpec, Workbook
+from sync.backends.base import Dropdown, Grid, RangeWrite, Snapshot, TabSpec, Workbook, Write, apply_writes
 from sync.errors import LockedError, TransientError
 
-MSG_LOCKED = labels.XLSX_MSG_LOCKED  # the words of the local backend, whose files this one stands in for
-MSG_BUSY = labels.MEMORY_MSG_BUSY
+MSG_LOCKED = labels.MEMORY_LOCKED
+MSG_BUSY = labels.MEMORY_BUSY
 _NAMES: dict[Workbook, str] = {"staff": "elenco-interno", "public": "elenco-pubblico"}
 
 
@@ -38,7 +38,7 @@ class MemoryStore:
         self.public: dict[str, Grid] = public if public is not None else {}
         self.hidden: dict[Workbook, set[str]] = {"staff": set(), "public": set()}
         self.dropdowns: dict[tuple[Workbook, str], Dropdown] = {}
-        self.writes: list[tuple[Workbook, RangeWrite]] = []
+        self.writes: list[tuple[Workbook, Write]] = []
         self.published: list[dict[str, bytes]] = []  # the files of each publish, by name
         self.locked: set[Workbook] = set()  # a test marks a workbook "open in another program"
         self.before_write: Callable[[], None] | None = None
@@ -90,18 +90,17 @@ class MemoryStore:
             self._requests += 1
         return actions
 
-    def write(self, workbook: Workbook, writes: Sequence[RangeWrite], specs: Sequence[TabSpec]) -> int:
-        """Apply the writes to the grids (growing them; "" clears a cell); return the cells written."""
+    def write(self, workbook: Workbook, writes: Sequence[Write], specs: Sequence[TabSpec]) -> int:
+        """Apply the writes in order (rows inserted and deleted, rectangles growing the grids; "" clears a
+        cell); return the cells written."""
         if self.before_write is not None:
             self.before_write()
         cells = sum(w.cells for w in writes)
-        if cells == 0:
+        if cells == 0 and all(isinstance(w, RangeWrite) for w in writes):
             return 0
         self.check_writable([workbook])
-        book = self.book(workbook)
-        for w in writes:
-            apply_write(book.setdefault(w.tab, []), w)
-            self.writes.append((workbook, w))
+        apply_writes(self.book(workbook), writes)
+        self.writes += [(workbook, w) for w in writes]
         self._requests += 1
         self.files_written += 1
         return cells
@@ -130,18 +129,7 @@ class MemoryStore:
 
 def apply_write(grid: Grid, write: RangeWrite) -> None:
     """Write a rectangle into a grid in place, extending rows and columns as needed."""
-    for r, values in enumerate(write.values):
-        index = write.row + r
-        while len(grid) <= index:
-            grid.append([])
-        row = grid[index]
-        for c, value in enumerate(values):
-            col = write.col + c
-            if len(row) <= col:
-                if value == "":
-                    continue  # clearing a cell that does not exist
-                row.extend([""] * (col + 1 - len(row)))
-            row[col] = value
+    apply_writes({write.tab: grid}, [write])
 
 
 def trim(grid: Grid) -> Grid:
