@@ -62,7 +62,8 @@ def input_digest(responses: Grid, tabs: Mapping[str, Grid], context: Iterable[st
 def after_writes(tabs: Mapping[str, Grid], writes: Iterable[Write]) -> dict[str, Grid]:
     """The tabs as they read once `writes` are applied (a write of "" clears its cell)."""
     todo = list(writes)
-    out: dict[str, Grid] = {w.tab: [list(r) for r in tabs.get(w.tab, [])] for w in todo}
+    # each written tab copied once (not once per write: a sync may hold thousands of writes to one tab)
+    out: dict[str, Grid] = {title: [list(r) for r in tabs.get(title, [])] for title in {w.tab for w in todo}}
     apply_writes(out, todo)
     return {**tabs, **{title: _trimmed(grid) for title, grid in out.items()}}
 
