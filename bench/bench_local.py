@@ -21,10 +21,8 @@ from __future__ import annotations
 
 import argparse
 import csv
-import gc
 import io
 import json
-import multiprocessing as mp
 import os
 import resource
 import subprocess
@@ -32,16 +30,14 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
 import openpyxl
 import python_calamine
 
-from bench.common import DEV, ROOT, demo_set, dev_set, pair_scores
+from bench.common import DEV, ROOT, demo_set, dev_set, in_fork, pair_scores
 from sync.backends.xlsx import XlsxStore
-from sync.cli import resolve_grid
 from sync.config import Settings, load_settings, parse_settings
 from sync.parse import parse_rows
 from sync.pipeline import run_sync
@@ -90,25 +86,6 @@ def dev_quality() -> None:
             f"{orgs_pred:4d}/{orgs_true:<4d}  {warn}"
         )
     print()
-
-
-def _in_child(job: Callable[[], dict[str, float]]) -> dict[str, float]:
-    """Run `job` in a forked process; its figures plus that process's peak RSS (MB) and its RSS before."""
-    ctx = mp.get_context("fork")
-    parent, child = ctx.Pipe()
-
-    def run() -> None:
-        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        figures = job()
-        figures["rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        figures["rss_before_mb"] = before
-        child.send(figures)
-
-    proc = ctx.Process(target=run)
-    proc.start()
-    figures: dict[str, float] = parent.recv()
-    proc.join()
-    return figures
 
 
 def resolve_speed(sizes: list[int], repeat: int = 3, against: str = "") -> None:
@@ -214,31 +191,6 @@ def _load() -> str:
     return " ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
-def _resolve_job(settings: Settings, grid: list[list[str]], way: str) -> dict[str, float]:
-    """Seconds (wall, CPU, in the garbage collector) of one resolve of `grid`, after a warm-up."""
-    # warm the reference data (comuni list, legal-form patterns) as a long-running process has it,
-    # on another data set so that no per-value cache is warm for the measured one
-    other = demo_set(settings.ambito, 50, seed=99)
-    resolve(parse_rows([other.header, *other.rows], settings.ambito).responses, [], State(), settings.ambito)
-    in_gc = [0.0, 0.0]
-
-    def clock(phase: str, info: dict[str, int]) -> None:
-        if phase == "start":
-            in_gc[1] = time.perf_counter()
-        else:
-            in_gc[0] += time.perf_counter() - in_gc[1]
-
-    gc.callbacks.append(clock)
-    start, cpu = time.perf_counter(), time.process_time()
-    if way == "CLI":
-        resolve_grid(grid, settings)
-    else:
-        resolve(parse_rows(grid, settings.ambito).responses, [], State(), settings.ambito)
-    figures = {"seconds": time.perf_counter() - start, "cpu": time.process_time() - cpu, "gc": in_gc[0]}
-    gc.callbacks.remove(clock)
-    return figures
-
-
 def _read_floor(path: Path) -> tuple[float, float]:
     """Seconds to read every sheet of a workbook's values: python-calamine (the floor) and openpyxl."""
     start = time.perf_counter()
@@ -325,7 +277,8 @@ def _sync_in_child(folder: Path, settings: Settings, now: datetime) -> dict[str,
             "organisations": report.organisations,
         }
 
-    return _in_child(job)
+    forked = in_fork(job)
+    return {**forked.value, "rss_mb": forked.rss_peak_mb, "rss_before_mb": forked.rss_before_mb}
 
 
 def _csv(grid: list[list[str]]) -> str:
