@@ -131,7 +131,7 @@ def check_email(value: str) -> tuple[str, str]:
     return result.normalized.casefold(), ""
 
 
-@lru_cache(maxsize=4_096)
+@lru_cache(maxsize=65_536)  # many bodies write from a domain of their own
 def _domain(typed: str) -> str:
     """A hostname-character domain as email-validator normalises it, or '' if it rejects it."""
     try:
