@@ -175,8 +175,9 @@ def _soffice() -> str:
     return found
 
 
-def libreoffice_resave(path: Path, work: Path) -> None:
-    """Open and save `path` with real LibreOffice headless (as a person opening and saving it would)."""
+def libreoffice_resave(paths: list[Path], work: Path) -> None:
+    """Open and save each of `paths` with real LibreOffice headless (as a person opening and saving it would),
+    all in one start of soffice."""
     out = work / "out"
     out.mkdir(exist_ok=True)
     profile = work / "profile"
@@ -189,22 +190,34 @@ def libreoffice_resave(path: Path, work: Path) -> None:
             "xlsx:Calc MS Excel 2007 XML",
             "--outdir",
             str(out),
-            str(path),
+            *(str(path) for path in paths),
         ],
         check=True,
         capture_output=True,
         timeout=180,
     )
-    shutil.move(out / path.name, path)
+    for path in paths:
+        shutil.move(out / path.name, path)
 
 
-def test_a_libreoffice_open_and_save_changes_nothing(synced: Path, crema: Settings, tmp_path: Path) -> None:
-    folder = tmp_path / "lo"
+@pytest.fixture(scope="module")
+def libreoffice_saved(synced: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The synced folder with both workbooks opened and saved once by LibreOffice (shared by the tests below,
+    each of which works on its own copy)."""
+    work = tmp_path_factory.mktemp("libreoffice")
+    folder = work / "saved"
     shutil.copytree(synced, folder)
-    before = openpyxl.load_workbook(folder / "elenco-interno.xlsx")["Elenco"]
+    libreoffice_resave([folder / "elenco-interno.xlsx", folder / "elenco-pubblico.xlsx"], work)
+    return folder
+
+
+def test_a_libreoffice_open_and_save_changes_nothing(
+    synced: Path, libreoffice_saved: Path, crema: Settings, tmp_path: Path
+) -> None:
+    before = openpyxl.load_workbook(synced / "elenco-interno.xlsx")["Elenco"]
     typed_before = _column(before, "Prima domanda")[0].value
-    for name in ("elenco-interno.xlsx", "elenco-pubblico.xlsx"):
-        libreoffice_resave(folder / name, tmp_path)
+    folder = tmp_path / "lo"
+    shutil.copytree(libreoffice_saved, folder)
     after = openpyxl.load_workbook(folder / "elenco-interno.xlsx")
     assert _column(after["Elenco"], "Prima domanda")[0].value == typed_before
     # (a headless conversion has no view, so it does not keep frozen panes; the filter is data and stays)
@@ -260,14 +273,12 @@ def _looks(path: Path) -> dict[str, Any]:
 
 
 def test_a_write_to_a_libreoffice_saved_workbook_looks_as_openpyxl_would_make_it(
-    synced: Path, crema: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    synced: Path, libreoffice_saved: Path, crema: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The fast write path (only the written sheets re-serialised) against the openpyxl one, on a file
     LibreOffice saved (shared strings, its own styles), with a new response shifting the rows."""
     base = tmp_path / "base"
-    shutil.copytree(synced, base)
-    for name in ("elenco-interno.xlsx", "elenco-pubblico.xlsx"):
-        libreoffice_resave(base / name, tmp_path)
+    shutil.copytree(libreoffice_saved, base)
     lines = (synced / "risposte.csv").read_text(encoding="utf-8").splitlines()
     with (base / "risposte.csv").open("a", encoding="utf-8") as f:
         f.write(lines[3].replace(lines[3].split(",")[0], '"2024/05/20 10:00:00"', 1) + "\n")
