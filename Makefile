@@ -3,8 +3,10 @@ PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# pytest workers (pytest-xdist): one per core; JOBS=0 runs in a single process
+JOBS ?= auto
 
-.PHONY: demo test lint typecheck unit bench clean
+.PHONY: demo test test-slow lint typecheck unit bench clean
 
 $(BIN)/python:
 	@$(PYTHON) -c "import sys; sys.exit(sys.version_info < (3, 11))" || { echo "Serve Python 3.11 o successivo: indicarlo con make PYTHON=/percorso/python3.11"; exit 1; }
@@ -35,7 +37,11 @@ $(AXE): tests/browser/package.json tests/browser/package-lock.json
 	else echo "npm non trovato: i test nel browser (axe-core) verranno saltati"; fi
 
 unit: $(STAMP) $(AXE)
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n $(JOBS)
+
+# the long runs marked `slow` (reliability schedules, kills, hostile sheets), left out of `make test`
+test-slow: $(STAMP) $(AXE)
+	$(BIN)/pytest -q -n $(JOBS) -m slow
 
 bench: $(STAMP)
 	for b in bench_local bench_match bench_gsheets bench_webhook reliability; do $(BIN)/python -m bench.$$b || exit 1; done

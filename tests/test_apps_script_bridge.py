@@ -19,7 +19,8 @@ from tests.apps_script import BRIDGE, needs_node, run_apps_script
 from tests.apps_script.service import SECRET, LiveService
 from tests.conftest import CONSENT, HEADER
 
-pytestmark = needs_node
+# one xdist worker runs this module: its module-scoped fixtures are built once (make test runs -n auto)
+pytestmark = [needs_node, pytest.mark.xdist_group("apps_script_bridge")]
 
 QUESTIONS = [t for t in HEADER if t not in ("Informazioni cronologiche", "Indirizzo email")]
 QUOTA_MESSAGE = (
