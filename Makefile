@@ -33,7 +33,7 @@ AXE := tests/browser/node_modules/axe-core/axe.min.js
 
 # axe-core for the browser tests (npm); without npm the browser tests are skipped (under CI they fail)
 $(AXE): tests/browser/package.json tests/browser/package-lock.json
-	@if command -v npm >/dev/null 2>&1; then npm ci --prefix tests/browser --no-audit --no-fund --silent && touch $(AXE); \
+	@if command -v npm >/dev/null 2>&1; then npm ci --prefix tests/browser --prefer-offline --no-audit --no-fund --silent && touch $(AXE); \
 	else echo "npm non trovato: i test nel browser (axe-core) verranno saltati"; fi
 
 unit: $(STAMP) $(AXE)

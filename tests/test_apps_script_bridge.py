@@ -19,8 +19,7 @@ from tests.apps_script import BRIDGE, needs_node, run_apps_script
 from tests.apps_script.service import SECRET, LiveService
 from tests.conftest import CONSENT, HEADER
 
-# one xdist worker runs this module: its module-scoped fixtures are built once (make test runs -n auto)
-pytestmark = [needs_node, pytest.mark.xdist_group("apps_script_bridge")]
+pytestmark = needs_node
 
 QUESTIONS = [t for t in HEADER if t not in ("Informazioni cronologiche", "Indirizzo email")]
 QUOTA_MESSAGE = (

@@ -23,9 +23,6 @@ from sync.config import Settings
 from sync.demo_data import generate, load_vocabulary
 from sync.pipeline import run_sync
 
-# one xdist worker runs this module: its module-scoped fixtures are built once (make test runs -n auto)
-pytestmark = pytest.mark.xdist_group("public_page_browser")
-
 AXE = Path(__file__).parent / "browser" / "node_modules" / "axe-core" / "axe.min.js"
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 FLAGS = [

@@ -29,9 +29,6 @@ from tests.reliability_helpers import (
     two_syncs_local,
 )
 
-# one xdist worker runs this module: its module-scoped fixtures are built once (make test runs -n auto)
-pytestmark = pytest.mark.xdist_group("reliability_concurrency")
-
 CI_MEMORY, SLOW_MEMORY = 12, 300
 CI_THREADS, SLOW_THREADS = 5, 50
 

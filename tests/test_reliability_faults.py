@@ -41,9 +41,6 @@ from tests.reliability_helpers import (
     write_responses_csv,
 )
 
-# one xdist worker runs this module: its module-scoped fixtures are built once (make test runs -n auto)
-pytestmark = pytest.mark.xdist_group("reliability_faults")
-
 CI_SCHEDULES = 20
 SLOW_SCHEDULES = 200
 CI_KILLS = 3

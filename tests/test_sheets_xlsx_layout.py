@@ -31,9 +31,6 @@ from sync.layouts import (
 )
 from sync.pipeline import run_sync
 
-# one xdist worker runs this module: its module-scoped fixtures are built once (make test runs -n auto)
-pytestmark = pytest.mark.xdist_group("sheets_xlsx_layout")
-
 NOW = datetime(2024, 5, 20, 9, 30)
 LIST_TABS_STAFF = ("Elenco", "Anomalie", "Possibili duplicati", "Risposte", "Registro sincronizzazioni")
 

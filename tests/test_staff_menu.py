@@ -26,9 +26,6 @@ from tests.fakes.sheets_api import SheetsFake
 from webhook.app import state_of
 from webhook.auth import sign
 
-# one xdist worker runs this module: its module-scoped fixtures are built once (make test runs -n auto)
-pytestmark = pytest.mark.xdist_group("staff_menu")
-
 RESPONSES = "Risposte del modulo 1"
 MENU = [
     ["Sincronizza ora", "sincronizzaOra"],

@@ -21,9 +21,6 @@ from tests.fakes.sheets_api import SheetsFake
 from tests.test_plenary import cernusco_rows
 from tests.test_staff_habits import Desk, col
 
-# one xdist worker runs this module: its module-scoped fixtures are built once (make test runs -n auto)
-pytestmark = pytest.mark.xdist_group("statistics")
-
 NOW = datetime(2019, 10, 3, 10, 0)
 STATS = "Statistiche"
 PLENARY = "Presenze plenaria"
