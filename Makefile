@@ -3,8 +3,9 @@ PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-# pytest workers (pytest-xdist): one per core; JOBS=0 runs in a single process
-JOBS ?= auto
+# pytest workers (pytest-xdist): one per logical CPU (not "auto": with psutil installed it counts physical
+# cores, 1 on a 2-vCPU machine); JOBS=0 runs in a single process
+JOBS ?= logical
 
 .PHONY: demo test test-slow lint typecheck unit bench clean
 

@@ -31,7 +31,7 @@ HEADER = [
     "Esperienza e competenze nelle aree indicate",
     "Informativa privacy",
 ]
-# The longest test files (minutes of CPU between them), collected first: with `make test`'s -n auto each file
+# The longest test files (minutes of CPU between them), collected first: with `make test`'s -n logical each file
 # goes whole to one worker, in collection order, and the short files fill in behind them.
 RUN_FIRST = (
     "test_reliability_concurrency.py",
