@@ -18,6 +18,7 @@ writes (a zip member, an fsync or a rename, before or after it), with 0 it only 
 
 from __future__ import annotations
 
+import copy
 import csv
 import io
 import json
@@ -32,7 +33,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import requests
 
@@ -41,6 +42,9 @@ from sync.backends.gsheets import GSheetsStore
 from sync.config import Settings, load_settings
 from sync.demo_data import generate, load_vocabulary
 from sync.shortcut import INPUT_KEY
+
+if TYPE_CHECKING:
+    from sync.backends.memory import MemoryStore
 
 RESPONSES_TAB = "Risposte del modulo 1"
 REGISTRO = "Registro sincronizzazioni"
@@ -1018,23 +1022,50 @@ def random_edits(rng: random.Random, book: Mapping[str, Grid], count: int = 6) -
     return StaffEdits(tuple(decisions), tuple(cells.values()))
 
 
+def _copy_memory_store(source: MemoryStore) -> MemoryStore:
+    """A new MemoryStore holding a deep copy of `source`'s workbooks, responses, hidden tabs and dropdowns."""
+    from sync.backends.memory import MemoryStore
+
+    store = MemoryStore(
+        responses=copy.deepcopy(source.responses),
+        staff=copy.deepcopy(source.staff),
+        public=copy.deepcopy(source.public),
+        responses_origin=source.responses_origin,
+    )
+    store.hidden = copy.deepcopy(source.hidden)
+    store.dropdowns = copy.deepcopy(source.dropdowns)
+    return store
+
+
+@lru_cache(maxsize=1)
+def _memory_bases() -> tuple[MemoryStore, MemoryStore]:
+    """What every seed of `memory_edit_case` starts from, built once per process (callers take copies):
+    the store after the first sync with the later rows arrived, and the same after one more sync."""
+    from sync.backends.memory import MemoryStore
+    from sync.pipeline import run_sync
+
+    ds = dataset()
+    settings = crema()
+    fresh = MemoryStore(responses=[list(ds.header), *(list(r) for r in ds.initial)])
+    run_sync(fresh, settings, T1)
+    fresh.responses += [list(r) for r in ds.later]
+    synced = _copy_memory_store(fresh)
+    run_sync(synced, settings, T2)
+    return fresh, synced
+
+
 def memory_edit_case(seed: int) -> list[str]:
     """Staff type at a random write of a MemoryStore sync (and new rows may land then): nothing is lost,
     and after one more sync everything equals the sequential run (sync, then the edits, then a sync)."""
-    from sync.backends.memory import MemoryStore, trim
+    from sync.backends.memory import trim
     from sync.pipeline import run_sync
 
     rng = random.Random(seed)
     ds = dataset()
     settings = crema()
+    fresh, synced = _memory_bases()
 
-    def fresh() -> MemoryStore:
-        store = MemoryStore(responses=[list(ds.header), *(list(r) for r in ds.initial)])
-        run_sync(store, settings, T1)
-        store.responses += [list(r) for r in ds.later]
-        return store
-
-    store = fresh()
+    store = _copy_memory_store(fresh)
     edits = random_edits(rng, {t: trim(g) for t, g in store.staff.items()})
     rows = [list(r) for r in ds.mid] if rng.random() < 0.5 else []
     at = rng.choice((1, 2))  # the public write, or the staff write
@@ -1050,8 +1081,7 @@ def memory_edit_case(seed: int) -> list[str]:
     run_sync(store, settings, T2)
     store.before_write = None
     run_sync(store, settings, T2)
-    ref = fresh()
-    run_sync(ref, settings, T2)
+    ref = _copy_memory_store(synced)
     type_into_grids(ref.staff, edits)
     ref.responses += rows
     run_sync(ref, settings, T2)
