@@ -1,10 +1,14 @@
 """Webhook figures under gunicorn on loopback (2 workers x 4 threads, as app.yaml), syncing to a Google fake.
 
-    .venv/bin/python -m bench.bench_webhook [--clients 32] [--seconds 15] [--burst 1000] [--burst-seconds 60]
-                                            [--sparse 24] [--throughput-only]
+    .venv/bin/python -m bench.bench_webhook [--clients 32] [--seconds 15] [--rounds 1] [--burst 1000]
+                                            [--burst-seconds 60] [--sparse 24] [--throughput-only]
 
 1. Throughput: `--clients` threads, each with its own `requests.Session`, post signed submissions for
-   `--seconds`; prints submissions/s and p50/p99 latency.
+   `--seconds`; prints submissions/s, p50/p99 latency and the workers' CPU per submission, counted until
+   the syncs the submissions triggered have finished. Side by side with the floor: the same gunicorn serving
+   `bench/trivial_hook.py` (a route that only checks the HMAC), up at the same time and loaded for as long,
+   half before and half after elenco in each of `--rounds` rounds, so that the load other programs put on
+   the machine weighs on both alike. Ratios to the floor are printed.
 2. Burst: `--burst` submissions spread over `--burst-seconds`, each preceded by its row landing in the
    fake's response sheet (as Google Forms does); prints how many syncs ran and the Sheets API requests the
    fake received per minute (the quota is 60/min per user).
@@ -30,6 +34,7 @@ import sys
 import tempfile
 import threading
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -106,10 +111,9 @@ class Service:
         self.stop()
         raise SystemExit(f"gunicorn did not start: see {folder / 'gunicorn.log'}")
 
-    def cpu_s(self) -> float:
-        """User + system CPU seconds used so far by the gunicorn workers (children of the master), from /proc."""
-        tick = os.sysconf("SC_CLK_TCK")
-        total = 0.0
+    def _workers(self) -> list[tuple[int, list[str]]]:
+        """(pid, /proc/<pid>/stat fields after the name) of each gunicorn worker (a child of the master)."""
+        found = []
         for entry in Path("/proc").iterdir():
             if not entry.name.isdigit():
                 continue
@@ -118,8 +122,17 @@ class Service:
             except OSError:
                 continue
             if int(fields[1]) == self.proc.pid:  # ppid
-                total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
-        return total
+                found.append((int(entry.name), fields))
+        return found
+
+    def worker_pids(self) -> list[int]:
+        """The pids of the gunicorn workers."""
+        return [pid for pid, _ in self._workers()]
+
+    def cpu_s(self) -> float:
+        """User + system CPU seconds used so far by the gunicorn workers, from /proc."""
+        tick = os.sysconf("SC_CLK_TCK")
+        return sum((int(f[11]) + int(f[12])) / tick for _, f in self._workers())  # utime, stime
 
     def status(self) -> dict[str, Any]:
         """GET /status."""
@@ -191,28 +204,66 @@ class Submissions:
         return r.status_code, time.perf_counter() - started
 
 
-def throughput(service: Service, subs: Submissions, clients: int, seconds: float) -> dict[str, Any]:
-    """Post signed submissions from `clients` threads for `seconds`."""
-    latencies: list[float] = []
-    statuses: dict[int, int] = {}
+@dataclass
+class Tally:
+    """Throughput figures of one server, summed over its measured segments."""
+
+    requests: int = 0
+    seconds: float = 0.0
+    cpu_s: float = 0.0
+    syncs: int = 0
+    latencies: list[float] = field(default_factory=list)
+    statuses: dict[int, int] = field(default_factory=dict)
+
+    def add(self, other: Tally) -> None:
+        """Add one segment's figures."""
+        self.requests += other.requests
+        self.seconds += other.seconds
+        self.cpu_s += other.cpu_s
+        self.syncs += other.syncs
+        self.latencies.extend(other.latencies)
+        for code, n in other.statuses.items():
+            self.statuses[code] = self.statuses.get(code, 0) + n
+
+    @property
+    def per_s(self) -> float:
+        """Submissions answered per second of load."""
+        return self.requests / max(self.seconds, 1e-9)
+
+    @property
+    def cpu_ms(self) -> float:
+        """Worker CPU per submission, what the load left to do afterwards (syncs) included."""
+        return self.cpu_s * 1000 / max(1, self.requests)
+
+    def p(self, q: float) -> float:
+        """Latency quantile in ms."""
+        return percentile(self.latencies, q) * 1000 if self.latencies else 0.0
+
+
+def throughput(service: Service, subs: Submissions, clients: int, seconds: float, *, settle: bool = False) -> Tally:
+    """Post signed submissions from `clients` threads for `seconds`.
+
+    The workers' CPU is counted from the first request until the server is idle again: with `settle`, until
+    neither worker has a sync pending or running, so the syncs the submissions triggered are counted too.
+    """
+    out = Tally()
     lock = threading.Lock()
     stop_at = time.monotonic() + seconds
 
     def client() -> None:
         with requests.Session() as session:
-            mine: list[float] = []
-            codes: dict[int, int] = {}
+            mine = Tally()
             while time.monotonic() < stop_at:
                 n = subs.next_id()
                 row = subs.rows[n % len(subs.rows)]
                 code, latency = subs.post(session, service.base, subs.body(row, f"tp-{n}"))
-                mine.append(latency)
-                codes[code] = codes.get(code, 0) + 1
+                mine.latencies.append(latency)
+                mine.statuses[code] = mine.statuses.get(code, 0) + 1
+            mine.requests = len(mine.latencies)
             with lock:
-                latencies.extend(mine)
-                for c, k in codes.items():
-                    statuses[c] = statuses.get(c, 0) + k
+                out.add(mine)
 
+    syncs_before = service.status()["syncs_run"] if settle else 0
     cpu_before = service.cpu_s()
     started = time.monotonic()
     threads = [threading.Thread(target=client) for _ in range(clients)]
@@ -220,16 +271,44 @@ def throughput(service: Service, subs: Submissions, clients: int, seconds: float
         t.start()
     for t in threads:
         t.join()
-    elapsed = time.monotonic() - started
-    cpu = service.cpu_s() - cpu_before
-    return {
-        "cpu_ms": cpu * 1000 / max(1, len(latencies)),
-        "requests": len(latencies),
-        "per_s": len(latencies) / elapsed,
-        "p50_ms": percentile(latencies, 0.5) * 1000,
-        "p99_ms": percentile(latencies, 0.99) * 1000,
-        "statuses": statuses,
-    }
+    out.seconds = time.monotonic() - started
+    if settle:
+        if not service.wait_idle(120):
+            raise SystemExit("the syncs triggered by the submissions did not finish within 120 s")
+        out.syncs = service.status()["syncs_run"] - syncs_before
+    out.cpu_s = service.cpu_s() - cpu_before
+    return out
+
+
+def side_by_side(
+    floor_service: Service, service: Service, subs: Submissions, clients: int, seconds: float, rounds: int
+) -> tuple[Tally, Tally]:
+    """`seconds` of load on each server, in `rounds` of floor, elenco, floor (each floor part half as long).
+
+    The machine is shared: its load drifts during a run. Measuring the floor on both sides of elenco
+    cancels a linear drift; elenco's load stays one stretch per round, as a burst of submissions would be.
+    """
+    floor, elenco = Tally(), Tally()
+    part = seconds / rounds
+    for _ in range(rounds):
+        floor.add(throughput(floor_service, subs, clients, part / 2))
+        elenco.add(throughput(service, subs, clients, part, settle=True))
+        floor.add(throughput(floor_service, subs, clients, part / 2))
+    return floor, elenco
+
+
+def worker_rss_mib(service: Service) -> float:
+    """The largest resident set (VmRSS) of the service's workers, in MiB."""
+    largest = 0
+    for pid in service.worker_pids():
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+        except OSError:
+            continue
+        for line in status.splitlines():
+            if line.startswith("VmRSS:"):
+                largest = max(largest, int(line.split()[1]))
+    return largest / 1024
 
 
 def burst(
@@ -312,13 +391,65 @@ def burst(
     }
 
 
+def _config(folder: Path, demo: Any, initial: list[list[str]]) -> tuple[Path, Any, str, str]:
+    """elenco.yaml for the run: the gsheets backend on a started Sheets API fake, else xlsx in `folder`."""
+    config = folder / "elenco.yaml"
+    if SheetsFake is None:
+        (folder / "risposte.csv").write_text(to_csv_text(demo), encoding="utf-8")
+        config.write_text("preset: crema\nbackend:\n  kind: xlsx\n  folder: .\n", encoding="utf-8")
+        return config, None, "", "xlsx in a temp folder"
+    fake = SheetsFake().start()
+    fake.quota_per_minute = 60  # as Google: a 429 would show in the figures
+    staff_id = fake.create_spreadsheet(
+        "Modulo (risposte)", {RESPONSES_TAB: [demo.header, *initial]}, rows=len(demo.rows) + 100
+    )
+    public_id = fake.create_spreadsheet("Elenco pubblico")
+    config.write_text(
+        "preset: crema\nbackend:\n  kind: gsheets\n"
+        f"  staff_spreadsheet_id: {staff_id}\n  public_spreadsheet_id: {public_id}\n"
+        f"  endpoint: {fake.base_url}\n  credentials: none\n",
+        encoding="utf-8",
+    )
+    return config, fake, staff_id, "gsheets on the Sheets API fake"
+
+
+def _print_throughput(args: argparse.Namespace, tp: Tally, floor: Tally, rss: tuple[float, float]) -> None:
+    print("| measure                                   | value |")
+    print("|-------------------------------------------|-------|")
+    print(f"| signed submissions/s ({args.clients} clients, {args.seconds:.0f} s)    | {tp.per_s:.0f} |")
+    print(f"| latency p50 / p99 (ms)                    | {tp.p(0.5):.1f} / {tp.p(0.99):.1f} |")
+    print(f"| submissions sent / HTTP statuses          | {tp.requests} / {tp.statuses} |")
+    print(f"| worker CPU per submission (ms)            | {tp.cpu_ms:.2f} (the {tp.syncs} syncs they triggered included) |")
+    print(f"| floor: HMAC-only route, submissions/s     | {floor.per_s:.0f}, statuses {floor.statuses} |")
+    print(f"| floor: worker CPU per submission (ms)     | {floor.cpu_ms:.2f} |")
+    print(f"| floor: latency p50 / p99 (ms)             | {floor.p(0.5):.1f} / {floor.p(0.99):.1f} |")
+    print(f"| ratio elenco / floor, throughput          | {tp.per_s / floor.per_s:.2f} (goal ≥ 0.9) |")
+    print(f"| ratio elenco / floor, CPU per submission  | {tp.cpu_ms / floor.cpu_ms:.2f} |")
+    print(f"| worker RSS, largest (MiB)                 | {rss[0]:.0f} (floor {rss[1]:.0f}) |")
+
+
+def _print_bursts(args: argparse.Namespace, b: dict[str, Any], sp: dict[str, Any]) -> None:
+    print(
+        f"| burst: submissions over {args.burst_seconds:.0f} s               | {b['sent']} in {b['sent_s']:.1f} s, "
+        f"statuses {b['statuses']} |"
+    )
+    print(f"| burst: syncs run                          | {b['syncs']} |")
+    print(f"| burst: Sheets API requests (total)        | {b['api_requests']} |")
+    print(f"| burst: max Sheets API requests in 60 s    | {b['max_per_minute']} (quota 60) |")
+    print(f"| sparse: submissions over 60 s             | {sp['sent']}, statuses {sp['statuses']} |")
+    print(f"| sparse: syncs run                         | {sp['syncs']} |")
+    print(f"| sparse: max Sheets API requests in 60 s   | {sp['max_per_minute']} (quota 60) |")
+    print(f"| last sync: outcome / responses read       | {sp['last_outcome']} / {sp['responses']} |")
+
+
 def main() -> int:
-    """Run both measurements and print the table."""
+    """Run the measurements and print the table."""
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=15.0)
+    parser.add_argument("--rounds", type=int, default=1, help="floor, elenco, floor rounds sharing --seconds")
     parser.add_argument("--burst", type=int, default=1000)
     parser.add_argument("--burst-seconds", type=float, default=60.0)
     parser.add_argument("--sparse", type=int, default=24)
@@ -332,55 +463,26 @@ def main() -> int:
     demo = demo_set(ambito, args.organisations + args.burst + args.sparse, seed=11)
     added = args.burst + args.sparse
     initial, extra = demo.rows[: len(demo.rows) - added], demo.rows[len(demo.rows) - added :]
-    fake: Any = None
-    staff_id = ""
+    b = sp = None
     with tempfile.TemporaryDirectory(prefix="elenco-bench-") as tmp:
         folder = Path(tmp)
-        config = folder / "elenco.yaml"
-        if SheetsFake is not None:
-            fake = SheetsFake().start()
-            fake.quota_per_minute = 60  # as Google: a 429 would show in the figures
-            staff_id = fake.create_spreadsheet(
-                "Modulo (risposte)", {RESPONSES_TAB: [demo.header, *initial]}, rows=len(demo.rows) + 100
-            )
-            public_id = fake.create_spreadsheet("Elenco pubblico")
-            config.write_text(
-                "preset: crema\nbackend:\n  kind: gsheets\n"
-                f"  staff_spreadsheet_id: {staff_id}\n  public_spreadsheet_id: {public_id}\n"
-                f"  endpoint: {fake.base_url}\n  credentials: none\n",
-                encoding="utf-8",
-            )
-            backend = "gsheets on the Sheets API fake"
-        else:
-            (folder / "risposte.csv").write_text(to_csv_text(demo), encoding="utf-8")
-            config.write_text("preset: crema\nbackend:\n  kind: xlsx\n  folder: .\n", encoding="utf-8")
-            backend = "xlsx in a temp folder"
-        # the floor: the same server and signed requests, a route that only checks the HMAC
+        config, fake, staff_id, backend = _config(folder, demo, initial)
+        # the floor: the same server and signed requests, a route that only checks the HMAC; both servers
+        # are up for the whole run, and the load alternates between them
         floor_service = Service(folder, config, secret, token, app="bench.trivial_hook:create_app()")
+        service = None
         try:
-            floor = throughput(
-                floor_service, Submissions(demo.header, initial, secret), args.clients, args.seconds
-            )
-        finally:
-            floor_service.stop()
-        service = Service(folder, config, secret, token)
-        try:
+            service = Service(folder, config, secret, token)
             first = requests.post(
                 f"{service.base}/tasks/sync", headers={"Authorization": f"Bearer {token}"}, timeout=120
             )
             if first.status_code != 200:
                 raise SystemExit(f"initial sync failed: {first.status_code} {first.text}")
             subs = Submissions(demo.header, initial, secret)
-            tp = throughput(service, subs, args.clients, args.seconds)
-            # let the syncs the throughput run asked for finish before the burst
-            deadline = time.monotonic() + 60
-            while time.monotonic() < deadline:
-                s = service.status()
-                if not s["sync_pending"] and not s["sync_running"]:
-                    break
-                time.sleep(0.5)
+            floor, tp = side_by_side(floor_service, service, subs, args.clients, args.seconds, args.rounds)
+            rss = (worker_rss_mib(service), worker_rss_mib(floor_service))
+            floor_service.stop()
             time.sleep(3)
-            b = sp = None
             if not args.throughput_only:
                 if fake is not None:
                     fake.reset_counts()
@@ -390,37 +492,20 @@ def main() -> int:
                 sp = burst(service, subs, extra[args.burst :], 60.0, fake, staff_id,
                            len(initial) + 2 + args.burst, label="sparse")
         finally:
-            service.stop()
+            floor_service.stop()
+            if service is not None:
+                service.stop()
             if fake is not None:
                 fake.stop()
 
     print(f"elenco webhook — gunicorn 2 workers x 4 threads on 127.0.0.1, sync: {backend}")
-    print(f"initial sheet: {len(initial)} responses; cpu count: {os.cpu_count()}")
+    print(f"initial sheet: {len(initial)} responses; cpu count: {os.cpu_count()}; "
+          f"{args.rounds} round(s) of floor {args.seconds / args.rounds / 2:.1f} s, elenco "
+          f"{args.seconds / args.rounds:.1f} s, floor {args.seconds / args.rounds / 2:.1f} s")
     print()
-    print("| measure                                   | value |")
-    print("|-------------------------------------------|-------|")
-    print(f"| signed submissions/s ({args.clients} clients, {args.seconds:.0f} s)    | {tp['per_s']:.0f} |")
-    print(f"| latency p50 / p99 (ms)                    | {tp['p50_ms']:.1f} / {tp['p99_ms']:.1f} |")
-    print(f"| submissions sent / HTTP statuses          | {tp['requests']} / {tp['statuses']} |")
-    print(f"| worker CPU per submission (ms)            | {tp['cpu_ms']:.2f} (syncs it triggers included) |")
-    print(f"| floor: HMAC-only route, submissions/s     | {floor['per_s']:.0f}, statuses {floor['statuses']} |")
-    print(f"| floor: worker CPU per submission (ms)     | {floor['cpu_ms']:.2f} |")
-    print(f"| floor: latency p50 / p99 (ms)             | {floor['p50_ms']:.1f} / {floor['p99_ms']:.1f} |")
-    print(f"| ratio elenco / floor, throughput          | {tp['per_s'] / floor['per_s']:.2f} |")
-    print(f"| ratio elenco / floor, CPU per submission  | {tp['cpu_ms'] / floor['cpu_ms']:.2f} |")
-    if b is None or sp is None:
-        return 0
-    print(
-        f"| burst: submissions over {args.burst_seconds:.0f} s               | {b['sent']} in {b['sent_s']:.1f} s, "
-        f"statuses {b['statuses']} |"
-    )
-    print(f"| burst: syncs run                          | {b['syncs']} |")
-    print(f"| burst: Sheets API requests (total)        | {b['api_requests']} |")
-    print(f"| burst: max Sheets API requests in 60 s    | {b['max_per_minute']} (quota 60) |")
-    print(f"| sparse: submissions over 60 s             | {sp['sent']}, statuses {sp['statuses']} |")
-    print(f"| sparse: syncs run                         | {sp['syncs']} |")
-    print(f"| sparse: max Sheets API requests in 60 s   | {sp['max_per_minute']} (quota 60) |")
-    print(f"| last sync: outcome / responses read       | {sp['last_outcome']} / {sp['responses']} |")
+    _print_throughput(args, tp, floor, rss)
+    if b is not None and sp is not None:
+        _print_bursts(args, b, sp)
     return 0
 
 

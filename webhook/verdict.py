@@ -127,23 +127,33 @@ def form_timestamp(when: datetime) -> str:
     return when.strftime("%d/%m/%Y %H.%M.%S")
 
 
-def build_grid(submission: Submission, ambito: Ambito) -> list[list[str]]:
-    """The header and the one row the response sheet would hold for this submission."""
-    header = list(submission.answers)
-    row = list(submission.answers.values())
-    titles = {normalise_title(t) for t in header}
+def _added_columns(submission: Submission, ambito: Ambito) -> tuple[bool, bool]:
+    """Whether the sheet has an email column and a timestamp column that are not questions of the form."""
+    titles = {normalise_title(t) for t in submission.answers}
 
     def has(field: str) -> bool:
         return any(normalise_title(a) in titles for a in getattr(ambito.questions, field))
 
     # collected emails and the timestamp are columns of the sheet, not questions of the form
-    if submission.respondent_email and not has("email"):
+    return bool(submission.respondent_email) and not has("email"), not has("timestamp")
+
+
+def _grid(submission: Submission, ambito: Ambito, added: tuple[bool, bool]) -> list[list[str]]:
+    header = list(submission.answers)
+    row = list(submission.answers.values())
+    add_email, add_timestamp = added
+    if add_email:
         header.insert(0, ambito.questions.email[0])
         row.insert(0, submission.respondent_email)
-    if not has("timestamp"):
+    if add_timestamp:
         header.insert(0, ambito.questions.timestamp[0])
         row.insert(0, form_timestamp(submission.submitted_at))
     return [header, row]
+
+
+def build_grid(submission: Submission, ambito: Ambito) -> list[list[str]]:
+    """The header and the one row the response sheet would hold for this submission."""
+    return _grid(submission, ambito, _added_columns(submission, ambito))
 
 
 def judge(submission: Submission, ambito: Ambito) -> Verdict:
@@ -159,49 +169,71 @@ def judge(submission: Submission, ambito: Ambito) -> Verdict:
 
 
 def _verdict(checked: Checked, header: list[str], columns: ColumnMap) -> Verdict:
+    return _filtered(checked, _fields(header, columns))
+
+
+def _fields(header: list[str], columns: ColumnMap) -> dict[str, str]:
+    return {f: header[cols[0]] for f, cols in columns.columns.items()}
+
+
+def _filtered(checked: Checked, fields: dict[str, str]) -> Verdict:
     # the office's set-up problems (an area answer the configuration does not know) go to staff in
     # `Anomalie` with the sync; the applicant is neither told nor mailed about them
-    own = tuple(p for p in checked.problems if p.code not in sync_labels.STAFF_ONLY_CODES)
-    fields = {f: header[cols[0]] for f, cols in columns.columns.items()}
-    return Verdict(replace(checked, problems=own), fields)
+    if any(p.code in sync_labels.STAFF_ONLY_CODES for p in checked.problems):
+        own = tuple(p for p in checked.problems if p.code not in sync_labels.STAFF_ONLY_CODES)
+        checked = replace(checked, problems=own)
+    return Verdict(checked, fields)
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """What every submission with one set of question titles shares: its sheet header and column map."""
+
+    header: list[str]
+    columns: ColumnMap
+    fields: dict[str, str]
+    added: tuple[bool, bool]  # `_added_columns`: the collected email and the timestamp become columns
 
 
 class Judge:
     """`judge` for one Ambito, with what its settings derive built once, not per submission.
 
-    The comuni index of the Ambito, and the column map of each form header: every submission of one form
-    has the same questions, so the header is mapped on its first submission (`parse_rows` of the header
-    alone, the same mapping the sync makes). The verdict is `judge`'s, to the letter (tested).
+    The comuni index of the Ambito, and the shape of each form header: every submission of one form has the
+    same questions, so the header `build_grid` makes and its column map (`parse_rows` of the header alone,
+    the same mapping the sync makes) are built on its first submission. The verdict is `judge`'s, to the
+    letter (tested).
     """
 
     def __init__(self, ambito: Ambito) -> None:
         self.ambito = ambito
         self._comuni = index_for(ambito)
-        self._columns: dict[tuple[str, ...], ColumnMap] = {}
+        self._shapes: dict[tuple[bool, tuple[str, ...]], _Shape] = {}
         # The core loads its reference data on first use (the national list of comuni, the table of names):
         # load it now, when the app starts, not while the first applicant of each worker waits (tenths of a
         # second). A comune outside every Ambito reaches the national list; the result is thrown away.
         check(Response(row=2, submitted_at=None, submitted_raw="", name=WARM_NAME, comune=WARM_COMUNE),
               ambito, self._comuni)
 
-    def _columns_of(self, header: list[str]) -> ColumnMap:
-        key = tuple(header)
-        found = self._columns.get(key)
+    def _shape_of(self, submission: Submission) -> _Shape:
+        key = (bool(submission.respondent_email), tuple(submission.answers))
+        found = self._shapes.get(key)
         if found is None:
+            added = _added_columns(submission, self.ambito)
+            header = _grid(submission, self.ambito, added)[0]
             # a missing required question raises ConfigError here, every time: failures are not kept
-            found = parse_rows([header], self.ambito).columns
-            if len(self._columns) >= MAX_HEADERS:  # only signed requests get here; bounded all the same
-                self._columns.clear()
-            self._columns[key] = found
+            columns = parse_rows([header], self.ambito).columns
+            found = _Shape(header, columns, _fields(header, columns), added)
+            if len(self._shapes) >= MAX_HEADERS:  # only signed requests get here; bounded all the same
+                self._shapes.clear()
+            self._shapes[key] = found
         return found
 
     def __call__(self, submission: Submission) -> Verdict:
         """The verdict on one submission."""
-        grid = build_grid(submission, self.ambito)
-        header = grid[0]
-        columns = self._columns_of(header)
-        parsed = parse_rows(grid, self.ambito, columns=columns)
-        return _verdict(check(parsed.responses[0], self.ambito, self._comuni), header, columns)
+        shape = self._shape_of(submission)
+        grid = [shape.header, _grid(submission, self.ambito, shape.added)[1]]
+        parsed = parse_rows(grid, self.ambito, columns=shape.columns)
+        return _filtered(check(parsed.responses[0], self.ambito, self._comuni), shape.fields)
 
 
 def _problem_json(p: Problem, fields: dict[str, str]) -> dict[str, str]:
