@@ -117,6 +117,7 @@ class _ListPDF(FPDF):
         super().__init__(orientation="portrait", unit="mm", format="A4")
         self.heading, self.updated = heading, updated
         self._widths: dict[tuple[str, str, float], float] = {}
+        self._broken: dict[tuple[str, float, str, float], list[str]] = {}
         # the page total is written last, in the room its alias takes: room for thousands of pages
         self.alias_nb_pages(_PAGES_ALIAS)
 
@@ -126,6 +127,13 @@ class _ListPDF(FPDF):
         if key not in self._widths:
             self._widths[key] = self.get_string_width(text)
         return self._widths[key]
+
+    def lines_of(self, text: str, width: float) -> list[str]:
+        """`_lines`, remembered: dates, legal forms and comuni repeat on thousands of rows."""
+        key = (self.font_style, self.font_size_pt, text, width)
+        if key not in self._broken:
+            self._broken[key] = _lines(self, text, width)
+        return self._broken[key]
 
     def header(self) -> None:
         """The Ambito, the avviso's list and the update date, on every page."""
@@ -201,7 +209,7 @@ def _lines(pdf: _ListPDF, text: str, width: float) -> list[str]:
 
 
 def _wrap(pdf: _ListPDF, cells: list[str]) -> list[list[str]]:
-    return [_lines(pdf, text, w) for text, w in zip(cells, _PDF_WIDTHS, strict=True)]
+    return [pdf.lines_of(text, w) for text, w in zip(cells, _PDF_WIDTHS, strict=True)]
 
 
 def _pdf_row(pdf: _ListPDF, wrapped: list[list[str]], *, heading: bool = False) -> None:
