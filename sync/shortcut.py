@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 from sync.backends.base import Write, apply_writes
 from sync.model import Grid
@@ -37,15 +37,31 @@ def _trimmed(grid: Grid) -> list[list[str]]:
     return rows
 
 
+def _trimmed_rows(grid: Grid) -> list[Sequence[str]]:
+    """`_trimmed` without copying the rows that need no trimming (a read already trims; most rows do not)."""
+    rows: list[Sequence[str]] = [_trimmed_row(r) if r and r[-1] == "" else r for r in grid]
+    while rows and not rows[-1]:
+        rows.pop()
+    return rows
+
+
+def _trimmed_row(row: Sequence[str]) -> list[str]:
+    out = list(row)
+    while out and out[-1] == "":
+        out.pop()
+    return out
+
+
 def input_digest(responses: Grid, tabs: Mapping[str, Grid], context: Iterable[str]) -> str:
     """The digest of a sync's inputs: the responses, every staff tab (but this module's own `_stato`
     lines), and `context` (configuration, layouts, the program's version: given by the caller)."""
     h = hashlib.sha256()
 
     def add(grid: Grid) -> None:
-        for row in _trimmed(grid):
-            h.update("\x1f".join(row).encode("utf-8", "surrogatepass"))
-            h.update(b"\x1e")
+        # one update per tab, of the bytes a row-by-row update would hash: each row, then \x1e; then \x1d
+        rows = _trimmed_rows(grid)
+        if rows:
+            h.update(("\x1e".join(["\x1f".join(row) for row in rows]) + "\x1e").encode("utf-8", "surrogatepass"))
         h.update(b"\x1d")
 
     h.update("\x1f".join([PLAN_VERSION, *context]).encode("utf-8", "surrogatepass"))
