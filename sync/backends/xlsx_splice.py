@@ -552,6 +552,7 @@ def _columns(xml: str, widths: Sequence[float]) -> str:
 # them); a row holding any other shape is read by `_elements`.
 _PLAIN_CELL = re.compile(r'<c r="([A-Z]{1,3})\d+"(?: s="(\d+)")?(?: t="([a-zA-Z]+)")?(?:/>|>[^<]*(?:<(?!/c>)[^<]*)*</c>)')
 _ROW_NUMBER = re.compile(r'\sr="\d+"')
+_CELL_HEAD = re.compile(r'<c r="([A-Z]{1,3})\d+"(?: s="(\d+)")?(?: t="([a-zA-Z]+)")?')
 _SPANS = re.compile(r'\sspans="[^"]*"')
 _DATE = re.compile(r"(\d\d)/(\d\d)/(\d{4})(?: (\d\d):(\d\d)(?::(\d\d))?)?")
 _DATE_SHAPES = {"date": (3,), "datetime": (5,), "timestamp": (6,)}
@@ -625,13 +626,53 @@ class _SheetWriter:
                 i += 1
             if i < len(pending) and pending[i] == r:
                 i += 1
-            elif self.dress is None:
+            elif self.dress is None or self._settled(r, attrs, inner):
                 out.append(whole)
                 self._extent(r, inner)
                 continue
             out.append(self.row(r, attrs, inner))
         out.extend(self.row(r, f' r="{r + 1}"', "") for r in pending[i:])
         return "".join(out)
+
+    def _settled(self, r: int, attrs: str, inner: str) -> bool:
+        """True when the dressing leaves row `r` (not written) as it is: its height, its cells' formats.
+
+        What `row` and `_dress_row` would decide, from the cells' references and formats alone: most rows of
+        a list were dressed by the previous write, and rebuilding them all is most of a large write's time.
+        """
+        dress = self.dress
+        assert dress is not None
+        if not inner or r == 0:
+            return False
+        heads = _CELL_HEAD.findall(inner)
+        if len(heads) != inner.count("<c "):
+            return False  # a cell of another shape: `row` reads it properly
+        if r in dress.heights and not self._height_is(attrs, dress.heights[r]):
+            return False
+        row = self.grid[r] if r < len(self.grid) else []
+        width = min(dress.width, len(row))
+        tall = (dress.heights.get(r) or 0) > 0
+        for letters, style, kind in heads:
+            c = self._column(letters)
+            if c >= width or not row[c]:
+                continue
+            s = int(style) if style else 0
+            if kind in _STRING_TYPES and c in self._typed_cols and fast_typed(self._kind(c), row[c]) is not None:
+                return False  # an older version's text cell, typed by `_dress_row`
+            if c in dress.wrapped:
+                if self.styles.derive(s, align="wrap") != s:
+                    return False
+            elif tall and not self._aligned(s) and self.styles.derive(s, align="top") != s:
+                return False
+        return True
+
+    @staticmethod
+    def _height_is(attrs: str, height: float | None) -> bool:
+        """True when a row's attributes give it `height` (None: the default height)."""
+        ht, custom = _attr(attrs, "ht"), _attr(attrs, "customHeight")
+        if height is None:
+            return ht is None and custom is None
+        return ht == f"{height:g}" and custom == "1"
 
     def _extent(self, r: int, inner: str) -> None:
         last = inner.rfind("<c ")
