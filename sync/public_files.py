@@ -49,6 +49,11 @@ def long_date_time(value: datetime) -> str:
     )
 
 
+def _cells_by_id(plist: PublicList) -> dict[str, list[dict[str, str]]]:
+    """Every entry's table cells, by ID: computed once, though an entry shows in each of its areas."""
+    return {e.id: _cells(plist, e) for e in plist.entries}
+
+
 def _cells(plist: PublicList, entry: PublicEntry) -> list[dict[str, str]]:
     rec = record(plist, entry)
     out = []
@@ -74,6 +79,7 @@ def _environment() -> jinja2.Environment:
 
 def _page_context(plist: PublicList) -> dict[str, Any]:
     a = plist.ambito
+    cells = _cells_by_id(plist)
     return {
         "title": labels.PUBLIC_TITLE,
         "ambito": a.name,
@@ -90,7 +96,7 @@ def _page_context(plist: PublicList) -> dict[str, Any]:
                 "id": f"area-{s.code.lower()}",
                 "name": s.name,
                 "count_text": labels.orgs_count(len(s.entries)),
-                "rows": [{"id": e.id, "cells": _cells(plist, e)} for e in s.entries],
+                "rows": [{"id": e.id, "cells": cells.get(e.id) or _cells(plist, e)} for e in s.entries],
             }
             for s in plist.areas
         ],
@@ -117,6 +123,7 @@ class _ListPDF(FPDF):
         super().__init__(orientation="portrait", unit="mm", format="A4")
         self.heading, self.updated = heading, updated
         self._widths: dict[tuple[str, str, float], float] = {}
+        self._broken: dict[tuple[str, float, str, float], list[str]] = {}
         # the page total is written last, in the room its alias takes: room for thousands of pages
         self.alias_nb_pages(_PAGES_ALIAS)
 
@@ -126,6 +133,13 @@ class _ListPDF(FPDF):
         if key not in self._widths:
             self._widths[key] = self.get_string_width(text)
         return self._widths[key]
+
+    def lines_of(self, text: str, width: float) -> list[str]:
+        """`_lines`, remembered: dates, legal forms and comuni repeat on thousands of rows."""
+        key = (self.font_style, self.font_size_pt, text, width)
+        if key not in self._broken:
+            self._broken[key] = _lines(self, text, width)
+        return self._broken[key]
 
     def header(self) -> None:
         """The Ambito, the avviso's list and the update date, on every page."""
@@ -201,7 +215,7 @@ def _lines(pdf: _ListPDF, text: str, width: float) -> list[str]:
 
 
 def _wrap(pdf: _ListPDF, cells: list[str]) -> list[list[str]]:
-    return [_lines(pdf, text, w) for text, w in zip(cells, _PDF_WIDTHS, strict=True)]
+    return [pdf.lines_of(text, w) for text, w in zip(cells, _PDF_WIDTHS, strict=True)]
 
 
 def _pdf_row(pdf: _ListPDF, wrapped: list[list[str]], *, heading: bool = False) -> None:
@@ -221,7 +235,7 @@ def _pdf_row(pdf: _ListPDF, wrapped: list[list[str]], *, heading: bool = False) 
     pdf.set_xy(pdf.l_margin, y + height)
 
 
-def _pdf_area(pdf: _ListPDF, plist: PublicList, index: int) -> None:
+def _pdf_area(pdf: _ListPDF, plist: PublicList, index: int, wrapped_of: dict[str, list[list[str]]]) -> None:
     section = plist.areas[index]
     if pdf.get_y() > pdf.h - pdf.b_margin - 30:
         pdf.add_page()  # a heading never ends a page alone
@@ -240,7 +254,9 @@ def _pdf_area(pdf: _ListPDF, plist: PublicList, index: int) -> None:
     _pdf_row(pdf, heading_lines, heading=True)
     pdf.set_font(_FONT, "", 8)
     for entry in section.entries:
-        wrapped = _wrap(pdf, [c["text"] for c in _cells(plist, entry)])
+        wrapped = wrapped_of.get(entry.id)
+        if wrapped is None:  # the same lines in each of the entry's areas (one font for every table row)
+            wrapped = wrapped_of[entry.id] = _wrap(pdf, [c["text"] for c in _cells(plist, entry)])
         if pdf.get_y() + max(len(lines) for lines in wrapped) * _LINE + _PAD > pdf.h - pdf.b_margin:
             pdf.add_page()  # the row stays whole, and the column headings repeat on every page of the area
             pdf.set_font(_FONT, "B", 8)
@@ -265,8 +281,9 @@ def pdf_bytes(plist: PublicList) -> bytes:
         new_y="NEXT",
     )
     pdf.ln(3)
+    wrapped_of: dict[str, list[list[str]]] = {}
     for index in range(len(plist.areas)):
-        _pdf_area(pdf, plist, index)
+        _pdf_area(pdf, plist, index, wrapped_of)
     office = a.office
     contacts = ", ".join(x for x in (office.name, office.email, office.phone, office.website) if x)
     pdf.set_font(_FONT, "", 8)

@@ -16,7 +16,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping
 
-from sync.backends.base import Write, apply_writes
+from sync.backends.base import RangeWrite, Write, apply_writes
 from sync.model import Grid
 from sync.state import FIGURES_KEY, INPUT_KEY, STATE_TAB
 
@@ -27,14 +27,19 @@ _OWN_KEYS = frozenset({INPUT_KEY, FIGURES_KEY})  # the `_stato` lines this modul
 __all__ = ["FIGURES_KEY", "INPUT_KEY", "after_writes", "figures_text", "input_digest", "read_figures"]
 
 
-def _trimmed(grid: Grid) -> list[list[str]]:
-    rows = [list(r) for r in grid]
-    for row in rows:
-        while row and row[-1] == "":
-            row.pop()
+def _trimmed_rows(grid: Grid) -> Grid:
+    """`grid` without trailing empty cells and rows, copying only the rows to trim (a read already trims)."""
+    rows: Grid = [_trimmed_row(r) if r and r[-1] == "" else r for r in grid]
     while rows and not rows[-1]:
         rows.pop()
     return rows
+
+
+def _trimmed_row(row: list[str]) -> list[str]:
+    out = list(row)
+    while out and out[-1] == "":
+        out.pop()
+    return out
 
 
 def input_digest(responses: Grid, tabs: Mapping[str, Grid], context: Iterable[str]) -> str:
@@ -43,9 +48,10 @@ def input_digest(responses: Grid, tabs: Mapping[str, Grid], context: Iterable[st
     h = hashlib.sha256()
 
     def add(grid: Grid) -> None:
-        for row in _trimmed(grid):
-            h.update("\x1f".join(row).encode("utf-8", "surrogatepass"))
-            h.update(b"\x1e")
+        # one update per tab, of the bytes a row-by-row update would hash: each row, then \x1e; then \x1d
+        rows = _trimmed_rows(grid)
+        if rows:
+            h.update(("\x1e".join(["\x1f".join(row) for row in rows]) + "\x1e").encode("utf-8", "surrogatepass"))
         h.update(b"\x1d")
 
     h.update("\x1f".join([PLAN_VERSION, *context]).encode("utf-8", "surrogatepass"))
@@ -62,10 +68,23 @@ def input_digest(responses: Grid, tabs: Mapping[str, Grid], context: Iterable[st
 def after_writes(tabs: Mapping[str, Grid], writes: Iterable[Write]) -> dict[str, Grid]:
     """The tabs as they read once `writes` are applied (a write of "" clears its cell)."""
     todo = list(writes)
-    # each written tab copied once (not once per write: a sync may hold thousands of writes to one tab)
-    out: dict[str, Grid] = {title: [list(r) for r in tabs.get(title, [])] for title in {w.tab for w in todo}}
-    apply_writes(out, todo)
-    return {**tabs, **{title: _trimmed(grid) for title, grid in out.items()}}
+    out: dict[str, Grid] = {}
+    copied: dict[str, set[int]] = {}  # per tab, the ids of the rows already copied (written in place)
+    for w in todo:
+        # each written tab copied once, and of it only the rows a rectangle writes: a sync may hold thousands
+        # of writes to a tab of 20,000 rows, most of which it leaves as they are
+        grid = out.get(w.tab)
+        if grid is None:
+            grid = out[w.tab] = list(tabs.get(w.tab, []))
+            copied[w.tab] = set()
+        if isinstance(w, RangeWrite):
+            own = copied[w.tab]
+            for index in range(w.row, min(len(grid), w.row + len(w.values))):
+                if id(grid[index]) not in own:
+                    grid[index] = list(grid[index])
+                    own.add(id(grid[index]))
+        apply_writes(out, [w])
+    return {**tabs, **{title: _trimmed_rows(grid) for title, grid in out.items()}}
 
 
 def figures_text(figures: Mapping[str, object]) -> str:

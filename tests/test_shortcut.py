@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from sync import pipeline
-from sync.backends.base import RangeWrite
+from sync.backends.base import RangeWrite, RowDelete, RowInsert
 from sync.backends.memory import MemoryStore
 from sync.backends.xlsx import XlsxStore
 from sync.config import Settings, parse_settings
@@ -150,6 +150,19 @@ def test_after_writes_is_what_a_read_returns() -> None:
     writes = [RangeWrite("T", 1, 1, (("x",), ("y",))), RangeWrite("T", 0, 1, (("",),)), RangeWrite("V", 0, 0, (("v",),))]
     assert after_writes(tabs, writes) == {"T": [["a"], ["c", "x"], ["", "y"]], "U": [["u"]], "V": [["v"]]}
     assert tabs == {"T": [["a", "b"], ["c"]], "U": [["u"]]}  # the input is not changed
+
+
+def test_after_writes_with_rows_moved_and_a_row_written_twice_leaves_its_input_alone() -> None:
+    tabs = {"T": [["h"], ["a", "1"], ["b", "2"], ["c"]]}
+    writes = [
+        RowInsert("T", 1, 1),
+        RangeWrite("T", 1, 0, (("n", "0"),)),
+        RowDelete("T", 3, 1),
+        RangeWrite("T", 2, 1, (("",),)),
+        RangeWrite("T", 2, 0, (("A",),)),
+    ]
+    assert after_writes(tabs, writes) == {"T": [["h"], ["n", "0"], ["A"], ["c"]]}
+    assert tabs == {"T": [["h"], ["a", "1"], ["b", "2"], ["c"]]}
 
 
 def test_the_digest_covers_every_cell_but_its_own_lines() -> None:

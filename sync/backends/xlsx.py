@@ -49,7 +49,17 @@ from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from sync import labels
-from sync.backends.base import Grid, RangeWrite, Snapshot, TabSpec, Workbook
+from sync.backends.base import (
+    Grid,
+    RangeWrite,
+    RowDelete,
+    RowInsert,
+    Snapshot,
+    TabSpec,
+    Workbook,
+    Write,
+    apply_writes,
+)
 from sync.backends.xlsx_splice import (
     FILTER_BUTTON,
     LINE_HEIGHT,
@@ -58,6 +68,7 @@ from sync.backends.xlsx_splice import (
     WIDTH_SAMPLE_ROWS,
     SheetEdit,
     Unsupported,
+    moved_row,
     splice,
     wrapped_lines,
 )
@@ -264,10 +275,11 @@ class XlsxStore:
 
     # -- write -----------------------------------------------------------------------------------------------
 
-    def write(self, workbook: Workbook, writes: Sequence[RangeWrite], specs: Sequence[TabSpec]) -> int:
-        """Apply the writes as literal text cells to the file as it is on disk now; return cells written."""
+    def write(self, workbook: Workbook, writes: Sequence[Write], specs: Sequence[TabSpec]) -> int:
+        """Apply the writes (literal text cells; rows inserted and deleted) to the file as it is on disk now, in
+        order; return cells written."""
         cells = sum(w.cells for w in writes)
-        if cells == 0:
+        if cells == 0 and all(isinstance(w, RangeWrite) for w in writes):
             return 0
         self._require_folder()
         path = self._workbook_path(workbook)
@@ -289,17 +301,8 @@ class XlsxStore:
                 spec = by_title.get(w.tab, TabSpec(title=w.tab, header=()))
                 if sheet not in wb.sheetnames:
                     _create_tab(wb, spec, sheet)
-                ws = wb[sheet]
                 touched[sheet] = spec
-                for r, row in enumerate(w.values):
-                    for c, value in enumerate(row):
-                        cell = ws.cell(row=w.row + r + 1, column=w.col + c + 1)
-                        if w.row + r == 0:
-                            _set_text(cell, value)
-                            if value:
-                                cell.font = _BOLD
-                        else:
-                            _set_cell(cell, value, kind_of(spec.kinds, w.col + c))
+                _write_openpyxl(wb[sheet], w, spec)
             for sheet, spec in touched.items():
                 if spec.listing and spec.owner != "staff" and not spec.hidden:
                     _dress(wb[sheet], spec)
@@ -307,19 +310,25 @@ class XlsxStore:
         return cells
 
     def _spliced(
-        self, path: Path, writes: Sequence[RangeWrite], by_title: Mapping[str, TabSpec], sheets: Mapping[str, str]
+        self, path: Path, writes: Sequence[Write], by_title: Mapping[str, TabSpec], sheets: Mapping[str, str]
     ) -> bytes | None:
         """The file with the writes spliced into its sheets' XML (`xlsx_splice`), or None: use openpyxl."""
         key = _stat_key(path)
         data = path.read_bytes()
         cells: dict[str, dict[int, dict[int, str]]] = {}
+        moves: dict[str, list[RowInsert | RowDelete]] = {}
         spec_of: dict[str, TabSpec] = {}
         for w in writes:
             sheet = sheets[w.tab]
             spec_of[sheet] = by_title.get(w.tab, TabSpec(title=w.tab, header=()))
             target = cells.setdefault(sheet, {})
-            for r, row in enumerate(w.values, start=w.row):
-                target.setdefault(r, {}).update(enumerate(row, start=w.col))
+            if isinstance(w, RangeWrite):
+                for r, row in enumerate(w.values, start=w.row):
+                    target.setdefault(r, {}).update(enumerate(row, start=w.col))
+            else:
+                # the cells written so far move with their rows (those of a deleted row go with it)
+                cells[sheet] = {m: row for r, row in target.items() if (m := moved_row(r, [w])) is not None}
+                moves.setdefault(sheet, []).append(w)
         dressed = {s for s, spec in spec_of.items() if spec.listing and spec.owner != "staff" and not spec.hidden}
         grids: dict[str, Grid] = {}
         if dressed:
@@ -332,7 +341,13 @@ class XlsxStore:
                 except ConfigError:
                     return None
         edits = [
-            SheetEdit(sheet, spec_of[sheet], rows, _applied(grids.get(sheet, []), rows) if sheet in dressed else None)
+            SheetEdit(
+                sheet,
+                spec_of[sheet],
+                rows,
+                _applied(grids.get(sheet, []), rows, moves.get(sheet, [])) if sheet in dressed else None,
+                tuple(moves.get(sheet, [])),
+            )
             for sheet, rows in cells.items()
         ]
         try:
@@ -735,9 +750,10 @@ def _stat_key(path: Path) -> tuple[int, int, int]:
     return (st.st_mtime_ns, st.st_size, st.st_ino)
 
 
-def _applied(grid: Grid, cells: Mapping[int, Mapping[int, str]]) -> Grid:
-    """`grid` with the cells written (row → column → text)."""
+def _applied(grid: Grid, cells: Mapping[int, Mapping[int, str]], moves: Sequence[RowInsert | RowDelete] = ()) -> Grid:
+    """`grid` with `moves` made, then the cells written (row → column → text)."""
     out = [list(row) for row in grid]
+    apply_writes({m.tab: out for m in moves}, moves)
     for r, row in cells.items():
         while len(out) <= r:
             out.append([])
@@ -930,6 +946,26 @@ def _add_dropdown(wb: Any, ws: Any, spec: TabSpec) -> None:
     letter = get_column_letter(spec.dropdown.column + 1)
     validation.add(f"{letter}2:{letter}{DROPDOWN_ROWS}")
     ws.add_data_validation(validation)
+
+
+def _write_openpyxl(ws: Any, write: Write, spec: TabSpec) -> None:
+    """One write into an openpyxl sheet: rows inserted or deleted, or literal text cells (bold in the header)."""
+    if isinstance(write, RowInsert):
+        if write.at < ws.max_row:  # as `apply_writes`: rows inserted below the last change nothing
+            ws.insert_rows(write.at + 1, write.count)
+        return
+    if isinstance(write, RowDelete):
+        ws.delete_rows(write.at + 1, write.count)
+        return
+    for r, row in enumerate(write.values):
+        for c, value in enumerate(row):
+            cell = ws.cell(row=write.row + r + 1, column=write.col + c + 1)
+            if write.row + r == 0:
+                _set_text(cell, value)
+                if value:
+                    cell.font = _BOLD
+            else:
+                _set_cell(cell, value, kind_of(spec.kinds, write.col + c))
 
 
 def _set_cell(cell: Any, value: str, kind: str) -> None:

@@ -31,7 +31,7 @@ from xml.sax.saxutils import escape
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils import column_index_from_string, get_column_letter
 
-from sync.backends.base import Grid, TabSpec
+from sync.backends.base import Grid, RowDelete, RowInsert, TabSpec
 from sync.cells import SERIAL_EPOCH, XLSX_FORMATS, kind_of, typed_value
 from sync.public_list import FORMULA_PREFIXES
 
@@ -80,8 +80,23 @@ class SheetEdit:
 
     sheet: str
     spec: TabSpec
-    cells: Mapping[int, Mapping[int, str]]
+    cells: Mapping[int, Mapping[int, str]]  # 0-based rows as they are once `moves` are made
     grid: Grid | None  # the sheet's text once written: given for a list tab to dress, else None
+    moves: tuple[RowInsert | RowDelete, ...] = ()  # rows inserted or deleted first, in order
+
+
+def moved_row(r: int, moves: Sequence[RowInsert | RowDelete]) -> int | None:
+    """Where 0-based row `r` is once `moves` are made in order (None: it was deleted)."""
+    for move in moves:
+        if r < move.at:
+            continue
+        if isinstance(move, RowInsert):
+            r += move.count
+        elif r < move.at + move.count:
+            return None
+        else:
+            r -= move.count
+    return r
 
 
 def splice(data: bytes, edits: Sequence[SheetEdit]) -> bytes:
@@ -100,6 +115,8 @@ def splice(data: bytes, edits: Sequence[SheetEdit]) -> bytes:
             part = parts.get(edit.sheet)
             if part is None or part not in names:
                 raise Unsupported(f"no sheet {edit.sheet}")
+            if edit.moves:
+                _check_movable(source, part, names)
             xml, filter_ref = _edit_sheet(_text(source, part), edit, styles)
             out[part] = xml.encode("utf-8")
             if filter_ref is not None:
@@ -111,6 +128,26 @@ def splice(data: bytes, edits: Sequence[SheetEdit]) -> bytes:
             # which never writes it).
             out.update(_without_calc_chain(source))
         return _zip(source, out, drop={_CALC_CHAIN})
+
+
+# What a sheet may hold that refers to rows below the header, which moving rows would have to follow.
+_ROW_BOUND = ("<mergeCell", "<conditionalFormatting", "<dataValidation", "<hyperlink", "<drawing", "<tablePart",
+              "<rowBreaks", "<f>", "<f ")
+
+
+def _check_movable(source: zipfile.ZipFile, part: str, names: set[str]) -> None:
+    """Raise Unsupported unless rows of sheet `part` can move by renumbering them: nothing else in the file
+    refers to a row below the header (a note on a header cell, as `ensure` makes, is fine)."""
+    folder, file = part.rsplit("/", 1)
+    rels = f"{folder}/_rels/{file}.rels"
+    if rels not in names:
+        return
+    for target in re.findall(r'Target="([^"]+)"', _text(source, rels)):
+        comments = normpath(join(folder, target))
+        if "comments" not in target or comments not in names:
+            continue
+        if any(row != "1" for row in re.findall(r'<comment\b[^>]*?\bref="[A-Z]{1,3}(\d+)"', _text(source, comments))):
+            raise Unsupported("a note below the header of a sheet whose rows move")
 
 
 def _text(source: zipfile.ZipFile, name: str) -> str:
@@ -411,6 +448,8 @@ def _edit_sheet(xml: str, edit: SheetEdit, styles: Styles) -> tuple[str, tuple[s
     dress = dressing(edit.grid, edit.spec) if edit.grid is not None else None
     if dress is not None and ("<autoFilter" not in xml or "<pageSetup" not in xml):
         raise Unsupported("a list tab without its filter or print set-up")
+    if edit.moves and (any(tag in xml for tag in _ROW_BOUND) or any(m.at < 1 for m in edit.moves)):
+        raise Unsupported("rows move in a sheet with formulas, merged cells, rules or links, or under the header")
     writer = _SheetWriter(edit, styles, dress)
     rows = writer.rows(body)
     xml = f"{xml[:start]}<sheetData>{rows}</sheetData>{xml[end:]}"
@@ -513,6 +552,7 @@ def _columns(xml: str, widths: Sequence[float]) -> str:
 # them); a row holding any other shape is read by `_elements`.
 _PLAIN_CELL = re.compile(r'<c r="([A-Z]{1,3})\d+"(?: s="(\d+)")?(?: t="([a-zA-Z]+)")?(?:/>|>[^<]*(?:<(?!/c>)[^<]*)*</c>)')
 _ROW_NUMBER = re.compile(r'\sr="\d+"')
+_CELL_HEAD = re.compile(r'<c r="([A-Z]{1,3})\d+"(?: s="(\d+)")?(?: t="([a-zA-Z]+)")?')
 _SPANS = re.compile(r'\sspans="[^"]*"')
 _DATE = re.compile(r"(\d\d)/(\d\d)/(\d{4})(?: (\d\d):(\d\d)(?::(\d\d))?)?")
 _DATE_SHAPES = {"date": (3,), "datetime": (5,), "timestamp": (6,)}
@@ -564,6 +604,7 @@ class _SheetWriter:
     def rows(self, body: str) -> str:
         cells = self.edit.cells
         pending = sorted(cells)
+        moves = self.edit.moves
         out: list[str] = []
         i = 0
         previous = -1
@@ -572,18 +613,66 @@ class _SheetWriter:
             if number is None or not number.isdigit() or int(number) - 1 <= previous:
                 raise Unsupported("rows without numbers, or out of order")
             r = previous = int(number) - 1
+            if moves:
+                moved = moved_row(r, moves)
+                if moved is None:
+                    continue  # a deleted row
+                if moved != r:
+                    r = moved
+                    attrs, inner = _renumbered(attrs, inner, r)
+                    whole = f"<row{attrs}>{inner}</row>" if inner else f"<row{attrs}/>"
             while i < len(pending) and pending[i] < r:
                 out.append(self.row(pending[i], f' r="{pending[i] + 1}"', ""))
                 i += 1
             if i < len(pending) and pending[i] == r:
                 i += 1
-            elif self.dress is None:
+            elif self.dress is None or self._settled(r, attrs, inner):
                 out.append(whole)
                 self._extent(r, inner)
                 continue
             out.append(self.row(r, attrs, inner))
         out.extend(self.row(r, f' r="{r + 1}"', "") for r in pending[i:])
         return "".join(out)
+
+    def _settled(self, r: int, attrs: str, inner: str) -> bool:
+        """True when the dressing leaves row `r` (not written) as it is: its height, its cells' formats.
+
+        What `row` and `_dress_row` would decide, from the cells' references and formats alone: most rows of
+        a list were dressed by the previous write, and rebuilding them all is most of a large write's time.
+        """
+        dress = self.dress
+        assert dress is not None
+        if not inner or r == 0:
+            return False
+        heads = _CELL_HEAD.findall(inner)
+        if len(heads) != inner.count("<c "):
+            return False  # a cell of another shape: `row` reads it properly
+        if r in dress.heights and not self._height_is(attrs, dress.heights[r]):
+            return False
+        row = self.grid[r] if r < len(self.grid) else []
+        width = min(dress.width, len(row))
+        tall = (dress.heights.get(r) or 0) > 0
+        for letters, style, kind in heads:
+            c = self._column(letters)
+            if c >= width or not row[c]:
+                continue
+            s = int(style) if style else 0
+            if kind in _STRING_TYPES and c in self._typed_cols and fast_typed(self._kind(c), row[c]) is not None:
+                return False  # an older version's text cell, typed by `_dress_row`
+            if c in dress.wrapped:
+                if self.styles.derive(s, align="wrap") != s:
+                    return False
+            elif tall and not self._aligned(s) and self.styles.derive(s, align="top") != s:
+                return False
+        return True
+
+    @staticmethod
+    def _height_is(attrs: str, height: float | None) -> bool:
+        """True when a row's attributes give it `height` (None: the default height)."""
+        ht, custom = _attr(attrs, "ht"), _attr(attrs, "customHeight")
+        if height is None:
+            return ht is None and custom is None
+        return ht == f"{height:g}" and custom == "1"
 
     def _extent(self, r: int, inner: str) -> None:
         last = inner.rfind("<c ")
@@ -717,6 +806,15 @@ class _SheetWriter:
         if got is None:
             got = self._alignment_ok[s] = _wraps(self.styles.alignment(s))
         return got
+
+
+_CELL_REF = re.compile(r'(<c\b[^>]*?\sr="[A-Z]{1,3})\d+"')
+
+
+def _renumbered(attrs: str, inner: str, r: int) -> tuple[str, str]:
+    """A row's attributes and cells moved to 0-based row `r` (its number and every cell reference)."""
+    attrs = _ROW_NUMBER.sub(f' r="{r + 1}"', attrs, count=1)
+    return attrs, _CELL_REF.sub(rf'\g<1>{r + 1}"', inner)
 
 
 def _wraps(alignment: Mapping[str, str]) -> bool:
