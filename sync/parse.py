@@ -28,6 +28,7 @@ LIST_SEPARATOR = "\x1f"
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1e\x7f\ud800-\udfff]")
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u3000]+")
 _SHEETS_EPOCH = datetime(1899, 12, 30)
+_SERIAL = re.compile(r"\d{5}(?:[.,]\d+)?")  # a spreadsheet's date serial, as text
 
 
 @dataclass(frozen=True)
@@ -152,7 +153,7 @@ def parse_timestamp(value: object, *, us: bool = False) -> datetime | None:
         return datetime.fromisoformat(text).replace(tzinfo=None)
     except ValueError:
         pass
-    if re.fullmatch(r"\d{5}(?:[.,]\d+)?", text):
+    if _SERIAL.fullmatch(text):
         return _serial(float(text.replace(",", ".")))
     return None
 
