@@ -430,7 +430,7 @@ def _seat(address: str) -> tuple[str, tuple[str, ...]]:
 
 
 class _Memo:
-    """Per-call memo of what records share: names, tax ids, places, addresses."""
+    """Per-call memo of what records share: names, tax ids, places, addresses, contact persons."""
 
     def __init__(self) -> None:
         self.names: dict[tuple[str, str], _NameParts] = {}
@@ -438,6 +438,7 @@ class _Memo:
         self.tax: dict[tuple[str, ...], tuple[frozenset[str], frozenset[str]]] = {}
         self.places: dict[str, str] = {}
         self.seats: dict[str, tuple[str, tuple[str, ...]]] = {}
+        self.contacts: dict[str, str] = {}
 
 
 def _signature(rec: MatchRecord) -> str:
@@ -477,6 +478,9 @@ def _profile(rec: MatchRecord, memo: _Memo | None = None) -> _Profile:
     seat = memo.seats.get(rec.address)
     if seat is None:
         seat = memo.seats[rec.address] = _seat(rec.address)
+    contact = memo.contacts.get(rec.contact)
+    if contact is None:
+        contact = memo.contacts[rec.contact] = _contact(rec.contact)
     # Placeholders ("0000000", "non disponibile", "via Roma snc") would tie unrelated bodies together.
     phone = rec.phone if len(rec.phone) >= 6 and len(set(rec.phone)) > 2 else ""
     raw = rec.raw_tax_id
@@ -506,7 +510,7 @@ def _profile(rec: MatchRecord, memo: _Memo | None = None) -> _Profile:
         n.sec_words,
         n.pri_words,
         n,
-        _contact(rec.contact),
+        contact,
         rec.email.rpartition("@")[2] if "@" in rec.email else "",
         rec.tax_ids,
     )
@@ -885,28 +889,23 @@ class _Shared:
     def __init__(self, profiles: Sequence[_Profile]) -> None:
         self.profiles = profiles
         self.memo: dict[tuple[int, str], bool] = {}
-        contacts = [
-            [
-                (kind, value)
-                for kind, value in (
-                    (_EMAIL, p.email),
-                    (_PEC, p.pec),
-                    (_PHONE, p.phone),
-                    (_SEAT, _seat_key(p)),
-                )
-                if value
-            ]
-            for p in profiles
-        ]
-        # only a contact given by two records or more can be shared: the others get no list to keep
-        counts = Counter(contact for own in contacts for contact in own)
-        index: dict[tuple[int, str], list[int]] = {}
-        for i, own in enumerate(contacts):
-            for contact in own:
-                if counts[contact] > 1:
-                    index.setdefault(contact, []).append(i)
-        # tuples of ints: the garbage collector stops tracking them
-        self.index: dict[tuple[int, str], tuple[int, ...]] = {k: tuple(v) for k, v in index.items()}
+        self.index: dict[tuple[int, str], tuple[int, ...]] = {}
+        seats = [_seat_key(p) for p in profiles]
+        for kind, values in (
+            (_EMAIL, [p.email for p in profiles]),
+            (_PEC, [p.pec for p in profiles]),
+            (_PHONE, [p.phone for p in profiles]),
+            (_SEAT, seats),
+        ):
+            # only a contact given by two records or more can be shared: the others get no list to keep
+            # (one flat list of strings per kind: no container per record for the garbage collector)
+            counts = Counter(values)
+            givers: dict[str, list[int]] = {}
+            for i, value in enumerate(values):
+                if value and counts[value] > 1:
+                    givers.setdefault(value, []).append(i)
+            for value, members in givers.items():
+                self.index[kind, value] = tuple(members)  # tuples of ints: the garbage collector stops tracking them
 
     def shared(self, kind: int, value: str) -> bool:
         known = self.memo.get((kind, value))
@@ -1169,7 +1168,7 @@ def _candidates(profiles: Sequence[_Profile], df: Counter[str] | None = None) ->
     # worth a look in the same town (with a contact in common, the contact keys find it).
     if df is None:
         df = _word_counts(profiles)
-    word_keys: dict[tuple[str, ...], list[str]] = {}  # the same words give the same keys
+    word_keys: dict[tuple[str, ...], tuple[str, ...]] = {}  # the same words give the same keys
     towns: dict[str, list[int]] = {}
     for i, p in enumerate(profiles):
         towns.setdefault(p.comune, []).append(i)
@@ -1203,7 +1202,7 @@ def _town_blocks(
     profiles: Sequence[_Profile],
     members: list[int],
     df: Counter[str],
-    word_keys: dict[tuple[str, ...], list[str]],
+    word_keys: dict[tuple[str, ...], tuple[str, ...]],
 ) -> Iterator[Sequence[int]]:
     """Within one comune: the same sorted name words (with and without head nouns), a pair of rare
     name words, the same street address."""
@@ -1218,7 +1217,8 @@ def _town_blocks(
         own = word_keys.get(p.sec_tokens)
         if own is None:
             rare = sorted(set(p.sec_tokens), key=lambda t: (df[t], t))[:_RARE_TOKENS]
-            own = word_keys[p.sec_tokens] = _word_pairs(rare) if rare else []
+            # a tuple of strings: the garbage collector stops tracking it (one per distinct name)
+            own = word_keys[p.sec_tokens] = tuple(_word_pairs(rare)) if rare else ()
         words += own
         owners += [i] * len(own)
         if p.address:

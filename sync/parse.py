@@ -28,6 +28,7 @@ LIST_SEPARATOR = "\x1f"
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1e\x7f\ud800-\udfff]")
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u3000]+")
 _SHEETS_EPOCH = datetime(1899, 12, 30)
+_SERIAL = re.compile(r"\d{5}(?:[.,]\d+)?")  # a spreadsheet's date serial, as text
 
 
 @dataclass(frozen=True)
@@ -152,7 +153,7 @@ def parse_timestamp(value: object, *, us: bool = False) -> datetime | None:
         return datetime.fromisoformat(text).replace(tzinfo=None)
     except ValueError:
         pass
-    if re.fullmatch(r"\d{5}(?:[.,]\d+)?", text):
+    if _SERIAL.fullmatch(text):
         return _serial(float(text.replace(",", ".")))
     return None
 
@@ -304,29 +305,37 @@ def fingerprint(submitted: str, email: str, name: str, tax_code: str) -> str:
 
 
 def _row_values(
-    raw: Sequence[object], cmap: ColumnMap, row_no: int, truncated: dict[int, list[str]]
+    raw: Sequence[object], plan: _Plan, row_no: int, truncated: dict[int, list[str]]
 ) -> dict[str, str]:
     """One row's answer to each question: cleaned, lists joined, cut at MAX_CELL (noted in `truncated`)."""
     values: dict[str, str] = {}
-    for f, cols in cmap.columns.items():
+    width = len(raw)
+    for f, cols, lists in plan:
         value = ""
         for c in cols:  # duplicate columns: the first non-empty answer wins
-            if c < len(raw):
+            if c < width:
                 cell = raw[c]
-                value = (
-                    clean_text(cell)
-                    if f != "timestamp" or not isinstance(cell, datetime)
-                    else cell.isoformat()
-                )
+                if type(cell) is str and (
+                    not cell or (cell.isprintable() and "  " not in cell and cell[0] != " " and cell[-1] != " ")
+                ):
+                    value = cell  # the common case, clean already: what `clean_text` would return
+                elif f == "timestamp" and isinstance(cell, datetime):
+                    value = cell.isoformat()
+                else:
+                    value = clean_text(cell)
                 if value:
                     break
-        if f not in ("areas", "phases", "consent"):
+        if not lists and LIST_SEPARATOR in value:
             value = value.replace(LIST_SEPARATOR, ", ")
         if len(value) > MAX_CELL:
             value = value[:MAX_CELL]
             truncated.setdefault(row_no, []).append(f)
         values[f] = value
     return values
+
+
+# each field's columns, and whether its answer is a list (its separator kept for `split_choices`)
+_Plan = tuple[tuple[str, tuple[int, ...], bool], ...]
 
 
 def parse_rows(
@@ -351,11 +360,12 @@ def parse_rows(
     seen: dict[str, int] = {}
     stamps = cmap.columns["timestamp"]
     us = month_first([raw[c] for raw in rows[1:] for c in stamps if c < len(raw)])
+    plan: _Plan = tuple((f, cols, f in ("areas", "phases", "consent")) for f, cols in cmap.columns.items())
     for offset, raw in enumerate(rows[1:]):
         row_no = first_row + offset
         if not any(clean_text(c) for c in raw):
             continue  # a blank line in the sheet is not a response
-        values = _row_values(raw, cmap, row_no, truncated)
+        values = _row_values(raw, plan, row_no, truncated)
         ts_cell: object = next(
             (raw[c] for c in cmap.columns["timestamp"] if c < len(raw) and clean_text(raw[c])), ""
         )

@@ -331,9 +331,10 @@ def _assign(
                 taken.add(anchor)
                 break
     next_id = state.next_id
+    # a cluster's rows are in ascending order, and the rows in time order: its first row is its earliest
     fresh = sorted(
         (ci for ci in range(len(clusters)) if ids[ci] is None),
-        key=lambda ci: min(_when(accepted[k]) for k in clusters[ci]),
+        key=lambda ci: _when(accepted[clusters[ci][0]]),
     )
     for ci in fresh:
         ids[ci] = format_id(next_id)
@@ -377,7 +378,7 @@ def _organisation(
 ) -> Organisation:
     """The organisation of one cluster: its latest row (with staff's `Correggi`), phases, status."""
     p, ambito = g.plan, g.ambito
-    members = sorted((g.accepted[k] for k in cluster), key=_when)
+    members = [g.accepted[k] for k in cluster]  # in time order: the cluster's rows ascend, like `accepted`
     latest = members[-1]
     if fixes:
         latest, bound = correct_current(latest, members, fixes, g.state.decisions, ambito, index_for(ambito))

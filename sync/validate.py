@@ -20,6 +20,8 @@ from sync.tipologia import classify
 
 _NEGATION = re.compile(r"^\s*(non\b|no\b|nego\b)", re.IGNORECASE)
 _NO_COMUNE = ComuneMatch()
+_CODE_SEPARATORS = re.compile(r"[\s.\-_/]")  # what people type inside a tax code
+_NOT_DIGIT = re.compile(r"\D")
 
 
 def message(code: str, **params: str) -> str:
@@ -31,7 +33,7 @@ def message(code: str, **params: str) -> str:
 def normalise_tax_code(value: str) -> str:
     """Reduce a typed tax code: spaces, dots, dashes, a label ("C.F.", "P.IVA") and `IT` are tolerated."""
     text = strip_tax_code_label(value)
-    text = re.sub(r"[\s.\-_/]", "", text).upper()
+    text = _CODE_SEPARATORS.sub("", text).upper()
     if text.startswith("IT") and len(text) == 13 and text[2:].isdigit():
         text = text[2:]
     return text
@@ -51,7 +53,7 @@ def strip_tax_code_label(value: str) -> str:
     """The typed tax code without a leading label such as «C.F.», «CF:», «P.IVA» (the rest as typed)."""
     stripped = _LABEL.sub("", value, count=1)
     # a label must leave a code: "CF" followed by 11 digits, not a personal code starting with letters
-    rest = re.sub(r"[\s.\-_/]", "", stripped)
+    rest = _CODE_SEPARATORS.sub("", stripped)
     return stripped if stripped != value and rest[:1].isdigit() else value
 
 
@@ -154,7 +156,7 @@ def _email_detail(english: str) -> str:
 
 def phone_digits(value: str) -> str:
     """Digits of a phone number without the Italian country prefix."""
-    digits = re.sub(r"\D", "", value)
+    digits = _NOT_DIGIT.sub("", value)
     if digits.startswith("0039"):
         digits = digits[4:]
     elif digits.startswith("39") and len(digits) > 10:
