@@ -110,7 +110,7 @@ def test_a_file_with_moved_rows_opens_and_saves_in_libreoffice(tmp_path: Path) -
                                                                                ("E-0009", "B", "")))]
     store.write("staff", writes, [LISTA])
     (tmp_path / "lo").mkdir()
-    libreoffice_resave(store.paths()["staff"], tmp_path / "lo")
+    libreoffice_resave([store.paths()["staff"]], tmp_path / "lo")
     assert read(store) == expected(writes)
 
 
