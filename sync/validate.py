@@ -177,7 +177,8 @@ def _test_markers(words: tuple[str, ...], emails: tuple[str, ...]) -> tuple[froz
 
 _MARKERS = frozenset(labels.TEST_MARKERS)
 _CONTEXT = frozenset(labels.TEST_CONTEXT)
-_INSTRUCTIONS = tuple(f" {phrase} " for phrase in labels.TEST_INSTRUCTIONS)
+# any of the instructions, as whole words of a folded name padded with spaces (one search, not one per phrase)
+_INSTRUCTIONS = re.compile("|".join(re.escape(f" {phrase} ") for phrase in labels.TEST_INSTRUCTIONS))
 # a marker opening the name, then a separator: "Prova - Casa di Zaccheo", "TEST: modulo"
 _OPENING_MARKER = re.compile(r"^\W*(" + "|".join(labels.TEST_MARKERS) + r")\s*[-:/)\]|,]", re.IGNORECASE)
 
@@ -187,13 +188,12 @@ def looks_like_test(name: str) -> bool:
     it or a number ("Prova compilazione", "Modulo di prova", "prova 2", "Test modulo (ignorare)"),
     or a marker opening the name apart from it ("PROVA Casa di Zaccheo", "Prova - ...")."""
     folded = _fold_marker(name)
-    words = folded.split()
-    padded = f" {folded} "
-    if any(phrase in padded for phrase in _INSTRUCTIONS):
+    if _INSTRUCTIONS.search(f" {folded} "):
         return True
+    words = folded.split()
+    if _MARKERS.isdisjoint(words):
+        return False  # most names: no marker word
     markers = [i for i, w in enumerate(words) if w in _MARKERS]
-    if not markers:
-        return False
     if _CONTEXT.intersection(words) or any(words[i + 1 : i + 2] and words[i + 1].isdigit() for i in markers):
         return True
     if all(w in _MARKERS for w in words) or _OPENING_MARKER.match(name):
