@@ -164,9 +164,15 @@ def phone_digits(value: str) -> str:
     return digits
 
 
+# ASCII words of the kept characters, single-spaced: what `fold_alnum(keep="@.")` only lower-cases
+_FOLDED_MARKER = re.compile(r"[A-Za-z0-9@.]+(?: [A-Za-z0-9@.]+)*")
+
+
 @lru_cache(maxsize=65_536)  # a row's name is read three times: as a test phrase, as a test, as missing
 def _fold_marker(text: str) -> str:
     """A name or an address as test markers are compared: `sync.text.fold_alnum`, keeping «@» and «.»."""
+    if _FOLDED_MARKER.fullmatch(text):
+        return text.lower()  # most addresses, many names: folding would change nothing else
     return fold_alnum(text, keep="@.")
 
 
