@@ -3,12 +3,13 @@
     .venv/bin/python -m bench.bench_local            # everything (≈3-4 minutes)
     .venv/bin/python -m bench.bench_local --quick    # smaller sizes
     .venv/bin/python -m bench.bench_local --resolve-only --against 9d2da3b   # part 2, before and after
+    .venv/bin/python -m bench.bench_local --resolve-only --against 22ff2ec,9d2da3b   # several peers
 
 1. Validation on the development sets (tests/data/dev): rejected-row recall, false rejections, warning
    recall per code, and `elenco resolve` pair precision/recall against the ground truth.
 2. `resolve` on ~27,000 generated rows (20,000 organisations) and on 10× fewer, each run a new process
    reading the rows from a CSV, both as the core alone and as `elenco resolve` runs it (and, with
-   `--against REV`, as the code of another git revision does it): wall and CPU time, time in the garbage
+   `--against REV[,REV…]`, as the code of other git revisions does it): wall and CPU time, time in the garbage
    collector, the process's peak RSS, and how time grows with the rows.
 3. Cells written by a first sync and by a no-change sync of the 250-organisation development set; for
    20,000 organisations (xlsx files): the floor — reading the staff workbook's values with python-calamine,
@@ -96,23 +97,24 @@ def resolve_speed(sizes: list[int], repeat: int = 3, against: str = "") -> None:
     print(f"{'way':>7} {'organisations':>13} {'rows':>7} {'seconds':>8} {'CPU s':>6} {'GC s':>5} {'rows/s':>8} "
           f"{'peak RSS MB':>12}")
     settings = load_settings("crema")
-    timings: dict[str, list[tuple[int, float]]] = {"core": [], "CLI": []}
+    peers = [rev[:7] for rev in against.split(",") if rev]
+    timings: dict[str, list[tuple[int, float]]] = {**{rev: [] for rev in peers}, "core": [], "CLI": []}
     with tempfile.TemporaryDirectory() as tmp:
-        if against:
+        for rev in peers:
             # the same rows resolved by the code of another revision (its core way), in the same run
-            subprocess.run(f"git -C {ROOT} archive {against} sync sheets_templates | tar -x -C {tmp}",
+            (Path(tmp) / rev).mkdir()
+            subprocess.run(f"git -C {ROOT} archive {rev} sync sheets_templates | tar -x -C {tmp}/{rev}",
                            shell=True, check=True)
-            timings = {against[:7]: [], **timings}
         for n in sizes:
             _resolve_size(settings, n, repeat, timings, Path(tmp))
     for way, points in timings.items():
         if len(points) >= 2:
             (r0, t0), (r1, t1) = points[0], points[-1]
             print(f"{way}: rows ×{r1 / r0:.1f} → time ×{t1 / t0:.1f} (goal ≤ ×{1.1 * r1 / r0:.0f})")
-    if against:
-        old = timings[against[:7]][-1][1]
-        print("against " + against[:7] + ": " + ", ".join(
-            f"{way} ×{points[-1][1] / old:.2f}" for way, points in timings.items() if way != against[:7]
+    for rev in peers:
+        old = timings[rev][-1][1]
+        print("against " + rev + ": " + ", ".join(
+            f"{way} ×{points[-1][1] / old:.2f}" for way, points in timings.items() if way not in peers
         ) + " the time at the largest size")
     print(f"load average after: {_load()}")
     print()
@@ -127,7 +129,7 @@ def _resolve_size(
     best: dict[str, dict[str, float]] = {}
     for _ in range(repeat):
         for way in timings:
-            got = _in_process(ROOT, way, tree / "grid.csv") if way in ("core", "CLI") else _in_process(tree, "core", tree / "grid.csv")
+            got = _in_process(ROOT, way, tree / "grid.csv") if way in ("core", "CLI") else _in_process(tree / way, "core", tree / "grid.csv")
             if way not in best or got["seconds"] < best[way]["seconds"]:
                 best[way] = got
     for way, got in best.items():
@@ -293,7 +295,9 @@ def main() -> int:
     )
     parser.add_argument("--quick", action="store_true", help="smaller sizes")
     parser.add_argument("--resolve-only", action="store_true", help="only part 2, `resolve`")
-    parser.add_argument("--against", default="", help="part 2 also with the code of this git revision")
+    parser.add_argument(
+        "--against", default="", help="part 2 also with the code of these git revisions (comma-separated)"
+    )
     args = parser.parse_args()
     if args.resolve_only:
         resolve_speed([200, 2_000] if args.quick else [2_000, 20_000], against=args.against)

@@ -28,6 +28,7 @@ def plain(text: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
+@lru_cache(maxsize=1024)  # stages fold the same value one after the other: a row's name, a form's answer
 def fold(text: str) -> str:
     """`plain`, casefolded, runs of white space as one space, stripped."""
     return " ".join(plain(text).casefold().split())  # str.split's white space is re's \s

@@ -164,9 +164,15 @@ def phone_digits(value: str) -> str:
     return digits
 
 
+# ASCII words of the kept characters, single-spaced: what `fold_alnum(keep="@.")` only lower-cases
+_FOLDED_MARKER = re.compile(r"[A-Za-z0-9@.]+(?: [A-Za-z0-9@.]+)*")
+
+
 @lru_cache(maxsize=65_536)  # a row's name is read three times: as a test phrase, as a test, as missing
 def _fold_marker(text: str) -> str:
     """A name or an address as test markers are compared: `sync.text.fold_alnum`, keeping «@» and «.»."""
+    if _FOLDED_MARKER.fullmatch(text):
+        return text.lower()  # most addresses, many names: folding would change nothing else
     return fold_alnum(text, keep="@.")
 
 
@@ -177,7 +183,8 @@ def _test_markers(words: tuple[str, ...], emails: tuple[str, ...]) -> tuple[froz
 
 _MARKERS = frozenset(labels.TEST_MARKERS)
 _CONTEXT = frozenset(labels.TEST_CONTEXT)
-_INSTRUCTIONS = tuple(f" {phrase} " for phrase in labels.TEST_INSTRUCTIONS)
+# any of the instructions, as whole words of a folded name padded with spaces (one search, not one per phrase)
+_INSTRUCTIONS = re.compile("|".join(re.escape(f" {phrase} ") for phrase in labels.TEST_INSTRUCTIONS))
 # a marker opening the name, then a separator: "Prova - Casa di Zaccheo", "TEST: modulo"
 _OPENING_MARKER = re.compile(r"^\W*(" + "|".join(labels.TEST_MARKERS) + r")\s*[-:/)\]|,]", re.IGNORECASE)
 
@@ -187,13 +194,12 @@ def looks_like_test(name: str) -> bool:
     it or a number ("Prova compilazione", "Modulo di prova", "prova 2", "Test modulo (ignorare)"),
     or a marker opening the name apart from it ("PROVA Casa di Zaccheo", "Prova - ...")."""
     folded = _fold_marker(name)
-    words = folded.split()
-    padded = f" {folded} "
-    if any(phrase in padded for phrase in _INSTRUCTIONS):
+    if _INSTRUCTIONS.search(f" {folded} "):
         return True
+    words = folded.split()
+    if _MARKERS.isdisjoint(words):
+        return False  # most names: no marker word
     markers = [i for i, w in enumerate(words) if w in _MARKERS]
-    if not markers:
-        return False
     if _CONTEXT.intersection(words) or any(words[i + 1 : i + 2] and words[i + 1].isdigit() for i in markers):
         return True
     if all(w in _MARKERS for w in words) or _OPENING_MARKER.match(name):
