@@ -211,6 +211,7 @@ class Tally:
     requests: int = 0
     seconds: float = 0.0
     cpu_s: float = 0.0
+    load_cpu_s: float = 0.0  # of `cpu_s`, what the workers used while the clients were posting
     syncs: int = 0
     latencies: list[float] = field(default_factory=list)
     statuses: dict[int, int] = field(default_factory=dict)
@@ -220,6 +221,7 @@ class Tally:
         self.requests += other.requests
         self.seconds += other.seconds
         self.cpu_s += other.cpu_s
+        self.load_cpu_s += other.load_cpu_s
         self.syncs += other.syncs
         self.latencies.extend(other.latencies)
         for code, n in other.statuses.items():
@@ -272,6 +274,7 @@ def throughput(service: Service, subs: Submissions, clients: int, seconds: float
     for t in threads:
         t.join()
     out.seconds = time.monotonic() - started
+    out.load_cpu_s = service.cpu_s() - cpu_before
     if settle:
         if not service.wait_idle(120):
             raise SystemExit("the syncs triggered by the submissions did not finish within 120 s")
@@ -420,6 +423,8 @@ def _print_throughput(args: argparse.Namespace, tp: Tally, floor: Tally, rss: tu
     print(f"| latency p50 / p99 (ms)                    | {tp.p(0.5):.1f} / {tp.p(0.99):.1f} |")
     print(f"| submissions sent / HTTP statuses          | {tp.requests} / {tp.statuses} |")
     print(f"| worker CPU per submission (ms)            | {tp.cpu_ms:.2f} (the {tp.syncs} syncs they triggered included) |")
+    print(f"| of which: during the load / after it      | {tp.load_cpu_s * 1000 / max(1, tp.requests):.2f} / "
+          f"{(tp.cpu_s - tp.load_cpu_s) * 1000 / max(1, tp.requests):.2f} |")
     print(f"| floor: HMAC-only route, submissions/s     | {floor.per_s:.0f}, statuses {floor.statuses} |")
     print(f"| floor: worker CPU per submission (ms)     | {floor.cpu_ms:.2f} |")
     print(f"| floor: latency p50 / p99 (ms)             | {floor.p(0.5):.1f} / {floor.p(0.99):.1f} |")

@@ -12,7 +12,7 @@ from sync.errors import ConfigError
 from webhook import labels
 from webhook.auth import AuthError, bearer_token, verify_pubsub_token, verify_signature
 from webhook.context import WebhookState, current, refuse
-from webhook.logs import LOGGER
+from webhook.logs import LOGGER, log_fields
 from webhook.verdict import Submission, SubmissionError, Verdict, parse_submission, verdict_json
 
 MAX_BODY = 256 * 1024
@@ -21,6 +21,9 @@ SIGNATURE_HEADER = "X-Elenco-Signature"
 
 log = logging.getLogger(f"{LOGGER}.webhook")
 bp = Blueprint("hooks", __name__)
+# the text `jsonify` writes with the app's settings (ensure_ascii and sort_keys off, compact), from one encoder
+# made once: `jsonify` builds a new one for every answer
+_ANSWER_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
 class Refusal(Exception):
@@ -96,17 +99,17 @@ def hook_form() -> tuple[Response, int]:
             return refuse(422, "domanda_mancante", detail=str(err))
         _claim(st, signature, submission)
     except Refusal as no:
-        log.warning("form refused", extra={"fields": {
+        log_fields(log, logging.WARNING, "form refused", {
             "event": "form_refused", "status": no.status, "code": no.code, "response_id": no.response_id,
-            "duration_ms": _ms_since(started)}})
+            "duration_ms": _ms_since(started)})
         return refuse(no.status, no.code, **no.params)
     st.scheduler.request("modulo")
     answer = verdict_json(verdict, submission, ambito)
-    log.info("form verdict", extra={"fields": {
+    log_fields(log, logging.INFO, "form verdict", {
         "event": "form_verdict", "status": 200, "response_id": submission.response_id,
         "verdict": verdict.status, "codes": verdict.codes, "email_applicant": answer["email_richiedente"],
-        "duration_ms": _ms_since(started)}})
-    return jsonify(answer), 200
+        "duration_ms": _ms_since(started)})
+    return Response(_ANSWER_JSON.encode(answer) + "\n", mimetype="application/json"), 200
 
 
 @bp.post("/hooks/pubsub")

@@ -57,6 +57,7 @@ class InstanceStore:
         self._last_mark = 0.0
         self._local = threading.local()
         self._write_lock, self._lock_pid = threading.Lock(), os.getpid()
+        self._writer_con: sqlite3.Connection | None = None
         with self._connect() as con:
             con.execute("PRAGMA journal_mode=WAL")
             self._create(con)
@@ -84,18 +85,22 @@ class InstanceStore:
             con.execute("ROLLBACK")
             raise
 
+    def _open(self, *, shared: bool = False) -> sqlite3.Connection:
+        con = sqlite3.connect(self.path, timeout=10.0, isolation_level=None, check_same_thread=not shared)
+        # WAL + NORMAL: no fsync per commit; a power cut may forget the last few seconds of ids,
+        # which the ±300 s window and the idempotent sync make harmless
+        con.execute("PRAGMA synchronous=NORMAL")
+        return con
+
     @contextlib.contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
-        # One connection per thread, kept open: opening and closing one per request was most of a
-        # submission's cost. A connection is never shared across threads (sqlite3 forbids it) nor used
-        # across a fork (a gunicorn worker opens its own); it closes when its thread ends.
+        # Readers: one connection per thread, kept open (opening and closing one per request was most of a
+        # submission's cost). A connection is never shared across threads nor used across a fork (a
+        # gunicorn worker opens its own); it closes when its thread ends.
         local = self._local
         con: sqlite3.Connection | None = getattr(local, "con", None)
         if con is None or local.pid != os.getpid():
-            con = sqlite3.connect(self.path, timeout=10.0, isolation_level=None)
-            # WAL + NORMAL: no fsync per commit; a power cut may forget the last few seconds of ids,
-            # which the ±300 s window and the idempotent sync make harmless
-            con.execute("PRAGMA synchronous=NORMAL")
+            con = self._open()
             local.con, local.pid = con, os.getpid()
         try:
             yield con
@@ -105,22 +110,48 @@ class InstanceStore:
             con.close()
             raise
 
+    def _write_connection(self) -> sqlite3.Connection:
+        """Under `_write_lock`: this process's one writing connection (opened after a fork)."""
+        con = self._writer_con
+        if con is None:
+            con = self._writer_con = self._open(shared=True)
+        return con
+
     @contextlib.contextmanager
     def _writer(self) -> Iterator[sqlite3.Connection]:
         # The threads of one worker take turns here, not in SQLite: a writer that finds the database
         # locked sleeps in SQLite's busy handler (1, 2, 5, 10… ms) however soon the lock is free, while
         # this lock hands over at once. The workers of a machine still wait for each other in SQLite.
-        if self._lock_pid != os.getpid():  # a fork (gunicorn --preload) gets a lock of its own
-            self._write_lock, self._lock_pid = threading.Lock(), os.getpid()
-        with self._write_lock, self._connect() as con:
-            yield con
+        # They write through one connection per process, used only under this lock: its page cache stays
+        # valid from one claim to the next unless the other worker wrote (with one per thread, every
+        # claim re-read the pages the previous one, on another connection, had changed).
+        if self._lock_pid != os.getpid():  # a fork (gunicorn --preload) gets a lock and connection of its own
+            self._write_lock, self._lock_pid, self._writer_con = threading.Lock(), os.getpid(), None
+        with self._write_lock:
+            con = self._write_connection()
+            try:
+                yield con
+            except sqlite3.Error:
+                # a connection that failed is not kept for the next request
+                self._writer_con = None
+                con.close()
+                raise
+            except BaseException:
+                # the next thread must not find a transaction left open by this one
+                if con.in_transaction:
+                    con.execute("ROLLBACK")
+                raise
 
     def close(self) -> None:
-        """Close this thread's connection (tests, shutdown)."""
+        """Close this thread's reading connection and the process's writing one (tests, shutdown)."""
         con = getattr(self._local, "con", None)
         if con is not None and self._local.pid == os.getpid():
             con.close()
         self._local.con = None
+        with self._write_lock:
+            if self._writer_con is not None and self._lock_pid == os.getpid():
+                self._writer_con.close()
+            self._writer_con = None
 
     def claim(self, signature: str, response_key: str, now: float) -> Replay | None:
         """Record a signature and a response key together; return which one was already seen (and record nothing)."""

@@ -108,7 +108,8 @@ def parse_submission(data: Any) -> Submission:
         email = ""
     if not isinstance(email, str):
         raise SubmissionError(labels.DETAILS["respondent_email"])
-    if not all(_encodable(t) for t in (response_id, email, *texts, *texts.values())):
+    # one text made of them all: it holds a lone surrogate exactly when one of them does
+    if not _encodable("".join((response_id, email, *texts, *texts.values()))):
         raise SubmissionError(labels.DETAILS["not_text"])
     return Submission(response_id.strip(), when.replace(microsecond=0), texts, email.strip())
 
