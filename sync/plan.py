@@ -21,6 +21,7 @@ from pydantic import ValidationError
 
 from sync import labels
 from sync.backends.base import RangeWrite, Snapshot, TabSpec, Workbook
+from sync.batch import collector_paused
 from sync.calendar import CalendarEntry, calendar_of
 from sync.config import PLENARY, Settings
 from sync.decisions import parse_decisions
@@ -235,6 +236,7 @@ def _wanted_staff(
     return wanted
 
 
+@collector_paused()  # a batch: see `sync.batch`
 def plan_tabs(snapshot: Snapshot, settings: Settings, now: datetime) -> Wanted:
     """What every machine-owned tab should hold (staff and public), from what was read."""
     ambito = settings.ambito
@@ -377,6 +379,7 @@ def _log_writes(snapshot: Snapshot, now: datetime, trigger: str, figures: dict[s
     return diff_tab(log, WantedTab(REGISTRO, [*rows, list(line)], len(line)))
 
 
+@collector_paused()
 def plan_sync(
     snapshot: Snapshot,
     settings: Settings,

@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sync import labels
+from sync.batch import collector_paused
 from sync.comuni import index_for
 from sync.config import Ambito
 from sync.corrections import EntityCorrection, area_text, correct_current
@@ -170,6 +171,7 @@ class _Grouped:
     next_id: int
 
 
+@collector_paused()  # a batch: see `sync.batch`
 def resolve(
     responses: Sequence[Response], decisions: Sequence[Decision], state: State, ambito: Ambito
 ) -> Resolution:

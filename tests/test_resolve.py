@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from itertools import combinations
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -183,3 +184,31 @@ def test_later_decisions_win() -> None:
     assert p.status == {"E-0001": ("Riammetti", "ok")}
     assert p.row_verdicts == {2: "Accetta"}
     assert p.problems == []
+
+
+def test_resolve_pauses_the_collector_and_leaves_it_as_it_was(monkeypatch: pytest.MonkeyPatch) -> None:
+    import gc
+
+    from sync import resolve as resolve_module
+    from sync.batch import collector_paused
+
+    settings, responses = _responses("crema")
+    seen: list[bool] = []
+    real_match = resolve_module._match
+
+    def spy(*args: Any) -> Any:
+        seen.append(gc.isenabled())
+        return real_match(*args)
+
+    monkeypatch.setattr(resolve_module, "_match", spy)
+    assert gc.isenabled()
+    resolve(responses, [], State(), settings.ambito)
+    assert gc.isenabled() and seen == [False]
+    gc.disable()  # a caller that paused it itself keeps it paused
+    try:
+        with collector_paused():
+            resolve(responses, [], State(), settings.ambito)
+        assert not gc.isenabled() and seen == [False, False]
+    finally:
+        gc.enable()
+    assert gc.get_freeze_count() == 0  # nothing left frozen
