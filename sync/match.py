@@ -362,9 +362,21 @@ def _frozen(items: Iterable[str]) -> frozenset[str]:
     return frozenset(items) or _EMPTY  # one shared empty set: most records have no numbers, no ids
 
 
-def _name_parts(name: str, legal_form: str, forms_memo: dict[tuple[object, ...], _FormParts]) -> _NameParts:
+def _name_parts(
+    name: str,
+    legal_form: str,
+    forms_memo: dict[tuple[object, ...], _FormParts],
+    words_memo: dict[str, str] | None = None,
+) -> _NameParts:
     key = name_key(name)
-    pri_words = key.primary.split()
+    # one string per distinct word, and one per distinct text, for the whole call (`words_memo`): the names
+    # of 25,000 records repeat few words, and most keys' primary, secondary and full texts are equal
+    words = {} if words_memo is None else words_memo
+    tokens = key.tokens  # its strings live in `name_key`'s cache anyway: the others share them
+    for w in tokens:
+        words.setdefault(w, w)
+    sec_words = tuple([words.setdefault(w, w) for w in key.secondary.split()])
+    pri_words = sec_words if key.primary == key.secondary else [words.setdefault(w, w) for w in key.primary.split()]
     stop = default_table().stopwords
     pri_tokens = tuple([w for w in pri_words if w not in stop]) or tuple(pri_words)
     # a company form says "società" only without "coop" (see `_form_parts`)
@@ -373,18 +385,24 @@ def _name_parts(name: str, legal_form: str, forms_memo: dict[tuple[object, ...],
     form_parts = forms_memo.get(memo_key)
     if form_parts is None:
         form_parts = forms_memo[memo_key] = _form_parts(key.forms, legal_form, coop)
-    numbers = [t for t in key.tokens if not t.isalpha()]  # tokens are [a-z0-9]+
+    numbers = [t for t in tokens if not t.isalpha()]  # tokens are [a-z0-9]+
+    sorted_sec = " ".join(sorted(tokens))
+    sorted_pri = " ".join(sorted(pri_tokens))
+    sec_text = " ".join(tokens)
+    primary = key.primary.replace(" ", "")
+    secondary = primary if key.secondary == key.primary else key.secondary.replace(" ", "")
+    full = primary if key.full == key.primary else key.full.replace(" ", "")
     return _NameParts(
         key,
         pri_tokens,
-        " ".join(sorted(key.tokens)),
-        " ".join(sorted(pri_tokens)),
-        " ".join(key.tokens),
-        (key.primary.replace(" ", ""), key.secondary.replace(" ", ""), key.full.replace(" ", "")),
+        sorted_sec,
+        sorted_sec if sorted_pri == sorted_sec else sorted_pri,
+        sorted_sec if sec_text == sorted_sec else sec_text,
+        (primary, secondary, full),
         frozenset(numbers) if numbers else _EMPTY,
         *form_parts,
-        tuple(key.secondary.split()),
-        tuple(pri_words),
+        sec_words,
+        pri_words if isinstance(pri_words, tuple) else tuple(pri_words),
         _marks(key.full),
     )
 
@@ -439,6 +457,7 @@ class _Memo:
         self.places: dict[str, str] = {}
         self.seats: dict[str, tuple[str, tuple[str, ...]]] = {}
         self.contacts: dict[str, str] = {}
+        self.words: dict[str, str] = {}  # one string per distinct name word
 
 
 def _signature(rec: MatchRecord) -> str:
@@ -468,7 +487,9 @@ def _profile(rec: MatchRecord, memo: _Memo | None = None) -> _Profile:
         memo = _Memo()
     n = memo.names.get((rec.name, rec.legal_form))
     if n is None:
-        n = memo.names[rec.name, rec.legal_form] = _name_parts(rec.name, rec.legal_form, memo.forms)
+        n = memo.names[rec.name, rec.legal_form] = _name_parts(
+            rec.name, rec.legal_form, memo.forms, memo.words
+        )
     tax = memo.tax.get(rec.tax_ids)
     if tax is None:
         tax = memo.tax[rec.tax_ids] = _tax_parts(rec.tax_ids)

@@ -168,7 +168,9 @@ def phone_digits(value: str) -> str:
 _FOLDED_MARKER = re.compile(r"[A-Za-z0-9@.]+(?: [A-Za-z0-9@.]+)*")
 
 
-@lru_cache(maxsize=65_536)  # a row's name is read three times: as a test phrase, as a test, as missing
+# a row's name is read three times, one right after the other: as a test phrase, as a test, as missing (a
+# small cache serves those; one entry per row of a large file would only hold memory)
+@lru_cache(maxsize=1_024)
 def _fold_marker(text: str) -> str:
     """A name or an address as test markers are compared: `sync.text.fold_alnum`, keeping «@» and «.»."""
     if _FOLDED_MARKER.fullmatch(text):

@@ -572,3 +572,26 @@ def test_the_screen_keeps_every_pair_the_judge_keeps(fields: list[dict[str, str]
         if _judge(profiles[i], profiles[j]) is not None:
             assert i * n + j in opened
             assert i * n + j in kept
+
+
+def test_name_parts_sharing_words_equal_those_built_alone() -> None:
+    """A call's records share their word strings (`_Memo.words`): the parts are the same values."""
+    from sync.config import load_settings
+    from sync.match import _name_parts
+    from sync.parse import parse_rows
+    from tests.conftest import dev_rows
+
+    sets = {"crema": "crema", "cremonese": "cremonese", "cernusco": "cernusco", "crema-difficili": "crema"}
+    responses = [
+        r for s, preset in sets.items() for r in parse_rows(dev_rows(s), load_settings(preset).ambito).responses
+    ]
+    words: dict[str, str] = {}
+    shared_forms: dict[tuple[object, ...], object] = {}
+    compared = 0
+    for r in responses:
+        for name, form in ((r.name, r.legal_form), (r.name.upper(), ""), (f"{r.name} odv", "APS")):
+            alone = _name_parts(name, form, {})
+            shared = _name_parts(name, form, shared_forms, words)  # type: ignore[arg-type]
+            assert shared == alone
+            compared += 1
+    assert sum(bool(r.name) for r in responses) > 900 and len(words) < compared
