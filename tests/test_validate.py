@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 import pytest
 
+from sync import labels
 from sync.config import Settings
 from sync.model import Severity
 from sync.parse import parse_rows
@@ -524,3 +525,60 @@ def test_problems_are_listed_in_the_order_of_the_rules(crema: Settings) -> None:
         "pec_non_valida",
         "oltre_scadenza",
     ]
+
+
+def _stdnum_verdict(code: str) -> tuple[str, str]:
+    from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength
+    from stdnum.it import iva
+
+    try:
+        return iva.validate(code), "ente"
+    except InvalidChecksum:
+        return code, "checksum"
+    except InvalidComponent:
+        return code, "component"
+    except InvalidLength:
+        return code, "length"
+    except InvalidFormat:
+        return code, "format"
+
+
+def _iva_cases() -> list[str]:
+    import random
+
+    from sync.validate import _DOUBLED
+
+    rnd = random.Random(13)
+    cases = ["00000000000", "00000001000", "12345678903", "01234567890", "80012345673", "99999999999"]
+    for _ in range(3_000):
+        base = "".join(rnd.choice("0123456789") for _ in range(10))
+        office = rnd.choice(("001", "050", "100", "101", "119", "120", "121", "122", "888", "999", "000", "555"))
+        base = base[:7] + office
+        if rnd.random() < 0.05:
+            base = "0000000" + office
+        total = sum(int(c) for c in base[::2]) + sum(_DOUBLED[int(c)] for c in base[1::2])
+        cases.append(base + str((10 - total % 10) % 10))  # a right check digit
+        cases.append(base + rnd.choice("0123456789"))  # often a wrong one
+    return cases
+
+
+def test_partita_iva_verdicts_are_the_librarys() -> None:
+    from sync.validate import _partita_iva_fault, check_tax_code
+
+    cases = _iva_cases()
+    verdicts = {_stdnum_verdict(c)[1] for c in cases}
+    assert verdicts == {"ente", "checksum", "component", "format"}  # every branch is exercised
+    for code in cases:
+        fault = _partita_iva_fault(code)
+        assert (fault or "ente") == _stdnum_verdict(code)[1], code
+        check_tax_code.cache_clear()
+        normalised, kind, detail = check_tax_code(code)
+        assert (normalised, kind) == (code, "" if fault else "ente")
+        assert detail == (labels.CF_DETAILS[fault] if fault else "")
+
+
+def test_non_ascii_digits_still_go_to_the_library() -> None:
+    from sync.validate import check_tax_code
+
+    # "٠" (Arabic-Indic zero) is a digit for str.isdigit, not for python-stdnum
+    assert check_tax_code("٠1234567890")[1:] == ("", labels.CF_DETAILS["format"])
