@@ -11,6 +11,7 @@ clock, no network, no writing. The only files read are the package's own templat
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from functools import cache
 from importlib.resources import as_file, files  # noqa: TID251 - own template, fonts; edges only
@@ -18,6 +19,8 @@ from typing import Any
 
 import jinja2
 from fpdf import FPDF
+from fpdf.enums import TextMode
+from fpdf.fonts import TTFFont
 
 from sync import labels
 from sync.public_list import (
@@ -119,20 +122,84 @@ _PAGES_ALIAS = "{pagine}"
 class _ListPDF(FPDF):
     """A4 pages with the list's heading on each page and «Pagina N di M» at the foot."""
 
-    def __init__(self, heading: str, updated: str) -> None:
+    def __init__(self, heading: str, updated: str, *, fast: bool = True) -> None:
         super().__init__(orientation="portrait", unit="mm", format="A4")
         self.heading, self.updated = heading, updated
+        # `fast`: measure and place text as fpdf2 does, without its per-call layout work (the same bytes:
+        # tests/test_public_files.py compares both ways)
+        self.fast = fast
         self._widths: dict[tuple[str, str, float], float] = {}
         self._broken: dict[tuple[str, float, str, float], list[str]] = {}
+        self._encoded: dict[tuple[str, str], str] = {}
+        self._glyphs: dict[str, dict[int, str | None]] = {}
+        self._heading_lines: list[str] | None = None
         # the page total is written last, in the room its alias takes: room for thousands of pages
         self.alias_nb_pages(_PAGES_ALIAS)
+
+    def _plain(self) -> bool:
+        """True when the text state is the plain one `fast_width` and `place` reproduce: a TrueType font, no
+        shaping, spacing, stretching, underline or other mode (what this module's PDF always uses)."""
+        return (
+            self.fast
+            and self.is_ttf_font
+            and not self.text_shaping
+            and not self._fallback_font_ids
+            and self.char_spacing == 0
+            and self.font_stretching == 100
+            and not self.underline
+            and not self.strikethrough
+            and self.text_mode == TextMode.FILL
+            and not self._record_text_quad_points
+        )
 
     def width_of(self, text: str) -> float:
         """`get_string_width`, remembered: names repeat the same words (and each call copies font state)."""
         key = (self.font_style, text, self.font_size_pt)
         if key not in self._widths:
-            self._widths[key] = self.get_string_width(text)
+            if self._plain() and _PAGES_ALIAS not in text:
+                # what `get_string_width` sums over the one fragment of a plain text
+                font = self.current_font
+                assert isinstance(font, TTFFont)
+                self._widths[key] = font.get_text_width(text, self.font_size_pt, None)[1] / self.k
+            else:
+                self._widths[key] = self.get_string_width(text)
         return self._widths[key]
+
+    def place(self, texts: Sequence[tuple[float, float, str]]) -> None:
+        """`text(x, y, text)` for each: the same operators, with the state checked once, without fpdf2's
+        per-call checks and per-character encoding (each distinct string is encoded once; the subset's glyph
+        numbers are picked in the same order)."""
+        font = self.current_font
+        if not self._plain() or not isinstance(font, TTFFont) or font.is_symbol or font.color_font:
+            for x, y, text in texts:
+                self.text(x, y, text)
+            return
+        if not self.current_font_is_set_on_page:
+            self._out(self._set_font_for_page(font, self.font_size_pt))
+        head = tail = ""
+        if self.fill_color != self.text_color:
+            assert self.text_color is not None
+            head, tail = f"q {self.text_color.serialize().lower()} ", " Q"
+        k, h, fontkey, encoded = self.k, self.h, font.fontkey, self._encoded
+        lines = []
+        for x, y, text in texts:
+            code = encoded.get((fontkey, text))
+            if code is None:
+                code = encoded[(fontkey, text)] = self._encode(font, text)
+            lines.append(f"{head}BT {x * k:.2f} {(h - y) * k:.2f} Td {code} ET{tail}")
+        if lines:
+            self._out("\n".join(lines))
+
+    def _encode(self, font: TTFFont, text: str) -> str:
+        """`font.encode_text(text)` with a table of the characters met so far."""
+        table = self._glyphs.setdefault(font.fontkey, {})
+        if not table.keys() >= set(map(ord, text)):
+            for char in text:
+                code = ord(char)
+                if code not in table:
+                    picked = font.subset.pick(code)
+                    table[code] = chr(picked) if picked is not None else None
+        return f"({font.escape_text(text.translate(table))}) Tj"
 
     def lines_of(self, text: str, width: float) -> list[str]:
         """`_lines`, remembered: dates, legal forms and comuni repeat on thousands of rows."""
@@ -144,7 +211,14 @@ class _ListPDF(FPDF):
     def header(self) -> None:
         """The Ambito, the avviso's list and the update date, on every page."""
         self.set_font(_FONT, "B", 10)
-        self.multi_cell(0, 5, self.heading, new_x="LMARGIN", new_y="NEXT")
+        if self.fast and self._heading_lines is None:
+            lines = self.multi_cell(0, 5, self.heading, dry_run=True, output="LINES")
+            self._heading_lines = [str(line) for line in lines] if isinstance(lines, list) else []
+        if self.fast and self._heading_lines is not None and len(self._heading_lines) == 1:
+            # a heading of one line, measured once: `multi_cell` renders it as `cell` does
+            self.cell(0, 5, self._heading_lines[0], new_x="LMARGIN", new_y="NEXT")
+        else:
+            self.multi_cell(0, 5, self.heading, new_x="LMARGIN", new_y="NEXT")
         self.set_font(_FONT, "", 8)
         self.cell(0, 5, self.updated, new_x="LMARGIN", new_y="NEXT")
         self.ln(2)
@@ -157,11 +231,12 @@ class _ListPDF(FPDF):
         self.cell(0, 8, text, align="C")
 
 
-def _pdf_setup(plist: PublicList) -> _ListPDF:
+def _pdf_setup(plist: PublicList, *, fast: bool = True) -> _ListPDF:
     a = plist.ambito
     pdf = _ListPDF(
         labels.PDF_HEADING.format(title=labels.PUBLIC_TITLE, ambito=a.name),
         labels.PDF_UPDATED.format(date=long_date_time(plist.updated)),
+        fast=fast,
     )
     for style, name in (("", "DejaVuSans.ttf"), ("B", "DejaVuSans-Bold.ttf")):
         with as_file(_FONTS / name) as path:
@@ -225,11 +300,13 @@ def _pdf_row(pdf: _ListPDF, wrapped: list[list[str]], *, heading: bool = False) 
     if heading:
         pdf.set_fill_color(230, 233, 238)
         pdf.rect(x, y, sum(_PDF_WIDTHS), height, style="F")
+    texts = []
     for lines, w in zip(wrapped, _PDF_WIDTHS, strict=True):
         for i, line in enumerate(lines):
-            # `text` places a string without fpdf2's per-cell layout work (10 times faster than `cell`)
-            pdf.text(x + _PAD, y + _PAD / 2 + i * _LINE + _BASELINE, line)
+            texts.append((x + _PAD, y + _PAD / 2 + i * _LINE + _BASELINE, line))
         x += w
+    # `text` places a string without fpdf2's per-cell layout work (10 times faster than `cell`)
+    pdf.place(texts)
     pdf.set_draw_color(197, 202, 211)
     pdf.line(pdf.l_margin, y + height, pdf.l_margin + sum(_PDF_WIDTHS), y + height)
     pdf.set_xy(pdf.l_margin, y + height)
@@ -266,10 +343,11 @@ def _pdf_area(pdf: _ListPDF, plist: PublicList, index: int, wrapped_of: dict[str
     pdf.ln(4)
 
 
-def pdf_bytes(plist: PublicList) -> bytes:
-    """`elenco-pubblico.pdf`: A4, a section per area, heading and page numbers, fonts embedded."""
+def pdf_bytes(plist: PublicList, *, fast: bool = True) -> bytes:
+    """`elenco-pubblico.pdf`: A4, a section per area, heading and page numbers, fonts embedded (`fast=False`:
+    every string measured and placed by fpdf2 itself, the same bytes, about three times slower)."""
     a = plist.ambito
-    pdf = _pdf_setup(plist)
+    pdf = _pdf_setup(plist, fast=fast)
     pdf.add_page()
     pdf.set_font(_FONT, "", 9)
     pdf.multi_cell(0, 5, a.notice, new_x="LMARGIN", new_y="NEXT")

@@ -22,7 +22,7 @@ from sync.backends.xlsx import XlsxStore
 from sync.config import Settings
 from sync.demo_data import generate, load_vocabulary, to_csv_text
 from sync.pipeline import run_sync
-from sync.public_files import html_bytes, long_date, long_date_time
+from sync.public_files import html_bytes, long_date, long_date_time, pdf_bytes
 from sync.public_list import FIELDS, build_public_list, csv_bytes, parse_updated
 from tests.conftest import HEADER, make_row
 
@@ -402,3 +402,27 @@ def test_the_privacy_check_finds_personal_data(demo: Demo, tmp_path: Path) -> No
             f"elenco-pubblico.csv: phone {phone!r}",
         ]
     )
+
+
+@pytest.mark.parametrize("ambito_name", ["", " dei Comuni del Cremasco e della Valle del Serio" * 3])
+def test_the_fast_pdf_is_the_same_bytes_as_fpdf2_placing_every_string(crema: Settings, ambito_name: str) -> None:
+    # `pdf_bytes` measures and places strings without fpdf2's per-call work: every byte as fpdf2 makes it,
+    # over names with parentheses, backslashes, accents, a word longer than its column, the page-total alias,
+    # a heading on one line and one broken over several
+    data = generate(crema.ambito, 60, vocabulary=load_vocabulary(), seed=3)
+    odd = [
+        'Associazione (Il Volo) \\ "APS"',
+        "Cooperativa Àèìòù ßœ € — «sociale» ONLUS",
+        "Fondazione Supercalifragilistichespiralidosoeancorapiùlungadellacolonna ETS",
+        "Circolo {pagine} di lettura APS",
+    ]
+    codes = ("91910830198", "80000130193", "97000690194", "91008450198")
+    rows = [make_row(name=name, tax_code=code) for name, code in zip(odd, codes, strict=True)]
+    store = MemoryStore(responses=[HEADER, *rows])
+    resolution = run_sync(store, crema, NOW).resolution
+    demo = run_sync(MemoryStore(responses=[data.header, *data.rows]), crema, NOW).resolution
+    assert resolution is not None and demo is not None
+    ambito = crema.ambito.model_copy(update={"name": crema.ambito.name + ambito_name})
+    plist = build_public_list([*resolution.organisations, *demo.organisations], ambito, NOW)
+    assert len(plist.entries) > len(demo.organisations)  # the odd names are listed
+    assert pdf_bytes(plist) == pdf_bytes(plist, fast=False)
