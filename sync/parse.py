@@ -336,39 +336,78 @@ def _row_values(
 
 # each field's columns, and whether its answer is a list (its separator kept for `split_choices`)
 _Plan = tuple[tuple[str, tuple[int, ...], bool], ...]
+_LIST_FIELDS = frozenset({"areas", "phases", "consent"})
+MAX_PLANS = 64  # (header, Ambito) pairs whose plan is kept: a sync reads one header, the webhook one per form
 
 
-def parse_rows(
-    rows: Sequence[Sequence[object]], ambito: Ambito, *, first_row: int = 2, columns: ColumnMap | None = None
-) -> ParsedSheet:
+@dataclass(frozen=True)
+class _SheetPlan:
+    """What a header and an Ambito decide before any row is read: the column map and how to read each field."""
+
+    columns: ColumnMap
+    fields: _Plan
+    area_opts: tuple[Option, ...]
+    phase_opts: tuple[Option, ...]
+
+
+# (id of the Ambito, header key) -> (that Ambito, its plan). The entry holds the Ambito itself, so its id
+# cannot be reused by another object while the entry lives; the Ambito is frozen (pydantic, tuples all the
+# way down), so settings that change are a new object, hence a new key.
+_PLANS: dict[tuple[int, tuple[object, ...]], tuple[Ambito, _SheetPlan]] = {}
+
+
+def _clean_header(header: Sequence[object]) -> list[str]:
+    # a title never holds a list: LIST_SEPARATOR there is a stray control character like the others
+    return [clean_text(h.replace(LIST_SEPARATOR, " ") if isinstance(h, str) else h) for h in header]
+
+
+def _plan_of(columns: ColumnMap, ambito: Ambito) -> _SheetPlan:
+    fields = tuple((f, cols, f in _LIST_FIELDS) for f, cols in columns.columns.items())
+    phases = tuple((p.code, p.label) for p in ambito.phases)
+    return _SheetPlan(columns, fields, tuple(area_options(ambito)), phases)
+
+
+def _sheet_plan(header: Sequence[object], ambito: Ambito) -> _SheetPlan:
+    """The plan of a header under an Ambito, made once per pair (a missing required question raises each time)."""
+    # The map depends only on the cleaned titles. A header of texts is its own key; any other (numbers,
+    # dates, None: 1 == 1.0 == True would collide as raw values) is keyed by its cleaned titles, which a
+    # header of texts equal to them maps the same way (cleaning cleaned text changes nothing).
+    key: tuple[object, ...] = tuple(header)
+    cleaned: list[str] | None = None
+    if not all(type(h) is str for h in key):
+        cleaned = _clean_header(header)
+        key = (None, *cleaned)
+    hit = _PLANS.get((id(ambito), key))
+    if hit is not None and hit[0] is ambito:
+        return hit[1]
+    plan = _plan_of(map_columns(_clean_header(header) if cleaned is None else cleaned, ambito), ambito)
+    if len(_PLANS) >= MAX_PLANS:
+        _PLANS.clear()
+    _PLANS[(id(ambito), key)] = (ambito, plan)
+    return plan
+
+
+def parse_rows(rows: Sequence[Sequence[object]], ambito: Ambito, *, first_row: int = 2) -> ParsedSheet:
     """Parse the data rows of a form sheet whose first row (already removed) was `rows[0]`'s header.
 
-    `columns`: the map of this very header, from an earlier `parse_rows` of it (the webhook judges every
-    submission of one form against the same header, and maps it once).
+    What the header and the Ambito decide (the column map, the options of areas and phases) is made once
+    per pair and kept (`MAX_PLANS`): the webhook parses every submission of a form against one header.
     """
     if not rows:
         raise ConfigError(labels.say("risposte_vuote"))
-    # a title never holds a list: LIST_SEPARATOR there is a stray control character like the others
-    if columns is None:
-        header = [clean_text(h.replace(LIST_SEPARATOR, " ") if isinstance(h, str) else h) for h in rows[0]]
-        columns = map_columns(header, ambito)
-    cmap = columns
-    area_opts = area_options(ambito)
-    phase_opts = [(p.code, p.label) for p in ambito.phases]
+    sheet = _sheet_plan(rows[0], ambito)
+    cmap, plan, area_opts, phase_opts = sheet.columns, sheet.fields, sheet.area_opts, sheet.phase_opts
     out: list[Response] = []
     truncated: dict[int, list[str]] = {}
     seen: dict[str, int] = {}
     stamps = cmap.columns["timestamp"]
     us = month_first([raw[c] for raw in rows[1:] for c in stamps if c < len(raw)])
-    plan: _Plan = tuple((f, cols, f in ("areas", "phases", "consent")) for f, cols in cmap.columns.items())
     for offset, raw in enumerate(rows[1:]):
         row_no = first_row + offset
         if not any(clean_text(c) for c in raw):
             continue  # a blank line in the sheet is not a response
         values = _row_values(raw, plan, row_no, truncated)
-        ts_cell: object = next(
-            (raw[c] for c in cmap.columns["timestamp"] if c < len(raw) and clean_text(raw[c])), ""
-        )
+        ts_cell: object = next((raw[c] for c in stamps if c < len(raw) and clean_text(raw[c])), "")
         areas, unknown_areas = split_choices(values.get("areas", ""), area_opts)
         phases, _ = split_choices(values.get("phases", ""), phase_opts)
         submitted_raw = values.get("timestamp", "")

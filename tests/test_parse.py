@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
@@ -270,3 +270,76 @@ def test_an_area_answer_the_configuration_does_not_know_is_a_set_up_problem(crem
     assert parse_rows([HEADER, make_row(areas="Area Sport e tempo libero")], wider).responses[0].areas == (
         "D",
     )
+
+
+# -- the plan a header and an Ambito make is kept, and follows both -----------------------------------------------
+
+
+def test_a_header_seen_again_reuses_its_plan_and_a_changed_header_gets_its_own(
+    crema: Settings, row: Callable[..., list[str]]
+) -> None:
+    first = parse_rows([HEADER, row()], crema.ambito)
+    assert parse_rows([list(HEADER), row()], crema.ambito).columns is first.columns  # an equal header: kept
+    # the same answers under a header whose name and tax-code columns swapped places: read by the new header
+    swapped = list(HEADER)
+    swapped[2], swapped[3] = swapped[3], swapped[2]
+    again = parse_rows([swapped, row()], crema.ambito).responses[0]
+    assert (again.name, again.tax_code) == ("91910830198", "Associazione Il Volo APS")
+    # a column added: reported, and the original header still reads as before
+    extra = parse_rows([[*HEADER, "Note interne"], [*row(), "x"]], crema.ambito)
+    assert extra.columns.unknown == ("Note interne",)
+    assert parse_rows([HEADER, row()], crema.ambito).columns.unknown == ()
+
+
+def test_changed_settings_are_a_new_plan(crema: Settings, row: Callable[..., list[str]]) -> None:
+    ambito = crema.ambito
+    cell = "Sport e tempo libero, A) Minori e Famiglia"
+    before = parse_rows([HEADER, row(areas=cell)], ambito).responses[0]
+    assert (before.areas, before.unknown_areas) == (("A",), ("Sport e tempo libero",))
+    # an area's wording added: the same header and row now name it
+    areas = (ambito.areas[0], ambito.areas[1].model_copy(update={"wording": ("Sport e tempo libero",)}),
+             *ambito.areas[2:])
+    worded = ambito.model_copy(update={"areas": areas})
+    after = parse_rows([HEADER, row(areas=cell)], worded).responses[0]
+    assert (after.areas, after.unknown_areas) == (("A", ambito.areas[1].code), ())
+    # a question renamed in the settings: the old title is no longer the name's column
+    renamed = ambito.model_copy(update={"questions": ambito.questions.model_copy(update={"name": ("Nome ente",)})})
+    with pytest.raises(ConfigError, match="manca la domanda «Nome ente»"):
+        parse_rows([HEADER, row()], renamed)
+    # and the first settings still read as they did
+    assert parse_rows([HEADER, row(areas=cell)], ambito).responses[0].unknown_areas == ("Sport e tempo libero",)
+
+
+def test_a_failed_header_is_refused_every_time(crema: Settings) -> None:
+    header = [h for h in HEADER if h != "Codice fiscale dell'ente"]
+    for _ in range(2):
+        with pytest.raises(ConfigError, match="manca la domanda «Codice fiscale dell'ente»"):
+            parse_rows([header], crema.ambito)
+
+
+@pytest.mark.parametrize(
+    "cells",
+    [
+        [1, 1.0, True],
+        [None, "", " "],
+        # the same instant, written in two time zones: equal datetimes, other titles
+        [datetime(2024, 4, 3, 12, tzinfo=UTC), datetime(2024, 4, 3, 13, tzinfo=timezone(timedelta(hours=1)))],
+    ],
+)
+def test_headers_of_equal_values_but_other_titles_keep_their_own_titles(
+    crema: Settings, row: Callable[..., list[str]], cells: list[object]
+) -> None:
+    # 1 == 1.0 == True as keys of a dict: each header must still report its own titles
+    for cell in cells:
+        parsed = parse_rows([[*HEADER, cell], [*row(), "x"]], crema.ambito)
+        title = clean_text(cell)
+        assert parsed.columns.unknown == ((str(cell),) if title else ())
+
+
+def test_the_kept_plans_are_bounded(crema: Settings, row: Callable[..., list[str]]) -> None:
+    from sync import parse
+
+    for i in range(parse.MAX_PLANS + 5):
+        parse_rows([[*HEADER, f"Colonna {i}"], row()], crema.ambito)
+        assert len(parse._PLANS) <= parse.MAX_PLANS
+    assert parse_rows([[*HEADER, "Colonna 0"], row()], crema.ambito).columns.unknown == ("Colonna 0",)

@@ -141,15 +141,21 @@ def _added_columns(submission: Submission, ambito: Ambito) -> tuple[bool, bool]:
 
 def _grid(submission: Submission, ambito: Ambito, added: tuple[bool, bool]) -> list[list[str]]:
     header = list(submission.answers)
-    row = list(submission.answers.values())
     add_email, add_timestamp = added
     if add_email:
         header.insert(0, ambito.questions.email[0])
-        row.insert(0, submission.respondent_email)
     if add_timestamp:
         header.insert(0, ambito.questions.timestamp[0])
-        row.insert(0, form_timestamp(submission.submitted_at))
-    return [header, row]
+    return [header, _row(submission, added)]
+
+
+def _row(submission: Submission, added: tuple[bool, bool]) -> list[str]:
+    """The answers as the sheet's row, behind the added email and timestamp columns (`_grid`'s order)."""
+    add_email, add_timestamp = added
+    first = [form_timestamp(submission.submitted_at)] if add_timestamp else []
+    if add_email:
+        first.append(submission.respondent_email)
+    return [*first, *submission.answers.values()]
 
 
 def build_grid(submission: Submission, ambito: Ambito) -> list[list[str]]:
@@ -232,8 +238,8 @@ class Judge:
     def __call__(self, submission: Submission) -> Verdict:
         """The verdict on one submission."""
         shape = self._shape_of(submission)
-        grid = [shape.header, _grid(submission, self.ambito, shape.added)[1]]
-        parsed = parse_rows(grid, self.ambito, columns=shape.columns)
+        grid = [shape.header, _row(submission, shape.added)]
+        parsed = parse_rows(grid, self.ambito)  # the header's plan is `parse_rows`' own, kept
         return _filtered(check(parsed.responses[0], self.ambito, self._comuni), shape.fields)
 
 
