@@ -58,7 +58,16 @@ from sync.render import (
 )
 from sync.resolve import Resolution, resolve
 from sync.shortcut import after_writes, figures_text, input_digest, read_figures
-from sync.state import STATE_TAB, PublicRecord, State, TabRecord, read_state, render_state
+from sync.state import (
+    INPUT_KEY,
+    STATE_HEADER,
+    STATE_TAB,
+    PublicRecord,
+    State,
+    TabRecord,
+    read_state,
+    render_state,
+)
 
 # Bumped when the presentation of tabs changes (filters, number formats, widths): existing workbooks get it
 # at their next write (`ensure` repairs the layout of tabs made before).
@@ -368,8 +377,55 @@ def _report_figures(wanted: Wanted, settings: Settings) -> dict[str, object]:
 
 
 def _state_writes(snapshot: Snapshot, state: State) -> list[RangeWrite]:
-    grid = render_state(state)
-    return diff_tab(snapshot.tabs.get(STATE_TAB, []), WantedTab(STATE_TAB, [list(r) for r in grid], 5))
+    return _diff_state(snapshot.tabs.get(STATE_TAB, []), render_state(state))
+
+
+def _diff_state(current: Grid, grid: Grid) -> list[RangeWrite]:
+    return diff_tab(current, WantedTab(STATE_TAB, [list(r) for r in grid], len(STATE_HEADER)))
+
+
+class _StateTab:
+    """`_stato` rendered and diffed once for `state`; the same state with another `_ingressi` digest then
+    costs that one line's render and diff, not the whole tab's (the tab holds a line per response)."""
+
+    def __init__(self, current: Grid, state: State) -> None:
+        self.current, self.state = current, state
+        self.grid = render_state(state)
+        self.writes = _diff_state(current, self.grid)
+        rows = (i for i, r in enumerate(self.grid) if r[0] == "pubblico" and r[1] == INPUT_KEY)
+        self.inputs_row = next(rows, -1)
+
+    def with_inputs(self, inputs: str) -> tuple[State, list[RangeWrite]]:
+        """The state recording `inputs`, and the writes that turn the tab read into its render."""
+        final = replace(self.state, public=replace(self.state.public, inputs=inputs))
+        r = self.inputs_row
+        if r < 0 or not inputs:  # the line appears or goes: later lines move, so render it all
+            return final, _diff_state(self.current, render_state(final))
+        # The same lines at the same places but this one: the whole tab's writes with this row's redone.
+        line = [*self.grid[r][:2], inputs, *self.grid[r][3:]]
+        runs = [(w.row + i, w.col, v) for w in self.writes for i, v in enumerate(w.values) if w.row + i != r]
+        old = [self.current[r]] if r < len(self.current) else []
+        runs += [(r, w.col, w.values[0]) for w in _diff_state(old, [line])]
+        runs.sort(key=lambda run: (run[0], run[1]))
+        return final, _rectangles(STATE_TAB, runs)
+
+
+def _rectangles(tab: str, runs: Sequence[tuple[int, int, Sequence[str]]]) -> list[RangeWrite]:
+    """Runs of cells (row, first column, values), in row then column order, stacked as `diff_tab` stacks
+    them: consecutive rows with the same columns make one rectangle."""
+    out: list[RangeWrite] = []
+    block: list[Sequence[str]] = []
+    top = col = -1
+    for r, c, values in runs:
+        if block and c == col and r == top + len(block) and len(values) == len(block[0]):
+            block.append(values)
+            continue
+        if block:
+            out.append(RangeWrite(tab, top, col, tuple(tuple(v) for v in block)))
+        block, top, col = [values], r, c
+    if block:
+        out.append(RangeWrite(tab, top, col, tuple(tuple(v) for v in block)))
+    return out
 
 
 def _log_writes(snapshot: Snapshot, now: datetime, trigger: str, figures: dict[str, int]) -> list[RangeWrite]:
@@ -410,20 +466,23 @@ def plan_sync(
     )
     figures = _report_figures(wanted, settings)
     state = replace(resolution.state, public=record)
-    state_writes = _state_writes(snapshot, state)
     log_writes: list[RangeWrite] = []
-    if staff_writes or public_writes or state_writes:
+    state_writes: list[RangeWrite] = []
+    # the state is diffed without this sync's figures only when nothing else decides that it writes
+    if staff_writes or public_writes or _state_writes(snapshot, state):
         record = replace(record, figures=figures_text(figures))
         state = replace(state, public=record)
+        # rendered and diffed once; each closing below changes only the `_ingressi` line
+        tab = _StateTab(snapshot.tabs.get(STATE_TAB, []), state)
 
         def closing(cells: int) -> tuple[list[RangeWrite], State, list[RangeWrite]]:
             """The log line saying `cells`, and the state recording what the staff workbook then reads (for
             the next sync's idle short-cut)."""
             log = _log_writes(snapshot, now, trigger, {**_figures(resolution), "cells_written": cells})
-            after = after_writes(snapshot.tabs, [*staff_writes, *log, *_state_writes(snapshot, state)])
+            after = after_writes(snapshot.tabs, [*staff_writes, *log, *tab.writes])
             digest = input_digest(snapshot.responses, after, digest_context(settings, version))
-            final = replace(state, public=replace(record, inputs=digest))
-            return log, final, _state_writes(snapshot, final)
+            final, writes = tab.with_inputs(digest)
+            return log, final, writes
 
         # The log counts every cell the sync writes, its own line's and the state's included: how many cells
         # those take does not depend on the figure written (a count is never an empty cell).

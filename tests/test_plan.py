@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sync.backends.base import RangeWrite, Snapshot
 from sync.backends.memory import MemoryStore
 from sync.config import Settings
+from sync.diff import WantedTab, diff_tab
 from sync.layouts import ELENCO, INFORMAZIONI, REGISTRO, public_specs, staff_specs
 from sync.pipeline import run_sync
-from sync.plan import PUBLIC_FILES_VERSION, layout_digest, plan_sync, plan_tabs
-from sync.state import STATE_TAB, read_state
+from sync.plan import PUBLIC_FILES_VERSION, SyncPlan, layout_digest, plan_sync, plan_tabs
+from sync.shortcut import after_writes
+from sync.state import STATE_HEADER, STATE_TAB, State, read_state, render_state
 from tests.conftest import HEADER, make_row, sample_rows
 
 T1 = datetime(2024, 5, 20, 10, 0)
@@ -85,3 +88,59 @@ def test_new_data_move_the_update_time_and_rewrite_only_the_public_tabs_that_cha
     rewritten = {w.tab for w in plan.public_writes}
     assert INFORMAZIONI in rewritten and rewritten < {s.title for s in public_specs(crema.ambito)}
     assert not plan.ensure_public and plan.files_due
+
+
+def _slow_state_writes(snapshot: Snapshot, state: State) -> list[RangeWrite]:
+    """The state's writes the straightforward way: its whole render diffed against the whole tab read."""
+    grid = [list(r) for r in render_state(state)]
+    return diff_tab(snapshot.tabs.get(STATE_TAB, []), WantedTab(STATE_TAB, grid, len(STATE_HEADER)))
+
+
+def _plan_and_write(store: MemoryStore, settings: Settings, now: datetime) -> SyncPlan:
+    """A plan whose state writes equal the slow path's, then written as `run_sync` writes it."""
+    snapshot = store.read(staff_specs(settings.ambito))
+    plan = plan_sync(snapshot, settings, now)
+    assert list(plan.state_writes) == _slow_state_writes(snapshot, plan.state)
+    # what the tab then reads in the machine's columns is the final state's render
+    after = after_writes(snapshot.tabs, plan.state_writes).get(STATE_TAB, [])
+
+    def trimmed(row: list[str]) -> list[str]:
+        return "\x1f".join(row[: len(STATE_HEADER)]).rstrip("\x1f").split("\x1f")
+
+    assert [trimmed(r) for r in after] == [trimmed(r) for r in render_state(plan.state)]
+    run_sync(store, settings, now)
+    return plan
+
+
+def test_the_state_rendered_once_writes_what_rendering_the_final_state_writes(crema: Settings) -> None:
+    store = MemoryStore(responses=sample_rows())
+    first = _plan_and_write(store, crema, T1)  # the `_ingressi` line appears: the whole tab rendered again
+    assert first.state_writes and not read_state([]).public.inputs
+    # new responses: the recorded `_ingressi` line is redone alone
+    store.responses += [
+        make_row(timestamp=f"05/05/2024 10.0{n}.00", email=f"n{n}@ilvolo.it") for n in range(3)
+    ]
+    new = _plan_and_write(store, crema, T2)
+    assert len(new.state.responses) == len(first.state.responses) + 3
+    assert new.state.public.inputs != first.state.public.inputs
+    # a decision, then a sync over what it left: nothing written
+    store.staff["Decisioni"].append(["riga 4", "Accetta", "", "era una domanda vera", "", ""])
+    assert _plan_and_write(store, crema, T2).state.decisions
+    idle = _plan_and_write(store, crema, T2)
+    assert not idle.writes_anything and not idle.state_writes
+
+
+def test_a_damaged_state_tab_is_rewritten_as_the_slow_path_rewrites_it(crema: Settings) -> None:
+    # every `valore` cleared: one rectangle down the column, the `_ingressi` line inside it
+    store = MemoryStore(responses=sample_rows())
+    run_sync(store, crema, T1)
+    store.staff[STATE_TAB] = [[*r[:2], "", *r[3:]] if i else r for i, r in enumerate(store.staff[STATE_TAB])]
+    plan = _plan_and_write(store, crema, T2)
+    assert any(w.col == 2 and len(w.values) > 3 for w in plan.state_writes)
+    # a staff cell right of the tab and a longer `_ingressi` row are kept and cleared as the slow path does
+    rows = store.staff[STATE_TAB]
+    at = next(i for i, r in enumerate(rows) if r[:2] == ["pubblico", "_ingressi"])
+    rows[at] = [*rows[at], "x", "nota"]
+    rows[at - 1] = [*rows[at - 1][:2], "altro"]
+    store.responses.append(make_row(timestamp="06/05/2024 10.00.00", name="Associazione Altra APS"))
+    _plan_and_write(store, crema, T2)
