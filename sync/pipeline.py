@@ -47,8 +47,8 @@ def run_sync(
     with backend.sync_lock():
         snapshot = backend.read(s_specs)
         missing = [s for s in s_specs if s.title not in snapshot.tabs]
-        created = backend.ensure("staff", s_specs, dry_run=dry_run) if missing else []
-        if missing and not dry_run:
+        created = backend.ensure("staff", s_specs, dry_run=dry_run, write_next=True) if missing else []
+        if missing:
             snapshot = backend.read(s_specs)
         if not dry_run and not missing:
             idle = idle_report(snapshot, settings, now, trigger=trigger, version=program)
@@ -64,7 +64,8 @@ def run_sync(
             fresh_staff=bool(missing),
         )
         written = 0
-        if not dry_run and plan.writes_anything:
+        # after `ensure` made tabs, the staff write also carries their headers (`write_next`): always made
+        if not dry_run and (plan.writes_anything or missing):
             written, ensured = _carry_out(backend, plan, s_specs, public_specs(settings.ambito))
             created += ensured
         return SyncResult(
@@ -85,12 +86,12 @@ def _carry_out(
     created: list[str] = []
     if plan.public_writes:
         if plan.ensure_public:
-            created += backend.ensure("public", p_specs)
+            created += backend.ensure("public", p_specs, write_next=True)
         written += backend.write("public", plan.public_writes, p_specs)
     if plan.files_due:
         backend.publish(public_files(plan.public_list))
     if plan.repair_staff:
-        created += backend.ensure("staff", s_specs)
+        created += backend.ensure("staff", s_specs, write_next=True)
     written += backend.write("staff", plan.staff_all, s_specs)
     return written, created
 

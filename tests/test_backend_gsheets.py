@@ -155,18 +155,15 @@ def test_request_counts_first_nochange_incremental(
     settings = _settings(fake, staff, public)
     with _store(settings, clock, tmp_path) as store:
         first = _sync(store, settings)
-        assert first.report.api_requests == store.requests == fake.count() == 10
+        assert first.report.api_requests == store.requests == fake.count() == 7
         assert _kinds(fake) == [
-            "values.batchGet",  # 400: the machine tabs do not exist yet
-            "spreadsheets.get",
-            "values.batchGet",  # read what exists
-            "spreadsheets.batchUpdate",  # ensure staff tabs (the metadata just fetched is current)
-            "values.batchUpdate",  # their headers; the read after that is answered from what was written
-            "spreadsheets.get",
-            "spreadsheets.batchUpdate",
-            "values.batchUpdate",  # ensure public tabs
-            "values.batchUpdate",  # public write
-            "values.batchUpdate",  # staff write
+            "values.batchGet",  # 400 naming `_stato`: most likely a first sync
+            "values.batchGet",  # the responses tab alone
+            "spreadsheets.batchUpdate",  # every staff tab, blind; the spreadsheet learnt from the answer
+            "spreadsheets.get",  # the public spreadsheet: which tabs (its default one) it has
+            "spreadsheets.batchUpdate",  # its tabs
+            "values.batchUpdate",  # public write, headers included
+            "values.batchUpdate",  # staff write, headers included
         ]
         assert first.report.organisations == 3
 

@@ -259,6 +259,142 @@ def test_a_large_write_is_split_under_2_mb_per_request(fake: SheetsFake, tmp_pat
     assert fake.values(public, "Elenco")[1:] == [list(r) for r in rows]
 
 
+# -- the first sync on new spreadsheets ------------------------------------------------------------------
+
+FIRST_SYNC = [
+    "values.batchGet",  # 400: Google names `_stato`, the first tab asked after the responses: a first sync
+    "values.batchGet",  # the responses tab alone
+    "spreadsheets.batchUpdate",  # every staff tab, sized to the responses, learnt from the answer
+    "spreadsheets.get",  # the public spreadsheet's tabs (its default tab, to remove)
+    "spreadsheets.batchUpdate",  # the public tabs
+    "values.batchUpdate",  # the public lists, headers included
+    "values.batchUpdate",  # the staff tabs, headers included
+]
+
+
+def _staff_tabs(fake: SheetsFake, sid: str) -> dict[str, list[list[str]]]:
+    # the log and the state record when and how (the state: the spreadsheet's grid sizes) as well
+    return {t: fake.values(sid, t) for t in fake.sheet_titles(sid) if t not in (LOG, STATE_TAB)}
+
+
+def test_a_first_sync_on_new_spreadsheets_is_7_requests_and_needs_no_grid_change(
+    fake: SheetsFake, tmp_path: Path
+) -> None:
+    ambito = load_settings("crema").ambito
+    data = generate(ambito, 900, vocabulary=load_vocabulary(), seed=11)
+    assert len(data.rows) > 1000  # more responses than a new tab's 1,000 rows
+    staff = fake.create_spreadsheet("Modulo (risposte)", {RESPONSES: [data.header, *data.rows]}, rows=1200)
+    public = fake.create_spreadsheet("Elenco pubblico")
+    settings = _settings(fake, staff, public)
+    fake.reset_counts()
+    result = _sync(settings, tmp_path, T1)
+    # then the staff cells, split under 2 MB per request; no grid change anywhere
+    kinds = [r.kind for r in fake.requests]
+    assert kinds[:6] == FIRST_SYNC[:6] and set(kinds[6:]) == {"values.batchUpdate"}
+    assert [r.status for r in fake.log] == [400, *[200] * (len(kinds) - 1)]
+    assert result.report.api_requests == len(kinds) == 8  # the staff cells here are 2 parts
+    assert all(len(r.body) <= 2_000_000 for r in fake.log)
+    elenco = fake.values(staff, "Elenco")
+    assert len(elenco) == 1 + result.report.organisations > 800
+    assert len(fake.values(staff, STATE_TAB)) > 1000
+    assert fake.sheet_titles(public)[0] == "Elenco" and "Sheet1" not in fake.sheet_titles(public)
+    assert fake.values(public, "Elenco")[0][0] == "ID"
+    # the same workbooks as the older path made, which looked at the metadata first: `init`, then a sync
+    staff2 = fake.create_spreadsheet("Modulo 2", {RESPONSES: [data.header, *data.rows]}, rows=1200)
+    public2 = fake.create_spreadsheet("Elenco pubblico 2")
+    settings2 = _settings(fake, staff2, public2)
+    with _process(settings2, tmp_path) as store:
+        store.ensure("staff", [])  # metadata fetched: the read after it is not presumed
+    _sync(settings2, tmp_path, T1)
+    assert _staff_tabs(fake, staff) == _staff_tabs(fake, staff2)
+    assert {t: fake.values(public, t) for t in fake.sheet_titles(public)} == {
+        t: fake.values(public2, t) for t in fake.sheet_titles(public2)
+    }
+
+
+def test_a_state_deleted_by_hand_is_not_taken_for_a_first_sync(
+    fake: SheetsFake, demo: tuple[list[str], list[list[str]]], tmp_path: Path
+) -> None:
+    """The blind batch of a presumed first sync is refused whole when a tab exists: the tabs are then read,
+    so nothing staff typed is lost, and nothing is created twice."""
+    staff, public, settings = _spreadsheet(fake, demo, tmp_path)
+    listed = fake.values(public, "Elenco")
+    excluded = listed[3][0]
+    fake.set_values(
+        staff,
+        "Decisioni",
+        [[excluded, "Escludi", "", "requisiti non posseduti", "UdP", "21/05/2024"]],
+        start=f"A{len(fake.values(staff, 'Decisioni')) + 1}",
+        input_option="RAW",
+    )
+    decisions = fake.values(staff, "Decisioni")
+    elenco = [r[:2] for r in fake.values(staff, "Elenco")]
+    gc = fake.client()
+    sh = gc.open_by_key(staff)
+    sh.del_worksheet(sh.worksheet(STATE_TAB))
+    titles = fake.sheet_titles(staff)
+    fake.reset_counts()
+    _sync(settings, tmp_path, T2)
+    assert [r.kind for r in fake.requests][:6] == [
+        "values.batchGet",
+        "values.batchGet",
+        "spreadsheets.batchUpdate",  # refused: «Elenco» already exists
+        "spreadsheets.get",
+        "values.batchGet",  # the staff tabs that exist
+        "spreadsheets.batchUpdate",  # the state tab alone
+    ]
+    assert [r.status for r in fake.log][:3] == [400, 200, 400]
+    assert sorted(fake.sheet_titles(staff)) == sorted([*titles, STATE_TAB])
+    # what staff typed is kept, and the organisations keep the IDs `Elenco` shows
+    assert fake.values(staff, "Decisioni") == decisions
+    assert [r[:2] for r in fake.values(staff, "Elenco")] == elenco
+
+
+def test_a_dry_run_on_new_spreadsheets_writes_nothing_and_says_what_it_would_make(
+    fake: SheetsFake, demo: tuple[list[str], list[list[str]]], tmp_path: Path
+) -> None:
+    header, rows = demo
+    staff = fake.create_spreadsheet("Modulo (risposte)", {RESPONSES: [header, *rows[:SIZE]]})
+    public = fake.create_spreadsheet("Elenco pubblico")
+    settings = _settings(fake, staff, public)
+    fake.reset_counts()
+    with _process(settings, tmp_path) as store:
+        result = run_sync(store, settings, T1, dry_run=True)
+    assert [r.kind for r in fake.requests] == ["values.batchGet", "values.batchGet", "spreadsheets.get"]
+    assert fake.sheet_titles(staff) == [RESPONSES]
+    assert "creata la scheda «Elenco»" in result.created
+    assert result.report.organisations > 200
+
+
+def test_a_first_staff_batch_applied_but_unanswered_converges(
+    fake: SheetsFake, demo: tuple[list[str], list[list[str]]], tmp_path: Path
+) -> None:
+    """The blind batch timed out after Google applied it: the tabs exist, empty; the sync looks, reads them,
+    writes their headers, and ends as a sync without the fault does."""
+    header, rows = demo
+    staff = fake.create_spreadsheet("Modulo (risposte)", {RESPONSES: [header, *rows[:SIZE]]})
+    public = fake.create_spreadsheet("Elenco pubblico")
+    settings = _settings(fake, staff, public)
+    fake.reset_counts()
+    fake.schedule_faults({3: ("503", True)})
+    try:
+        _sync(settings, tmp_path, T1)
+    finally:
+        fake.clear_faults()
+    assert [r.kind for r in fake.requests][:5] == [
+        "values.batchGet",
+        "values.batchGet",
+        "spreadsheets.batchUpdate",  # applied, answered 503
+        "spreadsheets.get",
+        "values.batchGet",  # the tabs it made, empty
+    ]
+    reference_staff = fake.create_spreadsheet("Modulo 2", {RESPONSES: [header, *rows[:SIZE]]})
+    reference_public = fake.create_spreadsheet("Elenco pubblico 2")
+    _sync(_settings(fake, reference_staff, reference_public), tmp_path, T1)
+    assert _staff_tabs(fake, staff) == _staff_tabs(fake, reference_staff)
+    assert fake.values(public, "Elenco") == fake.values(reference_public, "Elenco")
+
+
 # -- 429 bursts -----------------------------------------------------------------------------------------
 
 

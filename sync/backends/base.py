@@ -156,10 +156,13 @@ class Backend(Protocol):
         """Read the responses and every tab of `specs` that exists, in one request where possible."""
         ...
 
-    def ensure(self, workbook: Workbook, specs: Sequence[TabSpec], *, dry_run: bool = False) -> list[str]:
+    def ensure(
+        self, workbook: Workbook, specs: Sequence[TabSpec], *, dry_run: bool = False, write_next: bool = False
+    ) -> list[str]:
         """Create missing tabs (with header, seed rows, dropdown, frozen rows); return what was (or would be) done.
 
-        Existing tabs are never rewritten: a staff tab keeps every value typed in it.
+        Existing tabs are never rewritten: a staff tab keeps every value typed in it. `write_next`: the caller
+        writes this workbook next, in this sync; a backend may then send the new tabs' headers with that write.
         """
         ...
 

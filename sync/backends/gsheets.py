@@ -314,6 +314,10 @@ class GSheetsStore:
         self._last_read: Snapshot | None = None  # the last staff read of this sync
         self._ensured: Snapshot | None = None  # that read with the tabs `ensure` then made: the next read
         self._empty: set[str] = set()  # staff tabs that existed but were empty at the last read
+        self._presumed = ""  # the spreadsheet whose read presumed every staff tab missing (first sync)
+        self._fresh: set[str] = set()  # spreadsheets whose metadata is current in this sync
+        self._pending: dict[str, list[RangeWrite]] = {}  # headers of new tabs, sent with the next write
+        self._new_rows = 0  # rows of the responses tab at the last read: list tabs are made that tall
         self._unformatted: set[str] = set()  # tabs whose typed cells showed bare serial numbers
         self._client = _Client(
             session, base_url=_base_url(endpoint), limiter=self.limiter, on_request=self._count
@@ -373,26 +377,39 @@ class GSheetsStore:
             snapshot, self._ensured = self._ensured, None
             return snapshot
         sid = self.staff_spreadsheet_id
-        titles = list(dict.fromkeys([self.responses_tab, *(s.title for s in specs)]))
+        # The hidden tabs (the state) first: when Google names one of them as the range it cannot parse,
+        # this is most likely a first sync.
+        marker = [s.title for s in specs if s.hidden]
+        titles = list(dict.fromkeys([self.responses_tab, *marker, *(s.title for s in specs)]))
         hidden: set[str] = set()
+        book = self._books.get(sid)
+        if sid in self._fresh and book is not None and book.complete:
+            # the metadata is current (this sync fetched or made it): read the tabs that exist
+            titles = [t for t in titles if t in book.tabs]
+            hidden = {t for t, tab in book.tabs.items() if tab.hidden}
         try:
             ranges = self._batch_get(sid, titles)
         except APIError as err:
             if not _is_bad_range(err):
                 raise
-            # A tab is missing (first sync, or deleted by hand): learn which exist, then read only those.
-            book = self._fetch_book(sid)
-            self._just_fetched = sid
-            if self.responses_tab not in book.tabs:
-                present = ", ".join(f"«{t}»" for t in book.tabs) or "nessuna"
-                raise ConfigError(
-                    MSG_NO_RESPONSES_TAB.format(id=sid, tab=self.responses_tab, tabs=present)
-                ) from None
-            titles = [t for t in titles if t in book.tabs]
-            hidden = {t for t, tab in book.tabs.items() if tab.hidden}
-            ranges = self._batch_get(sid, titles)
+            if _refused_range(err) in {absolute_range_name(t) for t in marker}:
+                # Most likely a first sync, where no staff tab exists yet: read the responses tab alone. What
+                # else the spreadsheet holds is then presumed, not known: `ensure` adds every staff tab in one
+                # batchUpdate, which Google refuses whole if one exists after all, and then looks.
+                titles = [self.responses_tab]
+                ranges = self._read_responses(sid)
+                self._presumed = sid
+            else:
+                # A tab deleted by hand: learn which exist, then read only those.
+                book = self._fetch_book(sid)
+                self._just_fetched = sid
+                self._check_responses_tab(sid, book)
+                titles = [t for t in titles if t in book.tabs]
+                hidden = {t for t, tab in book.tabs.items() if tab.hidden}
+                ranges = self._batch_get(sid, titles)
         grids = dict(zip(titles, ranges, strict=True))
         responses = grids.pop(self.responses_tab)
+        self._new_rows = len(responses)
         # An empty tab is as good as missing: the pipeline then calls `ensure`, which writes its header.
         self._empty = {t for t, g in grids.items() if not g}
         tabs = {t: g for t, g in grids.items() if g}
@@ -402,28 +419,91 @@ class GSheetsStore:
         )
         return self._last_read
 
-    def ensure(self, workbook: Workbook, specs: Sequence[TabSpec], *, dry_run: bool = False) -> list[str]:
-        """Create missing tabs with their presentation and protections; return what was (or would be) done."""
+    def _read_responses(self, sid: str) -> list[Grid]:
+        """The responses tab alone; a `ConfigError` naming the tabs there are when it is missing."""
+        try:
+            return self._batch_get(sid, [self.responses_tab])
+        except APIError as err:
+            if not _is_bad_range(err):
+                raise
+            self._check_responses_tab(sid, self._fetch_book(sid))
+            raise  # the check raised: the responses tab is missing
+
+    def _check_responses_tab(self, sid: str, book: _Book) -> None:
+        if self.responses_tab not in book.tabs:
+            present = ", ".join(f"«{t}»" for t in book.tabs) or "nessuna"
+            raise ConfigError(MSG_NO_RESPONSES_TAB.format(id=sid, tab=self.responses_tab, tabs=present)) from None
+
+    def ensure(
+        self, workbook: Workbook, specs: Sequence[TabSpec], *, dry_run: bool = False, write_next: bool = False
+    ) -> list[str]:
+        """Create missing tabs with their presentation and protections; return what was (or would be) done.
+
+        With `write_next` the caller writes this workbook next: the headers of new tabs go with that write."""
         sid = self._spreadsheet_id(workbook)
-        empty = self._empty if workbook == "staff" else set()
 
         def plan(book: _Book) -> _Plan:
-            return _ensure_plan(book, specs, empty, public=workbook == "public")
+            empty = self._empty if workbook == "staff" else set()
+            return _ensure_plan(book, specs, empty, public=workbook == "public", rows=self._new_rows)
 
+        presumed, self._presumed = self._presumed == sid, ""
         # the metadata the read just fetched (it found a tab missing) is still current: not fetched again
         book = self._books.get(sid) if self._just_fetched == sid else None
         self._just_fetched = ""
-        if book is None or not book.complete:
-            book = self._fetch_book(sid)
-        if dry_run:
-            return plan(book).actions
-        done = self._change_structure(sid, plan, book)
+        done = self._ensure_new(sid, plan) if presumed and not dry_run else None
+        if done is None:
+            if book is None or not book.complete:
+                book = self._fetch_book(sid)
+            if presumed:
+                # the read presumed tabs missing that may exist (and hold what staff typed): read them now
+                self._read_existing(sid, book, specs)
+            if dry_run:
+                if workbook == "staff":
+                    self._ensured = self._last_read  # nothing made: the next read is this one
+                return plan(book).actions
+            done = self._change_structure(sid, plan, book)
         if done.values:
-            self._write_values(sid, _typed(done.values, specs))
+            if write_next:
+                self._pending.setdefault(sid, []).extend(done.values)
+            else:
+                self._write_values(sid, _typed(done.values, specs))
             self._empty -= {w.tab for w in done.values}
         if workbook == "staff" and self._last_read is not None:
             self._ensured = _with_writes(self._last_read, done.values, {s.title for s in specs if s.hidden})
         return done.actions
+
+    def _ensure_new(self, sid: str, plan: Callable[[_Book], _Plan]) -> _Plan | None:
+        """Every staff tab of a first sync in one batchUpdate, sent without metadata (the read presumed them
+        missing); the spreadsheet is learnt from Google's answer. None when Google refused the batch (a tab
+        existed after all: nothing was applied) or the attempt failed (perhaps applied): the caller looks."""
+        known = self._books.setdefault(sid, _Book())
+        todo = plan(_Book(tabs=dict(known.tabs), complete=True))
+        if not todo.requests:
+            return None
+        body = {"requests": todo.requests, "includeSpreadsheetInResponse": True}
+        try:
+            reply = self._attempt(sid, functools.partial(self._client.batch_update, sid, body))
+        except _Failure:
+            return None
+        except APIError as err:
+            if err.code != 400:
+                raise
+            return None
+        self._books[sid] = _book_of(reply.get("updatedSpreadsheet", {}))
+        return todo
+
+    def _read_existing(self, sid: str, book: _Book, specs: Sequence[TabSpec]) -> None:
+        """After a presumed read (only the responses tab), the staff tabs that do exist, as `read` reads them."""
+        if self._last_read is None:
+            return
+        titles = [s.title for s in specs if s.title in book.tabs]
+        grids = dict(zip(titles, self._batch_get(sid, titles), strict=True)) if titles else {}
+        self._empty = {t for t, g in grids.items() if not g}
+        tabs = {t: g for t, g in grids.items() if g}
+        self._unformatted = _read_serials(tabs, specs)
+        self._last_read = replace(
+            self._last_read, tabs=tabs, hidden={t for t, tab in book.tabs.items() if tab.hidden}
+        )
 
     def write(self, workbook: Workbook, writes: Sequence[Write], specs: Sequence[TabSpec]) -> int:
         """Write the batch as literal text in one values:batchUpdate (growing small grids first).
@@ -436,8 +516,10 @@ class GSheetsStore:
             self._move_rows(sid, moves)
         rects = [w for w in writes if isinstance(w, RangeWrite) and w.cells]
         cells = sum(w.cells for w in rects)
-        if not cells:
+        pending = self._pending.pop(sid, [])
+        if not cells and not pending:
             return 0
+        rects = [*pending, *rects]  # the headers of tabs `ensure` just made (write_next)
         needed = _extents(rects)
         typed = _typed(rects, specs)
         # A spreadsheet not read in this process (the public one, in a new process): its grids are not known,
@@ -473,7 +555,9 @@ class GSheetsStore:
         except filelock.Timeout:
             raise TransientError(MSG_BUSY) from None
         self._waited = 0.0
-        self._just_fetched = ""
+        self._just_fetched = self._presumed = ""
+        self._fresh.clear()
+        self._pending.clear()
         self._last_read = self._ensured = None
         try:
             yield
@@ -510,20 +594,8 @@ class GSheetsStore:
 
     def _fetch_book(self, sid: str) -> _Book:
         meta = self._call(sid, lambda: self._client.fetch_sheet_metadata(sid, {"fields": METADATA_FIELDS}))
-        book = _Book(complete=True, locale=str(meta.get("properties", {}).get("locale", "")))
-        for sheet in meta.get("sheets", []):
-            props = sheet.get("properties", {})
-            grid = props.get("gridProperties", {})
-            book.tabs[str(props.get("title", ""))] = _Tab(
-                int(props.get("sheetId", 0)),
-                int(grid.get("rowCount", 0)),
-                int(grid.get("columnCount", 0)),
-                bool(props.get("hidden", False)),
-                list(sheet.get("protectedRanges", [])),
-                int(props.get("index", 0)),
-                "basicFilter" in sheet,
-            )
-        self._books[sid] = book
+        book = self._books[sid] = _book_of(meta)
+        self._fresh.add(sid)
         return book
 
     def _write_values(self, sid: str, writes: Sequence[_TypedWrite]) -> None:
@@ -720,6 +792,30 @@ class GSheetsStore:
 # -- planning (pure) -----------------------------------------------------------------------------------------
 
 
+def _book_of(meta: Mapping[str, Any]) -> _Book:
+    """What a spreadsheet resource (metadata, or a batchUpdate's `updatedSpreadsheet`) says of its tabs."""
+    book = _Book(complete=True, locale=str(meta.get("properties", {}).get("locale", "")))
+    for sheet in meta.get("sheets", []):
+        props = sheet.get("properties", {})
+        grid = props.get("gridProperties", {})
+        book.tabs[str(props.get("title", ""))] = _Tab(
+            int(props.get("sheetId", 0)),
+            int(grid.get("rowCount", 0)),
+            int(grid.get("columnCount", 0)),
+            bool(props.get("hidden", False)),
+            list(sheet.get("protectedRanges", [])),
+            int(props.get("index", 0)),
+            "basicFilter" in sheet,
+        )
+    return book
+
+
+def _refused_range(err: APIError) -> str:
+    """The range Google could not parse, as it was sent ("Unable to parse range: '_stato'" → "'_stato'")."""
+    found = re.search(r"Unable to parse range: (.*)$", _message(err))
+    return found.group(1).strip() if found else ""
+
+
 def _with_writes(snapshot: Snapshot, writes: Sequence[RangeWrite], hidden: set[str]) -> Snapshot:
     """A snapshot as a read would return it after `writes` (the headers and seed rows of new tabs)."""
     tabs = {title: [list(r) for r in grid] for title, grid in snapshot.tabs.items()}
@@ -733,10 +829,13 @@ def _with_writes(snapshot: Snapshot, writes: Sequence[RangeWrite], hidden: set[s
     )
 
 
-def _ensure_plan(book: _Book, specs: Sequence[TabSpec], empty: set[str], *, public: bool = False) -> _Plan:
+def _ensure_plan(
+    book: _Book, specs: Sequence[TabSpec], empty: set[str], *, public: bool = False, rows: int = 0
+) -> _Plan:
     """What `ensure` must do to this spreadsheet: new tabs, missing protections, headers of empty tabs,
     the presentation of list tabs made before it existed; in the public spreadsheet also the tab order
-    (`Elenco` first, `Informazioni` last) and no empty default tab."""
+    (`Elenco` first, `Informazioni` last) and no empty default tab. A new list tab (and the state) gets room
+    for `rows` rows (those of the responses tab), so that the first write needs no grid change."""
     out = _Plan()
     used = {t.sheet_id for t in book.tabs.values() if t.sheet_id is not None}
     for position, spec in enumerate(specs):
@@ -744,13 +843,16 @@ def _ensure_plan(book: _Book, specs: Sequence[TabSpec], empty: set[str], *, publ
         if tab is None:
             sheet_id = _new_sheet_id(spec.title, used)
             used.add(sheet_id)
-            rows = max(NEW_TAB_ROWS, 1 + len(spec.seed))
+            # a list holds a row per organisation at most (room for one per response), the hidden state a
+            # line per response and one per tax code
+            scales = (2 if spec.hidden else 1 if spec.listing else 0) * rows
+            height = max(NEW_TAB_ROWS, 1 + len(spec.seed), _grown(scales) if scales else 0)
             cols = max(NEW_TAB_COLS, len(spec.header), len(spec.widths), *(len(r) for r in spec.seed))
-            out.requests += _new_tab_requests(spec, sheet_id, rows, cols, position if public else None)
+            out.requests += _new_tab_requests(spec, sheet_id, height, cols, position if public else None)
             out.actions.append(ACTION_TAB.format(title=spec.title))
             if _protection(spec, sheet_id) is not None:
                 out.actions.append(_protect_action(spec))
-            out.after[spec.title] = _Tab(sheet_id, rows, cols, spec.hidden)
+            out.after[spec.title] = _Tab(sheet_id, height, cols, spec.hidden)
             if spec.header or spec.seed:
                 out.values.append(_header_write(spec))
             continue

@@ -65,7 +65,9 @@ class MemoryStore:
             hidden=set(self.hidden["staff"]),
         )
 
-    def ensure(self, workbook: Workbook, specs: Sequence[TabSpec], *, dry_run: bool = False) -> list[str]:
+    def ensure(
+        self, workbook: Workbook, specs: Sequence[TabSpec], *, dry_run: bool = False, write_next: bool = False
+    ) -> list[str]:
         """Create missing tabs (header + seed rows); an existing tab only gets a missing header."""
         book = self.book(workbook)
         actions: list[str] = []

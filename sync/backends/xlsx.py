@@ -244,7 +244,9 @@ class XlsxStore:
 
     # -- ensure ----------------------------------------------------------------------------------------------
 
-    def ensure(self, workbook: Workbook, specs: Sequence[TabSpec], *, dry_run: bool = False) -> list[str]:
+    def ensure(
+        self, workbook: Workbook, specs: Sequence[TabSpec], *, dry_run: bool = False, write_next: bool = False
+    ) -> list[str]:
         """Create the file and missing tabs (header, seed rows, dropdown, frozen rows); return what was done.
 
         Existing tabs are never rewritten, except an empty header row, which gets the header.
