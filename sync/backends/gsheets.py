@@ -8,8 +8,10 @@ Request budget (every figure counts HTTP requests, retries included; see `reques
     read    1  values:batchGet of the responses tab and every staff tab (FORMATTED_VALUE: cells as people
                see them, so a tax code, CAP or phone typed as text keeps its leading zeros; a number typed
                into a cell comes back as displayed). Only when a tab is missing (Google answers 400
-               "Unable to parse range") +1 metadata fetch and +1 batchGet of the tabs that exist; the read
-               right after `ensure` made staff tabs is answered from what was read and written (0).
+               "Unable to parse range") +1 metadata fetch and +1 batchGet of the tabs that exist; when the
+               range Google names is the hidden state (a first sync), +1 batchGet of the responses tab alone,
+               and `ensure` adds every staff tab blind (below). The read right after `ensure` made staff tabs
+               is answered from what was read and written (0).
     write   1  values:batchUpdate, valueInputOption=RAW (literal text: "=1+1" stays text), for the whole
                batch; 0 when there is nothing to write. +1 spreadsheets:batchUpdate only when a write goes
                beyond a tab's grid. Grid sizes come free with every read (a whole-sheet range is echoed as
@@ -22,7 +24,11 @@ Request budget (every figure counts HTTP requests, retries included; see `reques
                idempotent.
     ensure  1  metadata fetch (none when the read just fetched it), +1 spreadsheets:batchUpdate (tabs,
                frozen rows, widths, warning-only protections, dropdowns) and +1 values:batchUpdate (header
-               and seed rows) when something is missing; a second `ensure` sends only the metadata fetch.
+               and seed rows; none with `write_next`: they go with the write) when something is missing; a
+               second `ensure` sends only the metadata fetch. After a presumed first-sync read: 1 blind
+               batchUpdate with includeSpreadsheetInResponse (no metadata fetch), refused whole by Google if
+               a tab exists after all, then metadata, +1 batchGet of the tabs there are, and the usual batch.
+               So a first sync on new spreadsheets is 7 requests (plus parts of writes over ~2 MB).
 
 gspread is used through `gspread.http_client.HTTPClient` only (never `open_by_key`/`Worksheet`, which
 re-fetch metadata on every call). `_Client` subclasses it to send requests to `endpoint` instead of
