@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 
-from sync.backends.base import RangeWrite
+from sync.backends.base import RangeWrite, RowDelete, RowInsert, Write
 from sync.model import Grid
 
 Cell = str | None
@@ -23,6 +24,9 @@ class WantedTab:
     title: str
     rows: list[list[Cell]]
     owned_width: int
+    # The tab is the machine's, row by row (a sorted register rewritten whole): its rows may be inserted and
+    # deleted to keep the rows that stay (`diff_moving_rows`) instead of rewriting from the first change down.
+    movable: bool = False
 
 
 def rows_in_place(
@@ -127,6 +131,50 @@ def _blocks(tab: str, runs: list[tuple[int, int, list[str]]]) -> Iterable[RangeW
         yield RangeWrite(tab, top, col, tuple(tuple(v) for v in block))
 
 
+def diff_moving_rows(current: Grid, wanted: WantedTab) -> list[Write] | None:
+    """The writes that turn `current` into `wanted` keeping the rows that stay where the list puts them.
+
+    A sorted list with one name more shifts every row below it: `diff_tab` rewrites them all. Here the rows
+    are matched in order (`difflib.SequenceMatcher` on the machine's cells of whole rows), rows that go are
+    deleted (`RowDelete`) and rows that come inserted empty (`RowInsert`), then `diff_tab` writes the cells
+    that differ from the rows as they then stand. Applied in order, the writes give what `diff_tab` gives.
+
+    None when rows must not move: a wanted cell is staff's (`None`), a current row holds a cell beyond the
+    machine's columns (moving or deleting the row would move or delete what staff typed there), or the
+    header differs (the first row is never moved, so a grid always keeps a row).
+    """
+    width = wanted.owned_width
+    if any(len(row) > width for row in current) or any(c is None for row in wanted.rows for c in row):
+        return None
+    old = [_row_key(row, width) for row in current]
+    new = [_row_key(row, width) for row in wanted.rows]
+    if not old or not new or old[0] != new[0]:
+        return None
+    moves: list[Write] = []
+    standing: Grid = list(current)  # the rows as they stand after the moves so far
+    for tag, i1, i2, j1, j2 in SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
+        if tag == "equal":
+            continue
+        gone, come = i2 - i1, j2 - j1
+        # rows [0, j1) already stand as wanted, and old row i1 stands at row j1
+        if gone > come:
+            moves.append(RowDelete(wanted.title, j1 + come, gone - come))
+            del standing[j1 + come : j1 + gone]
+        elif come > gone:
+            if j1 + gone < len(standing):  # rows after the last one need no room made
+                moves.append(RowInsert(wanted.title, j1 + gone, come - gone))
+            standing[j1 + gone : j1 + gone] = [[] for _ in range(come - gone)]
+    return [*moves, *diff_tab(standing, wanted)]
+
+
+def _row_key(row: Sequence[Cell], width: int) -> tuple[str, ...]:
+    """A row's machine cells as read back (trailing blanks trimmed), to match rows across two versions."""
+    cells = [c or "" for c in row[:width]]
+    while cells and not cells[-1]:
+        cells.pop()
+    return tuple(cells)
+
+
 def full_rewrite(title: str, grid: Grid, old_rows: int, old_cols: int) -> list[RangeWrite]:
     """Write a whole tab, padding with blanks over what a larger previous version held."""
     width = max([old_cols, *(len(r) for r in grid)]) if grid or old_cols else 0
@@ -137,6 +185,14 @@ def full_rewrite(title: str, grid: Grid, old_rows: int, old_cols: int) -> list[R
     return [RangeWrite(title, 0, 0, rows)]
 
 
-def count_cells(writes: Iterable[RangeWrite]) -> int:
-    """Cells covered by a list of writes."""
+def count_cells(writes: Iterable[Write]) -> int:
+    """Cells covered by a list of writes (rows inserted or deleted cover none)."""
     return sum(w.cells for w in writes)
+
+
+def cell_bytes(writes: Iterable[Write]) -> int:
+    """About the bytes the cells of `writes` take in a request body: each value's UTF-8, its quotes and comma
+    (JSON escapes and the ranges' own few bytes left out: this weighs one set of writes against another)."""
+    return sum(
+        len(v.encode()) + 3 for w in writes if isinstance(w, RangeWrite) for row in w.values for v in row
+    )

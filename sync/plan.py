@@ -20,12 +20,12 @@ from datetime import datetime
 from pydantic import ValidationError
 
 from sync import labels
-from sync.backends.base import RangeWrite, Snapshot, TabSpec, Workbook
+from sync.backends.base import RangeWrite, RowDelete, RowInsert, Snapshot, TabSpec, Workbook, Write
 from sync.batch import collector_paused
 from sync.calendar import CalendarEntry, calendar_of
 from sync.config import PLENARY, Settings
 from sync.decisions import parse_decisions
-from sync.diff import WantedTab, count_cells, diff_tab, full_rewrite
+from sync.diff import WantedTab, cell_bytes, count_cells, diff_moving_rows, diff_tab, full_rewrite
 from sync.instructions import ISTRUZIONI, render_instructions
 from sync.layouts import (
     ANOMALIE,
@@ -74,6 +74,14 @@ from sync.state import (
 LAYOUT_VERSION = "2"
 # Bump when the public files change shape (a new file, a new column): the next sync rewrites them all once.
 PUBLIC_FILES_VERSION = "pubblici-1"
+# Rows inserted and deleted (`sync.diff.diff_moving_rows`) cost a workbook more requests: on Google Sheets a
+# spreadsheets:batchUpdate before the values, and a metadata fetch for the tab ids when the process has not
+# fetched them (a new process reads with values:batchGet only). Each is a round trip (~0.2-0.5 s) and counts
+# against the per-minute quota, while 100 kB more in the one values:batchUpdate a sync sends anyway take about
+# as long on an ordinary uplink. So rows move only when that saves more than this many bytes of cells: an
+# Ambito of a few hundred organisations (a sorted tab's rewrite from the first change is tens of kB) keeps 3
+# requests per sync, and a list of thousands no longer rewrites half of itself for one name.
+MOVES_WORTH_BYTES = 100_000
 
 
 def layout_digest(specs: Sequence[TabSpec]) -> str:
@@ -129,7 +137,7 @@ class SyncPlan:
     """The whole decision of a sync: what to write where, what it leaves in `_stato`, and its report."""
 
     wanted: Wanted
-    staff_writes: tuple[RangeWrite, ...]  # the machine-owned staff tabs
+    staff_writes: tuple[Write, ...]  # the machine-owned staff tabs (rows moved, `MOVES_WORTH_BYTES`)
     log_writes: tuple[RangeWrite, ...]  # this sync's line in `Registro sincronizzazioni`
     state_writes: tuple[RangeWrite, ...]  # `_stato`
     public_writes: tuple[RangeWrite, ...]
@@ -141,7 +149,7 @@ class SyncPlan:
     report: Report  # the figures; cells written, requests and duration are measured by the shell
 
     @property
-    def staff_all(self) -> list[RangeWrite]:
+    def staff_all(self) -> list[Write]:
         """Every write to the staff workbook, in order: the tabs, the log line, then the state."""
         return [*self.staff_writes, *self.log_writes, *self.state_writes]
 
@@ -224,7 +232,7 @@ def _wanted_staff(
     wanted: list[WantedTab] = []
 
     def whole(title: str, rows: list[list[str | None]]) -> None:
-        wanted.append(WantedTab(title, rows, max(len(r) for r in rows)))
+        wanted.append(WantedTab(title, rows, max(len(r) for r in rows), movable=True))
 
     wanted.append(render_elenco(orgs, ambito, snapshot.tabs.get(ELENCO, [])))
     for a in ambito.areas:
@@ -295,22 +303,50 @@ def plan_tabs(snapshot: Snapshot, settings: Settings, now: datetime) -> Wanted:
     )
 
 
-def _tab_change(current: Grid, wanted: WantedTab, writes: Sequence[RangeWrite]) -> TabChange:
-    rows_touched = {w.row + i for w in writes for i in range(len(w.values))}
-    added = sum(1 for r in rows_touched if r >= len(current))
-    removed = sum(1 for r in rows_touched if r >= len(wanted.rows))
+def _tab_change(current: Grid, wanted: WantedTab, writes: Sequence[Write]) -> TabChange:
+    """Rows added, changed and removed by `writes` (rows inserted or deleted included) in a tab."""
+    # where each row stands after the moves: its index in `current`, or -1 for a row inserted
+    standing = list(range(len(current)))
+    deleted = 0
+    for w in writes:
+        if isinstance(w, RowInsert):
+            standing[w.at : w.at] = [-1] * w.count
+        elif isinstance(w, RowDelete):
+            deleted += len(standing[w.at : w.at + w.count])
+            del standing[w.at : w.at + w.count]
+    rows_touched = {w.row + i for w in writes if isinstance(w, RangeWrite) for i in range(len(w.values))}
+    removed = deleted + sum(1 for r in rows_touched if r >= len(wanted.rows))
+    kept = {r for r in rows_touched if r < len(wanted.rows)}
+    changed = sum(1 for r in kept if r < len(standing) and standing[r] >= 0)
     return TabChange(
-        added=added, changed=len(rows_touched) - added - removed, removed=removed, cells=count_cells(writes)
+        added=len(kept) - changed + sum(1 for r, at in enumerate(standing) if at < 0 and r not in kept),
+        changed=changed,
+        removed=removed,
+        cells=count_cells(writes),
     )
 
 
-def _staff_diff(staff: Mapping[str, tuple[Grid, WantedTab]]) -> tuple[list[RangeWrite], dict[str, TabChange]]:
-    writes: list[RangeWrite] = []
+def _staff_diff(staff: Mapping[str, tuple[Grid, WantedTab]]) -> tuple[list[Write], dict[str, TabChange]]:
+    """The writes to the machine's staff tabs, rows moved where that saves more than `MOVES_WORTH_BYTES`."""
+    plain = {title: diff_tab(grid, want) for title, (grid, want) in staff.items()}
+    chosen: dict[str, Sequence[Write]] = dict(plain)
+    sizes = {title: cell_bytes(writes) for title, writes in plain.items() if staff[title][1].movable}
+    # rows are matched only when the movable tabs' rewrites could save that much at all
+    if sum(sizes.values()) > MOVES_WORTH_BYTES:
+        moved: dict[str, Sequence[Write]] = {}
+        for title, size in sizes.items():
+            grid, want = staff[title]
+            alternative = diff_moving_rows(grid, want) if size else None
+            if alternative is not None and cell_bytes(alternative) < size:
+                moved[title] = alternative
+        if sum(sizes[t] - cell_bytes(w) for t, w in moved.items()) > MOVES_WORTH_BYTES:
+            chosen.update(moved)
+    writes: list[Write] = []
     changes: dict[str, TabChange] = {}
-    for title, (grid, want) in staff.items():
-        tab_writes = diff_tab(grid, want)
+    for title, tab_writes in chosen.items():
         if tab_writes:
             writes += tab_writes
+            grid, want = staff[title]
             changes[title] = _tab_change(grid, want, tab_writes)
     return writes, changes
 

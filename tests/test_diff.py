@@ -7,8 +7,21 @@ wanted ones are cleared; an ID's row is found by its ID wherever staff moved it.
 
 from __future__ import annotations
 
-from sync.backends.base import RangeWrite
-from sync.diff import WantedTab, count_cells, diff_tab, full_rewrite, owned_width, rows_in_place
+from hypothesis import given
+from hypothesis import strategies as st
+
+from sync.backends.base import RangeWrite, RowDelete, RowInsert, apply_writes
+from sync.backends.memory import trim
+from sync.diff import (
+    WantedTab,
+    cell_bytes,
+    count_cells,
+    diff_moving_rows,
+    diff_tab,
+    full_rewrite,
+    owned_width,
+    rows_in_place,
+)
 
 T = "Elenco"
 
@@ -182,3 +195,79 @@ def test_count_cells_counts_every_cell_of_every_write() -> None:
     writes = [_w(0, 0, ("a", "b"), ("c", "d")), _w(5, 1, ("e",))]
     assert count_cells(writes) == 5
     assert count_cells([]) == 0
+
+
+# -- diff_moving_rows -----------------------------------------------------------------------------------------
+
+SORTED = [["ID", "Nome"], ["E-0001", "Alfa"], ["E-0003", "Gamma"], ["E-0004", "Omega"]]
+
+
+def _moving(current: list[list[str]], wanted: list[list[str]], width: int = 2) -> list[object] | None:
+    return diff_moving_rows(current, WantedTab(T, [list[str | None](r) for r in wanted], width, movable=True))
+
+
+def test_a_name_sorted_in_the_middle_is_one_row_inserted_and_its_cells() -> None:
+    wanted = [*SORTED[:2], ["E-0005", "Beta"], *SORTED[2:]]
+    assert _moving(SORTED, wanted) == [RowInsert(T, 2, 1), _w(2, 0, ("E-0005", "Beta"))]
+    # where diff_tab rewrites every row from the new one down
+    assert diff_tab(SORTED, WantedTab(T, [list[str | None](r) for r in wanted], 2)) == [
+        _w(2, 0, ("E-0005", "Beta"), ("E-0003", "Gamma"), ("E-0004", "Omega"))
+    ]
+
+
+def test_a_row_that_goes_is_deleted_and_nothing_else_is_written() -> None:
+    assert _moving(SORTED, [SORTED[0], SORTED[1], SORTED[3]]) == [RowDelete(T, 2, 1)]
+
+
+def test_a_renamed_row_moves_to_where_its_name_sorts() -> None:
+    wanted = [SORTED[0], SORTED[1], SORTED[3], ["E-0003", "Zeta"]]
+    # the row goes; at the end it needs no room made, only its cells
+    assert _moving(SORTED, wanted) == [RowDelete(T, 2, 1), _w(3, 0, ("E-0003", "Zeta"))]
+
+
+def test_a_changed_cell_in_place_is_that_cell_only() -> None:
+    wanted = [SORTED[0], ["E-0001", "Alfa APS"], *SORTED[2:]]
+    assert _moving(SORTED, wanted) == [_w(1, 1, ("Alfa APS",))]
+
+
+def test_a_longer_row_replacing_a_shorter_one_clears_nothing_it_should_keep() -> None:
+    current = [["ID", "Nome", "Note"], ["E-0001", "Alfa", "x"], ["E-0002", "Beta"]]
+    wanted = [["ID", "Nome", "Note"], ["E-0002", "Beta"]]
+    assert _moving(current, wanted, 3) == [RowDelete(T, 1, 1)]
+
+
+def test_rows_do_not_move_where_staff_have_cells_or_the_header_changed() -> None:
+    wanted = [*SORTED[:2], ["E-0005", "Beta"], *SORTED[2:]]
+    # a note typed right of the machine's columns would move (or go) with its row
+    assert _moving([*SORTED[:3], [*SORTED[3], "nota"]], wanted) is None
+    # a cell of staff's in the wanted rows
+    assert diff_moving_rows(SORTED, WantedTab(T, [SORTED[0], ["E-0001", None]], 2, movable=True)) is None
+    # the first row is never moved
+    assert _moving([["ID", "Vecchio"], *SORTED[1:]], wanted) is None
+    assert _moving([], wanted) is None
+
+
+def test_cell_bytes_weighs_each_value_with_its_quotes_and_comma() -> None:
+    assert cell_bytes([_w(0, 0, ("àb", "")), RowInsert(T, 1, 1)]) == (3 + 3) + (0 + 3)
+
+
+_cells = st.sampled_from(["", "a", "b", "c", "àè"])
+_rows = st.lists(st.lists(_cells, max_size=3), max_size=8)
+
+
+@given(header=st.lists(_cells, min_size=1, max_size=3), old=_rows, new=_rows)
+def test_moving_rows_gives_exactly_what_diff_tab_gives(
+    header: list[str], old: list[list[str]], new: list[list[str]]
+) -> None:
+    current = trim([header, *old])
+    wanted = WantedTab(T, [list[str | None](r) for r in [header, *new]], 3, movable=True)
+    writes = diff_moving_rows(current, wanted)
+    plain = diff_tab(current, wanted)
+    if writes is None:
+        assert not current or trim([header]) != trim([current[0]])
+        return
+    by_moves: dict[str, list[list[str]]] = {T: [list(r) for r in current]}
+    by_cells: dict[str, list[list[str]]] = {T: [list(r) for r in current]}
+    apply_writes(by_moves, writes)
+    apply_writes(by_cells, plain)
+    assert trim(by_moves[T]) == trim(by_cells[T]) == trim([header, *new])

@@ -166,7 +166,7 @@ class Backend(Protocol):
         """
         ...
 
-    def write(self, workbook: Workbook, writes: Sequence[RangeWrite], specs: Sequence[TabSpec]) -> int:
+    def write(self, workbook: Workbook, writes: Sequence[Write], specs: Sequence[TabSpec]) -> int:
         """Apply the writes (as literal text) in one request where possible; return the cells written."""
         ...
 
