@@ -143,3 +143,39 @@ def test_any_moves_and_writes_read_back_as_apply_writes_says(store: XlsxStore, w
     while want and not want[-1]:
         want.pop()
     assert read(store) == want
+
+
+def _shifted(rows: Grid, at: int, new: list[str]) -> dict[int, dict[int, str]]:
+    """The cells a whole-tab diff writes when `new` is sorted in at `at`: every row from there down."""
+    after = [*rows[:at], new, *rows[at:]]
+    return {r: dict(enumerate(after[r])) for r in range(at, len(after))}
+
+
+def test_rows_shifted_by_a_name_sorted_in_are_moved_not_rewritten() -> None:
+    current = [list(LISTA.header), *map(list, ROWS)]
+    cells = _shifted(current, 3, ["E-0007", "Nuovo", "20/05/2024"])
+    found = xlsx.rows_moved(current, cells)
+    assert found is not None
+    written, moves = found
+    assert moves == [RowInsert("", 3, 1)]
+    assert written == {3: {0: "E-0007", 1: "Nuovo", 2: "20/05/2024"}}
+
+
+def test_rows_are_not_moved_when_a_moved_row_holds_a_cell_beyond_the_writes() -> None:
+    current = [list(LISTA.header), *map(list, ROWS)]
+    current[4] = [*current[4], "", "appunto"]  # a person's note to the right: it stays where it is typed
+    assert xlsx.rows_moved(current, _shifted(current[:4] + [list(r) for r in ROWS[3:]], 3, ["E-0007", "N", ""])) is None
+    assert xlsx.rows_moved(current, {3: {1: "x"}}) is None  # nothing shifts: the writes as they are
+
+
+def test_a_machine_list_rewritten_below_a_new_row_reads_back_the_same_with_its_types(store: XlsxStore) -> None:
+    before = read(store)
+    cells = _shifted(before, 2, ["E-0000", LONG, "21/05/2024"])
+    writes: list[Write] = [RangeWrite("Lista", r, 0, (tuple(row[c] for c in sorted(row)),)) for r, row in cells.items()]
+    assert store.write("staff", writes, [LISTA]) == 3 * 6
+    assert read(store) == expected(writes)
+    ws = openpyxl.load_workbook(store.paths()["staff"])["Lista"]
+    assert ws["C8"].value == datetime(2024, 5, 6) and ws["C8"].number_format == XLSX_FORMATS["date"]
+    assert ws["A8"].data_type == "s" and ws["A8"].number_format == "@"
+    assert ws["B3"].alignment.wrap_text and ws.row_dimensions[3].height == 4 * 12.75 + 2
+    assert ws.auto_filter.ref == "A1:C8"

@@ -74,6 +74,7 @@ from sync.backends.xlsx_splice import (
 )
 from sync.cells import XLSX_FORMATS, canonical_text, kind_of, typed_value
 from sync.errors import ConfigError, LockedError, TransientError
+from sync.public_diff import row_diff
 from sync.public_list import DATAPACKAGE_NAME, FORMULA_PREFIXES, HTML_NAME, PDF_NAME
 from sync.public_list import neutralise as neutralise  # re-exported: what the CSV does to a formula
 
@@ -320,17 +321,13 @@ class XlsxStore:
         cells: dict[str, dict[int, dict[int, str]]] = {}
         moves: dict[str, list[RowInsert | RowDelete]] = {}
         spec_of: dict[str, TabSpec] = {}
+        by_sheet: dict[str, list[Write]] = {}
         for w in writes:
             sheet = sheets[w.tab]
             spec_of[sheet] = by_title.get(w.tab, TabSpec(title=w.tab, header=()))
-            target = cells.setdefault(sheet, {})
-            if isinstance(w, RangeWrite):
-                for r, row in enumerate(w.values, start=w.row):
-                    target.setdefault(r, {}).update(enumerate(row, start=w.col))
-            else:
-                # the cells written so far move with their rows (those of a deleted row go with it)
-                cells[sheet] = {m: row for r, row in target.items() if (m := moved_row(r, [w])) is not None}
-                moves.setdefault(sheet, []).append(w)
+            by_sheet.setdefault(sheet, []).append(w)
+        for sheet, sheet_writes in by_sheet.items():
+            cells[sheet], moves[sheet] = _cells_and_moves(sheet_writes)
         dressed = {s for s, spec in spec_of.items() if spec.listing and spec.owner != "staff" and not spec.hidden}
         grids: dict[str, Grid] = {}
         if dressed:
@@ -342,20 +339,28 @@ class XlsxStore:
                     grids = _read_workbook(path, {s: spec_of[s].kinds for s in dressed})[0]
                 except ConfigError:
                     return None
-        edits = [
-            SheetEdit(
-                sheet,
-                spec_of[sheet],
-                rows,
-                _applied(grids.get(sheet, []), rows, moves.get(sheet, [])) if sheet in dressed else None,
-                tuple(moves.get(sheet, [])),
-            )
-            for sheet, rows in cells.items()
-        ]
-        try:
-            return splice(data, edits)
-        except Unsupported:
-            return None
+        # A machine tab whose rows shift (a name sorted in) moves its rows instead of rewriting them all.
+        shifted = {
+            sheet: found
+            for sheet in sorted(dressed)
+            if spec_of[sheet].owner == "machine" and not moves[sheet] and sheet in grids
+            and (found := rows_moved(grids[sheet], cells[sheet])) is not None
+        }
+
+        def edits(alternatives: Mapping[str, tuple[Cells, list[RowInsert | RowDelete]]]) -> list[SheetEdit]:
+            out = []
+            for sheet in cells:
+                rows, sheet_moves = alternatives.get(sheet, (cells[sheet], moves[sheet]))
+                grid = _applied(grids.get(sheet, []), rows, sheet_moves) if sheet in dressed else None
+                out.append(SheetEdit(sheet, spec_of[sheet], rows, grid, tuple(sheet_moves)))
+            return out
+
+        for alternatives in ([shifted, {}] if shifted else [{}]):
+            try:
+                return splice(data, edits(alternatives))
+            except Unsupported:
+                continue  # rows that cannot move (a formula, a rule, a note below the header): write them
+        return None
 
     # -- publish ---------------------------------------------------------------------------------------------
 
@@ -766,6 +771,44 @@ def _applied(grid: Grid, cells: Mapping[int, Mapping[int, str]], moves: Sequence
         for c, value in row.items():
             target[c] = value
     return out
+
+
+Cells = dict[int, dict[int, str]]  # 0-based row -> column -> text
+
+
+def _cells_and_moves(writes: Iterable[Write]) -> tuple[Cells, list[RowInsert | RowDelete]]:
+    """One sheet's writes as the cells written (rows as they are once the moves are made) and the moves."""
+    cells: Cells = {}
+    moves: list[RowInsert | RowDelete] = []
+    for w in writes:
+        if isinstance(w, RangeWrite):
+            for r, row in enumerate(w.values, start=w.row):
+                cells.setdefault(r, {}).update(enumerate(row, start=w.col))
+        else:
+            # the cells written so far move with their rows (those of a deleted row go with it)
+            cells = {m: row for r, row in cells.items() if (m := moved_row(r, [w])) is not None}
+            moves.append(w)
+    return cells, moves
+
+
+def rows_moved(current: Grid, cells: Cells) -> tuple[Cells, list[RowInsert | RowDelete]] | None:
+    """The same result as writing `cells` over `current`, with rows inserted and deleted instead of the
+    rows below rewritten, or None when that is not much smaller or would write another cell.
+
+    A name sorted into a list shifts every row below it: the writes rewrite them all. Matching the rows that
+    stay (`sync.public_diff.row_diff`) moves them instead, their XML kept. Only cells the writes own are ever
+    written: in a column the writes reach and in a row they write (a row they leave alone may be a person's).
+    """
+    if not cells:
+        return None
+    target = _trim([_trim_row(row) for row in _applied(current, cells)])
+    found, moves = _cells_and_moves(row_diff("", current, target))
+    if not moves or 2 * sum(map(len, found.values())) > sum(map(len, cells.values())):
+        return None
+    width = 1 + max(c for row in cells.values() for c in row)
+    if any(r not in cells or max(row) >= width for r, row in found.items() if row):
+        return None
+    return found, moves
 
 
 def _new_workbook() -> Any:

@@ -592,6 +592,8 @@ class _SheetWriter:
         # columns the dressing looks at in a row of normal height: wrapped ones, and typed ones it may type
         self._typed_cols: tuple[int, ...] = ()
         self._alignment_ok: dict[int, bool] = {}
+        # (cell head, row is tall) → does the dressing keep such a cell as it is, or does it depend on its text
+        self._head_kept: dict[tuple[tuple[str, str, str], bool], bool | None] = {}
         if dress is not None:
             self._typed_cols = tuple(c for c in range(min(dress.width, dress.owned)) if self._kind(c) != "text")
 
@@ -619,7 +621,7 @@ class _SheetWriter:
                     continue  # a deleted row
                 if moved != r:
                     r = moved
-                    attrs, inner = _renumbered(attrs, inner, r)
+                    attrs, inner = _renumbered(attrs, inner, r, number)
                     whole = f"<row{attrs}>{inner}</row>" if inner else f"<row{attrs}/>"
             while i < len(pending) and pending[i] < r:
                 out.append(self.row(pending[i], f' r="{pending[i] + 1}"', ""))
@@ -652,18 +654,36 @@ class _SheetWriter:
         row = self.grid[r] if r < len(self.grid) else []
         width = min(dress.width, len(row))
         tall = (dress.heights.get(r) or 0) > 0
-        for letters, style, kind in heads:
-            c = self._column(letters)
+        verdicts = self._head_kept
+        for head in heads:
+            kept = verdicts.get((head, tall), False)
+            if kept:
+                continue
+            c = self._column(head[0])
             if c >= width or not row[c]:
                 continue
-            s = int(style) if style else 0
-            if kind in _STRING_TYPES and c in self._typed_cols and fast_typed(self._kind(c), row[c]) is not None:
-                return False  # an older version's text cell, typed by `_dress_row`
-            if c in dress.wrapped:
-                if self.styles.derive(s, align="wrap") != s:
-                    return False
-            elif tall and not self._aligned(s) and self.styles.derive(s, align="top") != s:
+            if kept is False and (head, tall) not in verdicts:
+                kept = verdicts[(head, tall)] = self._head_verdict(head, c, tall)
+                if kept:
+                    continue
+            if kept is False or fast_typed(self._kind(c), row[c]) is not None:
                 return False
+        return True
+
+    def _head_verdict(self, head: tuple[str, str, str], c: int, tall: bool) -> bool | None:
+        """Whether the dressing keeps a cell of this head (reference letters, format, type) holding text:
+        True, False, or None when that depends on its text (a text cell of a typed column is typed)."""
+        dress = self.dress
+        assert dress is not None
+        _, style, kind = head
+        s = int(style) if style else 0
+        if c in dress.wrapped:
+            if self.styles.derive(s, align="wrap") != s:
+                return False
+        elif tall and not self._aligned(s) and self.styles.derive(s, align="top") != s:
+            return False
+        if kind in _STRING_TYPES and c in self._typed_cols:
+            return None  # an older version's text cell, typed by `_dress_row` when its text reads as typed
         return True
 
     @staticmethod
@@ -809,12 +829,29 @@ class _SheetWriter:
 
 
 _CELL_REF = re.compile(r'(<c\b[^>]*?\sr="[A-Z]{1,3})\d+"')
-
-
-def _renumbered(attrs: str, inner: str, r: int) -> tuple[str, str]:
-    """A row's attributes and cells moved to 0-based row `r` (its number and every cell reference)."""
+def _renumbered(attrs: str, inner: str, r: int, number: str = "") -> tuple[str, str]:
+    """A row's attributes and cells moved to 0-based row `r` (its number and every cell reference); `number`:
+    the row's number before, which each of its cells' references ends with."""
     attrs = _ROW_NUMBER.sub(f' r="{r + 1}"', attrs, count=1)
-    return attrs, _CELL_REF.sub(rf'\g<1>{r + 1}"', inner)
+    moved = _plain_renumbered(inner, number, str(r + 1)) if number else None
+    return attrs, moved if moved is not None else _CELL_REF.sub(rf'\g<1>{r + 1}"', inner)
+
+
+def _plain_renumbered(inner: str, old: str, new: str) -> str | None:
+    """The cells with references `<c r="AB{old}"…` renumbered to `new` by string slicing, without a regular
+    expression's template per cell (a moved list has hundreds of thousands); None: a cell of another shape."""
+    parts = inner.split('<c r="')
+    if len(parts) - 1 != inner.count("<c "):
+        return None
+    size = len(old)
+    for i in range(1, len(parts)):
+        part = parts[i]
+        end = part.find('"')
+        letters = part[: end - size]
+        if end <= size or part[end - size : end] != old or not (letters.isascii() and letters.isalpha()):
+            return None
+        parts[i] = letters + new + part[end:]
+    return '<c r="'.join(parts)
 
 
 def _wraps(alignment: Mapping[str, str]) -> bool:
