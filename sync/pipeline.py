@@ -4,7 +4,9 @@
 
 The public workbook is written before the staff workbook because the staff write carries the state that
 says what the public workbook holds: after a fault between the two, the next sync sees a stale record and
-rewrites the public tabs, converging to what a fault-free run would have produced.
+rewrites the public tabs, converging to what a fault-free run would have produced. Where the public rows
+are diffed against that record (Google Sheets), a `Guard` tells a stale record from a current one: the
+write it refuses is replaced by every public tab written whole.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from datetime import datetime
 from importlib.metadata import PackageNotFoundError, version
 
 from sync.backends import open_backend
-from sync.backends.base import Backend, TabSpec
+from sync.backends.base import Backend, Guard, StaleWorkbook, TabSpec
 from sync.config import Settings
 from sync.layouts import public_specs, staff_specs
 from sync.model import Report
@@ -62,6 +64,7 @@ def run_sync(
             dry_run=dry_run,
             version=program,
             fresh_staff=bool(missing),
+            guarded=backend.guards_public,
         )
         written = 0
         # after `ensure` made tabs, the staff write also carries their headers (`write_next`): always made
@@ -87,13 +90,25 @@ def _carry_out(
     if plan.public_writes:
         if plan.ensure_public:
             created += backend.ensure("public", p_specs, write_next=True)
-        written += backend.write("public", plan.public_writes, p_specs)
+        written += _write_public(backend, plan, p_specs)
     if plan.files_due:
         backend.publish(public_files(plan.public_list))
     if plan.repair_staff:
         created += backend.ensure("staff", s_specs, write_next=True)
     written += backend.write("staff", plan.staff_all, s_specs)
     return written, created
+
+
+def _write_public(backend: Backend, plan: SyncPlan, specs: Sequence[TabSpec]) -> int:
+    """The public writes; row diffs refused by their guard (a write not recorded, a tab changed by hand) give
+    way to every public tab rewritten whole, the mark reset."""
+    guard = plan.public_guard
+    if guard is None:
+        return backend.write("public", plan.public_writes, specs)
+    try:
+        return backend.write("public", plan.public_writes, specs, guard=guard)
+    except StaleWorkbook:
+        return backend.write("public", plan.public_rewrite, specs, guard=Guard(None, guard.then))
 
 
 def _finished(report: Report, written: int, backend: Backend, started: float) -> Report:

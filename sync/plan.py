@@ -12,6 +12,7 @@ No I/O here: the clock (`now`) and the program's version come from the caller.
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -20,7 +21,7 @@ from datetime import datetime
 from pydantic import ValidationError
 
 from sync import labels
-from sync.backends.base import RangeWrite, RowDelete, RowInsert, Snapshot, TabSpec, Workbook, Write
+from sync.backends.base import Guard, RangeWrite, RowDelete, RowInsert, Snapshot, TabSpec, Workbook, Write
 from sync.batch import collector_paused
 from sync.calendar import CalendarEntry, calendar_of
 from sync.config import PLENARY, Settings
@@ -43,6 +44,14 @@ from sync.manual import MANUAL_TAB, parse_manual
 from sync.model import Grid, Problem, Report, Severity, Status
 from sync.parse import MAX_CELL, ParsedSheet, parse_rows
 from sync.preview import Preview, build_preview
+from sync.public_diff import (
+    UNLISTED,
+    keyed_diff,
+    published_lines,
+    recorded_order,
+    row_digest,
+    sequence_digest,
+)
 from sync.public_list import PublicList, build_public_list, parse_updated
 from sync.render import (
     content_hash,
@@ -82,6 +91,13 @@ PUBLIC_FILES_VERSION = "pubblici-1"
 # Ambito of a few hundred organisations (a sorted tab's rewrite from the first change is tens of kB) keeps 3
 # requests per sync, and a list of thousands no longer rewrites half of itself for one name.
 MOVES_WORTH_BYTES = 100_000
+# The public tabs' rows are diffed against the record in `_stato` (`sync.public_diff`) behind a `Guard`, which
+# on Google Sheets costs a spreadsheets:batchUpdate before the values. Once a workbook carries a guard, every
+# write to it goes through the guard (a rewrite too: that is what lets the next sync tell a write that was
+# made from one that was recorded), so the request is paid for ever after: the first diff waits for a saving
+# twice the rows' threshold. An Ambito of a few hundred organisations (its public tabs: ~130 kB at 300)
+# keeps 3 requests per sync; a list of a thousand sends its changed rows, not 470 kB.
+PUBLIC_DIFF_WORTH_BYTES = 2 * MOVES_WORTH_BYTES
 
 
 def layout_digest(specs: Sequence[TabSpec]) -> str:
@@ -140,7 +156,9 @@ class SyncPlan:
     staff_writes: tuple[Write, ...]  # the machine-owned staff tabs (rows moved, `MOVES_WORTH_BYTES`)
     log_writes: tuple[RangeWrite, ...]  # this sync's line in `Registro sincronizzazioni`
     state_writes: tuple[RangeWrite, ...]  # `_stato`
-    public_writes: tuple[RangeWrite, ...]
+    public_writes: tuple[Write, ...]  # whole tabs, or behind `public_guard` the rows that change
+    public_rewrite: tuple[RangeWrite, ...]  # every public tab whole: when the guard is refused
+    public_guard: Guard | None
     changes: Mapping[str, TabChange]  # tab -> what changes there (public tabs as «pubblico: <title>»)
     ensure_public: bool  # the public tabs' layout is not the recorded one: `ensure` them before writing
     repair_staff: bool  # the staff tabs' layout is not the recorded one: `ensure` them again
@@ -351,32 +369,122 @@ def _staff_diff(staff: Mapping[str, tuple[Grid, WantedTab]]) -> tuple[list[Write
     return writes, changes
 
 
+@dataclass(frozen=True)
+class PublicWrites:
+    """What a sync writes to the public workbook, and what it then holds."""
+
+    writes: list[Write]
+    rewrite: list[RangeWrite]  # every public tab written whole: the fallback when `guard` is refused
+    guard: Guard | None  # row diffs on a workbook not read back (`StaleWorkbook`): None for local files
+    changes: dict[str, TabChange]
+    tabs: dict[str, TabRecord]
+    published: dict[str, str]  # the `pubblicato` lines
+
+
 def _public_diff(
-    public: Mapping[str, Grid], previous: Mapping[str, TabRecord], next_id: int
-) -> tuple[list[RangeWrite], dict[str, TabChange], dict[str, TabRecord]]:
-    """The rewrites of the public tabs whose content changed, and what each tab then holds."""
-    writes: list[RangeWrite] = []
-    changes: dict[str, TabChange] = {}
-    tabs = dict(previous)
+    public: Mapping[str, Grid],
+    previous: State,
+    areas: Mapping[str, str],
+    *,
+    next_id: int,
+    guarded: bool,
+    same_layout: bool,
+) -> PublicWrites:
+    """The writes of the public tabs whose content changed: whole tabs, or (where the workbook is guarded and
+    the record is whole) only the rows that changed, behind a `Guard`."""
+    main = public[ELENCO]
+    digests = {row[0]: row_digest(row) for row in main[1:]}
+    keys = {t: [(r[0], digests[r[0]]) for r in g[1:]] for t, g in public.items() if t != INFORMAZIONI}
+    tabs = dict(previous.public.tabs)
+    whole: dict[str, list[RangeWrite]] = {}
+    bounds: dict[str, tuple[int, int]] = {}
     for title, grid in public.items():
-        digest = content_hash(grid)
-        old = previous.get(title)
+        digest = sequence_digest(grid[0], keys[title]) if title in keys else content_hash(grid)
+        old = tabs.get(title)
+        old_rows, old_cols = (old.rows, old.cols) if old else (0, 0)
+        # After a sync interrupted between the public write and the staff write (which carries this record)
+        # a tab may hold more rows than recorded: a list holds each ID at most once, so clear down to one row
+        # per ID ever given.
+        clear = old_rows if title == INFORMAZIONI else max(old_rows, next_id)
+        bounds[title] = (clear, old_cols)
         if old is None or old.digest != digest:
-            old_rows, old_cols = (old.rows, old.cols) if old else (0, 0)
-            # A sync interrupted between the public write and the staff write (which carries this record)
-            # may have left more rows than recorded: a list holds each ID at most once, so clear down to
-            # one row per ID ever given.
-            clear_rows = old_rows if title == INFORMAZIONI else max(old_rows, next_id)
-            tab_writes = full_rewrite(title, grid, clear_rows, old_cols)
-            writes += tab_writes
-            changes[labels.PUBLIC_TAB_CHANGE.format(title=title)] = TabChange(
-                added=max(0, len(grid) - old_rows),
-                changed=min(len(grid), old_rows),
-                removed=max(0, old_rows - len(grid)),
-                cells=count_cells(tab_writes),
-            )
+            whole[title] = full_rewrite(title, grid, clear, old_cols)
         tabs[title] = TabRecord(digest, len(grid), max(len(r) for r in grid))
-    return writes, changes, tabs
+    # the record of every listed row, whichever backend (a local one never diffs, but its state reads alike)
+    published = dict.fromkeys(previous.published, UNLISTED)
+    listed = {t: {e for e, _ in keys[t]} for t in areas}
+    member = {e: tuple(c for t, c in areas.items() if e in listed[t]) for e in digests}
+    published.update(published_lines(main, member))
+    chosen: dict[str, list[Write]] = {t: list(w) for t, w in whole.items()}
+    guard = None
+    if guarded and whole:
+        rows = _row_diffs(public, keys, previous, areas, whole) if same_layout else None
+        record = previous.public.guard
+        saving = sum(cell_bytes(w) for w in whole.values()) - sum(
+            cell_bytes(w) for w in (rows or {}).values()
+        )
+        if rows is not None and (record or saving > PUBLIC_DIFF_WORTH_BYTES):
+            chosen.update(rows)
+        if record or (rows is not None and saving > PUBLIC_DIFF_WORTH_BYTES):
+            guard = Guard(record, guard_mark(record, tabs))
+    changes = {
+        labels.PUBLIC_TAB_CHANGE.format(title=t): _public_change(w, tabs[t], previous.public.tabs.get(t))
+        for t, w in chosen.items()
+    }
+    writes = [w for ws in chosen.values() for w in ws]
+    rewrite = [w for t, g in public.items() for w in full_rewrite(t, g, *bounds[t])] if guard else []
+    return PublicWrites(writes, rewrite, guard, changes, tabs, published)
+
+
+def _row_diffs(
+    public: Mapping[str, Grid],
+    keys: Mapping[str, list[tuple[str, str]]],
+    previous: State,
+    areas: Mapping[str, str],
+    whole: Mapping[str, list[RangeWrite]],
+) -> dict[str, list[Write]] | None:
+    """The changed list tabs' row diffs against the recorded rows; None when the record is not whole."""
+    order = recorded_order(previous.published)
+    if order is None:
+        return None
+    out: dict[str, list[Write]] = {}
+    for title, writes in whole.items():
+        if title not in keys:
+            out[title] = list(writes)
+            continue
+        code = areas.get(title)
+        old = [(e, p.digest) for e, p in order if code is None or code in p.areas]
+        grid, record = public[title], previous.public.tabs.get(title)
+        width = len(grid[0])
+        if record is None or record.cols != width or record.digest != sequence_digest(grid[0], old):
+            return None  # the record does not describe this tab: rewrite (a guard reset follows)
+        out[title] = keyed_diff(title, old, keys[title], grid, width)
+    return out
+
+
+def guard_mark(previous: str, tabs: Mapping[str, TabRecord]) -> str:
+    """The next mark of the public workbook: a number (a Google Sheets tab id), the same for the same input."""
+    text = previous + "".join(f"{t}={r.digest};" for t, r in sorted(tabs.items()))
+    mark = str(int(hashlib.sha256(text.encode()).hexdigest()[:8], 16) % 0x7FFFFFFE + 1)
+    return mark if mark != previous else str(int(mark) % 0x7FFFFFFE + 1)
+
+
+def _public_change(writes: Sequence[Write], now: TabRecord, before: TabRecord | None) -> TabChange:
+    """How many rows a public tab gains, loses and sees changed (the preview's figures)."""
+    old_rows = before.rows if before else 0
+    if writes and all(isinstance(w, RangeWrite) and w.row == 0 for w in writes):  # rewritten whole
+        return TabChange(
+            added=max(0, now.rows - old_rows),
+            changed=min(now.rows, old_rows),
+            removed=max(0, old_rows - now.rows),
+            cells=count_cells(writes),
+        )
+    inserted = sum(w.count for w in writes if isinstance(w, RowInsert))
+    deleted = sum(w.count for w in writes if isinstance(w, RowDelete))
+    written = sum(len(w.values) for w in writes if isinstance(w, RangeWrite))
+    return TabChange(
+        added=inserted, changed=max(0, written - inserted), removed=deleted, cells=count_cells(writes)
+    )
 
 
 def _figures(resolution: Resolution) -> dict[str, int]:
@@ -471,6 +579,31 @@ def _log_writes(snapshot: Snapshot, now: datetime, trigger: str, figures: dict[s
     return diff_tab(log, WantedTab(REGISTRO, [*rows, list(line)], len(line)))
 
 
+def _public_part(wanted: Wanted, settings: Settings, *, guarded: bool) -> tuple[PublicWrites, PublicRecord]:
+    """The public workbook's writes, and the record (`_stato`) saying what it and the staff layout then are."""
+    previous = wanted.previous.public
+    structure = layout_digest(public_specs(settings.ambito))
+    out = _public_diff(
+        wanted.public,
+        wanted.previous,
+        {a.tab: a.code for a in settings.ambito.areas},
+        next_id=wanted.resolution.state.next_id,
+        guarded=guarded,
+        same_layout=previous.structure == structure,
+    )
+    record = replace(
+        previous,
+        data=wanted.data_digest,
+        updated=wanted.updated,
+        files=PUBLIC_FILES_VERSION,
+        staff_layout=layout_digest(staff_specs(settings.ambito)),
+        structure=structure if out.changes else previous.structure,
+        tabs=out.tabs,
+        guard=out.guard.then if out.guard else previous.guard,
+    )
+    return out, record
+
+
 @collector_paused()
 def plan_sync(
     snapshot: Snapshot,
@@ -481,27 +614,19 @@ def plan_sync(
     dry_run: bool = False,
     version: str = "",
     fresh_staff: bool = False,
+    guarded: bool = False,
 ) -> SyncPlan:
     """The whole decision of a sync over `snapshot` (`fresh_staff`: its staff tabs were just created;
-    `version`: the program's, which the idle short-cut's digest depends on)."""
+    `version`: the program's, which the idle short-cut's digest depends on; `guarded`: the backend diffs the
+    public tabs' rows behind a `Guard`, `Backend.guards_public`)."""
     wanted = plan_tabs(snapshot, settings, now)
     resolution, previous = wanted.resolution, wanted.previous.public
     staff_writes, changes = _staff_diff(wanted.staff)
-    public_writes, public_changes, tabs = _public_diff(wanted.public, previous.tabs, resolution.state.next_id)
-    changes.update(public_changes)
-    structure = layout_digest(public_specs(settings.ambito))
-    staff_layout = layout_digest(staff_specs(settings.ambito))
-    record = replace(
-        previous,
-        data=wanted.data_digest,
-        updated=wanted.updated,
-        files=PUBLIC_FILES_VERSION,
-        staff_layout=staff_layout,
-        structure=structure if public_changes else previous.structure,
-        tabs=tabs,
-    )
+    out, record = _public_part(wanted, settings, guarded=guarded)
+    public_writes = out.writes
+    changes.update(out.changes)
     figures = _report_figures(wanted, settings)
-    state = replace(resolution.state, public=record)
+    state = replace(resolution.state, public=record, published=out.published)
     log_writes: list[RangeWrite] = []
     state_writes: list[RangeWrite] = []
     # the state is diffed without this sync's figures only when nothing else decides that it writes
@@ -541,10 +666,12 @@ def plan_sync(
         log_writes=tuple(log_writes),
         state_writes=tuple(state_writes),
         public_writes=tuple(public_writes),
+        public_rewrite=tuple(out.rewrite),
+        public_guard=out.guard,
         changes=changes,
-        ensure_public=bool(public_writes) and previous.structure != structure,
-        repair_staff=not fresh_staff and previous.staff_layout != staff_layout,
-        files_due=bool(public_changes) or previous.files != PUBLIC_FILES_VERSION,
+        ensure_public=bool(public_writes) and previous.structure != record.structure,
+        repair_staff=not fresh_staff and previous.staff_layout != record.staff_layout,
+        files_due=bool(out.changes) or previous.files != PUBLIC_FILES_VERSION,
         state=state,
         report=report,
     )

@@ -10,6 +10,9 @@ same lines at the same places, and a new fact is an appended line:
     decisione   <decision key>              <fp>       the response a `riga N` decision was written for
     contatore   prossimo_id                 43         IDs are never reused
     pubblico    <key>                       <value>    with rows and columns: the sync's own bookkeeping
+    pubblicato  <ID>                        <row>      a listed organisation's public row as last written
+                                                       (`sync.public_diff`: digest|previous ID|areas; "-"
+                                                       once no longer listed, so lines never shift)
 
 The `pubblico` lines are read into a typed `PublicRecord` (one named field per key below, a mapping for the
 `tab:<title>` lines) and written back as the same lines, so workbooks written before and after read alike.
@@ -34,6 +37,7 @@ FILES_KEY = "_file"  # version of the public files last published
 INPUT_KEY = "_ingressi"  # digest of what the last sync left (`sync.shortcut`)
 FIGURES_KEY = "_cifre"  # that sync's figures (JSON), for the report of a skipped one
 TAB_PREFIX = "tab:"  # `tab:<public tab>`: the digest and size of what that tab holds
+GUARD_KEY = "_contrassegno"  # the mark the public workbook carries since the last row diff (`Guard`)
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,7 @@ class PublicRecord:
     files: str = ""
     inputs: str = ""
     figures: str = ""
+    guard: str = ""
     tabs: Mapping[str, TabRecord] = field(default_factory=dict)  # public tab title -> what it holds
     # `pubblico` lines this version does not know (written by a newer one): kept as they are
     other: Mapping[str, TabRecord] = field(default_factory=dict)
@@ -66,7 +71,16 @@ def _public_record(lines: Mapping[str, TabRecord]) -> PublicRecord:
         line = lines.get(key)
         return line.digest if line is not None else ""
 
-    scalars = {DATA_KEY, UPDATED_KEY, STRUCTURE_KEY, STAFF_LAYOUT_KEY, FILES_KEY, INPUT_KEY, FIGURES_KEY}
+    scalars = {
+        DATA_KEY,
+        UPDATED_KEY,
+        STRUCTURE_KEY,
+        STAFF_LAYOUT_KEY,
+        FILES_KEY,
+        INPUT_KEY,
+        FIGURES_KEY,
+        GUARD_KEY,
+    }
     return PublicRecord(
         data=value(DATA_KEY),
         updated=value(UPDATED_KEY),
@@ -75,6 +89,7 @@ def _public_record(lines: Mapping[str, TabRecord]) -> PublicRecord:
         files=value(FILES_KEY),
         inputs=value(INPUT_KEY),
         figures=value(FIGURES_KEY),
+        guard=value(GUARD_KEY),
         tabs={k.removeprefix(TAB_PREFIX): r for k, r in lines.items() if k.startswith(TAB_PREFIX)},
         other={k: r for k, r in lines.items() if k not in scalars and not k.startswith(TAB_PREFIX)},
     )
@@ -90,6 +105,7 @@ def public_lines(record: PublicRecord) -> dict[str, TabRecord]:
         FILES_KEY: record.files,
         INPUT_KEY: record.inputs,
         FIGURES_KEY: record.figures,
+        GUARD_KEY: record.guard,
     }
     out = {**record.other, **{key: TabRecord(value) for key, value in scalars.items() if value}}
     out.update({TAB_PREFIX + title: line for title, line in record.tabs.items()})
@@ -106,6 +122,7 @@ class State:
     decisions: dict[str, str] = field(default_factory=dict)  # decision key -> fingerprint of its response
     next_id: int = 1
     public: PublicRecord = field(default_factory=PublicRecord)
+    published: dict[str, str] = field(default_factory=dict)  # ID -> its public row's line ("-" = not listed)
     order: dict[tuple[str, str], None] = field(default_factory=dict)  # (kind, key) in recorded order
 
 
@@ -128,6 +145,8 @@ def read_state(grid: Grid) -> State:
             state.decisions[key] = value
         elif kind == "contatore" and key == "prossimo_id" and value.isdigit():
             state.next_id = max(state.next_id, int(value))
+        elif kind == "pubblicato" and value:
+            state.published[key] = value
         elif kind == "pubblico":
             rows = int(cells[3]) if cells[3].isdigit() else 0
             cols = int(cells[4]) if cells[4].isdigit() else 0
@@ -155,9 +174,19 @@ def render_state(state: State) -> Grid:
         values[("separata", fp)] = [entity, "", ""]
     for key, fp in state.decisions.items():
         values[("decisione", key)] = [fp, "", ""]
+    for entity, published in state.published.items():
+        values[("pubblicato", entity)] = [published, "", ""]
     for key, line in public_lines(state.public).items():
         values[("pubblico", key)] = [line.digest, str(line.rows), str(line.cols)]
-    kinds = {"contatore": 0, "pubblico": 1, "cf": 2, "separata": 3, "decisione": 4, "risposta": 5}
+    kinds = {
+        "contatore": 0,
+        "pubblico": 1,
+        "cf": 2,
+        "separata": 3,
+        "decisione": 4,
+        "risposta": 5,
+        "pubblicato": 6,
+    }
     known = [k for k in state.order if k in values]
     recorded = set(known)
     new = sorted((k for k in values if k not in recorded), key=lambda k: (kinds[k[0]], k[1]))

@@ -96,6 +96,25 @@ class RowDelete:
 Write = RangeWrite | RowInsert | RowDelete
 
 
+@dataclass(frozen=True, slots=True)
+class Guard:
+    """A mark the public workbook carries, so that row moves computed from the record of the last sync are
+    applied only to the workbook that sync left (the public workbook is not read).
+
+    `expect`: the mark the record says the workbook carries ("" = none), or None: whatever it carries (a
+    rewrite that does not depend on it); `then`: the mark the write leaves. A backend checks and replaces the
+    mark in the same atomic step as the row moves, or raises `StaleWorkbook` having written nothing.
+    """
+
+    expect: str | None
+    then: str
+
+
+class StaleWorkbook(Exception):
+    """The workbook does not carry the expected mark (a write not recorded, a tab changed by hand): nothing
+    was written; the caller rewrites the tabs whole instead."""
+
+
 def apply_writes(grids: MutableMapping[str, Grid], writes: Iterable[Write]) -> None:
     """Apply `writes` in order to grids of text, in place (a missing tab starts empty).
 
@@ -151,6 +170,9 @@ class Backend(Protocol):
     """A place where the workbooks live: a local folder (`xlsx`) or Google Sheets (`gsheets`)."""
 
     name: str
+    # The public workbook is not read back before a write, so its row diffs need a `Guard` (Google Sheets).
+    # Local backends rewrite whole tabs: the xlsx backend matches rows against the file as it is itself.
+    guards_public: bool
 
     def read(self, specs: Sequence[TabSpec]) -> Snapshot:
         """Read the responses and every tab of `specs` that exists, in one request where possible."""
@@ -166,8 +188,17 @@ class Backend(Protocol):
         """
         ...
 
-    def write(self, workbook: Workbook, writes: Sequence[Write], specs: Sequence[TabSpec]) -> int:
-        """Apply the writes (as literal text) in one request where possible; return the cells written."""
+    def write(
+        self,
+        workbook: Workbook,
+        writes: Sequence[Write],
+        specs: Sequence[TabSpec],
+        *,
+        guard: Guard | None = None,
+    ) -> int:
+        """Apply the writes (as literal text) in one request where possible; return the cells written.
+
+        `guard` only where `guards_public` is true (else it is refused with ValueError)."""
         ...
 
     def publish(self, files: Mapping[str, bytes]) -> list[str]:

@@ -73,10 +73,12 @@ from gspread.utils import absolute_range_name, rowcol_to_a1
 from sync import labels
 from sync.backends.base import (
     Grid,
+    Guard,
     RangeWrite,
     RowDelete,
     RowInsert,
     Snapshot,
+    StaleWorkbook,
     TabSpec,
     Workbook,
     Write,
@@ -105,6 +107,11 @@ MIXED_MACHINE_COLUMNS = 6
 PX_PER_CHAR = 7
 # Google refuses request bodies over 10 MB and advises at most 2 MB: a larger write is sent in parts.
 MAX_BODY_BYTES = 1_900_000
+# The public spreadsheet's mark (`Guard`): an empty hidden tab whose id changes with every guarded write.
+GUARD_TAB = "_contrassegno"
+# Rows presumed in a public tab whose grid this process has not seen: any row a diff moves is within it
+# (Google refuses a move beyond the grid, and the whole batch with it: the write is then made whole).
+PRESUMED_ROWS = 10_000_000
 # Only the fields this backend uses: titles, ids, grid sizes, visibility, protections.
 METADATA_FIELDS = (
     "properties(locale),sheets(properties(sheetId,title,index,hidden,gridProperties(rowCount,columnCount)),"
@@ -274,6 +281,7 @@ class GSheetsStore:
     """The staff and public workbooks as two Google spreadsheets (see the module docstring for the budget)."""
 
     name = "gsheets"
+    guards_public = True
 
     def __init__(
         self,
@@ -438,7 +446,9 @@ class GSheetsStore:
     def _check_responses_tab(self, sid: str, book: _Book) -> None:
         if self.responses_tab not in book.tabs:
             present = ", ".join(f"«{t}»" for t in book.tabs) or "nessuna"
-            raise ConfigError(MSG_NO_RESPONSES_TAB.format(id=sid, tab=self.responses_tab, tabs=present)) from None
+            raise ConfigError(
+                MSG_NO_RESPONSES_TAB.format(id=sid, tab=self.responses_tab, tabs=present)
+            ) from None
 
     def ensure(
         self, workbook: Workbook, specs: Sequence[TabSpec], *, dry_run: bool = False, write_next: bool = False
@@ -511,14 +521,24 @@ class GSheetsStore:
             self._last_read, tabs=tabs, hidden={t for t, tab in book.tabs.items() if tab.hidden}
         )
 
-    def write(self, workbook: Workbook, writes: Sequence[Write], specs: Sequence[TabSpec]) -> int:
+    def write(
+        self,
+        workbook: Workbook,
+        writes: Sequence[Write],
+        specs: Sequence[TabSpec],
+        *,
+        guard: Guard | None = None,
+    ) -> int:
         """Write the batch as literal text in one values:batchUpdate (growing small grids first).
 
         Rows inserted and deleted go first, in order, in one spreadsheets:batchUpdate; the rectangles then
-        address the rows as they are after them (the order `sync.public_diff.row_diff` gives)."""
+        address the rows as they are after them (the order `sync.public_diff.row_diff` gives). A `guard`
+        goes in that batchUpdate too, before the moves: Google applies all of it or none."""
         moves = [w for w in writes if isinstance(w, RowInsert | RowDelete)]
         sid = self._spreadsheet_id(workbook)
-        if moves:
+        if guard is not None:
+            self._guarded_moves(sid, guard, moves)
+        elif moves:
             self._move_rows(sid, moves)
         rects = [w for w in writes if isinstance(w, RangeWrite) and w.cells]
         cells = sum(w.cells for w in rects)
@@ -637,6 +657,48 @@ class GSheetsStore:
                 quota_wait = self._wait_or_give_up(failure, attempt, quota_wait)
         book.tabs.update(tabs)
 
+    def _guarded_moves(self, sid: str, guard: Guard, moves: Sequence[RowInsert | RowDelete]) -> None:
+        """Replace the mark and move rows in one spreadsheets:batchUpdate; StaleWorkbook if Google refuses it.
+
+        The mark is the id of the hidden tab `GUARD_TAB`: deleting the expected id fails when the spreadsheet
+        carries another (a write whose record was lost), adding the tab fails when one is there and none was
+        expected. Tab ids not seen in this process are presumed as `ensure` chose them; a wrong guess is
+        refused in the same way. With `expect` None the metadata is fetched and any mark replaced."""
+        book = self._fetch_book(sid) if guard.expect is None else self._books.get(sid)
+        requests_out: list[dict[str, Any]] = []
+        if guard.expect is None:
+            assert book is not None
+            marks = [t.sheet_id for title, t in book.tabs.items() if title == GUARD_TAB]
+            requests_out += [{"deleteSheet": {"sheetId": m}} for m in marks if m is not None]
+        elif guard.expect:
+            requests_out.append({"deleteSheet": {"sheetId": int(guard.expect)}})
+        properties = {"sheetId": int(guard.then), "title": GUARD_TAB, "hidden": True}
+        requests_out.append({"addSheet": {"properties": {**properties, "gridProperties": _ONE_CELL}}})
+        tabs: dict[str, _Tab] = {}
+        for w in moves:
+            known = book.tabs.get(w.tab) if book is not None else None
+            presumed = _Tab(_new_sheet_id(w.tab, set()), PRESUMED_ROWS, 0)
+            tabs[w.tab] = known if known is not None and known.sheet_id is not None else presumed
+        requests_out += _move_requests(tabs, moves)
+        body = {"requests": requests_out}
+        attempt, quota_wait = 0, 0.0
+        while True:
+            attempt += 1
+            try:
+                self._attempt(sid, functools.partial(self._client.batch_update, sid, body))
+                break
+            except APIError as err:
+                if err.code == 400 and guard.expect is not None:
+                    raise StaleWorkbook(_message(err)) from None
+                raise
+            except _Failure as failure:
+                if not failure.refused:
+                    raise self._give_up(failure, attempt) from None
+                quota_wait = self._wait_or_give_up(failure, attempt, quota_wait)
+        if book is not None:
+            book.tabs.update({t: tab for t, tab in tabs.items() if tab.rows != PRESUMED_ROWS})
+            book.tabs[GUARD_TAB] = _Tab(int(guard.then), 1, 1, hidden=True)
+
     def _restore_formats(self, sid: str, specs: Sequence[TabSpec]) -> None:
         """Number formats someone cleared by hand: set them again (one batchUpdate, only then)."""
         lost = {s.title: s for s in specs if s.title in self._unformatted and s.listing}
@@ -728,7 +790,9 @@ class GSheetsStore:
             self._raise_config_error(sid, err)
             if err.code in RETRY_STATUS or err.code >= 500 or _is_rate_limit(err):
                 quota = _is_rate_limit(err)
-                failure = _Failure(labels.GSHEETS_FAIL_STATUS.format(code=err.code), _retry_after(err.response), quota=quota)
+                failure = _Failure(
+                    labels.GSHEETS_FAIL_STATUS.format(code=err.code), _retry_after(err.response), quota=quota
+                )
                 failure.refused = quota or err.code == 503
                 raise failure from None
             raise
@@ -1189,6 +1253,9 @@ def _new_sheet_id(title: str, used: set[int]) -> int:
     while candidate in used:
         candidate = candidate % 0x7FFFFFFF + 1
     return candidate
+
+
+_ONE_CELL = {"rowCount": 1, "columnCount": 1}
 
 
 def _grown(rows: int) -> int:

@@ -11,7 +11,18 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
 from sync import labels
-from sync.backends.base import Dropdown, Grid, RangeWrite, Snapshot, TabSpec, Workbook, Write, apply_writes
+from sync.backends.base import (
+    Dropdown,
+    Grid,
+    Guard,
+    RangeWrite,
+    Snapshot,
+    StaleWorkbook,
+    TabSpec,
+    Workbook,
+    Write,
+    apply_writes,
+)
 from sync.errors import LockedError, TransientError
 
 MSG_LOCKED = labels.MEMORY_LOCKED
@@ -31,7 +42,11 @@ class MemoryStore:
         public: dict[str, Grid] | None = None,
         *,
         responses_origin: str = labels.XLSX_RESPONSES_TAB,
+        guards_public: bool = False,
     ) -> None:
+        # True: the public tabs are row-diffed behind a `Guard`, as on Google Sheets (`marks` holds it)
+        self.guards_public = guards_public
+        self.marks: dict[Workbook, str] = {"staff": "", "public": ""}
         self.responses: Grid = responses if responses is not None else []
         self.responses_origin = responses_origin
         self.staff: dict[str, Grid] = staff if staff is not None else {}
@@ -92,11 +107,24 @@ class MemoryStore:
             self._requests += 1
         return actions
 
-    def write(self, workbook: Workbook, writes: Sequence[Write], specs: Sequence[TabSpec]) -> int:
+    def write(
+        self,
+        workbook: Workbook,
+        writes: Sequence[Write],
+        specs: Sequence[TabSpec],
+        *,
+        guard: Guard | None = None,
+    ) -> int:
         """Apply the writes in order (rows inserted and deleted, rectangles growing the grids; "" clears a
-        cell); return the cells written."""
+        cell); return the cells written. With a `guard`, the mark is checked and replaced first."""
         if self.before_write is not None:
             self.before_write()
+        if guard is not None:
+            if not self.guards_public:
+                raise ValueError("guard without guards_public")
+            if guard.expect is not None and self.marks[workbook] != guard.expect:
+                raise StaleWorkbook(workbook)
+            self.marks[workbook] = guard.then
         cells = sum(w.cells for w in writes)
         if cells == 0 and all(isinstance(w, RangeWrite) for w in writes):
             return 0

@@ -51,6 +51,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from sync import labels
 from sync.backends.base import (
     Grid,
+    Guard,
     RangeWrite,
     RowDelete,
     RowInsert,
@@ -158,6 +159,7 @@ class XlsxStore:
     """
 
     name = "xlsx"
+    guards_public = False
 
     def __init__(
         self, folder: Path, responses_tab: str = labels.XLSX_RESPONSES_TAB, *, lock_timeout_s: float = 120.0
@@ -278,9 +280,18 @@ class XlsxStore:
 
     # -- write -----------------------------------------------------------------------------------------------
 
-    def write(self, workbook: Workbook, writes: Sequence[Write], specs: Sequence[TabSpec]) -> int:
+    def write(
+        self,
+        workbook: Workbook,
+        writes: Sequence[Write],
+        specs: Sequence[TabSpec],
+        *,
+        guard: Guard | None = None,
+    ) -> int:
         """Apply the writes (literal text cells; rows inserted and deleted) to the file as it is on disk now, in
         order; return cells written."""
+        if guard is not None:
+            raise ValueError("the xlsx backend rewrites public tabs whole: no guard")
         cells = sum(w.cells for w in writes)
         if cells == 0 and all(isinstance(w, RangeWrite) for w in writes):
             return 0
@@ -328,7 +339,9 @@ class XlsxStore:
             by_sheet.setdefault(sheet, []).append(w)
         for sheet, sheet_writes in by_sheet.items():
             cells[sheet], moves[sheet] = _cells_and_moves(sheet_writes)
-        dressed = {s for s, spec in spec_of.items() if spec.listing and spec.owner != "staff" and not spec.hidden}
+        dressed = {
+            s for s, spec in spec_of.items() if spec.listing and spec.owner != "staff" and not spec.hidden
+        }
         grids: dict[str, Grid] = {}
         if dressed:
             seen = self._seen.get(path)
@@ -343,7 +356,9 @@ class XlsxStore:
         shifted = {
             sheet: found
             for sheet in sorted(dressed)
-            if spec_of[sheet].owner == "machine" and not moves[sheet] and sheet in grids
+            if spec_of[sheet].owner == "machine"
+            and not moves[sheet]
+            and sheet in grids
             and (found := rows_moved(grids[sheet], cells[sheet])) is not None
         }
 
@@ -355,7 +370,7 @@ class XlsxStore:
                 out.append(SheetEdit(sheet, spec_of[sheet], rows, grid, tuple(sheet_moves)))
             return out
 
-        for alternatives in ([shifted, {}] if shifted else [{}]):
+        for alternatives in [shifted, {}] if shifted else [{}]:
             try:
                 return splice(data, edits(alternatives))
             except Unsupported:
@@ -556,7 +571,9 @@ def _calamine_grid(rows: Sequence[Sequence[object]], kinds: tuple[str, ...]) -> 
 def _formatted_grid(rows: list[list[tuple[object, str | None]]], kinds: tuple[str, ...]) -> Grid:
     return _trim(
         [
-            _trim_row([_typed_text(v, fmt, kind_of(kinds, c) if r else "text") for c, (v, fmt) in enumerate(row)])
+            _trim_row(
+                [_typed_text(v, fmt, kind_of(kinds, c) if r else "text") for c, (v, fmt) in enumerate(row)]
+            )
             for r, row in enumerate(rows)
         ]
     )
@@ -757,7 +774,9 @@ def _stat_key(path: Path) -> tuple[int, int, int]:
     return (st.st_mtime_ns, st.st_size, st.st_ino)
 
 
-def _applied(grid: Grid, cells: Mapping[int, Mapping[int, str]], moves: Sequence[RowInsert | RowDelete] = ()) -> Grid:
+def _applied(
+    grid: Grid, cells: Mapping[int, Mapping[int, str]], moves: Sequence[RowInsert | RowDelete] = ()
+) -> Grid:
     """`grid` with `moves` made, then the cells written (row → column → text)."""
     out = [list(row) for row in grid]
     apply_writes({m.tab: out for m in moves}, moves)
@@ -953,7 +972,11 @@ def _fit_row_heights(ws: Any, wrapped: Sequence[int], last_row: int, width: int)
         ws.row_dimensions[r].height = min(ROW_HEIGHT_MAX, LINE_HEIGHT * lines + 2) if lines > 1 else None
         if lines > 1:  # the other cells of a tall row start at its top, beside the wrapped text
             for cell in row:
-                if cell.value is not None and not cell.alignment.wrap_text and cell.alignment.vertical != "top":
+                if (
+                    cell.value is not None
+                    and not cell.alignment.wrap_text
+                    and cell.alignment.vertical != "top"
+                ):
                     cell.alignment = _TOP
 
 
