@@ -221,11 +221,10 @@ def test_google_moves_rows_in_one_batch_update_and_writes_what_a_sync_from_scrat
     fake.reset_counts()
     with gsheets_store(fake, staff, public, tmp_path) as store:
         run_sync(store, crema(), T2)
-    # the staff tab ids are fetched, the rows moved, then the cells written
+    # the staff tab ids are presumed as `ensure` gave them: no metadata fetch
     assert [r.kind for r in fake.requests] == [
         "values.batchGet",
         "values.batchUpdate",
-        "spreadsheets.get",
         "spreadsheets.batchUpdate",
         "values.batchUpdate",
     ]
@@ -250,8 +249,8 @@ def test_google_a_fault_after_the_rows_moved_converges_at_the_next_sync(
     staff, public = _google(fake, header, first, tmp_path)
     _append(fake, staff, later)
     fake.reset_counts()
-    # requests 1-4: read, public cells, tab ids, rows moved; then every try of the staff cells fails
-    fake.schedule_faults({n: 503 for n in range(5, 12)})
+    # requests 1-3: read, public cells, rows moved; then every try of the staff cells fails
+    fake.schedule_faults({n: 503 for n in range(4, 11)})
     with gsheets_store(fake, staff, public, tmp_path) as store, pytest.raises(TransientError):
         run_sync(store, crema(), T2)
     assert fake.count("spreadsheets.batchUpdate") == 1
@@ -269,3 +268,29 @@ def test_google_a_fault_after_the_rows_moved_converges_at_the_next_sync(
     with gsheets_store(fake, staff, public, tmp_path) as store:
         run_sync(store, crema(), T3)
     assert [r.kind for r in fake.requests] == ["values.batchGet"]
+
+
+def test_google_a_tab_id_presumed_wrong_is_refused_then_looked_up(
+    moves_always: None,
+    fake: SheetsFake,
+    tmp_path: Path,
+    rows: tuple[list[str], list[list[str]], list[list[str]]],
+) -> None:
+    header, first, later = rows
+    # the area tabs made beforehand (by hand, by another program): their ids are not those `ensure` gives
+    areas = [a.tab for a in crema().ambito.areas]
+    staff = fake.create_spreadsheet("Modulo (risposte)", {RESPONSES: [header, *first], **{t: [] for t in areas}})
+    public = fake.create_spreadsheet("Elenco pubblico")
+    with gsheets_store(fake, staff, public, tmp_path) as store:
+        run_sync(store, crema(), T1)
+    _append(fake, staff, later)
+    fake.reset_counts()
+    with gsheets_store(fake, staff, public, tmp_path) as store:
+        run_sync(store, crema(), T2)
+    kinds = [r.kind for r in fake.requests]
+    assert kinds[2:5] == ["spreadsheets.batchUpdate", "spreadsheets.get", "spreadsheets.batchUpdate"]
+    assert [r.status for r in fake.log[2:5]] == [400, 200, 200]
+    got = _google_book(fake, staff)
+    want = _from_scratch(header, [*first, *later], T2)
+    for title in _movable(crema()):
+        assert got[title] == want[title], title

@@ -19,9 +19,16 @@ Request budget (every figure counts HTTP requests, retries included; see `reques
                one) is written without its metadata, which is fetched only when Google answers that a tab
                is missing or too small: so a sync in a new process (CLI, cron, webhook) is 3 requests.
                Rows inserted and deleted (`RowInsert`, `RowDelete`) are +1 spreadsheets:batchUpdate before
-               the cells (+1 metadata fetch when the tab ids are not known), never re-sent after a timeout.
+               the cells, never re-sent after a timeout; tab ids not known are presumed as `ensure` chose
+               them (+1 metadata fetch and the batch again only when Google refuses the guess).
                A batch over ~2 MB (Google's advice; it refuses bodies over 10 MB) is split, each part
-               idempotent.
+               idempotent. With a `Guard` (public rows diffed against the record in `_stato`,
+               `sync.plan.PUBLIC_DIFF_WORTH_BYTES`) that spreadsheets:batchUpdate is always sent: it deletes
+               the hidden `GUARD_TAB` of the recorded id and adds one with the next id, then moves the rows
+               (tab ids presumed as `ensure` chose them), all or nothing. Google refusing it (400: not the
+               recorded mark, or a presumed id wrong) is `StaleWorkbook`: the caller rewrites every public
+               tab whole with `expect` None, which costs +1 metadata fetch and the mark's batchUpdate. So a
+               sync that changes a large public list is 4 requests, its bytes those of the rows changed.
     ensure  1  metadata fetch (none when the read just fetched it), +1 spreadsheets:batchUpdate (tabs,
                frozen rows, widths, warning-only protections, dropdowns) and +1 values:batchUpdate (header
                and seed rows; none with `write_next`: they go with the write) when something is missing; a
@@ -636,11 +643,15 @@ class GSheetsStore:
         Not idempotent: an attempt Google answered with a quota or availability error (nothing applied) is
         tried again; a timeout or a dropped connection (perhaps applied) is not, it ends the sync."""
         book = self._books.get(sid)
-        if book is None or any(
-            book.tabs.get(w.tab) is None or book.tabs[w.tab].sheet_id is None for w in moves
-        ):
+        if book is None:
             book = self._fetch_book(sid)
-        tabs = {w.tab: book.tabs[w.tab] for w in moves if w.tab in book.tabs}
+        # tab ids a values read does not give: presumed as `ensure` chose them; a wrong guess is refused whole
+        presumed = any(book.tabs.get(w.tab) is not None and book.tabs[w.tab].sheet_id is None for w in moves)
+        tabs = {
+            w.tab: _presumed_id(w.tab, book.tabs[w.tab]) if presumed else book.tabs[w.tab]
+            for w in moves
+            if w.tab in book.tabs
+        }
         requests_out = _move_requests(tabs, moves)
         if not requests_out:
             return
@@ -651,6 +662,13 @@ class GSheetsStore:
             try:
                 self._attempt(sid, functools.partial(self._client.batch_update, sid, body))
                 break
+            except APIError as err:
+                if err.code != 400 or not presumed:
+                    raise
+                # an id guessed wrong (a tab made by hand): nothing applied; look, and send it again
+                book, presumed = self._fetch_book(sid), False
+                tabs = {w.tab: book.tabs[w.tab] for w in moves if w.tab in book.tabs}
+                body = {"requests": _move_requests(tabs, moves)}
             except _Failure as failure:
                 if not failure.refused:
                     raise self._give_up(failure, attempt) from None
@@ -1256,6 +1274,11 @@ def _new_sheet_id(title: str, used: set[int]) -> int:
 
 
 _ONE_CELL = {"rowCount": 1, "columnCount": 1}
+
+
+def _presumed_id(title: str, tab: _Tab) -> _Tab:
+    """A tab whose id is not known, with the id `ensure` gives a tab of that title."""
+    return tab if tab.sheet_id is not None else replace(tab, sheet_id=_new_sheet_id(title, set()))
 
 
 def _grown(rows: int) -> int:
