@@ -22,7 +22,7 @@ import sync.plan
 from sync.backends.base import Grid, RangeWrite, RowDelete, RowInsert, StaleWorkbook, apply_writes
 from sync.backends.gsheets import GUARD_TAB, GSheetsStore
 from sync.backends.memory import MemoryStore, trim
-from sync.config import Settings, load_settings, parse_settings
+from sync.config import Settings, load_settings
 from sync.demo_data import generate, load_vocabulary
 from sync.errors import TransientError
 from sync.layouts import public_specs
@@ -37,6 +37,7 @@ from sync.public_diff import (
 )
 from sync.state import STATE_TAB, read_state
 from tests.fakes.sheets_api import SheetsFake
+from tests.test_gsheets_budget import _append, _settings
 
 RESPONSES = "Risposte del modulo 1"
 T1, T2, T3, T4 = (datetime(2024, 5, d, 10) for d in (20, 21, 22, 23))
@@ -207,28 +208,12 @@ def fake() -> Iterator[SheetsFake]:
         yield server
 
 
-def _settings(fake: SheetsFake, staff: str, public: str) -> Settings:
-    backend = {
-        "kind": "gsheets",
-        "staff_spreadsheet_id": staff,
-        "public_spreadsheet_id": public,
-        "endpoint": fake.base_url,
-        "credentials": "none",
-    }
-    return parse_settings({"preset": "crema", "backend": backend}, source="test")
-
-
 def _sync(settings: Settings, tmp_path: Path, now: datetime) -> SyncResult:
     """One sync in a new process: nothing known of the spreadsheets."""
     assert settings.backend.kind == "gsheets"
     options: dict[str, Any] = dict(sleep=lambda s: None, rng=random.Random(5), lock_dir=tmp_path)
     with GSheetsStore.from_settings(settings.backend, **options) as store:
         return run_sync(store, settings, now)
-
-
-def _append(fake: SheetsFake, staff: str, rows: list[list[str]]) -> None:
-    start = len(fake.values(staff, RESPONSES)) + 1
-    fake.set_values(staff, RESPONSES, rows, start=f"A{start}", input_option="RAW")
 
 
 def _sent(fake: SheetsFake, spreadsheet: str) -> int:

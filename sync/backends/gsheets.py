@@ -655,25 +655,32 @@ class GSheetsStore:
         requests_out = _move_requests(tabs, moves)
         if not requests_out:
             return
+        try:
+            self._send_once(sid, requests_out)
+        except APIError as err:
+            if err.code != 400 or not presumed:
+                raise
+            # an id guessed wrong (a tab made by hand): nothing applied; look, and send it again
+            book = self._fetch_book(sid)
+            tabs = {w.tab: book.tabs[w.tab] for w in moves if w.tab in book.tabs}
+            self._send_once(sid, _move_requests(tabs, moves))
+        book.tabs.update(tabs)
+
+    def _send_once(self, sid: str, requests_out: list[dict[str, Any]]) -> None:
+        """One spreadsheets:batchUpdate that is not idempotent: an attempt Google refused (quota,
+        availability: nothing applied) is tried again, one perhaps applied (a timeout) ends the sync; any
+        other error reaches the caller (Google applied none of the batch)."""
         body = {"requests": requests_out}
         attempt, quota_wait = 0, 0.0
         while True:
             attempt += 1
             try:
                 self._attempt(sid, functools.partial(self._client.batch_update, sid, body))
-                break
-            except APIError as err:
-                if err.code != 400 or not presumed:
-                    raise
-                # an id guessed wrong (a tab made by hand): nothing applied; look, and send it again
-                book, presumed = self._fetch_book(sid), False
-                tabs = {w.tab: book.tabs[w.tab] for w in moves if w.tab in book.tabs}
-                body = {"requests": _move_requests(tabs, moves)}
+                return
             except _Failure as failure:
                 if not failure.refused:
                     raise self._give_up(failure, attempt) from None
                 quota_wait = self._wait_or_give_up(failure, attempt, quota_wait)
-        book.tabs.update(tabs)
 
     def _guarded_moves(self, sid: str, guard: Guard, moves: Sequence[RowInsert | RowDelete]) -> None:
         """Replace the mark and move rows in one spreadsheets:batchUpdate; StaleWorkbook if Google refuses it.
@@ -698,21 +705,12 @@ class GSheetsStore:
             presumed = _Tab(_new_sheet_id(w.tab, set()), PRESUMED_ROWS, 0)
             tabs[w.tab] = known if known is not None and known.sheet_id is not None else presumed
         requests_out += _move_requests(tabs, moves)
-        body = {"requests": requests_out}
-        attempt, quota_wait = 0, 0.0
-        while True:
-            attempt += 1
-            try:
-                self._attempt(sid, functools.partial(self._client.batch_update, sid, body))
-                break
-            except APIError as err:
-                if err.code == 400 and guard.expect is not None:
-                    raise StaleWorkbook(_message(err)) from None
-                raise
-            except _Failure as failure:
-                if not failure.refused:
-                    raise self._give_up(failure, attempt) from None
-                quota_wait = self._wait_or_give_up(failure, attempt, quota_wait)
+        try:
+            self._send_once(sid, requests_out)
+        except APIError as err:
+            if err.code == 400 and guard.expect is not None:
+                raise StaleWorkbook(_message(err)) from None
+            raise
         if book is not None:
             book.tabs.update({t: tab for t, tab in tabs.items() if tab.rows != PRESUMED_ROWS})
             book.tabs[GUARD_TAB] = _Tab(int(guard.then), 1, 1, hidden=True)
