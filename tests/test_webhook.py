@@ -903,7 +903,8 @@ def test_configuration_errors_are_not_retried_and_the_scheduler_survives_bugs(tm
         scheduler.request("modulo")
         assert wait_for(lambda: broken.calls == 1)
         assert scheduler.wait_idle(2)
-        assert scheduler.last_error == "manca la scheda"
+        # the failed run's message is recorded just after the run returns: waited for, not raced
+        assert wait_for(lambda: scheduler.last_error == "manca la scheda")
         scheduler.request("modulo")
         assert wait_for(lambda: broken.calls == 2)
         scheduler.request("modulo")
