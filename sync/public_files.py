@@ -21,6 +21,7 @@ import jinja2
 from fpdf import FPDF
 from fpdf.enums import TextMode
 from fpdf.fonts import TTFFont
+from markupsafe import Markup, escape
 
 from sync import labels
 from sync.public_list import (
@@ -52,9 +53,29 @@ def long_date_time(value: datetime) -> str:
     )
 
 
-def _cells_by_id(plist: PublicList) -> dict[str, list[dict[str, str]]]:
-    """Every entry's table cells, by ID: computed once, though an entry shows in each of its areas."""
-    return {e.id: _cells(plist, e) for e in plist.entries}
+def _rows_by_id(plist: PublicList) -> dict[str, Markup]:
+    """Every entry's table row (`_row_html`), by ID: made once, though an entry shows in each of its areas."""
+    return {e.id: _row_html(e.id, _cells(plist, e)) for e in plist.entries}
+
+
+def _row_html(entity: str, cells: Sequence[dict[str, str]]) -> Markup:
+    """One organisation's `<tr>`: its name as the row's header, each other cell labelled with its column for
+    the narrow layout, a registration date as a `<time>`. Every value is escaped (it comes from a form).
+
+    Built here rather than in the template: a list of 20,000 organisations has 40,000 such rows, and the
+    template engine's per-cell lookups were most of the page's time.
+    """
+    out = [f'<tr data-id="{escape(entity)}">']
+    for i, cell in enumerate(cells):
+        text = escape(cell["text"])
+        if i == 0:
+            out.append(f'<th scope="row">{text}</th>')
+        elif cell["iso"]:
+            out.append(f'<td data-etichetta="{escape(cell["label"])}"><time datetime="{escape(cell["iso"])}">{text}</time></td>')
+        else:
+            out.append(f'<td data-etichetta="{escape(cell["label"])}">{text}</td>')
+    out.append("</tr>")
+    return Markup("".join(out))
 
 
 def _cells(plist: PublicList, entry: PublicEntry) -> list[dict[str, str]]:
@@ -82,7 +103,7 @@ def _environment() -> jinja2.Environment:
 
 def _page_context(plist: PublicList) -> dict[str, Any]:
     a = plist.ambito
-    cells = _cells_by_id(plist)
+    rows = _rows_by_id(plist)
     return {
         "title": labels.PUBLIC_TITLE,
         "ambito": a.name,
@@ -99,7 +120,7 @@ def _page_context(plist: PublicList) -> dict[str, Any]:
                 "id": f"area-{s.code.lower()}",
                 "name": s.name,
                 "count_text": labels.orgs_count(len(s.entries)),
-                "rows": [{"id": e.id, "cells": cells.get(e.id) or _cells(plist, e)} for e in s.entries],
+                "rows": [rows.get(e.id) or _row_html(e.id, _cells(plist, e)) for e in s.entries],
             }
             for s in plist.areas
         ],
