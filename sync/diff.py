@@ -91,12 +91,24 @@ def _cell(grid: Grid, r: int, c: int) -> str:
     return ""
 
 
+def _same_cells(have: Sequence[str], want: Sequence[Cell], width: int) -> bool:
+    """True when a row's first `width` cells already hold what is wanted (a staff cell, None, is never
+    equal to text, so such a row is compared cell by cell)."""
+    n = len(want)
+    if have[:n] != want:
+        return False
+    return n >= width or not any(have[n:width])
+
+
 def diff_tab(current: Grid, wanted: WantedTab) -> list[RangeWrite]:
     """The writes that turn `current` into `wanted` in the machine's cells; rows beyond are cleared."""
     runs: list[tuple[int, int, list[str]]] = []  # (row, first col, values)
     height = max(len(current), len(wanted.rows))
+    width = wanted.owned_width
     for r in range(height):
         want_row = wanted.rows[r] if r < len(wanted.rows) else []
+        if r < len(current) and _same_cells(current[r], want_row, width):
+            continue  # most rows of a large tab: compared in C, not cell by cell
         start = -1
         values: list[str] = []
         for c in range(wanted.owned_width):

@@ -551,10 +551,16 @@ def _read_workbook(
     return tabs, hidden
 
 
+_ONLY_TEXT = frozenset({str})
+
+
 def _calamine_grid(rows: Sequence[Sequence[object]], kinds: tuple[str, ...]) -> Grid | None:
     """A sheet's values as text, or None when a number sits in a text column (its format decides)."""
     out: list[list[str]] = []
     for r, row in enumerate(rows):
+        if set(map(type, row)) <= _ONLY_TEXT:  # most rows: every cell text as stored (one check in C)
+            out.append(_trim_row(row))
+            continue
         cells: list[str] = []
         for c, value in enumerate(row):
             if value.__class__ is str:  # most cells: text as stored
@@ -753,6 +759,8 @@ def _check_shape(rows: list[list[str]], starts: list[int], delimiter: str, name:
 
 
 def _trim_row(row: Sequence[str]) -> list[str]:
+    if not row or row[-1] != "":
+        return list(row)  # most rows: nothing to trim
     end = len(row)
     while end and row[end - 1] == "":
         end -= 1
@@ -777,13 +785,14 @@ def _stat_key(path: Path) -> tuple[int, int, int]:
 def _applied(
     grid: Grid, cells: Mapping[int, Mapping[int, str]], moves: Sequence[RowInsert | RowDelete] = ()
 ) -> Grid:
-    """`grid` with `moves` made, then the cells written (row → column → text)."""
-    out = [list(row) for row in grid]
+    """`grid` with `moves` made, then the cells written (row → column → text). `grid` is left as it is: the
+    rows written are copies, the others shared (a large list writes a few of its thousands)."""
+    out = list(grid)
     apply_writes({m.tab: out for m in moves}, moves)
     for r, row in cells.items():
         while len(out) <= r:
             out.append([])
-        target = out[r]
+        target = out[r] = list(out[r])
         end = max(row) + 1
         if len(target) < end:
             target.extend([""] * (end - len(target)))
@@ -820,7 +829,7 @@ def rows_moved(current: Grid, cells: Cells) -> tuple[Cells, list[RowInsert | Row
     """
     if not cells:
         return None
-    target = _trim([_trim_row(row) for row in _applied(current, cells)])
+    target = _trim([row if not row or row[-1] != "" else _trim_row(row) for row in _applied(current, cells)])
     found, moves = _cells_and_moves(row_diff("", current, target))
     if not moves or 2 * sum(map(len, found.values())) > sum(map(len, cells.values())):
         return None
