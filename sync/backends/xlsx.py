@@ -35,7 +35,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import filelock
 import python_calamine
@@ -559,7 +559,7 @@ def _calamine_grid(rows: Sequence[Sequence[object]], kinds: tuple[str, ...]) -> 
     out: list[list[str]] = []
     for r, row in enumerate(rows):
         if set(map(type, row)) <= _ONLY_TEXT:  # most rows: every cell text as stored (one check in C)
-            out.append(_trim_row(row))
+            out.append(_trim_row(cast(Sequence[str], row)))
             continue
         cells: list[str] = []
         for c, value in enumerate(row):
