@@ -69,10 +69,22 @@ def canonical_text(kind: ColumnKind | str, value: object) -> str | None:
     if pattern is None:
         return None
     if isinstance(value, datetime):
-        return round_to_second(value).strftime(pattern)
+        return _formatted(round_to_second(value), kind, pattern)
     if isinstance(value, date):
-        return value.strftime(pattern)
+        return _formatted(value, kind, pattern)
     return None
+
+
+def _formatted(value: date, kind: str, pattern: str) -> str:
+    """`value.strftime(pattern)`, without strftime for the usual years (a large tab holds thousands of dates)."""
+    if value.year < 1000:
+        return value.strftime(pattern)  # strftime does not pad the year: keep its text
+    day = f"{value.day:02d}/{value.month:02d}/{value.year}"
+    if kind == "date" or not isinstance(value, datetime):
+        return day if kind == "date" else value.strftime(pattern)
+    if kind == "datetime":
+        return f"{day} {value.hour:02d}:{value.minute:02d}"
+    return f"{day} {value.hour:02d}:{value.minute:02d}:{value.second:02d}"
 
 
 def round_to_second(value: datetime) -> datetime:

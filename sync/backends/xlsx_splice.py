@@ -428,9 +428,14 @@ def dressing(grid: Grid, spec: TabSpec) -> Dressing | None:
     wrapped = frozenset(c for c in range(min(width, owned)) if longest[c] > MAX_WIDTH)
     heights: dict[int, float | None] = {}
     if wrapped:
+        # a cell of one line no longer than its column is one line (`wrapped_lines`): most cells, not measured
+        short = {c: max(1, int(widths[c]) - 2) for c in wrapped}
         for r in range(1, min(last_row, len(grid))):
             row = grid[r]
-            lines = max([1, *(wrapped_lines(row[c], widths[c]) for c in wrapped if c < len(row) and row[c])])
+            lines = 1
+            for c, room in short.items():
+                if c < len(row) and (len(row[c]) > room or "\n" in row[c]):
+                    lines = max(lines, wrapped_lines(row[c], widths[c]))
             heights[r] = min(ROW_HEIGHT_MAX, LINE_HEIGHT * lines + 2) if lines > 1 else None
         heights.update({r: None for r in range(len(grid), last_row)})
     return Dressing(width, owned, last_row, widths, wrapped, heights)
