@@ -25,6 +25,7 @@ import contextlib
 import csv
 import io
 import os
+import queue
 import re
 import secrets
 import stat
@@ -32,6 +33,7 @@ import warnings
 import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -524,26 +526,27 @@ def _read_workbook(
     with a «00000» format keeps its zeros): a sheet holding one is read again with openpyxl.
     """
     kinds = kinds or {}
-    tabs: dict[str, Grid] = {}
     hidden: set[str] = set()
-    with_formats: list[str] = []
     try:
         book = python_calamine.CalamineWorkbook.from_path(str(path))
         try:
+            names = []
             for meta in book.sheets_metadata:
                 if meta.typ != python_calamine.SheetTypeEnum.WorkSheet:
                     continue
                 if meta.visible != python_calamine.SheetVisibleEnum.Visible:
                     hidden.add(meta.name)
-                rows = book.get_sheet_by_name(meta.name).to_python(skip_empty_area=False)
-                grid = _calamine_grid(rows, kinds.get(meta.name, ()))
-                tabs[meta.name] = grid or []  # in the workbook's order; re-read below when None
-                if grid is None:
-                    with_formats.append(meta.name)
+                names.append(meta.name)
+            if path.stat().st_size < PARALLEL_READ_BYTES:
+                grids = _calamine_grids(book, names, kinds)
+            else:
+                grids = _read_in_parallel(path, book, names, kinds)
         finally:
             book.close()
     except _CALAMINE_ERRORS:
         raise ConfigError(MSG_NOT_XLSX.format(name=path.name)) from None
+    tabs = {name: grids[name] or [] for name in names}  # in the workbook's order; re-read below when None
+    with_formats = [name for name in names if grids[name] is None]
     if with_formats:
         with _open_read_only(path) as wb:
             for title in with_formats:
@@ -552,6 +555,49 @@ def _read_workbook(
 
 
 _ONLY_TEXT = frozenset({str})
+# A workbook this large (a few thousand organisations) is read on two threads: python-calamine parses a
+# sheet without holding the GIL, so one thread parses while the other turns cells into text.
+PARALLEL_READ_BYTES = 2_000_000
+READ_THREADS = 2
+
+
+def _calamine_grids(
+    book: Any, names: Iterable[str], kinds: Mapping[str, tuple[str, ...]]
+) -> dict[str, Grid | None]:
+    return {
+        name: _calamine_grid(book.get_sheet_by_name(name).to_python(skip_empty_area=False), kinds.get(name, ()))
+        for name in names
+    }
+
+
+def _read_in_parallel(
+    path: Path, book: Any, names: Sequence[str], kinds: Mapping[str, tuple[str, ...]]
+) -> dict[str, Grid | None]:
+    """`_calamine_grids` of every sheet, each thread with a workbook of its own taking the next sheet."""
+    todo = queue.SimpleQueue[str]()
+    for name in names:
+        todo.put(name)
+
+    def work(own: Any) -> dict[str, Grid | None]:
+        out: dict[str, Grid | None] = {}
+        try:
+            while True:
+                try:
+                    name = todo.get_nowait()
+                except queue.Empty:
+                    return out
+                out.update(_calamine_grids(own, [name], kinds))
+        finally:
+            if own is not book:
+                own.close()
+
+    with ThreadPoolExecutor(READ_THREADS, thread_name_prefix="elenco-lettura") as pool:
+        others = [pool.submit(work, python_calamine.CalamineWorkbook.from_path(str(path)))
+                  for _ in range(READ_THREADS - 1)]
+        grids = work(book)
+        for other in others:
+            grids.update(other.result())
+    return grids
 
 
 def _calamine_grid(rows: Sequence[Sequence[object]], kinds: tuple[str, ...]) -> Grid | None:

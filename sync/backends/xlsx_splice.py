@@ -694,15 +694,16 @@ class _SheetWriter:
     @staticmethod
     def _height_is(attrs: str, height: float | None) -> bool:
         """True when a row's attributes give it `height` (None: the default height)."""
-        ht, custom = _attr(attrs, "ht"), _attr(attrs, "customHeight")
-        if height is None:
-            return ht is None and custom is None
-        return ht == f"{height:g}" and custom == "1"
+        if height is None:  # most rows: neither attribute
+            return ' ht="' not in attrs and ' customHeight="' not in attrs
+        return _attr(attrs, "ht") == f"{height:g}" and _attr(attrs, "customHeight") == "1"
 
     def _extent(self, r: int, inner: str) -> None:
         last = inner.rfind("<c ")
         if last >= 0:
-            ref = _attr(inner[last:], "r") or ""
+            # the last cell's reference, read in place (a slice of each row's cells would copy them)
+            at = inner.find(' r="', last, inner.find(">", last))
+            ref = inner[at + 4 : inner.index('"', at + 4)] if at >= 0 else ""
             self.max_row = max(self.max_row, r + 1)
             self.max_col = max(self.max_col, self._column(ref.rstrip("0123456789")) + 1)
 
