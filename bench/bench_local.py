@@ -2,6 +2,7 @@
 
     .venv/bin/python -m bench.bench_local            # everything (≈3-4 minutes)
     .venv/bin/python -m bench.bench_local --quick    # smaller sizes
+    .venv/bin/python -m bench.bench_local --sync-only  # part 3 alone (≈2 minutes)
     .venv/bin/python -m bench.bench_local --resolve-only --against 9d2da3b   # part 2, before and after
     .venv/bin/python -m bench.bench_local --resolve-only --against 22ff2ec,9d2da3b   # several peers
 
@@ -295,12 +296,16 @@ def main() -> int:
     )
     parser.add_argument("--quick", action="store_true", help="smaller sizes")
     parser.add_argument("--resolve-only", action="store_true", help="only part 2, `resolve`")
+    parser.add_argument("--sync-only", action="store_true", help="only part 3, the syncs")
     parser.add_argument(
         "--against", default="", help="part 2 also with the code of these git revisions (comma-separated)"
     )
     args = parser.parse_args()
     if args.resolve_only:
         resolve_speed([200, 2_000] if args.quick else [2_000, 20_000], against=args.against)
+        return 0
+    if args.sync_only:
+        local_sync(2_000 if args.quick else 20_000)
         return 0
     dev_quality()
     resolve_speed([200, 2_000] if args.quick else [2_000, 20_000], against=args.against)

@@ -72,6 +72,7 @@ def run_sync(
             version=program,
             fresh_staff=bool(missing),
             guarded=backend.guards_public,
+            free_moves=backend.free_row_moves,
         )
         written = 0
         # after `ensure` made tabs, the staff write also carries their headers (`write_next`): always made
@@ -97,7 +98,9 @@ def _carry_out(
     if plan.public_writes:
         if plan.ensure_public:
             created += backend.ensure("public", p_specs, write_next=True)
-        written += _write_public(backend, plan, p_specs)
+        public = _write_public(backend, plan, p_specs)
+        written += public
+        plan = plan.counted(public)  # the log line says what the write really made
     if plan.files_due:
         backend.publish(public_files(plan.public_list))
     if plan.repair_staff:

@@ -165,6 +165,18 @@ class SyncPlan:
     files_due: bool  # publish the public files (HTML, PDF, open data)
     state: State  # what `_stato` holds after the writes
     report: Report  # the figures; cells written, requests and duration are measured by the shell
+    # the log line and the state again for another count of cells (`counted`); None when nothing is written
+    closing: Callable[[int], tuple[list[RangeWrite], State, list[RangeWrite]]] | None = None
+
+    def counted(self, public_cells: int) -> SyncPlan:
+        """The plan whose log line counts `public_cells` for the public workbook: the cells its write really
+        made (a local workbook moves rows a whole-tab rewrite would shift), known before the staff write."""
+        if self.closing is None or public_cells == count_cells(self.public_writes):
+            return self
+        cells = count_cells(self.staff_writes) + public_cells
+        log_writes, _, state_writes = self.closing(cells)
+        log_writes, state, state_writes = self.closing(cells + count_cells(log_writes) + count_cells(state_writes))
+        return replace(self, log_writes=tuple(log_writes), state_writes=tuple(state_writes), state=state)
 
     @property
     def staff_all(self) -> list[Write]:
@@ -344,20 +356,22 @@ def _tab_change(current: Grid, wanted: WantedTab, writes: Sequence[Write]) -> Ta
     )
 
 
-def _staff_diff(staff: Mapping[str, tuple[Grid, WantedTab]]) -> tuple[list[Write], dict[str, TabChange]]:
-    """The writes to the machine's staff tabs, rows moved where that saves more than `MOVES_WORTH_BYTES`."""
+def _staff_diff(
+    staff: Mapping[str, tuple[Grid, WantedTab]], worth: int = MOVES_WORTH_BYTES
+) -> tuple[list[Write], dict[str, TabChange]]:
+    """The writes to the machine's staff tabs, rows moved where that saves more than `worth` bytes."""
     plain = {title: diff_tab(grid, want) for title, (grid, want) in staff.items()}
     chosen: dict[str, Sequence[Write]] = dict(plain)
     sizes = {title: cell_bytes(writes) for title, writes in plain.items() if staff[title][1].movable}
     # rows are matched only when the movable tabs' rewrites could save that much at all
-    if sum(sizes.values()) > MOVES_WORTH_BYTES:
+    if sum(sizes.values()) > worth:
         moved: dict[str, Sequence[Write]] = {}
         for title, size in sizes.items():
             grid, want = staff[title]
             alternative = diff_moving_rows(grid, want) if size else None
             if alternative is not None and cell_bytes(alternative) < size:
                 moved[title] = alternative
-        if sum(sizes[t] - cell_bytes(w) for t, w in moved.items()) > MOVES_WORTH_BYTES:
+        if sum(sizes[t] - cell_bytes(w) for t, w in moved.items()) > worth:
             chosen.update(moved)
     writes: list[Write] = []
     changes: dict[str, TabChange] = {}
@@ -615,13 +629,15 @@ def plan_sync(
     version: str = "",
     fresh_staff: bool = False,
     guarded: bool = False,
+    free_moves: bool = False,
 ) -> SyncPlan:
     """The whole decision of a sync over `snapshot` (`fresh_staff`: its staff tabs were just created;
     `version`: the program's, which the idle short-cut's digest depends on; `guarded`: the backend diffs the
-    public tabs' rows behind a `Guard`, `Backend.guards_public`)."""
+    public tabs' rows behind a `Guard`, `Backend.guards_public`; `free_moves`: rows move whenever that writes
+    fewer cells, `Backend.free_row_moves`)."""
     wanted = plan_tabs(snapshot, settings, now)
     resolution, previous = wanted.resolution, wanted.previous.public
-    staff_writes, changes = _staff_diff(wanted.staff)
+    staff_writes, changes = _staff_diff(wanted.staff, 0 if free_moves else MOVES_WORTH_BYTES)
     out, record = _public_part(wanted, settings, guarded=guarded)
     public_writes = out.writes
     changes.update(out.changes)
@@ -629,6 +645,7 @@ def plan_sync(
     state = replace(resolution.state, public=record, published=out.published)
     log_writes: list[RangeWrite] = []
     state_writes: list[RangeWrite] = []
+    closing = None
     # the state is diffed without this sync's figures only when nothing else decides that it writes
     if staff_writes or public_writes or _state_writes(snapshot, state):
         record = replace(record, figures=figures_text(figures))
@@ -674,6 +691,7 @@ def plan_sync(
         files_due=bool(out.changes) or previous.files != PUBLIC_FILES_VERSION,
         state=state,
         report=report,
+        closing=closing,
     )
 
 

@@ -262,11 +262,13 @@ def _trimmed(grid: list[list[str]]) -> list[list[str]]:
 
 
 def _without_log_times(book: dict[str, list[list[str]]]) -> dict[str, list[list[str]]]:
-    """Without the log's times and the digest of the inputs (it covers the backend's own configuration)."""
+    """Without the log's times and cell counts (a local file moves the rows of a sorted tab where Google
+    rewrites them: the same cells result from fewer written) and the digest of the inputs (it covers the
+    backend's own configuration)."""
     out = dict(book)
     if LOG in out:
         out[LOG] = [
-            [("" if c == 0 and r > 0 else v) for c, v in enumerate(row)] for r, row in enumerate(out[LOG])
+            [("" if c in (0, 7) and r > 0 else v) for c, v in enumerate(row)] for r, row in enumerate(out[LOG])
         ]
     if "_stato" in out:
         out["_stato"] = [r for r in out["_stato"] if r[:2] != ["pubblico", INPUT_KEY]]

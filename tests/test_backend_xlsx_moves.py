@@ -168,11 +168,16 @@ def test_rows_are_not_moved_when_a_moved_row_holds_a_cell_beyond_the_writes() ->
     assert xlsx.rows_moved(current, {3: {1: "x"}}) is None  # nothing shifts: the writes as they are
 
 
-def test_a_machine_list_rewritten_below_a_new_row_reads_back_the_same_with_its_types(store: XlsxStore) -> None:
+def test_a_machine_list_rewritten_below_a_new_row_reads_back_the_same_with_its_types(
+    store: XlsxStore, request: pytest.FixtureRequest
+) -> None:
     before = read(store)
     cells = _shifted(before, 2, ["E-0000", LONG, "21/05/2024"])
     writes: list[Write] = [RangeWrite("Lista", r, 0, (tuple(row[c] for c in sorted(row)),)) for r, row in cells.items()]
-    assert store.write("staff", writes, [LISTA]) == 3 * 6
+    # the cells really written (the sync's register counts them): spliced, the rows below move and only the
+    # new row's 3 cells are written; through openpyxl every cell asked
+    spliced = request.node.callspec.params["store"] == "splice"
+    assert store.write("staff", writes, [LISTA]) == (3 if spliced else 3 * 6)
     assert read(store) == expected(writes)
     ws = openpyxl.load_workbook(store.paths()["staff"])["Lista"]
     assert ws["C8"].value == datetime(2024, 5, 6) and ws["C8"].number_format == XLSX_FORMATS["date"]

@@ -173,6 +173,9 @@ class Backend(Protocol):
     # The public workbook is not read back before a write, so its row diffs need a `Guard` (Google Sheets).
     # Local backends rewrite whole tabs: the xlsx backend matches rows against the file as it is itself.
     guards_public: bool
+    # Rows inserted and deleted cost nothing but the cells they keep (a local file), so a sorted tab's rows
+    # move whenever that writes fewer cells; on Google Sheets each move is a request (`MOVES_WORTH_BYTES`).
+    free_row_moves: bool
 
     def read(self, specs: Sequence[TabSpec]) -> Snapshot:
         """Read the responses and every tab of `specs` that exists, in one request where possible."""

@@ -289,6 +289,7 @@ class GSheetsStore:
 
     name = "gsheets"
     guards_public = True
+    free_row_moves = False
 
     def __init__(
         self,

@@ -162,6 +162,7 @@ class XlsxStore:
 
     name = "xlsx"
     guards_public = False
+    free_row_moves = True
 
     def __init__(
         self, folder: Path, responses_tab: str = labels.XLSX_RESPONSES_TAB, *, lock_timeout_s: float = 120.0
@@ -308,7 +309,8 @@ class XlsxStore:
             if path.exists():
                 spliced = self._spliced(path, writes, by_title, sheets)
                 if spliced is not None:
-                    self._atomic_write(path, _writer_of(spliced))
+                    data, cells = spliced
+                    self._atomic_write(path, _writer_of(data))
                     return cells
             wb = _load_for_edit(path) if path.exists() else _new_workbook()
             touched: dict[str, TabSpec] = {}
@@ -327,8 +329,9 @@ class XlsxStore:
 
     def _spliced(
         self, path: Path, writes: Sequence[Write], by_title: Mapping[str, TabSpec], sheets: Mapping[str, str]
-    ) -> bytes | None:
-        """The file with the writes spliced into its sheets' XML (`xlsx_splice`), or None: use openpyxl."""
+    ) -> tuple[bytes, int] | None:
+        """The file with the writes spliced into its sheets' XML (`xlsx_splice`) and the cells that writes
+        (fewer than asked where rows move instead of being rewritten), or None: use openpyxl."""
         key = _stat_key(path)
         data = path.read_bytes()
         cells: dict[str, dict[int, dict[int, str]]] = {}
@@ -374,7 +377,8 @@ class XlsxStore:
 
         for alternatives in [shifted, {}] if shifted else [{}]:
             try:
-                return splice(data, edits(alternatives))
+                made = edits(alternatives)
+                return splice(data, made), sum(len(row) for e in made for row in e.cells.values())
             except Unsupported:
                 continue  # rows that cannot move (a formula, a rule, a note below the header): write them
         return None

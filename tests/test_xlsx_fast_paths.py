@@ -1,4 +1,5 @@
-"""A large workbook is read on two threads (`sync.backends.xlsx._read_in_parallel`): the same text as one."""
+"""The local backend's fast paths: a large workbook read on two threads reads what one reads, and rows
+moved instead of rewritten are counted as the cells really written."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from sync import plan as sync_plan
 from sync.backends import xlsx
 from sync.backends.xlsx import XlsxStore
 from sync.config import parse_settings
@@ -66,3 +68,31 @@ def test_a_damaged_sheet_read_in_parallel_is_a_clear_message(
     with pytest.raises(ConfigError) as raised:
         xlsx._read_workbook(broken, _kinds())
     assert str(raised.value) == NOT_XLSX
+
+
+def test_the_log_counts_the_cells_a_local_write_really_makes(tmp_path: Path) -> None:
+    """A new organisation sorted near the top of the public lists: the whole-tab rewrites the plan asks
+    for become rows moved in the file, and the register says the cells really written, as the report."""
+    lines = (DEV / "crema-risposte.csv").read_text(encoding="utf-8").splitlines()
+    (tmp_path / "risposte.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    settings = parse_settings({"preset": "crema", "backend": {"kind": "xlsx", "folder": str(tmp_path)}}, source="t")
+    run_sync(XlsxStore(tmp_path), settings, datetime(2024, 6, 1, 9))
+    new = (
+        '"20/04/2024 10.00.00","abaco.aps@example.org","Abaco APS","91000000017","Associazione di promozione sociale (APS)",'
+        '"","Crema","Via Roma 1","Anna Bianchi","0373 111111","","B) Fragilità (Anziani e Persone con disabilità)",'
+        f'"Fase di stesura del Piano di Zona 2025-2027",""," {lines[1].rsplit(",", 1)[1].strip(chr(34))}"'
+    )
+    (tmp_path / "risposte.csv").write_text("\n".join([*lines, new]) + "\n", encoding="utf-8")
+    planned: list[int] = []
+    counted = sync_plan.SyncPlan.counted
+
+    def spy(plan: sync_plan.SyncPlan, public_cells: int) -> sync_plan.SyncPlan:
+        planned.append(sync_plan.count_cells(plan.public_writes))
+        return counted(plan, public_cells)
+
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(sync_plan.SyncPlan, "counted", spy)
+        result = run_sync(XlsxStore(tmp_path), settings, datetime(2024, 6, 1, 10))
+    log = xlsx._read_workbook(tmp_path / "elenco-interno.xlsx")[0]["Registro sincronizzazioni"]
+    assert log[-1][7] == str(result.report.cells_written)
+    assert planned and result.report.cells_written < planned[0] / 5  # the rows below the new one moved
