@@ -35,9 +35,6 @@ from collections import Counter
 from datetime import datetime
 from pathlib import Path
 
-import openpyxl
-import python_calamine
-
 from bench.common import DEV, ROOT, demo_set, dev_set, in_fork, pair_scores
 from sync.backends.xlsx import XlsxStore
 from sync.config import Settings, load_settings, parse_settings
@@ -194,21 +191,40 @@ def _load() -> str:
     return " ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
-def _read_floor(path: Path) -> tuple[float, float]:
-    """Seconds to read every sheet of a workbook's values: python-calamine (the floor) and openpyxl."""
-    start = time.perf_counter()
-    book = python_calamine.CalamineWorkbook.from_path(str(path))
-    for name in book.sheet_names:
-        book.get_sheet_by_name(name).to_python()
-    book.close()
-    calamine_s = time.perf_counter() - start
+_FLOOR_JOB = """
+import json, sys, time
+import openpyxl, python_calamine
+path = sys.argv[1]
+start = time.perf_counter()
+book = python_calamine.CalamineWorkbook.from_path(path)
+for name in book.sheet_names:
+    book.get_sheet_by_name(name).to_python()
+book.close()
+calamine_s = time.perf_counter() - start
+openpyxl_s = 0.0
+if sys.argv[2] == "both":
     start = time.perf_counter()
     wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     for ws in wb.worksheets:
         for _ in ws.iter_rows(values_only=True):
             pass
     wb.close()
-    return calamine_s, time.perf_counter() - start
+    openpyxl_s = time.perf_counter() - start
+print(json.dumps([calamine_s, openpyxl_s]))
+"""
+
+
+def _read_floor(path: Path, *, openpyxl_too: bool = True) -> tuple[float, float]:
+    """Seconds to read every sheet of a workbook's values: python-calamine (the floor) and openpyxl, each in a
+    new process (a process holding this one's heap would also pay the garbage collector's scans of it)."""
+    out = subprocess.run(
+        [sys.executable, "-c", _FLOOR_JOB, str(path), "both" if openpyxl_too else "calamine"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    calamine_s, openpyxl_s = json.loads(out.stdout.splitlines()[-1])
+    return float(calamine_s), float(openpyxl_s)
 
 
 def local_sync(n_big: int) -> None:
@@ -242,7 +258,7 @@ def local_sync(n_big: int) -> None:
         floor_idle, openpyxl_s = _read_floor(big / "elenco-interno.xlsx")
         idle = _sync_in_child(big, settings, NOW.replace(hour=10))
         (big / "risposte.csv").write_text(_csv([header, *initial, *added]), encoding="utf-8")
-        floor_more = _read_floor(big / "elenco-interno.xlsx")[0]
+        floor_more = _read_floor(big / "elenco-interno.xlsx", openpyxl_too=False)[0]
         more = _sync_in_child(big, settings, NOW.replace(hour=11))
         size_mb = (big / "elenco-interno.xlsx").stat().st_size / 1e6
         print(
