@@ -599,6 +599,8 @@ class _SheetWriter:
         self._alignment_ok: dict[int, bool] = {}
         # (cell head, row is tall) → does the dressing keep such a cell as it is, or does it depend on its text
         self._head_kept: dict[tuple[tuple[str, str, str], bool], bool | None] = {}
+        # rows whose every cell head the dressing keeps whatever the cell holds (verdict True for each)
+        self._rows_kept: set[tuple[tuple[tuple[str, str, str], ...], bool]] = set()
         if dress is not None:
             self._typed_cols = tuple(c for c in range(min(dress.width, dress.owned)) if self._kind(c) != "text")
 
@@ -656,10 +658,16 @@ class _SheetWriter:
             return False  # a cell of another shape: `row` reads it properly
         if r in dress.heights and not self._height_is(attrs, dress.heights[r]):
             return False
+        tall = (dress.heights.get(r) or 0) > 0
+        shape = (tuple(heads), tall)
+        if shape in self._rows_kept:
+            return True  # cells of these formats the dressing keeps whatever they hold (most rows of a list)
         row = self.grid[r] if r < len(self.grid) else []
         width = min(dress.width, len(row))
-        tall = (dress.heights.get(r) or 0) > 0
         verdicts = self._head_kept
+        if all(verdicts.get((head, tall)) for head in heads):
+            self._rows_kept.add(shape)
+            return True
         for head in heads:
             kept = verdicts.get((head, tall), False)
             if kept:
