@@ -148,6 +148,8 @@ def test_rows_move_only_when_that_saves_more_than_the_threshold(
     assert saving > 0
     assert _plans(snapshot, monkeypatch, saving) == list(plain)
     assert _plans(snapshot, monkeypatch, saving - 1) == moved
+    # a local file pays no request per move: its rows move whenever that writes fewer cells
+    assert list(plan_sync(snapshot, crema(), T2, free_moves=True).staff_writes) == moved
 
 
 def test_rows_with_a_note_typed_beside_them_are_not_moved(
