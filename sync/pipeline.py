@@ -19,7 +19,6 @@ from importlib.metadata import PackageNotFoundError, version
 
 from sync.backends import open_backend
 from sync.backends.base import Backend, Guard, StaleWorkbook, TabSpec
-from sync.batch import collector_paused
 from sync.config import Settings
 from sync.layouts import public_specs, staff_specs
 from sync.model import Report
@@ -40,16 +39,10 @@ class SyncResult:
     preview: Preview | None = None
 
 
-@collector_paused()
 def run_sync(
     backend: Backend, settings: Settings, now: datetime, *, trigger: str = "manuale", dry_run: bool = False
 ) -> SyncResult:
-    """Read, decide (`sync.plan`), write only what changed; return the report (DESIGN.md).
-
-    The whole sync is a batch (`sync.batch`): what it reads and makes stays alive to its end, and full
-    collections over it found nothing to free (20,000 organisations: 2.5 s of a 20 s sync). The few cycles a
-    workbook opened with openpyxl makes are collected when the sync ends.
-    """
+    """Read, decide (`sync.plan`), write only what changed; return the report (DESIGN.md)."""
     started = time.perf_counter()
     s_specs = staff_specs(settings.ambito)
     program = _program_version()

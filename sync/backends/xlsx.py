@@ -75,6 +75,7 @@ from sync.backends.xlsx_splice import (
     splice,
     wrapped_lines,
 )
+from sync.batch import collector_paused
 from sync.cells import XLSX_FORMATS, canonical_text, kind_of, typed_value
 from sync.errors import ConfigError, LockedError, TransientError
 from sync.public_diff import row_diff
@@ -214,6 +215,10 @@ class XlsxStore:
 
     # -- read ------------------------------------------------------------------------------------------------
 
+    # Reading and writing a workbook are batches (`sync.batch`): the collector's full scans of what they make
+    # (20,000 organisations: a second of each) find nothing to free. Not the whole sync: on Google it waits
+    # on the network, and a long-lived webhook process should not go without collections meanwhile.
+    @collector_paused()
     def read(self, specs: Sequence[TabSpec]) -> Snapshot:
         """Read the responses and every tab of the staff workbook, as text."""
         self._require_folder()
@@ -283,6 +288,7 @@ class XlsxStore:
 
     # -- write -----------------------------------------------------------------------------------------------
 
+    @collector_paused()
     def write(
         self,
         workbook: Workbook,
