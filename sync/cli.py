@@ -496,9 +496,11 @@ def _planned(settings: Settings) -> tuple[Snapshot, SyncPlan, datetime]:
     from sync.layouts import staff_specs
     from sync.pipeline import now_local, plan_sync
 
-    snapshot = open_backend(settings).read(staff_specs(settings.ambito))
+    backend = open_backend(settings)
+    snapshot = backend.read(staff_specs(settings.ambito))
     now = now_local()
-    return snapshot, plan_sync(snapshot, settings, now), now
+    plan = plan_sync(snapshot, settings, now, guarded=backend.guards_public, free_moves=backend.free_row_moves)
+    return snapshot, plan, now
 
 
 def _out_folder(settings: Settings, out: Path | None, default: str, required: str) -> Path:
