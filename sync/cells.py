@@ -80,8 +80,10 @@ def _formatted(value: date, kind: str, pattern: str) -> str:
     if value.year < 1000:
         return value.strftime(pattern)  # strftime does not pad the year: keep its text
     day = f"{value.day:02d}/{value.month:02d}/{value.year}"
-    if kind == "date" or not isinstance(value, datetime):
-        return day if kind == "date" else value.strftime(pattern)
+    if kind == "date":
+        return day
+    if not isinstance(value, datetime):
+        return value.strftime(pattern)  # a date in a date-time column: midnight
     if kind == "datetime":
         return f"{day} {value.hour:02d}:{value.minute:02d}"
     return f"{day} {value.hour:02d}:{value.minute:02d}:{value.second:02d}"

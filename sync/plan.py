@@ -148,6 +148,10 @@ class Wanted:
     updated: str  # «last update» as the public reads it
 
 
+# the log line, the final state and the state's writes for a sync writing that many cells (`plan_sync`)
+Closing = Callable[[int], tuple[list[RangeWrite], State, list[RangeWrite]]]
+
+
 @dataclass(frozen=True)
 class SyncPlan:
     """The whole decision of a sync: what to write where, what it leaves in `_stato`, and its report."""
@@ -166,16 +170,14 @@ class SyncPlan:
     state: State  # what `_stato` holds after the writes
     report: Report  # the figures; cells written, requests and duration are measured by the shell
     # the log line and the state again for another count of cells (`counted`); None when nothing is written
-    closing: Callable[[int], tuple[list[RangeWrite], State, list[RangeWrite]]] | None = None
+    closing: Closing | None = None
 
     def counted(self, public_cells: int) -> SyncPlan:
         """The plan whose log line counts `public_cells` for the public workbook: the cells its write really
         made (a local workbook moves rows a whole-tab rewrite would shift), known before the staff write."""
         if self.closing is None or public_cells == count_cells(self.public_writes):
             return self
-        cells = count_cells(self.staff_writes) + public_cells
-        log_writes, _, state_writes = self.closing(cells)
-        log_writes, state, state_writes = self.closing(cells + count_cells(log_writes) + count_cells(state_writes))
+        log_writes, state, state_writes = _closed(self.closing, count_cells(self.staff_writes) + public_cells)
         return replace(self, log_writes=tuple(log_writes), state_writes=tuple(state_writes), state=state)
 
     @property
@@ -664,9 +666,7 @@ def plan_sync(
 
         # The log counts every cell the sync writes, its own line's and the state's included: how many cells
         # those take does not depend on the figure written (a count is never an empty cell).
-        cells = count_cells(staff_writes) + count_cells(public_writes)
-        log_writes, _, state_writes = closing(cells)
-        log_writes, state, state_writes = closing(cells + count_cells(log_writes) + count_cells(state_writes))
+        log_writes, state, state_writes = _closed(closing, count_cells(staff_writes) + count_cells(public_writes))
     report = Report.model_validate(
         {
             **figures,
@@ -693,6 +693,13 @@ def plan_sync(
         report=report,
         closing=closing,
     )
+
+
+def _closed(closing: Closing, cells: int) -> tuple[list[RangeWrite], State, list[RangeWrite]]:
+    """The log line and the state for a sync writing `cells` in its tabs, plus the cells those two take
+    (how many does not depend on the figure written: a count is never an empty cell)."""
+    log_writes, _, state_writes = closing(cells)
+    return closing(cells + count_cells(log_writes) + count_cells(state_writes))
 
 
 def idle_report(

@@ -43,11 +43,10 @@ class MemoryStore:
         *,
         responses_origin: str = labels.XLSX_RESPONSES_TAB,
         guards_public: bool = False,
-        free_row_moves: bool = False,
     ) -> None:
         # True: the public tabs are row-diffed behind a `Guard`, as on Google Sheets (`marks` holds it)
         self.guards_public = guards_public
-        self.free_row_moves = free_row_moves  # True: plan rows moved as for a local file
+        self.free_row_moves = False  # rows move as on Google Sheets, past `MOVES_WORTH_BYTES`
         self.marks: dict[Workbook, str] = {"staff": "", "public": ""}
         self.responses: Grid = responses if responses is not None else []
         self.responses_origin = responses_origin

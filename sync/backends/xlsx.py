@@ -885,7 +885,7 @@ def rows_moved(current: Grid, cells: Cells) -> tuple[Cells, list[RowInsert | Row
     """
     if not cells:
         return None
-    target = _trim([row if not row or row[-1] != "" else _trim_row(row) for row in _applied(current, cells)])
+    target = _trim([_trim_row(row) for row in _applied(current, cells)])
     found, moves = _cells_and_moves(row_diff("", current, target))
     if not moves or 2 * sum(map(len, found.values())) > sum(map(len, cells.values())):
         return None
